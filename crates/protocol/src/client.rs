@@ -1,0 +1,176 @@
+//! Messages a client sends to the relay.
+
+use serde::{Deserialize, Serialize};
+
+use crate::{ControlAction, ControlMode, MediaInfo, ParticipantId, RoomCode};
+
+/// A client → relay message.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(tag = "type", rename_all = "snake_case")]
+pub enum ClientMsg {
+    /// First message of every connection.
+    Hello {
+        protocol: u32,
+        /// Free-form client name and version, e.g. `"matinee-cli/0.1.0"`.
+        client: String,
+    },
+    /// Create a room and become its host.
+    Create {
+        nickname: String,
+        #[serde(default)]
+        control_mode: ControlMode,
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        media: Option<MediaInfo>,
+    },
+    /// Join a room by code.
+    Join {
+        code: RoomCode,
+        nickname: String,
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        media: Option<MediaInfo>,
+    },
+    /// Take back a seat after a dropped connection, with the token from
+    /// [`crate::Joined::resume_token`].
+    Resume { code: RoomCode, token: String },
+    /// Leave the room for good.
+    Leave,
+    /// Mark oneself ready (or not) for the ready check.
+    Ready { ready: bool },
+    /// Start playback for everyone at a shared future time. Without
+    /// `force`, refused with `not_all_ready` unless everyone is ready.
+    Start {
+        #[serde(default)]
+        force: bool,
+    },
+    /// A person played, paused, sought or changed speed. `seq` is the
+    /// sender's own counter; the relay echoes it back in the broadcast.
+    Control { seq: u64, action: ControlAction },
+    /// Periodic report of the local player (about 1 Hz).
+    State(StateReport),
+    /// Host only: who may control playback.
+    SetControlMode { mode: ControlMode },
+    /// Host only: hand the host role to another participant.
+    PassHost { to: ParticipantId },
+    /// Host only: remove a participant from the room.
+    Kick { participant: ParticipantId },
+    /// A chat line.
+    Chat { text: String },
+    /// Clock probe; the relay answers with [`crate::Pong`].
+    Ping { client_ms: f64 },
+}
+
+/// What a client's player is doing, sent about once a second.
+#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
+pub struct StateReport {
+    /// Local position in seconds.
+    pub position: f64,
+    pub paused: bool,
+    pub speed: f64,
+    /// The player waits for its cache (mpv's `paused-for-cache`).
+    #[serde(default)]
+    pub buffering: bool,
+    /// The player is closed or crashed.
+    #[serde(default)]
+    pub player_closed: bool,
+    /// Estimated server time (ms) at which `position` was read.
+    pub server_ms: f64,
+    /// The latest [`crate::PlaybackState::epoch`] this client has applied.
+    /// Reports about an older epoch describe a player still catching up
+    /// with a change and do not count as its position.
+    pub epoch: u64,
+}
+
+impl ClientMsg {
+    /// The value of this message's `"type"` tag.
+    pub fn kind(&self) -> &'static str {
+        match self {
+            ClientMsg::Hello { .. } => "hello",
+            ClientMsg::Create { .. } => "create",
+            ClientMsg::Join { .. } => "join",
+            ClientMsg::Resume { .. } => "resume",
+            ClientMsg::Leave => "leave",
+            ClientMsg::Ready { .. } => "ready",
+            ClientMsg::Start { .. } => "start",
+            ClientMsg::Control { .. } => "control",
+            ClientMsg::State(_) => "state",
+            ClientMsg::SetControlMode { .. } => "set_control_mode",
+            ClientMsg::PassHost { .. } => "pass_host",
+            ClientMsg::Kick { .. } => "kick",
+            ClientMsg::Chat { .. } => "chat",
+            ClientMsg::Ping { .. } => "ping",
+        }
+    }
+
+    /// Every `"type"` a client may send.
+    pub const KINDS: &'static [&'static str] = &[
+        "hello",
+        "create",
+        "join",
+        "resume",
+        "leave",
+        "ready",
+        "start",
+        "control",
+        "state",
+        "set_control_mode",
+        "pass_host",
+        "kick",
+        "chat",
+        "ping",
+    ];
+}
+
+/// One of each message, for round-trip tests.
+#[cfg(test)]
+pub(crate) fn examples() -> Vec<ClientMsg> {
+    let code = RoomCode::parse("K7MQ2X").unwrap();
+    let media = MediaInfo {
+        name: "film.mkv".into(),
+        size_bytes: Some(1234),
+        duration: Some(5400.5),
+        provider_ids: [("Tmdb".to_string(), "603".to_string())].into(),
+    };
+    vec![
+        ClientMsg::Hello {
+            protocol: 1,
+            client: "matinee-cli/0.1.0".into(),
+        },
+        ClientMsg::Create {
+            nickname: "Ana".into(),
+            control_mode: ControlMode::Shared,
+            media: Some(media.clone()),
+        },
+        ClientMsg::Join {
+            code: code.clone(),
+            nickname: "Ben".into(),
+            media: None,
+        },
+        ClientMsg::Resume {
+            code,
+            token: "abc".into(),
+        },
+        ClientMsg::Leave,
+        ClientMsg::Ready { ready: true },
+        ClientMsg::Start { force: false },
+        ClientMsg::Control {
+            seq: 4,
+            action: ControlAction::Pause { position: 12.5 },
+        },
+        ClientMsg::State(StateReport {
+            position: 12.0,
+            paused: false,
+            speed: 1.0,
+            buffering: true,
+            player_closed: false,
+            server_ms: 1.7e12,
+            epoch: 3,
+        }),
+        ClientMsg::SetControlMode {
+            mode: ControlMode::HostOnly,
+        },
+        ClientMsg::PassHost { to: 2 },
+        ClientMsg::Kick { participant: 2 },
+        ClientMsg::Chat { text: "hi".into() },
+        ClientMsg::Ping { client_ms: 1.5 },
+    ]
+}

@@ -1,0 +1,32 @@
+//! Wire types of the Matinee relay protocol.
+//!
+//! Every WebSocket text frame carries exactly one JSON object tagged by its
+//! `"type"` field. Clients send [`ClientMsg`], the relay answers with
+//! [`ServerMsg`]. The first message on a connection is [`ClientMsg::Hello`],
+//! which carries [`PROTOCOL_VERSION`]. `docs/protocol.md` is the public
+//! description of this contract, with an example of each message.
+//!
+//! Units: positions and durations are seconds (`f64`, like mpv);
+//! timestamps are milliseconds since the Unix epoch (`f64`) and their names
+//! end in `_ms`.
+
+mod client;
+mod code;
+mod decode;
+mod server;
+mod types;
+mod validate;
+
+pub use client::{ClientMsg, StateReport};
+pub use code::{RoomCode, RoomCodeError, CODE_ALPHABET, CODE_LEN};
+pub use decode::DecodeError;
+pub use server::{ErrorCode, Joined, NoticeEvent, Pong, ServerMsg, Welcome};
+pub use types::{
+    ControlAction, ControlCause, ControlMode, MediaInfo, Participant, ParticipantId,
+    PlaybackState, RoomSnapshot,
+};
+pub use validate::{ValidationError, MAX_CHAT_CHARS, MAX_NICKNAME_CHARS, MAX_POSITION_SECS};
+
+/// Version of the wire protocol. A relay refuses a hello with another major
+/// version with [`ErrorCode::ProtocolVersion`].
+pub const PROTOCOL_VERSION: u32 = 1;

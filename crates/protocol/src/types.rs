@@ -1,0 +1,184 @@
+//! Values shared by client and relay messages.
+
+use std::collections::BTreeMap;
+
+use serde::{Deserialize, Serialize};
+
+use crate::RoomCode;
+
+/// A participant's number within its room, stable for the room's life.
+pub type ParticipantId = u32;
+
+/// Who may play, pause, seek and change speed.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, Default)]
+#[serde(rename_all = "snake_case")]
+pub enum ControlMode {
+    /// Only the host; the relay refuses others with `not_host`.
+    #[default]
+    HostOnly,
+    /// Everyone in the room.
+    Shared,
+}
+
+/// A change to the room's playback asked for by a person.
+#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
+#[serde(tag = "kind", rename_all = "snake_case")]
+pub enum ControlAction {
+    /// Resume playback from `position` seconds.
+    Play { position: f64 },
+    /// Pause at `position` seconds.
+    Pause { position: f64 },
+    /// Jump to `position` seconds, keeping the paused state.
+    Seek { position: f64 },
+    /// Change playback speed (1.0 = normal) at `position` seconds.
+    Speed { speed: f64, position: f64 },
+}
+
+impl ControlAction {
+    pub fn position(&self) -> f64 {
+        match *self {
+            ControlAction::Play { position }
+            | ControlAction::Pause { position }
+            | ControlAction::Seek { position }
+            | ControlAction::Speed { position, .. } => position,
+        }
+    }
+}
+
+/// What the media being played is, so peers can tell whether they hold
+/// the same film. Shown to people, never loaded by a peer's player.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, Default)]
+pub struct MediaInfo {
+    /// File name or title.
+    pub name: String,
+    /// Size of a local file in bytes.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub size_bytes: Option<u64>,
+    /// Duration in seconds.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub duration: Option<f64>,
+    /// Provider ids such as `{"Tmdb": "603", "Imdb": "tt0133093"}`.
+    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+    pub provider_ids: BTreeMap<String, String>,
+}
+
+/// Why the playback state last changed.
+#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
+pub struct ControlCause {
+    /// The participant whose control message caused the change.
+    pub by: ParticipantId,
+    /// That participant's `seq`, so it can recognise its own echo.
+    pub seq: u64,
+    pub action: ControlAction,
+}
+
+/// The room's authoritative playback state.
+///
+/// The position at server time `t` (ms) is `position` while paused or
+/// before `anchor_ms`, and `position + (t - anchor_ms) / 1000 * speed`
+/// after it. An `anchor_ms` in the future therefore means "start together
+/// at that server time" (used by the ready check).
+#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
+pub struct PlaybackState {
+    /// Position in seconds at `anchor_ms`.
+    pub position: f64,
+    pub paused: bool,
+    pub speed: f64,
+    /// Server time (ms since the Unix epoch) at which `position` holds.
+    pub anchor_ms: f64,
+    /// Increases by one on every control change; clients echo the epoch
+    /// they have applied in their state reports.
+    pub epoch: u64,
+    /// The room is paused because someone is buffering and will resume
+    /// by itself once everyone has caught up.
+    #[serde(default)]
+    pub waiting_for_buffering: bool,
+}
+
+impl PlaybackState {
+    /// A paused state at the start of the media.
+    pub fn initial(now_ms: f64) -> Self {
+        Self {
+            position: 0.0,
+            paused: true,
+            speed: 1.0,
+            anchor_ms: now_ms,
+            epoch: 0,
+            waiting_for_buffering: false,
+        }
+    }
+
+    /// Extrapolated position in seconds at server time `server_ms`.
+    pub fn position_at(&self, server_ms: f64) -> f64 {
+        if self.paused || server_ms <= self.anchor_ms {
+            self.position
+        } else {
+            self.position + (server_ms - self.anchor_ms) / 1000.0 * self.speed
+        }
+    }
+
+    /// Whether the player should be running at server time `server_ms`.
+    pub fn is_playing_at(&self, server_ms: f64) -> bool {
+        !self.paused && server_ms >= self.anchor_ms
+    }
+}
+
+/// One seat in a room as everyone sees it.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Participant {
+    pub id: ParticipantId,
+    pub nickname: String,
+    pub host: bool,
+    pub ready: bool,
+    pub buffering: bool,
+    /// The connection dropped; the seat is kept for the grace period.
+    pub reconnecting: bool,
+    /// The participant's player is closed or crashed.
+    #[serde(default)]
+    pub player_closed: bool,
+    /// Round-trip time to the relay (EMA), in milliseconds.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub rtt_ms: Option<f64>,
+    /// Last reported position in seconds.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub position: Option<f64>,
+    /// Last reported position minus the room position at the same server
+    /// time, in milliseconds (positive = ahead).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub drift_ms: Option<f64>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub media: Option<MediaInfo>,
+    /// Server time at which the participant first joined.
+    pub joined_ms: f64,
+}
+
+/// Everything a newcomer needs to know about a room.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct RoomSnapshot {
+    pub code: RoomCode,
+    pub control_mode: ControlMode,
+    pub participants: Vec<Participant>,
+    pub playback: PlaybackState,
+    /// Media the room was created with (the host's).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub media: Option<MediaInfo>,
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn position_extrapolates_only_while_playing_after_the_anchor() {
+        let mut s = PlaybackState::initial(1000.0);
+        s.position = 10.0;
+        assert_eq!(s.position_at(5000.0), 10.0);
+        s.paused = false;
+        assert_eq!(s.position_at(500.0), 10.0);
+        assert!(!s.is_playing_at(500.0));
+        assert!((s.position_at(3000.0) - 12.0).abs() < 1e-9);
+        s.speed = 0.5;
+        assert!((s.position_at(3000.0) - 11.0).abs() < 1e-9);
+        assert!(s.is_playing_at(3000.0));
+    }
+}

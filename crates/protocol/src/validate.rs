@@ -1,0 +1,184 @@
+//! Range checks on decoded client messages. Limits here are hard caps of
+//! the protocol; a relay may configure lower ones.
+
+use crate::{ClientMsg, ControlAction, MediaInfo, StateReport};
+
+/// Longest nickname, in characters.
+pub const MAX_NICKNAME_CHARS: usize = 32;
+/// Longest chat line, in characters.
+pub const MAX_CHAT_CHARS: usize = 1000;
+/// Largest position accepted, in seconds (about 11.5 days).
+pub const MAX_POSITION_SECS: f64 = 1_000_000.0;
+/// Slowest and fastest playback speed accepted.
+pub const SPEED_RANGE: (f64, f64) = (0.25, 4.0);
+const MAX_CLIENT_NAME_CHARS: usize = 64;
+const MAX_TOKEN_CHARS: usize = 128;
+const MAX_MEDIA_NAME_CHARS: usize = 512;
+const MAX_PROVIDER_IDS: usize = 8;
+const MAX_PROVIDER_ID_CHARS: usize = 64;
+
+/// A field of a well-formed message holds a value out of range.
+#[derive(Debug, Clone, PartialEq, thiserror::Error)]
+#[error("{field}: {problem}")]
+pub struct ValidationError {
+    pub field: &'static str,
+    pub problem: String,
+}
+
+fn bad(field: &'static str, problem: impl Into<String>) -> ValidationError {
+    ValidationError {
+        field,
+        problem: problem.into(),
+    }
+}
+
+fn text(field: &'static str, value: &str, max: usize) -> Result<(), ValidationError> {
+    let len = value.chars().count();
+    if value.trim().is_empty() {
+        return Err(bad(field, "must not be empty"));
+    }
+    if len > max {
+        return Err(bad(field, format!("at most {max} characters, got {len}")));
+    }
+    if value.chars().any(|c| c.is_control() && c != '\n') {
+        return Err(bad(field, "must not contain control characters"));
+    }
+    Ok(())
+}
+
+fn finite(field: &'static str, value: f64) -> Result<(), ValidationError> {
+    if value.is_finite() {
+        Ok(())
+    } else {
+        Err(bad(field, "must be a finite number"))
+    }
+}
+
+fn position(field: &'static str, value: f64) -> Result<(), ValidationError> {
+    finite(field, value)?;
+    if !(0.0..=MAX_POSITION_SECS).contains(&value) {
+        return Err(bad(field, format!("must be within 0..={MAX_POSITION_SECS}")));
+    }
+    Ok(())
+}
+
+fn speed(value: f64) -> Result<(), ValidationError> {
+    finite("speed", value)?;
+    let (lo, hi) = SPEED_RANGE;
+    if !(lo..=hi).contains(&value) {
+        return Err(bad("speed", format!("must be within {lo}..={hi}")));
+    }
+    Ok(())
+}
+
+fn media(m: &MediaInfo) -> Result<(), ValidationError> {
+    text("media.name", &m.name, MAX_MEDIA_NAME_CHARS)?;
+    if let Some(d) = m.duration {
+        position("media.duration", d)?;
+    }
+    if m.provider_ids.len() > MAX_PROVIDER_IDS {
+        return Err(bad("media.provider_ids", "too many entries"));
+    }
+    for (k, v) in &m.provider_ids {
+        text("media.provider_ids", k, MAX_PROVIDER_ID_CHARS)?;
+        text("media.provider_ids", v, MAX_PROVIDER_ID_CHARS)?;
+    }
+    Ok(())
+}
+
+fn state(s: &StateReport) -> Result<(), ValidationError> {
+    position("position", s.position)?;
+    speed(s.speed)?;
+    finite("server_ms", s.server_ms)
+}
+
+impl ClientMsg {
+    /// Checks every field against the protocol's limits.
+    pub fn validate(&self) -> Result<(), ValidationError> {
+        match self {
+            ClientMsg::Hello { client, .. } => text("client", client, MAX_CLIENT_NAME_CHARS),
+            ClientMsg::Create {
+                nickname, media: m, ..
+            }
+            | ClientMsg::Join {
+                nickname, media: m, ..
+            } => {
+                text("nickname", nickname, MAX_NICKNAME_CHARS)?;
+                if nickname.contains('\n') {
+                    return Err(bad("nickname", "must be one line"));
+                }
+                m.as_ref().map_or(Ok(()), media)
+            }
+            ClientMsg::Resume { token, .. } => text("token", token, MAX_TOKEN_CHARS),
+            ClientMsg::Control { action, .. } => {
+                position("position", action.position())?;
+                match action {
+                    ControlAction::Speed { speed: s, .. } => speed(*s),
+                    _ => Ok(()),
+                }
+            }
+            ClientMsg::State(s) => state(s),
+            ClientMsg::Chat { text: t } => text("text", t, MAX_CHAT_CHARS),
+            ClientMsg::Ping { client_ms } => finite("client_ms", *client_ms),
+            ClientMsg::Leave
+            | ClientMsg::Ready { .. }
+            | ClientMsg::Start { .. }
+            | ClientMsg::SetControlMode { .. }
+            | ClientMsg::PassHost { .. }
+            | ClientMsg::Kick { .. } => Ok(()),
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use crate::{ClientMsg, DecodeError};
+
+    fn field_of(text: &str) -> &'static str {
+        match ClientMsg::decode(text) {
+            Err(DecodeError::Value(v)) => v.field,
+            other => panic!("expected a validation error for {text}, got {other:?}"),
+        }
+    }
+
+    #[test]
+    fn refuses_out_of_range_values() {
+        assert_eq!(
+            field_of(r#"{"type":"control","seq":1,"action":{"kind":"seek","position":-1}}"#),
+            "position"
+        );
+        assert_eq!(
+            field_of(r#"{"type":"control","seq":1,"action":{"kind":"seek","position":1e300}}"#),
+            "position"
+        );
+        assert_eq!(
+            field_of(
+                r#"{"type":"control","seq":1,"action":{"kind":"speed","speed":50,"position":1}}"#
+            ),
+            "speed"
+        );
+        assert_eq!(field_of(r#"{"type":"create","nickname":"   "}"#), "nickname");
+        assert_eq!(
+            field_of(&format!(
+                r#"{{"type":"create","nickname":"{}"}}"#,
+                "n".repeat(33)
+            )),
+            "nickname"
+        );
+        assert_eq!(field_of(r#"{"type":"chat","text":"a\u0007b"}"#), "text");
+        assert_eq!(
+            field_of(&format!(r#"{{"type":"chat","text":"{}"}}"#, "é".repeat(1001))),
+            "text"
+        );
+    }
+
+    #[test]
+    fn accepts_values_at_the_limits() {
+        let ok = format!(r#"{{"type":"chat","text":"{}"}}"#, "é".repeat(1000));
+        assert!(ClientMsg::decode(&ok).is_ok());
+        assert!(ClientMsg::decode(
+            r#"{"type":"control","seq":1,"action":{"kind":"speed","speed":4,"position":0}}"#
+        )
+        .is_ok());
+    }
+}
