@@ -44,7 +44,16 @@ pub enum ClientMsg {
     },
     /// A person played, paused, sought or changed speed. `seq` is the
     /// sender's own counter; the relay echoes it back in the broadcast.
-    Control { seq: u64, action: ControlAction },
+    Control {
+        seq: u64,
+        action: ControlAction,
+        /// The sender's estimate of the server time (ms) at which the
+        /// action happened; the relay anchors the new state there (clamped
+        /// to the last few seconds). Without it the relay uses its receive
+        /// time.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        server_ms: Option<f64>,
+    },
     /// Periodic report of the local player (about 1 Hz).
     State(StateReport),
     /// Host only: who may control playback.
@@ -155,6 +164,7 @@ pub(crate) fn examples() -> Vec<ClientMsg> {
         ClientMsg::Control {
             seq: 4,
             action: ControlAction::Pause { position: 12.5 },
+            server_ms: Some(1.7e12),
         },
         ClientMsg::State(StateReport {
             position: 12.0,

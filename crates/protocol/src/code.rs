@@ -90,10 +90,22 @@ mod tests {
 
     #[test]
     fn refuses_ambiguous_characters_and_bad_lengths() {
-        assert_eq!(RoomCode::parse("ABCDE0"), Err(RoomCodeError::Character('0')));
-        assert_eq!(RoomCode::parse("ABCDEI"), Err(RoomCodeError::Character('I')));
-        assert_eq!(RoomCode::parse("abcdeo"), Err(RoomCodeError::Character('o')));
-        assert_eq!(RoomCode::parse("ABCDE1"), Err(RoomCodeError::Character('1')));
+        assert_eq!(
+            RoomCode::parse("ABCDE0"),
+            Err(RoomCodeError::Character('0'))
+        );
+        assert_eq!(
+            RoomCode::parse("ABCDEI"),
+            Err(RoomCodeError::Character('I'))
+        );
+        assert_eq!(
+            RoomCode::parse("abcdeo"),
+            Err(RoomCodeError::Character('o'))
+        );
+        assert_eq!(
+            RoomCode::parse("ABCDE1"),
+            Err(RoomCodeError::Character('1'))
+        );
         assert_eq!(RoomCode::parse("ABCDE"), Err(RoomCodeError::Length(5)));
         assert_eq!(RoomCode::parse("ABCDEFG"), Err(RoomCodeError::Length(7)));
         assert!(RoomCode::parse("AB-CDEF").is_err());
@@ -113,6 +125,9 @@ mod tests {
 
     #[test]
     fn from_indices_wraps_into_the_alphabet() {
-        assert_eq!(RoomCode::from_indices([0, 1, 31, 32, 33, 255]).as_str(), "AB9AB9");
+        assert_eq!(
+            RoomCode::from_indices([0, 1, 31, 32, 33, 255]).as_str(),
+            "AB9AB9"
+        );
     }
 }

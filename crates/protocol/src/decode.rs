@@ -115,8 +115,14 @@ mod tests {
     #[test]
     fn classifies_bad_input() {
         assert!(matches!(ClientMsg::decode("{"), Err(DecodeError::Json(_))));
-        assert!(matches!(ClientMsg::decode("[1,2]"), Err(DecodeError::Json(_))));
-        assert_eq!(ClientMsg::decode(r#"{"a":1}"#), Err(DecodeError::MissingType));
+        assert!(matches!(
+            ClientMsg::decode("[1,2]"),
+            Err(DecodeError::Json(_))
+        ));
+        assert_eq!(
+            ClientMsg::decode(r#"{"a":1}"#),
+            Err(DecodeError::MissingType)
+        );
         assert_eq!(
             ClientMsg::decode(r#"{"type":"launch_missiles"}"#),
             Err(DecodeError::UnknownType("launch_missiles".into()))
@@ -161,8 +167,8 @@ mod tests {
 
     #[test]
     fn room_codes_are_normalised_and_checked_while_decoding() {
-        let msg = ClientMsg::decode(r#"{"type":"join","code":"abc-def","nickname":"Ana"}"#)
-            .unwrap();
+        let msg =
+            ClientMsg::decode(r#"{"type":"join","code":"abc-def","nickname":"Ana"}"#).unwrap();
         match msg {
             ClientMsg::Join { code, .. } => assert_eq!(code.as_str(), "ABCDEF"),
             other => panic!("{other:?}"),
@@ -190,6 +196,7 @@ mod tests {
                 speed: 1.5,
                 position: 2.0,
             },
+            server_ms: None,
         }
         .encode();
         assert_eq!(

@@ -22,8 +22,8 @@ pub use code::{RoomCode, RoomCodeError, CODE_ALPHABET, CODE_LEN};
 pub use decode::DecodeError;
 pub use server::{ErrorCode, Joined, NoticeEvent, Pong, ServerMsg, Welcome};
 pub use types::{
-    ControlAction, ControlCause, ControlMode, MediaInfo, Participant, ParticipantId,
-    PlaybackState, RoomSnapshot,
+    ControlAction, ControlCause, ControlMode, MediaInfo, Participant, ParticipantId, PlaybackState,
+    RoomSnapshot,
 };
 pub use validate::{ValidationError, MAX_CHAT_CHARS, MAX_NICKNAME_CHARS, MAX_POSITION_SECS};
 

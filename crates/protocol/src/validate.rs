@@ -57,7 +57,10 @@ fn finite(field: &'static str, value: f64) -> Result<(), ValidationError> {
 fn position(field: &'static str, value: f64) -> Result<(), ValidationError> {
     finite(field, value)?;
     if !(0.0..=MAX_POSITION_SECS).contains(&value) {
-        return Err(bad(field, format!("must be within 0..={MAX_POSITION_SECS}")));
+        return Err(bad(
+            field,
+            format!("must be within 0..={MAX_POSITION_SECS}"),
+        ));
     }
     Ok(())
 }
@@ -110,8 +113,13 @@ impl ClientMsg {
                 m.as_ref().map_or(Ok(()), media)
             }
             ClientMsg::Resume { token, .. } => text("token", token, MAX_TOKEN_CHARS),
-            ClientMsg::Control { action, .. } => {
+            ClientMsg::Control {
+                action, server_ms, ..
+            } => {
                 position("position", action.position())?;
+                if let Some(t) = server_ms {
+                    finite("server_ms", *t)?;
+                }
                 match action {
                     ControlAction::Speed { speed: s, .. } => speed(*s),
                     _ => Ok(()),
@@ -157,7 +165,10 @@ mod tests {
             ),
             "speed"
         );
-        assert_eq!(field_of(r#"{"type":"create","nickname":"   "}"#), "nickname");
+        assert_eq!(
+            field_of(r#"{"type":"create","nickname":"   "}"#),
+            "nickname"
+        );
         assert_eq!(
             field_of(&format!(
                 r#"{{"type":"create","nickname":"{}"}}"#,
@@ -167,7 +178,10 @@ mod tests {
         );
         assert_eq!(field_of(r#"{"type":"chat","text":"a\u0007b"}"#), "text");
         assert_eq!(
-            field_of(&format!(r#"{{"type":"chat","text":"{}"}}"#, "é".repeat(1001))),
+            field_of(&format!(
+                r#"{{"type":"chat","text":"{}"}}"#,
+                "é".repeat(1001)
+            )),
             "text"
         );
     }

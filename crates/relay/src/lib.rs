@@ -1,0 +1,130 @@
+//! The Matinee relay: rooms, authoritative playback state and fan-out over
+//! WebSocket.
+//!
+//! A library first: the desktop app embeds it ("host on this computer"),
+//! tests start it on an ephemeral loopback port, and the `matinee-relay`
+//! binary runs it standalone.
+//!
+//! ```no_run
+//! # async fn demo() -> Result<(), matinee_relay::RelayError> {
+//! let relay = matinee_relay::start(matinee_relay::RelayConfig::loopback()).await?;
+//! println!("clients connect to {}", relay.ws_url());
+//! relay.shutdown().await;
+//! # Ok(()) }
+//! ```
+
+mod clock;
+mod config;
+mod connection;
+mod error;
+mod http;
+mod landing;
+mod limits;
+mod metrics;
+mod outbox;
+mod registry;
+mod room;
+
+use std::net::SocketAddr;
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::Arc;
+
+use tokio::task::JoinHandle;
+use tokio_util::sync::CancellationToken;
+
+pub use clock::ServerClock;
+pub use config::RelayConfig;
+pub use error::RelayError;
+pub use landing::deep_link;
+
+/// State every connection and room of one relay shares.
+pub(crate) struct Shared {
+    config: RelayConfig,
+    clock: ServerClock,
+    metrics: metrics::Metrics,
+    registry: registry::Registry,
+    join_throttle: limits::JoinThrottle,
+    shutdown: CancellationToken,
+    next_conn: AtomicU64,
+}
+
+impl Shared {
+    fn next_conn_id(&self) -> u64 {
+        self.next_conn.fetch_add(1, Ordering::Relaxed)
+    }
+}
+
+/// A running relay.
+pub struct RelayHandle {
+    addr: SocketAddr,
+    shutdown: CancellationToken,
+    task: JoinHandle<Result<(), RelayError>>,
+}
+
+impl RelayHandle {
+    /// The address it listens on.
+    pub fn addr(&self) -> SocketAddr {
+        self.addr
+    }
+
+    /// The WebSocket URL clients connect to.
+    pub fn ws_url(&self) -> String {
+        format!("ws://{}/ws", self.addr)
+    }
+
+    /// The http base URL (health, metrics, invite pages).
+    pub fn http_url(&self) -> String {
+        format!("http://{}", self.addr)
+    }
+
+    /// Closes every connection (with a `shutting_down` error) and stops.
+    pub async fn shutdown(self) {
+        self.shutdown.cancel();
+        let _ = self.task.await;
+    }
+
+    /// Runs until the server fails or is shut down from elsewhere.
+    pub async fn wait(self) -> Result<(), RelayError> {
+        self.task.await.unwrap_or(Err(RelayError::Stopped))
+    }
+
+    /// A token that stops the relay when cancelled.
+    pub fn shutdown_token(&self) -> CancellationToken {
+        self.shutdown.clone()
+    }
+}
+
+/// Binds `config.listen` and serves until shut down.
+pub async fn start(config: RelayConfig) -> Result<RelayHandle, RelayError> {
+    let listener = tokio::net::TcpListener::bind(config.listen)
+        .await
+        .map_err(|source| RelayError::Bind {
+            addr: config.listen,
+            source,
+        })?;
+    let addr = listener.local_addr().map_err(RelayError::Serve)?;
+    let shutdown = CancellationToken::new();
+    let shared = Arc::new(Shared {
+        join_throttle: limits::JoinThrottle::new(config.max_joins_per_minute),
+        config,
+        clock: ServerClock::new(),
+        metrics: metrics::Metrics::new(),
+        registry: registry::Registry::default(),
+        shutdown: shutdown.clone(),
+        next_conn: AtomicU64::new(1),
+    });
+    let app = http::router(shared).into_make_service_with_connect_info::<SocketAddr>();
+    let stop = shutdown.clone();
+    let task = tokio::spawn(async move {
+        axum::serve(listener, app)
+            .with_graceful_shutdown(async move { stop.cancelled().await })
+            .await
+            .map_err(RelayError::Serve)
+    });
+    tracing::info!(%addr, "relay listening");
+    Ok(RelayHandle {
+        addr,
+        shutdown,
+        task,
+    })
+}

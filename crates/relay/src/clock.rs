@@ -1,0 +1,34 @@
+//! Server time: milliseconds since the Unix epoch, read from a monotonic
+//! clock so it never jumps while the relay runs.
+
+use std::time::{Instant, SystemTime, UNIX_EPOCH};
+
+#[derive(Debug, Clone, Copy)]
+pub struct ServerClock {
+    base: Instant,
+    base_unix_ms: f64,
+}
+
+impl ServerClock {
+    pub fn new() -> Self {
+        let unix = SystemTime::now()
+            .duration_since(UNIX_EPOCH)
+            .map(|d| d.as_secs_f64() * 1000.0)
+            .unwrap_or(0.0);
+        Self {
+            base: Instant::now(),
+            base_unix_ms: unix,
+        }
+    }
+
+    /// Current server time in ms.
+    pub fn now_ms(&self) -> f64 {
+        self.base_unix_ms + self.base.elapsed().as_secs_f64() * 1000.0
+    }
+}
+
+impl Default for ServerClock {
+    fn default() -> Self {
+        Self::new()
+    }
+}

@@ -1,0 +1,137 @@
+//! Relay settings, from flags or environment variables.
+
+use std::net::SocketAddr;
+use std::time::Duration;
+
+use clap::Parser;
+
+/// Matinee relay: rooms and playback sync for watch parties.
+///
+/// Every flag can also be set by the environment variable shown with it.
+/// The relay speaks WebSocket at /ws and serves /healthz, /metrics and the
+/// invite landing page /join/CODE on the same port. For TLS, put it behind
+/// a reverse proxy (see the README).
+#[derive(Debug, Clone, Parser)]
+#[command(name = "matinee-relay", version)]
+pub struct RelayConfig {
+    /// Address and port to listen on. Use 0.0.0.0:7878 to accept friends
+    /// from other machines.
+    #[arg(long, env = "MATINEE_RELAY_LISTEN", default_value = "127.0.0.1:7878")]
+    pub listen: SocketAddr,
+
+    /// Public WebSocket URL of this relay (e.g. wss://relay.example.com/ws),
+    /// used in invite links. Without it, links are built from the Host
+    /// header of the request.
+    #[arg(long, env = "MATINEE_RELAY_PUBLIC_URL")]
+    pub public_url: Option<String>,
+
+    /// Largest WebSocket message accepted, in bytes.
+    #[arg(long, env = "MATINEE_RELAY_MAX_FRAME_BYTES", default_value_t = 64 * 1024)]
+    pub max_frame_bytes: usize,
+
+    /// Messages per second allowed per connection (bursts of twice this).
+    #[arg(long, env = "MATINEE_RELAY_MAX_MESSAGES_PER_SEC", default_value_t = 20)]
+    pub max_messages_per_sec: u32,
+
+    /// Join and resume attempts allowed per minute per IP address.
+    #[arg(long, env = "MATINEE_RELAY_MAX_JOINS_PER_MINUTE", default_value_t = 20)]
+    pub max_joins_per_minute: u32,
+
+    /// Participants allowed in one room.
+    #[arg(long, env = "MATINEE_RELAY_MAX_PARTICIPANTS", default_value_t = 16)]
+    pub max_participants: usize,
+
+    /// Rooms this relay holds at once.
+    #[arg(long, env = "MATINEE_RELAY_MAX_ROOMS", default_value_t = 1000)]
+    pub max_rooms: usize,
+
+    /// WebSocket connections this relay holds at once.
+    #[arg(long, env = "MATINEE_RELAY_MAX_CONNECTIONS", default_value_t = 20_000)]
+    pub max_connections: usize,
+
+    /// Longest chat line, in characters.
+    #[arg(long, env = "MATINEE_RELAY_MAX_CHAT_CHARS", default_value_t = 500)]
+    pub max_chat_chars: usize,
+
+    /// Close a connection that sends no message for this many seconds.
+    #[arg(long, env = "MATINEE_RELAY_IDLE_TIMEOUT_SECS", default_value_t = 60.0)]
+    pub idle_timeout_secs: f64,
+
+    /// Close a connection that has not said hello after this many seconds.
+    #[arg(long, env = "MATINEE_RELAY_HELLO_TIMEOUT_SECS", default_value_t = 10.0)]
+    pub hello_timeout_secs: f64,
+
+    /// How long a dropped participant's seat is kept for a resume, in seconds.
+    #[arg(long, env = "MATINEE_RELAY_RESUME_GRACE_SECS", default_value_t = 30.0)]
+    pub resume_grace_secs: f64,
+
+    /// How long a room with nobody connected is kept, in seconds.
+    #[arg(long, env = "MATINEE_RELAY_ROOM_GRACE_SECS", default_value_t = 60.0)]
+    pub room_grace_secs: f64,
+
+    /// Messages queued for one slow client before it is disconnected.
+    #[arg(long, env = "MATINEE_RELAY_SEND_QUEUE", default_value_t = 256)]
+    pub send_queue: usize,
+
+    /// Interval of the room's periodic state and of RTT probes, in ms.
+    #[arg(long, env = "MATINEE_RELAY_TICK_MS", default_value_t = 1000)]
+    pub tick_ms: u64,
+
+    /// Shortest delay before a scheduled start (ready check), in ms. The
+    /// relay adds the slowest participant's RTT to it.
+    #[arg(long, env = "MATINEE_RELAY_START_LEAD_MS", default_value_t = 500.0)]
+    pub start_lead_ms: f64,
+
+    /// Pause the room while a participant is buffering and resume together.
+    #[arg(long, env = "MATINEE_RELAY_WAIT_FOR_BUFFERING", default_value_t = true,
+          action = clap::ArgAction::Set)]
+    pub wait_for_buffering: bool,
+
+    /// Browser origins allowed to open WebSockets (comma-separated). Requests
+    /// without an Origin header (the app, the CLI) are always allowed.
+    /// Empty: any origin.
+    #[arg(long, env = "MATINEE_RELAY_ALLOWED_ORIGINS", value_delimiter = ',')]
+    pub allowed_origins: Vec<String>,
+
+    /// Take the client address from the X-Forwarded-For header (only
+    /// behind a reverse proxy that sets it), for the join throttle.
+    #[arg(long, env = "MATINEE_RELAY_TRUST_FORWARDED_FOR")]
+    pub trust_forwarded_for: bool,
+
+    /// Log format: "text" or "json".
+    #[arg(long, env = "MATINEE_RELAY_LOG_FORMAT", default_value = "text")]
+    pub log_format: String,
+}
+
+impl Default for RelayConfig {
+    fn default() -> Self {
+        RelayConfig::parse_from(["matinee-relay"])
+    }
+}
+
+impl RelayConfig {
+    /// Defaults, listening on an ephemeral loopback port (for tests and for
+    /// embedding).
+    pub fn loopback() -> Self {
+        Self {
+            listen: "127.0.0.1:0".parse().expect("valid address"),
+            ..Self::default()
+        }
+    }
+
+    pub(crate) fn tick(&self) -> Duration {
+        Duration::from_millis(self.tick_ms.max(10))
+    }
+
+    pub(crate) fn idle_timeout(&self) -> Duration {
+        Duration::from_secs_f64(self.idle_timeout_secs.max(0.1))
+    }
+
+    pub(crate) fn hello_timeout(&self) -> Duration {
+        Duration::from_secs_f64(self.hello_timeout_secs.max(0.1))
+    }
+
+    pub(crate) fn max_chat_chars(&self) -> usize {
+        self.max_chat_chars.min(matinee_protocol::MAX_CHAT_CHARS)
+    }
+}

@@ -1,0 +1,415 @@
+//! One WebSocket connection: reads frames, enforces limits, talks to its
+//! room, and writes what the room queues for it.
+
+use std::net::IpAddr;
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use axum::extract::ws::{CloseFrame, Message, Utf8Bytes, WebSocket};
+use matinee_protocol::{
+    ClientMsg, DecodeError, ErrorCode, ParticipantId, Pong, ServerMsg, Welcome, PROTOCOL_VERSION,
+};
+
+use crate::limits::TokenBucket;
+use crate::outbox::{outbox, Inbox, Outbox, Outgoing};
+use crate::room::{Refusal, RoomCmd, RoomHandle};
+use crate::Shared;
+
+/// Longest wait for the socket to take one frame before the client counts
+/// as not reading.
+const WRITE_TIMEOUT: Duration = Duration::from_secs(5);
+/// Over-limit messages tolerated within one refill of the bucket before the
+/// connection is closed.
+const RATE_STRIKES_BEFORE_CLOSE: u32 = 200;
+
+enum Phase {
+    /// Waiting for the hello.
+    New,
+    /// Said hello, not in a room.
+    Lobby,
+    InRoom {
+        room: RoomHandle,
+        pid: ParticipantId,
+    },
+}
+
+/// Whether the connection goes on after handling something.
+enum Flow {
+    Continue,
+    Close,
+}
+
+struct Connection {
+    ws: WebSocket,
+    ip: IpAddr,
+    shared: Arc<Shared>,
+    outbox: Outbox,
+    phase: Phase,
+    bucket: TokenBucket,
+    strikes: u32,
+    last_message: Instant,
+}
+
+pub(crate) async fn serve(ws: WebSocket, ip: IpAddr, shared: Arc<Shared>) {
+    let conn_id = shared.next_conn_id();
+    let (outbox, inbox) = outbox(conn_id, shared.config.send_queue);
+    shared.metrics.connections.inc();
+    shared.metrics.connections_total.inc();
+    tracing::debug!(conn = conn_id, %ip, "connection opened");
+    let mut conn = Connection {
+        ws,
+        ip,
+        bucket: TokenBucket::new(shared.config.max_messages_per_sec),
+        shared: shared.clone(),
+        outbox,
+        phase: Phase::New,
+        strikes: 0,
+        last_message: Instant::now(),
+    };
+    conn.run(inbox).await;
+    if let Phase::InRoom { room, pid } = conn.phase {
+        room.send(RoomCmd::Disconnected { pid, conn_id }).await;
+    }
+    shared.metrics.connections.dec();
+    tracing::debug!(conn = conn_id, "connection closed");
+}
+
+fn close_code(code: ErrorCode) -> u16 {
+    match code {
+        ErrorCode::MessageTooLarge => 1009,
+        ErrorCode::ShuttingDown => 1001,
+        ErrorCode::Unavailable | ErrorCode::ServerFull => 1013,
+        _ => 1008,
+    }
+}
+
+fn decode_error(e: &DecodeError) -> ErrorCode {
+    match e {
+        DecodeError::Value(_) => ErrorCode::InvalidValue,
+        _ => ErrorCode::BadMessage,
+    }
+}
+
+impl Connection {
+    async fn run(&mut self, mut inbox: Inbox) {
+        let mut ping = tokio::time::interval(self.shared.config.tick());
+        ping.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+        let shutdown = self.shared.shutdown.clone();
+        loop {
+            let idle_limit = match self.phase {
+                Phase::New => self.shared.config.hello_timeout(),
+                _ => self.shared.config.idle_timeout(),
+            };
+            let idle_deadline = tokio::time::Instant::from_std(self.last_message + idle_limit);
+            let flow = tokio::select! {
+                biased;
+                _ = shutdown.cancelled() => {
+                    self.close_with(ErrorCode::ShuttingDown, "The relay is shutting down.").await
+                }
+                changed = inbox.kill.changed() => {
+                    let code = (*inbox.kill.borrow()).filter(|_| changed.is_ok());
+                    match code {
+                        Some(ErrorCode::SlowConsumer) => {
+                            self.phase = Phase::Lobby; // the room already dropped the seat's link
+                            self.close_with(ErrorCode::SlowConsumer, "You did not read messages fast enough.").await
+                        }
+                        Some(ErrorCode::SessionReplaced) => {
+                            self.phase = Phase::Lobby; // the seat now belongs to the newer link
+                            self.close_with(ErrorCode::SessionReplaced, "Your seat was taken back by a newer connection.").await
+                        }
+                        Some(code) => self.close_with(code, "Closed by the relay.").await,
+                        None => Flow::Close,
+                    }
+                }
+                out = inbox.rx.recv() => match out {
+                    Some(Outgoing::Frame(text)) => self.write(Message::Text(text)).await,
+                    Some(Outgoing::Evicted) => {
+                        self.phase = Phase::Lobby;
+                        Flow::Continue
+                    }
+                    None => Flow::Close,
+                },
+                frame = self.ws.recv() => match frame {
+                    Some(Ok(Message::Text(text))) => self.on_text(text).await,
+                    Some(Ok(Message::Binary(_))) => {
+                        self.last_message = Instant::now();
+                        if self.rate_limited().await {
+                            Flow::Continue
+                        } else {
+                            self.send_error(ErrorCode::BinaryNotSupported, "Send JSON text frames.", false).await
+                        }
+                    }
+                    Some(Ok(Message::Pong(payload))) => {
+                        self.on_pong(&payload).await;
+                        Flow::Continue
+                    }
+                    Some(Ok(Message::Ping(_))) => Flow::Continue,
+                    Some(Ok(Message::Close(_))) | None => Flow::Close,
+                    Some(Err(e)) => {
+                        tracing::debug!(error = %e, "read failed");
+                        Flow::Close
+                    }
+                },
+                _ = ping.tick() => {
+                    let stamp = self.shared.clock.now_ms().to_le_bytes().to_vec();
+                    self.write(Message::Ping(stamp.into())).await
+                }
+                _ = tokio::time::sleep_until(idle_deadline) => {
+                    self.close_with(ErrorCode::IdleTimeout, "Nothing received for too long.").await
+                }
+            };
+            if let Flow::Close = flow {
+                break;
+            }
+        }
+    }
+
+    async fn write(&mut self, msg: Message) -> Flow {
+        match tokio::time::timeout(WRITE_TIMEOUT, self.ws.send(msg)).await {
+            Ok(Ok(())) => Flow::Continue,
+            Ok(Err(_)) => Flow::Close,
+            Err(_) => {
+                tracing::warn!(
+                    conn = self.outbox.conn_id,
+                    "client stopped reading; closing"
+                );
+                Flow::Close
+            }
+        }
+    }
+
+    async fn send(&mut self, msg: &ServerMsg) -> Flow {
+        self.write(Message::Text(Utf8Bytes::from(msg.encode())))
+            .await
+    }
+
+    async fn send_error(&mut self, code: ErrorCode, message: &str, fatal: bool) -> Flow {
+        self.shared.metrics.error(code);
+        let flow = self.send(&ServerMsg::error(code, message, fatal)).await;
+        if fatal {
+            let frame = CloseFrame {
+                code: close_code(code),
+                reason: Utf8Bytes::from(code.as_str()),
+            };
+            let _ = self.write(Message::Close(Some(frame))).await;
+            return Flow::Close;
+        }
+        flow
+    }
+
+    async fn close_with(&mut self, code: ErrorCode, message: &str) -> Flow {
+        self.send_error(code, message, true).await
+    }
+
+    async fn refuse(&mut self, (code, message): Refusal) -> Flow {
+        self.send_error(code, &message, false).await
+    }
+
+    /// True when the message must be dropped for the rate limit (an error
+    /// has been sent, or the connection is to close).
+    async fn rate_limited(&mut self) -> bool {
+        if self.bucket.take(Instant::now()) {
+            self.strikes = 0;
+            return false;
+        }
+        self.strikes += 1;
+        if self.strikes == 1 {
+            let _ = self
+                .send_error(
+                    ErrorCode::RateLimited,
+                    "Too many messages; some were dropped.",
+                    false,
+                )
+                .await;
+        }
+        true
+    }
+
+    async fn on_pong(&mut self, payload: &[u8]) {
+        let Ok(stamp) = <[u8; 8]>::try_from(payload) else {
+            return;
+        };
+        let rtt_ms = self.shared.clock.now_ms() - f64::from_le_bytes(stamp);
+        if !(0.0..60_000.0).contains(&rtt_ms) {
+            return;
+        }
+        if let Phase::InRoom { room, pid } = &self.phase {
+            let cmd = RoomCmd::Rtt {
+                pid: *pid,
+                conn_id: self.outbox.conn_id,
+                rtt_ms,
+            };
+            room.send(cmd).await;
+        }
+    }
+
+    async fn on_text(&mut self, text: Utf8Bytes) -> Flow {
+        self.last_message = Instant::now();
+        self.shared.metrics.messages_received.inc();
+        let limit = self.shared.config.max_frame_bytes;
+        if text.len() > limit {
+            let msg = format!("Messages are at most {limit} bytes.");
+            return self
+                .send_error(ErrorCode::MessageTooLarge, &msg, true)
+                .await;
+        }
+        if self.rate_limited().await {
+            if self.strikes > RATE_STRIKES_BEFORE_CLOSE {
+                return self
+                    .close_with(ErrorCode::RateLimited, "Far too many messages.")
+                    .await;
+            }
+            return Flow::Continue;
+        }
+        let msg = match ClientMsg::decode(&text) {
+            Ok(msg) => msg,
+            Err(e) => {
+                let fatal = matches!(self.phase, Phase::New);
+                return self
+                    .send_error(decode_error(&e), &e.to_string(), fatal)
+                    .await;
+            }
+        };
+        match (&self.phase, msg) {
+            (Phase::New, ClientMsg::Hello { protocol, client }) => {
+                self.on_hello(protocol, &client).await
+            }
+            (Phase::New, _) => {
+                self.close_with(ErrorCode::HelloRequired, "Say hello first.")
+                    .await
+            }
+            (_, ClientMsg::Hello { .. }) => {
+                self.send_error(ErrorCode::BadMessage, "You already said hello.", false)
+                    .await
+            }
+            (_, ClientMsg::Ping { client_ms }) => {
+                let recv = self.shared.clock.now_ms();
+                self.send(&ServerMsg::Pong(Pong {
+                    client_ms,
+                    server_recv_ms: recv,
+                    server_send_ms: self.shared.clock.now_ms(),
+                }))
+                .await
+            }
+            (Phase::Lobby, msg) => self.in_lobby(msg).await,
+            (Phase::InRoom { room, pid }, msg) => {
+                let (room, pid) = (room.clone(), *pid);
+                let cmd = RoomCmd::Client {
+                    pid,
+                    conn_id: self.outbox.conn_id,
+                    msg,
+                };
+                if room.send(cmd).await {
+                    Flow::Continue
+                } else {
+                    self.phase = Phase::Lobby;
+                    self.send_error(ErrorCode::NotInRoom, "That room has ended.", false)
+                        .await
+                }
+            }
+        }
+    }
+
+    async fn on_hello(&mut self, protocol: u32, client: &str) -> Flow {
+        if protocol != PROTOCOL_VERSION {
+            let msg = format!(
+                "This relay speaks protocol {PROTOCOL_VERSION}, you speak {protocol}; update Matinee."
+            );
+            return self.close_with(ErrorCode::ProtocolVersion, &msg).await;
+        }
+        tracing::debug!(conn = self.outbox.conn_id, client, "hello");
+        self.phase = Phase::Lobby;
+        let welcome = ServerMsg::Welcome(Welcome {
+            protocol: PROTOCOL_VERSION,
+            server: concat!("matinee-relay/", env!("CARGO_PKG_VERSION")).into(),
+            server_ms: self.shared.clock.now_ms(),
+            max_frame_bytes: self.shared.config.max_frame_bytes,
+            max_chat_chars: self.shared.config.max_chat_chars(),
+        });
+        self.send(&welcome).await
+    }
+
+    fn join_allowed(&self) -> bool {
+        let ok = self.shared.join_throttle.attempt(self.ip, Instant::now());
+        if !ok {
+            tracing::warn!(ip = %self.ip, "join attempts throttled");
+        }
+        ok
+    }
+
+    async fn in_lobby(&mut self, msg: ClientMsg) -> Flow {
+        let result = match msg {
+            ClientMsg::Create {
+                nickname,
+                control_mode,
+                media,
+            } => {
+                let shared = self.shared.clone();
+                let max = shared.config.max_rooms;
+                match shared.registry.insert_new(max, |code| {
+                    RoomHandle::spawn(code, control_mode, shared.clone())
+                }) {
+                    Some(room) => room
+                        .join(nickname, media, self.outbox.clone())
+                        .await
+                        .map(|pid| (room, pid)),
+                    None => Err((
+                        ErrorCode::ServerFull,
+                        "This relay holds as many rooms as it can; try again later.".into(),
+                    )),
+                }
+            }
+            ClientMsg::Join {
+                code,
+                nickname,
+                media,
+            } => {
+                if !self.join_allowed() {
+                    return self.refuse(throttled()).await;
+                }
+                match self.shared.registry.get(&code) {
+                    Some(room) => room
+                        .join(nickname, media, self.outbox.clone())
+                        .await
+                        .map(|pid| (room, pid)),
+                    None => Err(no_room(&code)),
+                }
+            }
+            ClientMsg::Resume { code, token } => {
+                if !self.join_allowed() {
+                    return self.refuse(throttled()).await;
+                }
+                match self.shared.registry.get(&code) {
+                    Some(room) => room
+                        .resume(token, self.outbox.clone())
+                        .await
+                        .map(|pid| (room, pid)),
+                    None => Err(no_room(&code)),
+                }
+            }
+            _ => Err((ErrorCode::NotInRoom, "Create or join a room first.".into())),
+        };
+        match result {
+            Ok((room, pid)) => {
+                tracing::info!(room = %room.code, participant = pid, "seat taken");
+                self.phase = Phase::InRoom { room, pid };
+                Flow::Continue
+            }
+            Err(refusal) => self.refuse(refusal).await,
+        }
+    }
+}
+
+fn throttled() -> Refusal {
+    (
+        ErrorCode::JoinThrottled,
+        "Too many join attempts from your address; wait a minute.".into(),
+    )
+}
+
+fn no_room(code: &matinee_protocol::RoomCode) -> Refusal {
+    (
+        ErrorCode::RoomNotFound,
+        format!("No room {code}: check the code, or the room may have ended."),
+    )
+}

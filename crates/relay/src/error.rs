@@ -1,0 +1,15 @@
+use std::net::SocketAddr;
+
+/// Why the relay could not start or stopped.
+#[derive(Debug, thiserror::Error)]
+pub enum RelayError {
+    #[error("cannot listen on {addr}: {source} (is another relay already running there?)")]
+    Bind {
+        addr: SocketAddr,
+        source: std::io::Error,
+    },
+    #[error("the relay stopped: {0}")]
+    Serve(std::io::Error),
+    #[error("the relay task ended unexpectedly")]
+    Stopped,
+}

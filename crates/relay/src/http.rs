@@ -1,0 +1,150 @@
+//! HTTP routes: the WebSocket endpoint, health, metrics and invite pages.
+
+use std::net::{IpAddr, SocketAddr};
+use std::sync::Arc;
+
+use axum::extract::ws::WebSocketUpgrade;
+use axum::extract::{ConnectInfo, Path, State};
+use axum::http::{header, HeaderMap, HeaderValue, StatusCode};
+use axum::response::{Html, IntoResponse, Response};
+use axum::routing::get;
+use axum::{Json, Router};
+use matinee_protocol::RoomCode;
+
+use crate::{connection, landing, Shared};
+
+pub(crate) fn router(shared: Arc<Shared>) -> Router {
+    Router::new()
+        .route("/", get(index))
+        .route("/ws", get(websocket))
+        .route("/healthz", get(healthz))
+        .route("/metrics", get(metrics))
+        .route("/join/{code}", get(join_page))
+        .with_state(shared)
+}
+
+async fn index() -> &'static str {
+    "Matinee relay. WebSocket at /ws; invites at /join/CODE.\n"
+}
+
+fn client_ip(shared: &Shared, peer: SocketAddr, headers: &HeaderMap) -> IpAddr {
+    if shared.config.trust_forwarded_for {
+        let forwarded = headers
+            .get("x-forwarded-for")
+            .and_then(|v| v.to_str().ok())
+            .and_then(|v| v.split(',').next())
+            .and_then(|v| v.trim().parse().ok());
+        if let Some(ip) = forwarded {
+            return ip;
+        }
+    }
+    peer.ip()
+}
+
+fn origin_allowed(shared: &Shared, headers: &HeaderMap) -> bool {
+    let allowed = &shared.config.allowed_origins;
+    match headers.get(header::ORIGIN) {
+        None => true,
+        Some(_) if allowed.is_empty() => true,
+        Some(origin) => origin
+            .to_str()
+            .is_ok_and(|o| allowed.iter().any(|a| a.trim_end_matches('/') == o)),
+    }
+}
+
+async fn websocket(
+    State(shared): State<Arc<Shared>>,
+    ConnectInfo(peer): ConnectInfo<SocketAddr>,
+    headers: HeaderMap,
+    upgrade: WebSocketUpgrade,
+) -> Response {
+    if !origin_allowed(&shared, &headers) {
+        tracing::warn!(origin = ?headers.get(header::ORIGIN), "origin refused");
+        return (StatusCode::FORBIDDEN, "origin not allowed\n").into_response();
+    }
+    if shared.metrics.connections.get() as usize >= shared.config.max_connections {
+        return (StatusCode::SERVICE_UNAVAILABLE, "relay is full\n").into_response();
+    }
+    let ip = client_ip(&shared, peer, &headers);
+    // Frames up to the limit are read and answered with a clear error by the
+    // connection; far larger ones are cut off by the WebSocket layer.
+    let hard_cap = shared
+        .config
+        .max_frame_bytes
+        .saturating_mul(4)
+        .max(16 * 1024);
+    upgrade
+        .max_message_size(hard_cap)
+        .max_frame_size(hard_cap)
+        .on_upgrade(move |ws| connection::serve(ws, ip, shared))
+}
+
+async fn healthz(State(shared): State<Arc<Shared>>) -> Response {
+    let body = serde_json::json!({
+        "status": "ok",
+        "version": env!("CARGO_PKG_VERSION"),
+        "rooms": shared.registry.len(),
+        "connections": shared.metrics.connections.get(),
+    });
+    Json(body).into_response()
+}
+
+async fn metrics(State(shared): State<Arc<Shared>>) -> Response {
+    (
+        [(
+            header::CONTENT_TYPE,
+            "application/openmetrics-text; version=1.0.0; charset=utf-8",
+        )],
+        shared.metrics.render(),
+    )
+        .into_response()
+}
+
+/// The WebSocket URL an invite should point at.
+fn relay_url(shared: &Shared, headers: &HeaderMap) -> Option<String> {
+    if let Some(url) = &shared.config.public_url {
+        return Some(url.clone());
+    }
+    let host = headers.get(header::HOST)?.to_str().ok()?;
+    let valid = !host.is_empty()
+        && host.len() <= 255
+        && host
+            .chars()
+            .all(|c| c.is_ascii_alphanumeric() || ".-:[]".contains(c));
+    if !valid {
+        return None;
+    }
+    let tls = headers
+        .get("x-forwarded-proto")
+        .is_some_and(|p| p.as_bytes().eq_ignore_ascii_case(b"https"));
+    Some(format!("{}://{host}/ws", if tls { "wss" } else { "ws" }))
+}
+
+async fn join_page(
+    State(shared): State<Arc<Shared>>,
+    Path(code): Path<String>,
+    headers: HeaderMap,
+) -> Response {
+    let mut response = match RoomCode::parse(&code) {
+        Err(e) => (
+            StatusCode::BAD_REQUEST,
+            Html(landing::bad_code_page(&e.to_string())),
+        )
+            .into_response(),
+        Ok(code) => match relay_url(&shared, &headers) {
+            Some(url) => Html(landing::page(&code, &url)).into_response(),
+            None => (
+                StatusCode::BAD_REQUEST,
+                Html(landing::bad_code_page(
+                    "The request has no valid Host header.",
+                )),
+            )
+                .into_response(),
+        },
+    };
+    response.headers_mut().insert(
+        header::CONTENT_SECURITY_POLICY,
+        HeaderValue::from_static("default-src 'none'; style-src 'unsafe-inline'"),
+    );
+    response
+}

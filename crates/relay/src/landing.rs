@@ -1,0 +1,99 @@
+//! The https landing page of an invite: opens the app through its
+//! `matinee://` deep link, and tells people without the app how to get it.
+//!
+//! The page never says whether a room exists, so it cannot be used to guess
+//! codes around the join throttle.
+
+use matinee_protocol::RoomCode;
+use percent_encoding::{utf8_percent_encode, NON_ALPHANUMERIC};
+
+/// The deep link that opens the app's join dialog.
+pub fn deep_link(code: &RoomCode, relay_ws_url: &str) -> String {
+    format!(
+        "matinee://join/{code}?relay={}",
+        utf8_percent_encode(relay_ws_url, NON_ALPHANUMERIC)
+    )
+}
+
+fn escape(text: &str) -> String {
+    let mut out = String::with_capacity(text.len());
+    for c in text.chars() {
+        match c {
+            '&' => out.push_str("&amp;"),
+            '<' => out.push_str("&lt;"),
+            '>' => out.push_str("&gt;"),
+            '"' => out.push_str("&quot;"),
+            '\'' => out.push_str("&#39;"),
+            c => out.push(c),
+        }
+    }
+    out
+}
+
+const STYLE: &str = "\
+body{margin:0;min-height:100vh;display:flex;align-items:center;justify-content:center;\
+background:#11131a;color:#e8e9ef;font:16px/1.5 system-ui,-apple-system,'Segoe UI',sans-serif}\
+main{max-width:28rem;padding:2.5rem;background:#1a1d27;border-radius:16px;\
+box-shadow:0 12px 40px #0008;text-align:center}\
+h1{margin:.2rem 0 1rem;font-size:1.4rem}\
+.brand{color:#f5b84a;font-weight:700;letter-spacing:.08em;text-transform:uppercase;font-size:.8rem}\
+.code{font:700 2.2rem/1.2 ui-monospace,monospace;letter-spacing:.3em;margin:1rem 0;color:#fff}\
+a.button{display:inline-block;margin:1rem 0;padding:.8rem 1.6rem;border-radius:10px;\
+background:#f5b84a;color:#1a1d27;font-weight:700;text-decoration:none}\
+a.button:focus,a.button:hover{background:#ffd27f}\
+p.small{color:#a4a8b8;font-size:.9rem}\
+code{background:#11131a;padding:.1rem .35rem;border-radius:4px;word-break:break-all}";
+
+/// The whole page for a valid code.
+pub fn page(code: &RoomCode, relay_ws_url: &str) -> String {
+    let link = escape(&deep_link(code, relay_ws_url));
+    let relay = escape(relay_ws_url);
+    format!(
+        "<!doctype html>\n<html lang=\"en\"><head><meta charset=\"utf-8\">\
+<meta name=\"viewport\" content=\"width=device-width,initial-scale=1\">\
+<meta http-equiv=\"refresh\" content=\"0;url={link}\">\
+<title>Join room {code} on Matinee</title><style>{STYLE}</style></head>\
+<body><main><div class=\"brand\">Matinee</div><h1>You're invited to a watch party</h1>\
+<div class=\"code\">{code}</div>\
+<a class=\"button\" href=\"{link}\">Open in Matinee</a>\
+<p>Your browser may ask whether to open Matinee: allow it.</p>\
+<p class=\"small\">Don't have Matinee yet? Install it from the project's releases \
+(Linux .deb or AppImage), open it, choose <b>Join</b>, type the code <b>{code}</b> \
+and set the relay to <code>{relay}</code>.</p>\
+<p class=\"small\">Have the same film ready: everyone plays their own copy.</p>\
+</main></body></html>\n"
+    )
+}
+
+/// Page for a path that is not a room code.
+pub fn bad_code_page(reason: &str) -> String {
+    format!(
+        "<!doctype html>\n<html lang=\"en\"><head><meta charset=\"utf-8\">\
+<title>Not a Matinee invite</title><style>{STYLE}</style></head>\
+<body><main><div class=\"brand\">Matinee</div><h1>This invite link is broken</h1>\
+<p>{}</p><p class=\"small\">Ask your friend to copy the invite again.</p></main></body></html>\n",
+        escape(reason)
+    )
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn deep_link_encodes_the_relay_url() {
+        let code = RoomCode::parse("ABCDEF").unwrap();
+        assert_eq!(
+            deep_link(&code, "ws://127.0.0.1:7878/ws"),
+            "matinee://join/ABCDEF?relay=ws%3A%2F%2F127%2E0%2E0%2E1%3A7878%2Fws"
+        );
+    }
+
+    #[test]
+    fn page_escapes_what_it_shows() {
+        let code = RoomCode::parse("ABCDEF").unwrap();
+        let html = page(&code, "ws://x/<script>");
+        assert!(!html.contains("<script>"));
+        assert!(html.contains("&lt;script&gt;"));
+    }
+}

@@ -1,0 +1,80 @@
+//! The queue from rooms to one connection. Bounded: a client that does not
+//! read fast enough is disconnected rather than allowed to grow memory.
+
+use std::sync::Arc;
+
+use axum::extract::ws::Utf8Bytes;
+use matinee_protocol::{ErrorCode, ServerMsg};
+use tokio::sync::{mpsc, watch};
+
+/// What a room hands to a connection.
+#[derive(Debug)]
+pub(crate) enum Outgoing {
+    /// A serialised message, shared between every receiver of a broadcast.
+    Frame(Utf8Bytes),
+    /// The seat is gone (left or kicked); the connection is back in the lobby.
+    Evicted,
+}
+
+/// Sending side of a connection's queue.
+#[derive(Debug, Clone)]
+pub(crate) struct Outbox {
+    pub conn_id: u64,
+    tx: mpsc::Sender<Outgoing>,
+    kill: Arc<watch::Sender<Option<ErrorCode>>>,
+}
+
+/// Receiving side, owned by the connection task.
+pub(crate) struct Inbox {
+    pub rx: mpsc::Receiver<Outgoing>,
+    pub kill: watch::Receiver<Option<ErrorCode>>,
+}
+
+pub(crate) fn outbox(conn_id: u64, capacity: usize) -> (Outbox, Inbox) {
+    let (tx, rx) = mpsc::channel(capacity.max(1));
+    let (kill_tx, kill_rx) = watch::channel(None);
+    (
+        Outbox {
+            conn_id,
+            tx,
+            kill: Arc::new(kill_tx),
+        },
+        Inbox { rx, kill: kill_rx },
+    )
+}
+
+pub(crate) fn frame(msg: &ServerMsg) -> Utf8Bytes {
+    Utf8Bytes::from(msg.encode())
+}
+
+impl Outbox {
+    /// Queues a frame. False when the connection is gone or too slow, in
+    /// which case it has been told to close.
+    pub fn send(&self, frame: Utf8Bytes) -> bool {
+        self.push(Outgoing::Frame(frame))
+    }
+
+    pub fn send_msg(&self, msg: &ServerMsg) -> bool {
+        self.send(frame(msg))
+    }
+
+    pub fn evict(&self) -> bool {
+        self.push(Outgoing::Evicted)
+    }
+
+    fn push(&self, item: Outgoing) -> bool {
+        match self.tx.try_send(item) {
+            Ok(()) => true,
+            Err(mpsc::error::TrySendError::Full(_)) => {
+                self.close(ErrorCode::SlowConsumer);
+                false
+            }
+            Err(mpsc::error::TrySendError::Closed(_)) => false,
+        }
+    }
+
+    /// Tells the connection to send this error and close.
+    pub fn close(&self, code: ErrorCode) {
+        self.kill.send_replace(Some(code));
+    }
+}

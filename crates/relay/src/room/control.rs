@@ -1,0 +1,179 @@
+//! Playback control: play/pause/seek/speed, the ready-check start, and
+//! pausing the room while someone buffers.
+
+use matinee_protocol::{ControlAction, ControlCause, ControlMode, ErrorCode, NoticeEvent};
+
+use super::state::Room;
+
+/// How far back a client may date its control action, in ms.
+const MAX_BACKDATE_MS: f64 = 2000.0;
+/// Longest delay before a scheduled start, in ms.
+const MAX_START_LEAD_MS: f64 = 3000.0;
+
+fn clock_label(secs: f64) -> String {
+    let s = secs.max(0.0).round() as u64;
+    if s >= 3600 {
+        format!("{}:{:02}:{:02}", s / 3600, (s / 60) % 60, s % 60)
+    } else {
+        format!("{}:{:02}", s / 60, s % 60)
+    }
+}
+
+impl Room {
+    fn may_control(&mut self, idx: usize) -> bool {
+        if self.control_mode == ControlMode::Shared {
+            return true;
+        }
+        self.require_host(idx, "control playback in this room")
+    }
+
+    pub(super) fn on_control(
+        &mut self,
+        idx: usize,
+        seq: u64,
+        action: ControlAction,
+        server_ms: Option<f64>,
+    ) {
+        if !self.may_control(idx) {
+            return;
+        }
+        let now = self.now_ms();
+        let anchor = server_ms.map_or(now, |t| t.clamp(now - MAX_BACKDATE_MS, now));
+        let p = &mut self.playback;
+        let (event, verb) = match action {
+            ControlAction::Play { position } => {
+                p.position = position;
+                p.paused = false;
+                (NoticeEvent::Played, "played")
+            }
+            ControlAction::Pause { position } => {
+                p.position = position;
+                p.paused = true;
+                (NoticeEvent::Paused, "paused")
+            }
+            ControlAction::Seek { position } => {
+                p.position = position;
+                (NoticeEvent::Seeked, "jumped to")
+            }
+            ControlAction::Speed { speed, position } => {
+                p.position = position;
+                p.speed = speed;
+                (NoticeEvent::SpeedChanged, "set speed")
+            }
+        };
+        p.anchor_ms = anchor;
+        p.epoch += 1;
+        p.waiting_for_buffering = false;
+        let (by, name) = (self.seats[idx].id, self.seats[idx].nickname.clone());
+        self.broadcast_state(Some(ControlCause { by, seq, action }));
+        let text = match action {
+            ControlAction::Speed { speed, .. } => format!("{name} {verb} to {speed}×"),
+            _ => format!("{name} {verb} {}", clock_label(action.position())),
+        };
+        self.notice(event, text, Some(by));
+    }
+
+    /// Delay before a shared start: the configured lead plus the slowest RTT.
+    fn start_lead_ms(&self) -> f64 {
+        let slowest = self
+            .seats
+            .iter()
+            .filter(|s| s.is_connected())
+            .filter_map(|s| s.rtt_ms)
+            .fold(0.0, f64::max);
+        (self.shared.config.start_lead_ms + slowest).min(MAX_START_LEAD_MS)
+    }
+
+    /// Plays from the current position at a shared future server time.
+    fn schedule_play(&mut self) -> f64 {
+        let now = self.now_ms();
+        let lead = self.start_lead_ms();
+        let p = &mut self.playback;
+        p.position = p.position_at(now);
+        p.paused = false;
+        p.anchor_ms = now + lead;
+        p.epoch += 1;
+        p.waiting_for_buffering = false;
+        self.broadcast_state(None);
+        lead
+    }
+
+    pub(super) fn on_start(&mut self, idx: usize, force: bool) {
+        if !self.may_control(idx) {
+            return;
+        }
+        if !force {
+            let waiting: Vec<String> = self
+                .seats
+                .iter()
+                .filter(|s| s.is_connected() && !s.ready)
+                .map(|s| s.nickname.clone())
+                .collect();
+            if !waiting.is_empty() {
+                let msg = format!("Not everyone is ready: {}.", waiting.join(", "));
+                return self.refuse(idx, ErrorCode::NotAllReady, &msg);
+            }
+        }
+        let name = self.seats[idx].nickname.clone();
+        let lead = self.schedule_play();
+        self.notice(
+            NoticeEvent::StartScheduled,
+            format!("{name} started playback (in {:.1} s)", lead / 1000.0),
+            None,
+        );
+    }
+
+    pub(super) fn on_buffering_changed(&mut self, idx: usize) {
+        if !self.shared.config.wait_for_buffering {
+            return;
+        }
+        let seat = &self.seats[idx];
+        if !seat.buffering {
+            return self.resume_if_nobody_buffers();
+        }
+        let now = self.now_ms();
+        if !self.playback.is_playing_at(now) {
+            return;
+        }
+        let (id, name) = (seat.id, seat.nickname.clone());
+        let p = &mut self.playback;
+        p.position = p.position_at(now);
+        p.paused = true;
+        p.anchor_ms = now;
+        p.epoch += 1;
+        p.waiting_for_buffering = true;
+        self.broadcast_state(None);
+        self.notice(
+            NoticeEvent::Buffering,
+            format!("Waiting for {name} (buffering)"),
+            Some(id),
+        );
+    }
+
+    /// After a buffering pause, plays again together once nobody buffers.
+    pub(super) fn resume_if_nobody_buffers(&mut self) {
+        if !self.playback.waiting_for_buffering
+            || self.seats.iter().any(|s| s.buffering && s.is_connected())
+        {
+            return;
+        }
+        self.schedule_play();
+        self.notice(
+            NoticeEvent::BufferingDone,
+            "Everyone has caught up; resuming".into(),
+            None,
+        );
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::clock_label;
+
+    #[test]
+    fn clock_labels() {
+        assert_eq!(clock_label(0.0), "0:00");
+        assert_eq!(clock_label(75.4), "1:15");
+        assert_eq!(clock_label(3725.0), "1:02:05");
+    }
+}

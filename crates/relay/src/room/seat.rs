@@ -1,0 +1,130 @@
+//! One participant's seat: kept while the link is down, for a resume.
+
+use std::time::Instant;
+
+use matinee_protocol::{MediaInfo, Participant, ParticipantId, StateReport};
+use rand::Rng;
+
+use crate::outbox::Outbox;
+
+/// Weight of the previous RTT estimate in the moving average (Syncplay's).
+const RTT_EMA_KEEP: f64 = 0.85;
+
+pub(crate) struct Seat {
+    pub id: ParticipantId,
+    pub nickname: String,
+    pub token: String,
+    pub joined_ms: f64,
+    pub host: bool,
+    pub ready: bool,
+    pub buffering: bool,
+    pub player_closed: bool,
+    pub rtt_ms: Option<f64>,
+    pub position: Option<f64>,
+    pub drift_ms: Option<f64>,
+    pub media: Option<MediaInfo>,
+    pub conn: Option<Outbox>,
+    pub disconnected_at: Option<Instant>,
+}
+
+fn new_token() -> String {
+    let bytes: [u8; 24] = rand::rng().random();
+    bytes.iter().map(|b| format!("{b:02x}")).collect()
+}
+
+/// Compares secrets in time independent of where they differ.
+fn same_secret(a: &str, b: &str) -> bool {
+    a.len() == b.len()
+        && a.bytes()
+            .zip(b.bytes())
+            .fold(0u8, |acc, (x, y)| acc | (x ^ y))
+            == 0
+}
+
+impl Seat {
+    pub fn new(
+        id: ParticipantId,
+        nickname: String,
+        media: Option<MediaInfo>,
+        conn: Outbox,
+        now_ms: f64,
+    ) -> Self {
+        Self {
+            id,
+            nickname,
+            token: new_token(),
+            joined_ms: now_ms,
+            host: false,
+            ready: false,
+            buffering: false,
+            player_closed: false,
+            rtt_ms: None,
+            position: None,
+            drift_ms: None,
+            media,
+            conn: Some(conn),
+            disconnected_at: None,
+        }
+    }
+
+    pub fn token_matches(&self, token: &str) -> bool {
+        same_secret(&self.token, token)
+    }
+
+    pub fn is_connected(&self) -> bool {
+        self.conn.is_some()
+    }
+
+    pub fn is_connection(&self, conn_id: u64) -> bool {
+        self.conn.as_ref().is_some_and(|c| c.conn_id == conn_id)
+    }
+
+    pub fn add_rtt(&mut self, sample_ms: f64) {
+        self.rtt_ms = Some(match self.rtt_ms {
+            None => sample_ms,
+            Some(prev) => prev * RTT_EMA_KEEP + sample_ms * (1.0 - RTT_EMA_KEEP),
+        });
+    }
+
+    /// Takes in a state report; `room_position_ms` is the room position at
+    /// the report's server time, or None when the report predates the
+    /// latest control change.
+    pub fn record_report(&mut self, report: &StateReport, room_position: Option<f64>) {
+        if let Some(room) = room_position {
+            self.position = Some(report.position);
+            self.drift_ms = Some((report.position - room) * 1000.0);
+        }
+    }
+
+    pub fn view(&self) -> Participant {
+        Participant {
+            id: self.id,
+            nickname: self.nickname.clone(),
+            host: self.host,
+            ready: self.ready,
+            buffering: self.buffering,
+            reconnecting: !self.is_connected(),
+            player_closed: self.player_closed,
+            rtt_ms: self.rtt_ms.map(|r| (r * 10.0).round() / 10.0),
+            position: self.position,
+            drift_ms: self.drift_ms.map(|d| (d * 10.0).round() / 10.0),
+            media: self.media.clone(),
+            joined_ms: self.joined_ms,
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn tokens_are_long_and_distinct() {
+        let a = new_token();
+        assert_eq!(a.len(), 48);
+        assert_ne!(a, new_token());
+        assert!(same_secret(&a, &a.clone()));
+        assert!(!same_secret(&a, &new_token()));
+        assert!(!same_secret(&a, &a[..47]));
+    }
+}

@@ -1,0 +1,275 @@
+//! A real WebSocket client for relay tests, on loopback.
+#![allow(dead_code)]
+
+use std::time::Duration;
+
+use futures_util::{SinkExt, StreamExt};
+use matinee_protocol::{
+    ClientMsg, ControlMode, ErrorCode, Joined, ParticipantId, RoomCode, ServerMsg, PROTOCOL_VERSION,
+};
+pub use matinee_relay::{RelayConfig, RelayHandle};
+use tokio::net::TcpStream;
+use tokio_tungstenite::tungstenite::Message;
+use tokio_tungstenite::{MaybeTlsStream, WebSocketStream};
+
+pub const WAIT: Duration = Duration::from_secs(5);
+
+/// Test defaults: loopback, generous join limits, fast ticks.
+pub fn config() -> RelayConfig {
+    RelayConfig {
+        max_joins_per_minute: 1000,
+        tick_ms: 200,
+        ..RelayConfig::loopback()
+    }
+}
+
+pub async fn relay(config: RelayConfig) -> RelayHandle {
+    matinee_relay::start(config).await.expect("relay starts")
+}
+
+pub struct Client {
+    ws: WebSocketStream<MaybeTlsStream<TcpStream>>,
+    pub id: ParticipantId,
+    pub token: String,
+    pub code: Option<RoomCode>,
+}
+
+impl Client {
+    /// Connects without saying hello.
+    pub async fn raw(relay: &RelayHandle) -> Self {
+        let (ws, _) = tokio_tungstenite::connect_async(relay.ws_url())
+            .await
+            .expect("websocket connects");
+        Self {
+            ws,
+            id: 0,
+            token: String::new(),
+            code: None,
+        }
+    }
+
+    /// Connects through a socket with a tiny receive buffer, says hello and
+    /// joins, for tests of clients that stop reading.
+    pub async fn guest_with_small_buffer(
+        relay: &RelayHandle,
+        code: &RoomCode,
+        nickname: &str,
+    ) -> Self {
+        let socket = tokio::net::TcpSocket::new_v4().unwrap();
+        socket.set_recv_buffer_size(2048).unwrap();
+        let stream = socket.connect(relay.addr()).await.unwrap();
+        let (ws, _) =
+            tokio_tungstenite::client_async(relay.ws_url(), MaybeTlsStream::Plain(stream))
+                .await
+                .expect("websocket connects");
+        let mut c = Self {
+            ws,
+            id: 0,
+            token: String::new(),
+            code: None,
+        };
+        c.send(&ClientMsg::Hello {
+            protocol: PROTOCOL_VERSION,
+            client: "sloth".into(),
+        })
+        .await;
+        c.send(&ClientMsg::Join {
+            code: code.clone(),
+            nickname: nickname.into(),
+            media: None,
+        })
+        .await;
+        c.expect_joined().await;
+        c
+    }
+
+    /// Connects and says hello.
+    pub async fn connect(relay: &RelayHandle) -> Self {
+        let mut c = Self::raw(relay).await;
+        c.send(&ClientMsg::Hello {
+            protocol: PROTOCOL_VERSION,
+            client: "relay-test".into(),
+        })
+        .await;
+        match c.recv().await {
+            ServerMsg::Welcome(w) => assert_eq!(w.protocol, PROTOCOL_VERSION),
+            other => panic!("expected welcome, got {other:?}"),
+        }
+        c
+    }
+
+    /// Connects and creates a room.
+    pub async fn host(relay: &RelayHandle, nickname: &str, mode: ControlMode) -> Self {
+        let mut c = Self::connect(relay).await;
+        c.send(&ClientMsg::Create {
+            nickname: nickname.into(),
+            control_mode: mode,
+            media: None,
+        })
+        .await;
+        c.expect_joined().await;
+        c
+    }
+
+    /// Connects and joins a room.
+    pub async fn guest(relay: &RelayHandle, code: &RoomCode, nickname: &str) -> Self {
+        let mut c = Self::connect(relay).await;
+        c.send(&ClientMsg::Join {
+            code: code.clone(),
+            nickname: nickname.into(),
+            media: None,
+        })
+        .await;
+        c.expect_joined().await;
+        c
+    }
+
+    pub async fn expect_joined(&mut self) -> Joined {
+        let joined = self
+            .recv_until(|m| match m {
+                ServerMsg::Joined(j) => Some((**j).clone()),
+                ServerMsg::Error { code, message, .. } => {
+                    panic!("expected joined, got error {code:?}: {message}")
+                }
+                _ => None,
+            })
+            .await;
+        self.id = joined.you;
+        self.token = joined.resume_token.clone();
+        self.code = Some(joined.room.code.clone());
+        joined
+    }
+
+    pub fn code(&self) -> RoomCode {
+        self.code.clone().expect("in a room")
+    }
+
+    pub async fn send(&mut self, msg: &ClientMsg) {
+        self.send_raw(msg.encode()).await;
+    }
+
+    pub async fn send_raw(&mut self, text: impl Into<String>) {
+        self.ws
+            .send(Message::text(text.into()))
+            .await
+            .expect("send succeeds");
+    }
+
+    pub async fn send_message(&mut self, msg: Message) -> bool {
+        self.ws.send(msg).await.is_ok()
+    }
+
+    /// Next relay message, or None when the connection closed.
+    pub async fn next(&mut self) -> Option<ServerMsg> {
+        loop {
+            let frame = tokio::time::timeout(WAIT, self.ws.next())
+                .await
+                .expect("relay answers in time");
+            match frame {
+                Some(Ok(Message::Text(t))) => {
+                    return Some(ServerMsg::decode(&t).expect("relay sends valid messages"))
+                }
+                Some(Ok(Message::Close(_))) | None | Some(Err(_)) => return None,
+                Some(Ok(_)) => continue,
+            }
+        }
+    }
+
+    pub async fn recv(&mut self) -> ServerMsg {
+        self.next().await.expect("connection open")
+    }
+
+    /// Reads until `pick` returns Some; panics after [`WAIT`].
+    pub async fn recv_until<T>(&mut self, mut pick: impl FnMut(&ServerMsg) -> Option<T>) -> T {
+        let deadline = tokio::time::Instant::now() + WAIT;
+        let mut seen = Vec::new();
+        loop {
+            let msg = tokio::time::timeout_at(deadline, self.recv())
+                .await
+                .unwrap_or_else(|_| {
+                    panic!(
+                        "awaited message never came; last seen: {:?}",
+                        seen.iter().rev().take(4).collect::<Vec<_>>()
+                    )
+                });
+            if let Some(v) = pick(&msg) {
+                return v;
+            }
+            seen.push(msg);
+        }
+    }
+
+    /// Reads until an error with this code; returns (message, fatal).
+    pub async fn expect_error(&mut self, want: ErrorCode) -> (String, bool) {
+        self.recv_until(|m| match m {
+            ServerMsg::Error {
+                code,
+                message,
+                fatal,
+            } if *code == want => Some((message.clone(), *fatal)),
+            _ => None,
+        })
+        .await
+    }
+
+    /// Reads until the connection closes; panics if it stays open.
+    pub async fn expect_closed(&mut self) {
+        while self.next().await.is_some() {}
+    }
+
+    /// Checks that no error arrives within `wait` (other messages pass).
+    pub async fn expect_no_error_for(&mut self, wait: Duration) {
+        let deadline = tokio::time::Instant::now() + wait;
+        loop {
+            match tokio::time::timeout_at(deadline, self.ws.next()).await {
+                Err(_) => return,
+                Ok(Some(Ok(Message::Text(t)))) => {
+                    if let Ok(ServerMsg::Error { code, message, .. }) = ServerMsg::decode(&t) {
+                        panic!("unexpected error {code:?}: {message}");
+                    }
+                }
+                Ok(Some(Ok(_))) => {}
+                Ok(_) => panic!("connection closed"),
+            }
+        }
+    }
+
+    /// Waits for a participant list satisfying `check`.
+    pub async fn participants_where(
+        &mut self,
+        check: impl Fn(&[matinee_protocol::Participant]) -> bool,
+    ) -> Vec<matinee_protocol::Participant> {
+        self.recv_until(|m| match m {
+            ServerMsg::Participants { participants } if check(participants) => {
+                Some(participants.clone())
+            }
+            _ => None,
+        })
+        .await
+    }
+
+    /// Waits for a state message satisfying `check`.
+    pub async fn state_where(
+        &mut self,
+        check: impl Fn(&matinee_protocol::PlaybackState) -> bool,
+    ) -> (matinee_protocol::PlaybackState, f64) {
+        self.recv_until(|m| match m {
+            ServerMsg::State {
+                playback,
+                server_ms,
+                ..
+            } if check(playback) => Some((*playback, *server_ms)),
+            _ => None,
+        })
+        .await
+    }
+
+    pub async fn close(mut self) {
+        let _ = self.ws.close(None).await;
+    }
+
+    /// Drops the TCP connection without a close handshake.
+    pub fn drop_link(self) {
+        drop(self.ws);
+    }
+}

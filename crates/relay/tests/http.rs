@@ -1,0 +1,92 @@
+//! The relay's plain HTTP routes.
+
+mod common;
+
+use common::{config, relay, Client, RelayConfig};
+use matinee_protocol::ControlMode;
+use tokio::io::{AsyncReadExt, AsyncWriteExt};
+
+/// A minimal HTTP/1.1 GET over a real socket; returns (status, headers, body).
+async fn get(addr: std::net::SocketAddr, path: &str, extra_headers: &str) -> (u16, String, String) {
+    let mut s = tokio::net::TcpStream::connect(addr).await.unwrap();
+    let req =
+        format!("GET {path} HTTP/1.1\r\nHost: {addr}\r\n{extra_headers}Connection: close\r\n\r\n");
+    s.write_all(req.as_bytes()).await.unwrap();
+    let mut raw = Vec::new();
+    s.read_to_end(&mut raw).await.unwrap();
+    let text = String::from_utf8_lossy(&raw).to_string();
+    let (head, body) = text.split_once("\r\n\r\n").unwrap();
+    let status = head.split_whitespace().nth(1).unwrap().parse().unwrap();
+    (status, head.to_string(), body.to_string())
+}
+
+#[tokio::test]
+async fn healthz_and_metrics_report_rooms_and_connections() {
+    let relay = relay(config()).await;
+    let (status, _, body) = get(relay.addr(), "/healthz", "").await;
+    assert_eq!(status, 200);
+    assert!(body.contains(r#""status":"ok""#), "{body}");
+
+    let _ana = Client::host(&relay, "Ana", ControlMode::HostOnly).await;
+    let mut eve = Client::connect(&relay).await;
+    eve.send_raw("{oops").await;
+    eve.expect_error(matinee_protocol::ErrorCode::BadMessage)
+        .await;
+
+    let (_, _, body) = get(relay.addr(), "/healthz", "").await;
+    assert!(
+        body.contains(r#""rooms":1"#) && body.contains(r#""connections":2"#),
+        "{body}"
+    );
+    let (status, head, metrics) = get(relay.addr(), "/metrics", "").await;
+    assert_eq!(status, 200);
+    assert!(head.to_lowercase().contains("openmetrics-text"));
+    for line in [
+        "matinee_relay_connections 2",
+        "matinee_relay_rooms 1",
+        "matinee_relay_rooms_total 1",
+        "matinee_relay_errors_total{code=\"bad_message\"} 1",
+    ] {
+        assert!(metrics.contains(line), "missing {line} in\n{metrics}");
+    }
+    assert!(metrics.contains("matinee_relay_messages_received_total"));
+}
+
+#[tokio::test]
+async fn the_landing_page_opens_the_app_with_the_deep_link() {
+    let relay = relay(config()).await;
+    let (status, head, body) = get(relay.addr(), "/join/abc-def", "").await;
+    assert_eq!(status, 200);
+    let relay_param = format!("ws://{}/ws", relay.addr())
+        .replace(':', "%3A")
+        .replace('/', "%2F")
+        .replace('.', "%2E");
+    let link = format!("matinee://join/ABCDEF?relay={relay_param}");
+    assert!(body.contains(&format!("href=\"{link}\"")), "{body}");
+    assert!(body.contains("Install"));
+    assert!(head
+        .to_lowercase()
+        .contains("content-security-policy: default-src 'none'"));
+
+    // Behind a TLS proxy the link points at wss.
+    let (_, _, body) = get(relay.addr(), "/join/ABCDEF", "X-Forwarded-Proto: https\r\n").await;
+    assert!(body.contains("relay=wss%3A"), "{body}");
+
+    let (status, _, body) = get(relay.addr(), "/join/ABC0EF", "").await;
+    assert_eq!(status, 400);
+    assert!(body.contains("cannot appear in a room code"));
+}
+
+#[tokio::test]
+async fn a_public_url_overrides_the_host_header() {
+    let relay = relay(RelayConfig {
+        public_url: Some("wss://relay.example/ws".into()),
+        ..config()
+    })
+    .await;
+    let (_, _, body) = get(relay.addr(), "/join/ABCDEF", "").await;
+    assert!(
+        body.contains("relay=wss%3A%2F%2Frelay%2Eexample%2Fws"),
+        "{body}"
+    );
+}

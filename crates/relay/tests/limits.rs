@@ -1,0 +1,326 @@
+//! Every input limit of the relay, exercised over real connections.
+
+mod common;
+
+use std::time::Duration;
+
+use common::{config, relay, Client, RelayConfig};
+use matinee_protocol::{ClientMsg, ControlMode, ErrorCode, ServerMsg};
+use tokio_tungstenite::tungstenite::Message;
+
+#[tokio::test]
+async fn oversized_frames_get_an_error_then_a_close() {
+    let relay = relay(RelayConfig {
+        max_frame_bytes: 1024,
+        ..config()
+    })
+    .await;
+    let mut c = Client::connect(&relay).await;
+    c.send_raw(format!(
+        r#"{{"type":"chat","text":"{}"}}"#,
+        "a".repeat(1100)
+    ))
+    .await;
+    let (msg, fatal) = c.expect_error(ErrorCode::MessageTooLarge).await;
+    assert!(fatal && msg.contains("1024"), "{msg}");
+    c.expect_closed().await;
+
+    // Far beyond the limit the WebSocket layer cuts the connection at once.
+    let mut c = Client::connect(&relay).await;
+    let _ = c.send_message(Message::text("x".repeat(1 << 20))).await;
+    c.expect_closed().await;
+
+    // The relay is still fine for others.
+    Client::host(&relay, "Ana", ControlMode::HostOnly).await;
+}
+
+#[tokio::test]
+async fn floods_are_rate_limited_then_closed() {
+    let relay = relay(RelayConfig {
+        max_messages_per_sec: 5,
+        ..config()
+    })
+    .await;
+    let mut c = Client::connect(&relay).await;
+    for i in 0..12 {
+        c.send(&ClientMsg::Ping {
+            client_ms: f64::from(i),
+        })
+        .await;
+    }
+    // The first burst (2 × 5, minus the hello) is answered, then one error.
+    let mut pongs = 0;
+    let (msg, fatal) = c
+        .recv_until(|m| match m {
+            ServerMsg::Pong(_) => {
+                pongs += 1;
+                None
+            }
+            ServerMsg::Error {
+                code: ErrorCode::RateLimited,
+                message,
+                fatal,
+            } => Some((message.clone(), *fatal)),
+            _ => None,
+        })
+        .await;
+    assert!(!fatal && msg.contains("Too many"));
+    assert_eq!(pongs, 9);
+
+    // A client that keeps hammering is disconnected.
+    let mut sent = 0;
+    while c
+        .send_message(Message::text(ClientMsg::Ping { client_ms: 0.0 }.encode()))
+        .await
+        && sent < 5000
+    {
+        sent += 1;
+    }
+    let (_, fatal) = c.expect_error(ErrorCode::RateLimited).await;
+    assert!(fatal);
+    c.expect_closed().await;
+
+    // After a pause, a polite client is served again.
+    let mut d = Client::connect(&relay).await;
+    d.send(&ClientMsg::Ping { client_ms: 1.0 }).await;
+    d.recv_until(|m| matches!(m, ServerMsg::Pong(_)).then_some(()))
+        .await;
+}
+
+#[tokio::test]
+async fn join_brute_force_is_throttled_per_address() {
+    let relay = relay(RelayConfig {
+        max_joins_per_minute: 5,
+        ..config()
+    })
+    .await;
+    let mut host = Client::host(&relay, "Ana", ControlMode::HostOnly).await;
+    let code = host.code();
+    let mut guesser = Client::connect(&relay).await;
+    for guess in ["AAAAAA", "AAAAAB", "AAAAAC", "AAAAAD", "AAAAAE"] {
+        guesser
+            .send_raw(format!(
+                r#"{{"type":"join","code":"{guess}","nickname":"Eve"}}"#
+            ))
+            .await;
+        guesser.expect_error(ErrorCode::RoomNotFound).await;
+    }
+    // Even the right code is refused now, from any connection of this address.
+    guesser
+        .send(&ClientMsg::Join {
+            code: code.clone(),
+            nickname: "Eve".into(),
+            media: None,
+        })
+        .await;
+    guesser.expect_error(ErrorCode::JoinThrottled).await;
+    let mut other = Client::connect(&relay).await;
+    other
+        .send(&ClientMsg::Resume {
+            code: code.clone(),
+            token: "guess".into(),
+        })
+        .await;
+    let (msg, fatal) = other.expect_error(ErrorCode::JoinThrottled).await;
+    assert!(!fatal && msg.contains("wait a minute"));
+    // The room itself is unaffected.
+    host.send(&ClientMsg::Chat {
+        text: "still here".into(),
+    })
+    .await;
+    host.recv_until(|m| matches!(m, ServerMsg::Chat { .. }).then_some(()))
+        .await;
+}
+
+#[tokio::test]
+async fn idle_and_silent_connections_are_closed() {
+    let relay = relay(RelayConfig {
+        idle_timeout_secs: 0.6,
+        hello_timeout_secs: 0.3,
+        ..config()
+    })
+    .await;
+    let mut silent = Client::raw(&relay).await;
+    let (_, fatal) = silent.expect_error(ErrorCode::IdleTimeout).await;
+    assert!(fatal);
+    silent.expect_closed().await;
+
+    let mut idle = Client::host(&relay, "Ana", ControlMode::HostOnly).await;
+    let started = std::time::Instant::now();
+    idle.expect_error(ErrorCode::IdleTimeout).await;
+    assert!(started.elapsed() >= Duration::from_millis(500));
+    idle.expect_closed().await;
+
+    // A client that keeps talking stays.
+    let mut chatty = Client::connect(&relay).await;
+    for _ in 0..6 {
+        tokio::time::sleep(Duration::from_millis(200)).await;
+        chatty.send(&ClientMsg::Ping { client_ms: 0.0 }).await;
+        chatty
+            .recv_until(|m| matches!(m, ServerMsg::Pong(_)).then_some(()))
+            .await;
+    }
+}
+
+#[tokio::test]
+async fn malformed_input_gets_typed_errors_and_the_connection_survives() {
+    let relay = relay(config()).await;
+    let mut c = Client::host(&relay, "Ana", ControlMode::HostOnly).await;
+    let cases = [
+        ("{not json", ErrorCode::BadMessage, "not valid JSON"),
+        (r#"{"no_type":1}"#, ErrorCode::BadMessage, "no \"type\""),
+        (
+            r#"{"type":"format_disk"}"#,
+            ErrorCode::BadMessage,
+            "unknown message type",
+        ),
+        (
+            r#"{"type":"ready","ready":"yes"}"#,
+            ErrorCode::BadMessage,
+            "invalid \"ready\"",
+        ),
+        (
+            r#"{"type":"control","seq":1,"action":{"kind":"seek","position":-5}}"#,
+            ErrorCode::InvalidValue,
+            "position",
+        ),
+        (
+            r#"{"type":"chat","text":""}"#,
+            ErrorCode::InvalidValue,
+            "empty",
+        ),
+    ];
+    for (text, code, words) in cases {
+        c.send_raw(text).await;
+        let (msg, fatal) = c.expect_error(code).await;
+        assert!(!fatal && msg.contains(words), "{text} → {msg}");
+    }
+    let deep = format!(
+        r#"{{"type":"chat","text":{}"x"{}}}"#,
+        "[".repeat(5000),
+        "]".repeat(5000)
+    );
+    c.send_raw(deep).await;
+    c.expect_error(ErrorCode::BadMessage).await;
+    assert!(
+        c.send_message(Message::binary(vec![0u8, 159, 146, 150]))
+            .await
+    );
+    c.expect_error(ErrorCode::BinaryNotSupported).await;
+    c.send(&ClientMsg::Chat {
+        text: "still works".into(),
+    })
+    .await;
+    c.recv_until(|m| matches!(m, ServerMsg::Chat { .. }).then_some(()))
+        .await;
+}
+
+#[tokio::test]
+async fn rooms_and_participants_are_capped() {
+    let relay = relay(RelayConfig {
+        max_rooms: 1,
+        max_participants: 2,
+        ..config()
+    })
+    .await;
+    let ana = Client::host(&relay, "Ana", ControlMode::HostOnly).await;
+    let _ben = Client::guest(&relay, &ana.code(), "Ben").await;
+    let mut cy = Client::connect(&relay).await;
+    cy.send(&ClientMsg::Join {
+        code: ana.code(),
+        nickname: "Cy".into(),
+        media: None,
+    })
+    .await;
+    let (msg, _) = cy.expect_error(ErrorCode::RoomFull).await;
+    assert!(msg.contains('2'));
+    cy.send(&ClientMsg::Create {
+        nickname: "Cy".into(),
+        control_mode: ControlMode::Shared,
+        media: None,
+    })
+    .await;
+    cy.expect_error(ErrorCode::ServerFull).await;
+}
+
+#[tokio::test]
+async fn browser_origins_outside_the_allowlist_are_refused() {
+    use tokio_tungstenite::tungstenite::client::IntoClientRequest;
+    let relay = relay(RelayConfig {
+        allowed_origins: vec!["https://watch.example".into()],
+        ..config()
+    })
+    .await;
+    let with_origin = |origin: &str| {
+        let mut req = relay.ws_url().into_client_request().unwrap();
+        req.headers_mut().insert("origin", origin.parse().unwrap());
+        req
+    };
+    let err = tokio_tungstenite::connect_async(with_origin("https://evil.example"))
+        .await
+        .unwrap_err();
+    assert!(err.to_string().contains("403"), "{err}");
+    assert!(
+        tokio_tungstenite::connect_async(with_origin("https://watch.example"))
+            .await
+            .is_ok()
+    );
+    // Native clients send no Origin and are always allowed.
+    Client::connect(&relay).await;
+}
+
+#[tokio::test]
+async fn a_client_that_stops_reading_is_dropped_without_hurting_others() {
+    let relay = relay(RelayConfig {
+        send_queue: 64,
+        max_messages_per_sec: 100_000,
+        max_chat_chars: 1000,
+        ..config()
+    })
+    .await;
+    let mut ana = Client::host(&relay, "Ana", ControlMode::Shared).await;
+    let code = ana.code();
+    let _sloth = Client::guest_with_small_buffer(&relay, &code, "Sloth").await;
+    // Sloth never reads again; Ana chats a lot and reads everything.
+    let big = "z".repeat(1000);
+    let mut dropped = false;
+    'flood: for _ in 0..200 {
+        for _ in 0..20 {
+            ana.send(&ClientMsg::Chat { text: big.clone() }).await;
+        }
+        let mut echoes = 0;
+        while echoes < 20 {
+            match ana.recv().await {
+                ServerMsg::Chat { .. } => echoes += 1,
+                ServerMsg::Participants { participants }
+                    if participants
+                        .iter()
+                        .any(|p| p.nickname == "Sloth" && p.reconnecting) =>
+                {
+                    dropped = true;
+                    break 'flood;
+                }
+                _ => {}
+            }
+        }
+    }
+    assert!(dropped, "the slow client was dropped");
+    // Ana still gets her messages.
+    ana.send(&ClientMsg::Chat {
+        text: "after".into(),
+    })
+    .await;
+    ana.recv_until(|m| matches!(m, ServerMsg::Chat { text, .. } if text == "after").then_some(()))
+        .await;
+}
+
+#[tokio::test]
+async fn shutdown_tells_clients() {
+    let relay = relay(config()).await;
+    let mut c = Client::connect(&relay).await;
+    let stop = relay.shutdown_token();
+    stop.cancel();
+    let (_, fatal) = c.expect_error(ErrorCode::ShuttingDown).await;
+    assert!(fatal);
+    c.expect_closed().await;
+}

@@ -1,0 +1,27 @@
+#!/usr/bin/env bash
+# Installs the system packages Matinee needs on Debian/Ubuntu, when missing.
+# Usage: scripts/deps.sh [test]   ("test" adds what only the test suite needs)
+set -euo pipefail
+
+packages=(pkg-config libssl-dev mpv ffmpeg)
+if [ "${1:-}" = test ]; then
+  packages+=(redis-server)
+fi
+
+missing=()
+for p in "${packages[@]}"; do
+  dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
+done
+if [ ${#missing[@]} -eq 0 ]; then
+  exit 0
+fi
+
+echo "Installing system packages: ${missing[*]}"
+sudo_cmd=()
+if [ "$(id -u)" -ne 0 ]; then
+  command -v sudo >/dev/null || { echo "Need root or sudo to install: ${missing[*]}" >&2; exit 1; }
+  sudo_cmd=(sudo)
+fi
+export DEBIAN_FRONTEND=noninteractive
+"${sudo_cmd[@]}" apt-get update -qq
+"${sudo_cmd[@]}" apt-get install -y -qq --no-install-recommends "${missing[@]}" </dev/null
