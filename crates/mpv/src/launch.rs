@@ -1,0 +1,244 @@
+//! Starting mpv on a private IPC endpoint and connecting to it.
+
+use std::path::PathBuf;
+use std::pin::Pin;
+use std::sync::Arc;
+use std::task::{Context, Poll};
+use std::time::{Duration, Instant};
+
+use interprocess::local_socket::tokio::prelude::*;
+use interprocess::local_socket::tokio::Stream;
+use rand::Rng;
+use tokio::io::{AsyncRead, AsyncWrite, ReadBuf};
+use tokio::process::{Child, Command};
+
+use crate::{MpvBinary, MpvClient, MpvError};
+
+/// How mpv is started.
+#[derive(Debug, Clone)]
+pub struct LaunchOptions {
+    pub binary: MpvBinary,
+    /// No video or audio output (`--vo=null --ao=null`), for tests and
+    /// benchmarks.
+    pub headless: bool,
+    /// Read the user's mpv.conf and scripts (the app does; tests do not).
+    pub load_user_config: bool,
+    /// Window title.
+    pub title: Option<String>,
+    /// How long to wait for mpv's IPC endpoint.
+    pub connect_timeout: Duration,
+}
+
+impl LaunchOptions {
+    pub fn new(binary: MpvBinary) -> Self {
+        Self {
+            binary,
+            headless: false,
+            load_user_config: true,
+            title: None,
+            connect_timeout: Duration::from_secs(10),
+        }
+    }
+
+    /// Headless, without the user's configuration.
+    pub fn headless(binary: MpvBinary) -> Self {
+        Self {
+            headless: true,
+            load_user_config: false,
+            ..Self::new(binary)
+        }
+    }
+}
+
+/// A private place for the IPC endpoint, removed when dropped.
+struct Endpoint {
+    name: String,
+    #[cfg(unix)]
+    _dir: tempfile::TempDir,
+}
+
+fn random_suffix() -> String {
+    let bytes: [u8; 12] = rand::rng().random();
+    bytes.iter().map(|b| format!("{b:02x}")).collect()
+}
+
+impl Endpoint {
+    #[cfg(unix)]
+    fn new() -> Result<Self, MpvError> {
+        use std::os::unix::fs::PermissionsExt;
+        // Unix socket paths are limited to about 100 bytes.
+        let mut bases: Vec<PathBuf> = Vec::new();
+        if let Some(runtime) = std::env::var_os("XDG_RUNTIME_DIR") {
+            bases.push(runtime.into());
+        }
+        bases.push(std::env::temp_dir());
+        bases.push("/tmp".into());
+        for base in bases {
+            let Ok(dir) = tempfile::Builder::new()
+                .prefix("matinee-mpv-")
+                .tempdir_in(&base)
+            else {
+                continue;
+            };
+            std::fs::set_permissions(dir.path(), std::fs::Permissions::from_mode(0o700))?;
+            let path = dir.path().join(format!("{}.sock", random_suffix()));
+            if path.as_os_str().len() < 100 {
+                return Ok(Self {
+                    name: path.to_string_lossy().into_owned(),
+                    _dir: dir,
+                });
+            }
+        }
+        Err(MpvError::Spawn(
+            "no temporary directory with a short enough path for mpv's socket".into(),
+        ))
+    }
+
+    #[cfg(windows)]
+    fn new() -> Result<Self, MpvError> {
+        Ok(Self {
+            name: format!(r"\\.\pipe\matinee-mpv-{}", random_suffix()),
+        })
+    }
+
+    async fn connect(&self) -> std::io::Result<Stream> {
+        #[cfg(unix)]
+        let name = self
+            .name
+            .as_str()
+            .to_fs_name::<interprocess::local_socket::GenericFilePath>()?;
+        #[cfg(windows)]
+        let name = self
+            .name
+            .trim_start_matches(r"\\.\pipe\")
+            .to_ns_name::<interprocess::local_socket::GenericNamespaced>()?;
+        Stream::connect(name).await
+    }
+}
+
+/// Lets the reader and the writer share one stream: `&Stream` reads and
+/// writes.
+struct Shared(Arc<Stream>);
+
+impl AsyncRead for Shared {
+    fn poll_read(
+        self: Pin<&mut Self>,
+        cx: &mut Context<'_>,
+        buf: &mut ReadBuf<'_>,
+    ) -> Poll<std::io::Result<()>> {
+        Pin::new(&mut &*self.0).poll_read(cx, buf)
+    }
+}
+
+impl AsyncWrite for Shared {
+    fn poll_write(
+        self: Pin<&mut Self>,
+        cx: &mut Context<'_>,
+        buf: &[u8],
+    ) -> Poll<std::io::Result<usize>> {
+        Pin::new(&mut &*self.0).poll_write(cx, buf)
+    }
+    fn poll_flush(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<std::io::Result<()>> {
+        Pin::new(&mut &*self.0).poll_flush(cx)
+    }
+    fn poll_shutdown(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<std::io::Result<()>> {
+        Pin::new(&mut &*self.0).poll_shutdown(cx)
+    }
+}
+
+/// A running mpv, killed (and its socket directory removed) when dropped.
+pub struct MpvProcess {
+    child: Child,
+    client: MpvClient,
+    endpoint: Endpoint,
+}
+
+impl MpvProcess {
+    /// Starts mpv idle and paused, and connects to its IPC endpoint.
+    pub async fn launch(opts: &LaunchOptions) -> Result<Self, MpvError> {
+        let endpoint = Endpoint::new()?;
+        let mut cmd = Command::new(&opts.binary.path);
+        cmd.arg(format!("--input-ipc-server={}", endpoint.name))
+            .args([
+                "--idle=yes",
+                "--keep-open=yes",
+                "--pause=yes",
+                "--no-terminal",
+                "--input-terminal=no",
+                "--hr-seek=yes",
+                "--ytdl=no",
+                "--save-position-on-quit=no",
+            ])
+            .stdin(std::process::Stdio::null())
+            .stdout(std::process::Stdio::null())
+            .stderr(std::process::Stdio::null())
+            .kill_on_drop(true);
+        if !opts.load_user_config {
+            cmd.arg("--no-config");
+        }
+        if opts.headless {
+            cmd.args(["--vo=null", "--ao=null", "--force-window=no"]);
+        } else {
+            cmd.arg("--force-window=yes");
+        }
+        if let Some(title) = &opts.title {
+            cmd.arg(format!("--title={title}"));
+        }
+        let mut child = cmd
+            .spawn()
+            .map_err(|e| MpvError::Spawn(format!("{}: {e}", opts.binary.path.display())))?;
+        let deadline = Instant::now() + opts.connect_timeout;
+        let stream = loop {
+            match endpoint.connect().await {
+                Ok(stream) => break stream,
+                Err(_) if Instant::now() < deadline => {
+                    if let Some(status) = child.try_wait()? {
+                        return Err(MpvError::ExitedEarly(status.to_string()));
+                    }
+                    tokio::time::sleep(Duration::from_millis(20)).await;
+                }
+                Err(_) => {
+                    let _ = child.start_kill();
+                    return Err(MpvError::ConnectTimeout(opts.connect_timeout.as_secs_f64()));
+                }
+            }
+        };
+        let stream = Arc::new(stream);
+        let client = MpvClient::start(Shared(stream.clone()), Shared(stream)).await?;
+        tracing::info!(pid = child.id(), "mpv started");
+        Ok(Self {
+            child,
+            client,
+            endpoint,
+        })
+    }
+
+    pub fn client(&self) -> &MpvClient {
+        &self.client
+    }
+
+    /// The IPC endpoint's path (Unix) or pipe name (Windows).
+    pub fn endpoint(&self) -> &str {
+        &self.endpoint.name
+    }
+
+    pub fn pid(&self) -> Option<u32> {
+        self.child.id()
+    }
+
+    /// Waits until mpv exits by itself.
+    pub async fn wait(&mut self) -> Result<std::process::ExitStatus, MpvError> {
+        Ok(self.child.wait().await?)
+    }
+
+    /// Asks mpv to quit, then kills it if it has not within two seconds.
+    pub async fn quit(mut self) {
+        let _ = self.client.quit().await;
+        if tokio::time::timeout(Duration::from_secs(2), self.child.wait())
+            .await
+            .is_err()
+        {
+            let _ = self.child.kill().await;
+        }
+    }
+}

@@ -1,0 +1,80 @@
+//! Helpers shared by tests and benchmarks: media clips generated with
+//! ffmpeg, cached under the target directory (rebuilt when missing).
+
+use std::path::{Path, PathBuf};
+use std::process::Command;
+
+/// A generated test clip.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct ClipSpec {
+    pub seconds: u32,
+    pub fps: u32,
+    pub width: u32,
+    pub height: u32,
+}
+
+impl ClipSpec {
+    /// A small clip: 320×180 testsrc2 with a 440 Hz tone.
+    pub fn small(seconds: u32) -> Self {
+        Self {
+            seconds,
+            fps: 120,
+            width: 320,
+            height: 180,
+        }
+    }
+}
+
+fn cache_dir() -> PathBuf {
+    let target = std::env::var_os("CARGO_TARGET_DIR")
+        .map(PathBuf::from)
+        .unwrap_or_else(|| Path::new(env!("CARGO_MANIFEST_DIR")).join("../../target"));
+    target.join("test-media")
+}
+
+/// Returns the path of a clip matching `spec`, generating it with ffmpeg
+/// (testsrc2 video at `fps`, so `time-pos` steps are 1/fps, plus a sine
+/// audio track) if needed. Safe to call from parallel tests.
+pub fn clip(spec: ClipSpec) -> PathBuf {
+    let dir = cache_dir();
+    std::fs::create_dir_all(&dir).expect("create test-media dir");
+    let name = format!(
+        "clip-{}s-{}fps-{}x{}.mkv",
+        spec.seconds, spec.fps, spec.width, spec.height
+    );
+    let path = dir.join(name);
+    if path.exists() {
+        return path;
+    }
+    let tmp = dir.join(format!(
+        ".tmp-{}-{}.mkv",
+        std::process::id(),
+        rand::random::<u32>()
+    ));
+    let video = format!(
+        "testsrc2=size={}x{}:rate={}",
+        spec.width, spec.height, spec.fps
+    );
+    let status = Command::new("ffmpeg")
+        .args([
+            "-hide_banner",
+            "-loglevel",
+            "error",
+            "-y",
+            "-f",
+            "lavfi",
+            "-i",
+        ])
+        .arg(&video)
+        .args(["-f", "lavfi", "-i", "sine=frequency=440:sample_rate=48000"])
+        .args(["-t", &spec.seconds.to_string()])
+        .args(["-c:v", "libx264", "-preset", "ultrafast", "-g"])
+        .arg(spec.fps.to_string())
+        .args(["-c:a", "aac", "-shortest"])
+        .arg(&tmp)
+        .status()
+        .expect("ffmpeg runs (install it: apt install ffmpeg)");
+    assert!(status.success(), "ffmpeg failed to make {video}");
+    std::fs::rename(&tmp, &path).expect("move clip into place");
+    path
+}
