@@ -1,0 +1,703 @@
+//! The sync engine: follows the room, drives the player, tells our own
+//! echoes from the user's actions.
+//!
+//! Rules:
+//! - The room's playback is authoritative. The engine aligns pause state
+//!   at once, positions by exact seek while paused, and while playing lets
+//!   the drift controller choose speed or (for large jumps) a seek.
+//! - Every command sent to the player leaves an expected echo
+//!   ([`EchoTracker`]); matching observations are never reported as user
+//!   actions. A change that leaves the player as the room wants it is not a
+//!   user action either.
+//! - A jump counts as a user seek only when it departs from both the
+//!   expected local position and the room position.
+//! - A change applied from the room is never re-broadcast. The user's own
+//!   change is sent once as a `control`, applied locally at once, and room
+//!   states that predate its acknowledgement are ignored.
+
+use matinee_protocol::{
+    ClientMsg, ControlAction, ControlCause, ParticipantId, PlaybackState, StateReport,
+};
+
+use crate::{ClockEstimator, ControllerKind, Correction, DriftController, EchoTracker};
+
+/// Settings of the engine.
+#[derive(Debug, Clone, PartialEq)]
+pub struct EngineConfig {
+    pub controller: ControllerKind,
+    /// How often to send a state report, ms.
+    pub report_interval_ms: f64,
+    /// While paused, seek when further than this from the room, seconds.
+    pub paused_tolerance_s: f64,
+    /// On a room change, seek at once when further than this, seconds.
+    pub jump_s: f64,
+    /// A local jump further than this from both the expected local and
+    /// room positions is a user seek, seconds.
+    pub user_seek_s: f64,
+    /// Drop an unacknowledged own control after this long, ms.
+    pub control_timeout_ms: f64,
+    /// |drift| under which the status is "synced", ms.
+    pub synced_ms: f64,
+}
+
+impl Default for EngineConfig {
+    fn default() -> Self {
+        Self {
+            controller: ControllerKind::Matinee,
+            report_interval_ms: 1000.0,
+            paused_tolerance_s: 0.005,
+            jump_s: 0.25,
+            user_seek_s: 0.5,
+            control_timeout_ms: 3000.0,
+            synced_ms: 40.0,
+        }
+    }
+}
+
+/// What the player looks like right now.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct PlayerSample {
+    /// Position now (extrapolated from the last `time-pos`), seconds.
+    pub position: Option<f64>,
+    pub paused: bool,
+    pub speed: f64,
+    pub seeking: bool,
+    /// mpv's `paused-for-cache`.
+    pub buffering: bool,
+    pub eof: bool,
+}
+
+/// A command for the local player.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub enum PlayerCommand {
+    Pause(bool),
+    Seek(f64),
+    Speed(f64),
+}
+
+/// How in sync we are, for people.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum SyncStatus {
+    NoRoom,
+    /// The room is paused or about to start.
+    Waiting,
+    Synced,
+    Correcting,
+    Seeking,
+    Buffering,
+    PlayerClosed,
+}
+
+/// Something the UI may want to know.
+#[derive(Debug, Clone, PartialEq)]
+pub enum SyncEvent {
+    Status(SyncStatus),
+    /// Measured drift (local − room) and the speed factor in effect.
+    Drift {
+        drift_ms: f64,
+        factor: f64,
+    },
+    /// The user's own action was sent to the room.
+    UserAction(ControlAction),
+    /// The user's action is not allowed here and was undone.
+    Refused(String),
+}
+
+/// Output of the engine.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Action {
+    Player(PlayerCommand),
+    Send(ClientMsg),
+    Event(SyncEvent),
+}
+
+#[derive(Debug, Clone, Copy)]
+struct LastSample {
+    position: f64,
+    at_ms: f64,
+    speed: f64,
+    running: bool,
+}
+
+pub struct SyncEngine {
+    cfg: EngineConfig,
+    controller: Box<dyn DriftController>,
+    clock: ClockEstimator,
+    echo: EchoTracker,
+    me: Option<ParticipantId>,
+    may_control: bool,
+    room: Option<PlaybackState>,
+    /// Our own control not yet acknowledged: (seq, local send time).
+    pending_control: Option<(u64, f64)>,
+    next_seq: u64,
+    applied_epoch: u64,
+    /// The epoch in which a paused-position seek was already done.
+    paused_seek_epoch: Option<u64>,
+    sample: Option<PlayerSample>,
+    last: Option<LastSample>,
+    player_closed: bool,
+    commanded_speed: f64,
+    /// When our last seek was sent, and to where.
+    seek_sent: Option<f64>,
+    seek_latency_ms: f64,
+    last_report_ms: f64,
+    status: SyncStatus,
+    drift_s: Option<f64>,
+    stats: Stats,
+}
+
+/// Counters, for benchmarks and tests.
+#[derive(Debug, Clone, Copy, Default, PartialEq)]
+pub struct Stats {
+    pub seeks: u64,
+    pub speed_changes: u64,
+    pub controls_sent: u64,
+    pub pauses_applied: u64,
+}
+
+fn rounded(x: f64, step: f64) -> f64 {
+    (x / step).round() * step
+}
+
+impl SyncEngine {
+    pub fn new(cfg: EngineConfig) -> Self {
+        Self {
+            controller: cfg.controller.build(),
+            cfg,
+            clock: ClockEstimator::default(),
+            echo: EchoTracker::default(),
+            me: None,
+            may_control: true,
+            room: None,
+            pending_control: None,
+            next_seq: 0,
+            applied_epoch: 0,
+            paused_seek_epoch: None,
+            sample: None,
+            last: None,
+            player_closed: false,
+            commanded_speed: 1.0,
+            seek_sent: None,
+            seek_latency_ms: 50.0,
+            last_report_ms: f64::NEG_INFINITY,
+            status: SyncStatus::NoRoom,
+            drift_s: None,
+            stats: Stats::default(),
+        }
+    }
+
+    pub fn clock(&self) -> &ClockEstimator {
+        &self.clock
+    }
+
+    pub fn status(&self) -> SyncStatus {
+        self.status
+    }
+
+    /// Latest measured drift in seconds (local − room), while playing.
+    pub fn drift_s(&self) -> Option<f64> {
+        self.drift_s
+    }
+
+    pub fn stats(&self) -> Stats {
+        self.stats
+    }
+
+    pub fn controller_name(&self) -> &'static str {
+        self.controller.name()
+    }
+
+    pub fn room(&self) -> Option<&PlaybackState> {
+        self.room.as_ref()
+    }
+
+    /// The room position now, seconds (None before a room or a clock).
+    pub fn room_position(&self, now_ms: f64) -> Option<f64> {
+        let server = self.clock.to_server(now_ms)?;
+        self.room.map(|r| r.position_at(server))
+    }
+
+    /// Local time at which the engine wants a tick (a scheduled start).
+    pub fn next_deadline(&self) -> Option<f64> {
+        let room = self.room?;
+        let local = self.clock.to_local(room.anchor_ms)?;
+        (!room.paused).then_some(local)
+    }
+
+    /// A `ping` to send at local time `now`.
+    pub fn ping(&self, now_ms: f64) -> ClientMsg {
+        ClientMsg::Ping { client_ms: now_ms }
+    }
+
+    /// A `pong` arrived at local time `now`.
+    pub fn on_pong(
+        &mut self,
+        client_ms: f64,
+        server_recv_ms: f64,
+        server_send_ms: f64,
+        now_ms: f64,
+    ) {
+        self.clock
+            .add(client_ms, server_recv_ms, server_send_ms, now_ms);
+    }
+
+    /// Whether the user may control playback (host, or a shared room).
+    pub fn set_may_control(&mut self, may: bool) {
+        self.may_control = may;
+    }
+
+    /// We took a seat; `server_ms` is the relay's time in the message.
+    pub fn on_joined(
+        &mut self,
+        me: ParticipantId,
+        playback: PlaybackState,
+        server_ms: f64,
+        now_ms: f64,
+    ) -> Vec<Action> {
+        self.me = Some(me);
+        self.clock.seed(server_ms, now_ms);
+        self.pending_control = None;
+        self.room = Some(playback);
+        self.applied_epoch = playback.epoch;
+        self.paused_seek_epoch = None;
+        self.controller.reset(now_ms);
+        let mut out = Vec::new();
+        self.align(now_ms, true, &mut out);
+        out
+    }
+
+    /// We left the room.
+    pub fn on_left(&mut self) -> Vec<Action> {
+        self.room = None;
+        self.me = None;
+        self.pending_control = None;
+        let mut out = Vec::new();
+        self.set_status(SyncStatus::NoRoom, &mut out);
+        out
+    }
+
+    /// The relay sent the room's playback.
+    pub fn on_room_state(
+        &mut self,
+        playback: PlaybackState,
+        server_ms: f64,
+        cause: Option<ControlCause>,
+        now_ms: f64,
+    ) -> Vec<Action> {
+        self.clock.seed(server_ms, now_ms);
+        let ours = cause.is_some_and(|c| Some(c.by) == self.me);
+        if let Some((seq, sent)) = self.pending_control {
+            let acked = ours && cause.is_some_and(|c| c.seq == seq);
+            let expired = now_ms - sent > self.cfg.control_timeout_ms;
+            if acked || expired {
+                self.pending_control = None;
+            } else {
+                // Predates our own change: keep the optimistic state.
+                return Vec::new();
+            }
+        }
+        let changed = self.room.is_none_or(|r| r.epoch != playback.epoch);
+        self.room = Some(playback);
+        let mut out = Vec::new();
+        if changed {
+            self.applied_epoch = playback.epoch;
+            if !ours {
+                self.controller.reset(now_ms);
+            }
+            self.align(now_ms, !ours, &mut out);
+        }
+        out
+    }
+
+    /// The relay refused our control: undo it locally.
+    pub fn on_control_refused(&mut self, reason: &str, now_ms: f64) -> Vec<Action> {
+        self.pending_control = None;
+        let mut out = vec![Action::Event(SyncEvent::Refused(reason.to_string()))];
+        // The next room state restores the truth; realign to what we know.
+        self.align(now_ms, true, &mut out);
+        out
+    }
+
+    /// The player's pause property changed to `paused` at `position`.
+    pub fn on_player_pause(
+        &mut self,
+        paused: bool,
+        position: Option<f64>,
+        now_ms: f64,
+    ) -> Vec<Action> {
+        if let Some(s) = self.sample.as_mut() {
+            s.paused = paused;
+        }
+        if self.echo.take_pause(paused, now_ms) || self.player_closed {
+            return Vec::new();
+        }
+        if self.sample.is_some_and(|s| s.eof) {
+            return Vec::new();
+        }
+        let Some(server) = self.clock.to_server(now_ms) else {
+            return Vec::new();
+        };
+        let Some(room) = self.room else {
+            return Vec::new();
+        };
+        if paused == !room.is_playing_at(server) {
+            return Vec::new(); // already what the room wants
+        }
+        let position = position
+            .or_else(|| self.expected_local(now_ms))
+            .unwrap_or_else(|| room.position_at(server));
+        let action = if paused {
+            ControlAction::Pause { position }
+        } else {
+            ControlAction::Play { position }
+        };
+        self.user_action(action, now_ms)
+    }
+
+    /// The player's speed changed.
+    pub fn on_player_speed(&mut self, speed: f64, now_ms: f64) -> Vec<Action> {
+        if self.echo.take_speed(speed, now_ms) || (speed - self.commanded_speed).abs() < 1e-4 {
+            return Vec::new();
+        }
+        if self.room.is_none() {
+            return Vec::new();
+        }
+        let intended = rounded(speed / self.controller.factor(), 0.01).clamp(0.25, 4.0);
+        self.commanded_speed = speed;
+        let position = self.expected_local(now_ms).unwrap_or(0.0);
+        self.user_action(
+            ControlAction::Speed {
+                speed: intended,
+                position,
+            },
+            now_ms,
+        )
+    }
+
+    /// A seek finished (`playback-restart`) with the player at `position`.
+    pub fn on_player_seeked(&mut self, position: f64, now_ms: f64) -> Vec<Action> {
+        if let Some(sent) = self.seek_sent.take() {
+            let sample = (now_ms - sent).clamp(0.0, 2000.0);
+            self.seek_latency_ms = self.seek_latency_ms * 0.7 + sample * 0.3;
+        }
+        let expected_local = self.expected_local(now_ms);
+        if let Some(s) = self.sample.as_mut() {
+            s.position = Some(position);
+        }
+        if let Some(l) = self.last.as_mut() {
+            l.position = position;
+            l.at_ms = now_ms;
+        }
+        if self.echo.take_seek(position, now_ms) {
+            return Vec::new();
+        }
+        let (Some(expected_local), Some(room_pos)) = (expected_local, self.room_position(now_ms))
+        else {
+            return Vec::new();
+        };
+        let tol = self.cfg.user_seek_s;
+        if (position - expected_local).abs() < tol || (position - room_pos).abs() < tol {
+            return Vec::new();
+        }
+        self.user_action(ControlAction::Seek { position }, now_ms)
+    }
+
+    /// The player was closed or crashed.
+    pub fn on_player_closed(&mut self, now_ms: f64) -> Vec<Action> {
+        self.player_closed = true;
+        self.sample = None;
+        self.last = None;
+        self.echo.clear();
+        let mut out = Vec::new();
+        self.set_status(SyncStatus::PlayerClosed, &mut out);
+        self.last_report_ms = f64::NEG_INFINITY;
+        self.report(now_ms, &mut out);
+        out
+    }
+
+    /// A (new) player is ready; it will be aligned with the room.
+    pub fn on_player_opened(&mut self, now_ms: f64) -> Vec<Action> {
+        self.player_closed = false;
+        self.echo.clear();
+        self.commanded_speed = 1.0;
+        self.paused_seek_epoch = None;
+        self.controller.reset(now_ms);
+        self.last_report_ms = f64::NEG_INFINITY;
+        Vec::new()
+    }
+
+    /// The user asked for a change from the app's own controls.
+    pub fn request(&mut self, action: ControlAction, now_ms: f64) -> Vec<Action> {
+        let mut out = Vec::new();
+        if !self.may_control {
+            out.push(Action::Event(SyncEvent::Refused(
+                "Only the host controls playback in this room.".into(),
+            )));
+            return out;
+        }
+        out.extend(self.user_action(action, now_ms));
+        out.extend(self.align_now(now_ms));
+        out
+    }
+
+    /// Periodic work with a fresh look at the player (every 50–100 ms).
+    pub fn tick(&mut self, sample: PlayerSample, now_ms: f64) -> Vec<Action> {
+        let buffering_changed = self.sample.is_some_and(|s| s.buffering != sample.buffering);
+        self.sample = Some(sample);
+        if let Some(position) = sample.position {
+            self.last = Some(LastSample {
+                position,
+                at_ms: now_ms,
+                speed: sample.speed,
+                running: !sample.paused && !sample.seeking && !sample.buffering,
+            });
+        }
+        let mut out = Vec::new();
+        if buffering_changed {
+            self.last_report_ms = f64::NEG_INFINITY;
+        }
+        if let Some((_, sent)) = self.pending_control {
+            if now_ms - sent > self.cfg.control_timeout_ms {
+                self.pending_control = None;
+            }
+        }
+        self.align(now_ms, false, &mut out);
+        self.report(now_ms, &mut out);
+        out
+    }
+
+    fn align_now(&mut self, now_ms: f64) -> Vec<Action> {
+        let mut out = Vec::new();
+        self.align(now_ms, false, &mut out);
+        out
+    }
+
+    /// Where the player should be now if nothing happened since the last
+    /// sample.
+    fn expected_local(&self, now_ms: f64) -> Option<f64> {
+        let l = self.last?;
+        Some(if l.running {
+            l.position + (now_ms - l.at_ms) / 1000.0 * l.speed
+        } else {
+            l.position
+        })
+    }
+
+    fn user_action(&mut self, action: ControlAction, now_ms: f64) -> Vec<Action> {
+        let mut out = Vec::new();
+        let Some(server) = self.clock.to_server(now_ms) else {
+            return out;
+        };
+        let Some(room) = self.room.as_mut() else {
+            return out;
+        };
+        if !self.may_control {
+            out.push(Action::Event(SyncEvent::Refused(
+                "Only the host controls playback in this room.".into(),
+            )));
+            self.align(now_ms, true, &mut out);
+            return out;
+        }
+        match action {
+            ControlAction::Play { position } => {
+                room.position = position;
+                room.paused = false;
+            }
+            ControlAction::Pause { position } => {
+                room.position = position;
+                room.paused = true;
+            }
+            ControlAction::Seek { position } => room.position = position,
+            ControlAction::Speed { speed, position } => {
+                room.position = position;
+                room.speed = speed;
+            }
+        }
+        room.anchor_ms = server;
+        room.waiting_for_buffering = false;
+        self.next_seq += 1;
+        self.pending_control = Some((self.next_seq, now_ms));
+        self.paused_seek_epoch = Some(room.epoch);
+        self.controller.reset(now_ms);
+        self.stats.controls_sent += 1;
+        out.push(Action::Send(ClientMsg::Control {
+            seq: self.next_seq,
+            action,
+            server_ms: Some(server),
+        }));
+        out.push(Action::Event(SyncEvent::UserAction(action)));
+        out
+    }
+
+    fn command(&mut self, cmd: PlayerCommand, now_ms: f64, out: &mut Vec<Action>) {
+        match cmd {
+            PlayerCommand::Pause(p) => {
+                self.echo.expect_pause(p, now_ms);
+                if let Some(s) = self.sample.as_mut() {
+                    s.paused = p;
+                }
+                self.stats.pauses_applied += 1;
+            }
+            PlayerCommand::Seek(target) => {
+                self.echo.expect_seek(target, now_ms);
+                self.seek_sent = Some(now_ms);
+                self.stats.seeks += 1;
+            }
+            PlayerCommand::Speed(s) => {
+                self.echo.expect_speed(s, now_ms);
+                self.commanded_speed = s;
+                self.stats.speed_changes += 1;
+            }
+        }
+        out.push(Action::Player(cmd));
+    }
+
+    fn set_speed(&mut self, speed: f64, now_ms: f64, out: &mut Vec<Action>) {
+        if (speed - self.commanded_speed).abs() > 1e-6 {
+            self.command(PlayerCommand::Speed(speed), now_ms, out);
+        }
+    }
+
+    /// Brings the player in line with the room. `room_changed`: the room
+    /// moved by someone else's action (seek at once when far).
+    fn align(&mut self, now_ms: f64, room_changed: bool, out: &mut Vec<Action>) {
+        let (Some(room), Some(sample), Some(server)) =
+            (self.room, self.sample, self.clock.to_server(now_ms))
+        else {
+            self.update_status(out);
+            return;
+        };
+        if self.player_closed {
+            return;
+        }
+        let Some(position) = sample.position else {
+            self.update_status(out);
+            return;
+        };
+        let want_playing = room.is_playing_at(server);
+        let room_pos = room.position_at(server);
+        let seek_pending = self.echo.seek_in_flight(now_ms);
+        let pause_pending = self.echo.pause_in_flight(now_ms);
+        self.drift_s = None;
+
+        if !want_playing {
+            if !sample.paused && !pause_pending {
+                self.command(PlayerCommand::Pause(true), now_ms, out);
+                self.controller.reset(now_ms);
+            }
+            let off = (position - room.position).abs();
+            if off > self.cfg.paused_tolerance_s
+                && !seek_pending
+                && self.paused_seek_epoch != Some(room.epoch)
+            {
+                self.paused_seek_epoch = Some(room.epoch);
+                self.command(PlayerCommand::Seek(room.position), now_ms, out);
+            }
+            self.set_speed(room.speed, now_ms, out);
+            self.update_status(out);
+            return;
+        }
+
+        if sample.paused {
+            if !pause_pending {
+                let lead = self.seek_latency_ms / 1000.0 * room.speed;
+                if (position - room_pos).abs() > self.cfg.jump_s && !seek_pending {
+                    self.command(PlayerCommand::Seek(room_pos + lead), now_ms, out);
+                }
+                self.set_speed(room.speed, now_ms, out);
+                self.command(PlayerCommand::Pause(false), now_ms, out);
+                self.controller.reset(now_ms);
+            }
+            self.update_status(out);
+            return;
+        }
+
+        if sample.seeking || sample.buffering || seek_pending {
+            self.update_status(out);
+            return;
+        }
+        let drift = position - room_pos;
+        self.drift_s = Some(drift);
+        if room_changed && drift.abs() > self.cfg.jump_s {
+            let lead = self.seek_latency_ms / 1000.0 * room.speed;
+            self.controller.reset(now_ms);
+            self.command(PlayerCommand::Seek(room_pos + lead), now_ms, out);
+            self.set_speed(room.speed, now_ms, out);
+            self.update_status(out);
+            return;
+        }
+        match self.controller.decide(drift, now_ms) {
+            Correction::Seek => {
+                let lead = self.seek_latency_ms / 1000.0 * room.speed;
+                self.command(PlayerCommand::Seek(room_pos + lead), now_ms, out);
+                self.set_speed(room.speed, now_ms, out);
+            }
+            Correction::Speed(factor) => self.set_speed(room.speed * factor, now_ms, out),
+            Correction::Hold => {
+                let want = room.speed * self.controller.factor();
+                self.set_speed(want, now_ms, out);
+            }
+        }
+        self.update_status(out);
+    }
+
+    fn report(&mut self, now_ms: f64, out: &mut Vec<Action>) {
+        if now_ms - self.last_report_ms < self.cfg.report_interval_ms || self.room.is_none() {
+            return;
+        }
+        let Some(server) = self.clock.to_server(now_ms) else {
+            return;
+        };
+        self.last_report_ms = now_ms;
+        let s = self.sample;
+        out.push(Action::Send(ClientMsg::State(StateReport {
+            position: s.and_then(|s| s.position).unwrap_or(0.0).max(0.0),
+            paused: s.is_none_or(|s| s.paused),
+            speed: s.map_or(1.0, |s| s.speed).clamp(0.25, 4.0),
+            buffering: s.is_some_and(|s| s.buffering),
+            player_closed: self.player_closed,
+            server_ms: server,
+            epoch: self.applied_epoch,
+        })));
+        if let Some(d) = self.drift_s {
+            out.push(Action::Event(SyncEvent::Drift {
+                drift_ms: d * 1000.0,
+                factor: self.controller.factor(),
+            }));
+        }
+    }
+
+    fn update_status(&mut self, out: &mut Vec<Action>) {
+        let status = if self.room.is_none() {
+            SyncStatus::NoRoom
+        } else if self.player_closed {
+            SyncStatus::PlayerClosed
+        } else if self.sample.is_some_and(|s| s.buffering) {
+            SyncStatus::Buffering
+        } else if self.room.is_some_and(|r| r.paused)
+            || self
+                .sample
+                .is_none_or(|s| s.paused && self.drift_s.is_none())
+        {
+            SyncStatus::Waiting
+        } else if self.sample.is_some_and(|s| s.seeking) || self.drift_s.is_none() {
+            SyncStatus::Seeking
+        } else if self
+            .drift_s
+            .is_some_and(|d| d.abs() * 1000.0 <= self.cfg.synced_ms)
+        {
+            SyncStatus::Synced
+        } else {
+            SyncStatus::Correcting
+        };
+        self.set_status(status, out);
+    }
+
+    fn set_status(&mut self, status: SyncStatus, out: &mut Vec<Action>) {
+        if status != self.status {
+            self.status = status;
+            out.push(Action::Event(SyncEvent::Status(status)));
+        }
+    }
+}

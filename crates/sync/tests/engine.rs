@@ -1,0 +1,346 @@
+//! The engine in a simulated world: deterministic time, simulated players
+//! and network with delay and jitter.
+
+mod sim;
+
+use matinee_protocol::ControlAction;
+use matinee_sync::{ControllerKind, EngineConfig};
+use sim::{percentile, ClientSpec, World};
+
+fn cfg() -> EngineConfig {
+    EngineConfig::default()
+}
+
+/// Host and guests: clocks offset, players running slightly fast or slow,
+/// 150 ms RTT ± 30 ms jitter for two of them.
+fn party(seed: u64, cfg: EngineConfig) -> World {
+    let mut w = World::new(seed, cfg);
+    w.join(
+        ClientSpec {
+            delay_ms: 75.0,
+            jitter_ms: 30.0,
+            clock_offset_ms: 3000.0,
+            rate_error: 1.0005,
+        },
+        0.0,
+    );
+    w.join(
+        ClientSpec {
+            delay_ms: 75.0,
+            jitter_ms: 30.0,
+            clock_offset_ms: -12345.0,
+            rate_error: 0.9996,
+        },
+        0.0,
+    );
+    w.join(
+        ClientSpec {
+            delay_ms: 5.0,
+            jitter_ms: 1.0,
+            clock_offset_ms: 777.0,
+            rate_error: 1.0,
+        },
+        0.0,
+    );
+    w.run_ms(2000);
+    w.start_all(1500.0);
+    w
+}
+
+#[test]
+fn steady_play_over_150ms_rtt_holds_20ms_without_seeks() {
+    let mut w = party(1, cfg());
+    w.run_ms(15_000);
+    let seeks_before: Vec<u32> = w.clients.iter().map(|c| c.player.seeks_done).collect();
+    let gaps = w.run_measuring(60_000);
+    let p95 = percentile(&gaps, 0.95) * 1000.0;
+    let max = percentile(&gaps, 1.0) * 1000.0;
+    assert!(p95 <= 20.0, "p95 pairwise drift {p95:.1} ms (max {max:.1})");
+    let seeks_after: Vec<u32> = w.clients.iter().map(|c| c.player.seeks_done).collect();
+    assert_eq!(seeks_before, seeks_after, "no hard seek in steady play");
+    assert_eq!(
+        w.total_controls(),
+        0,
+        "automatic corrections are never broadcast"
+    );
+    for c in &w.clients {
+        assert!(
+            (c.player.speed - 1.0).abs() <= 0.05 + 1e-9,
+            "speed {}",
+            c.player.speed
+        );
+    }
+}
+
+#[test]
+fn the_syncplay_baseline_tolerates_far_more_drift() {
+    // Same world, baseline controller: it leaves sub-1.5 s drift alone, so
+    // the clock-rate errors accumulate.
+    let mut w = party(
+        1,
+        EngineConfig {
+            controller: ControllerKind::Syncplay,
+            ..cfg()
+        },
+    );
+    w.run_ms(15_000);
+    let gaps = w.run_measuring(60_000);
+    let ours = {
+        let mut w = party(1, cfg());
+        w.run_ms(15_000);
+        percentile(&w.run_measuring(60_000), 0.95)
+    };
+    let base = percentile(&gaps, 0.95);
+    assert!(
+        base > 3.0 * ours,
+        "baseline p95 {base:.4} s vs ours {ours:.4} s"
+    );
+}
+
+#[test]
+fn late_joiners_converge_from_any_offset() {
+    for (seed, start) in [(2, 0.0), (3, 8.0), (4, 9.7), (5, 10.4), (6, 45.0)] {
+        let mut w = World::new(seed, cfg());
+        w.join(ClientSpec::link(20.0, 5.0), 0.0);
+        w.run_ms(1000);
+        w.start_all(500.0);
+        w.run_ms(9500); // the room is near 10 s
+        let late = w.join(
+            ClientSpec {
+                delay_ms: 75.0,
+                jitter_ms: 30.0,
+                clock_offset_ms: -5000.0,
+                rate_error: 1.0003,
+            },
+            start,
+        );
+        w.run_ms(3000);
+        let gap = w.max_gap() * 1000.0;
+        assert!(
+            gap < 20.0,
+            "joiner from {start} s still {gap:.1} ms off after 3 s"
+        );
+        let gaps = w.run_measuring(20_000);
+        let p95 = percentile(&gaps, 0.95) * 1000.0;
+        assert!(p95 < 20.0, "joiner from {start}: p95 {p95:.1} ms");
+        assert!(
+            w.clients[late].player.seeks_done <= 2,
+            "few seeks for the joiner"
+        );
+        assert_eq!(w.total_controls(), 0);
+    }
+}
+
+#[test]
+fn corrections_do_not_oscillate() {
+    let mut w = party(7, cfg());
+    w.run_ms(15_000);
+    let changes_before: Vec<u64> = w
+        .clients
+        .iter()
+        .map(|c| c.engine.stats().speed_changes)
+        .collect();
+    let mut crossings = vec![0u32; w.clients.len()];
+    let mut last_sign = vec![0.0f64; w.clients.len()];
+    for _ in 0..60_000 / 10 {
+        w.run_ms(10);
+        for (i, c) in w.clients.iter().enumerate() {
+            let d = c.player.pos - w.room_pos();
+            // Count sign flips of drift beyond the deadband: ringing.
+            if d.abs() > 0.012 {
+                if last_sign[i] != 0.0 && d.signum() != last_sign[i] {
+                    crossings[i] += 1;
+                }
+                last_sign[i] = d.signum();
+            }
+        }
+    }
+    for (i, c) in w.clients.iter().enumerate() {
+        let changes = c.engine.stats().speed_changes - changes_before[i];
+        assert!(
+            changes < 120,
+            "client {i}: {changes} speed changes in a minute"
+        );
+        assert!(crossings[i] <= 2, "client {i} rang {} times", crossings[i]);
+    }
+}
+
+#[test]
+fn a_remote_pause_lands_on_the_same_frame_and_is_not_echoed() {
+    let mut w = party(8, cfg());
+    w.run_ms(12_000);
+    w.clients[0].player.user_pause(true);
+    w.run_ms(1500);
+    let frame = 1.0 / 120.0;
+    for c in &w.clients {
+        assert!(c.player.paused);
+    }
+    let a = w.clients[0].player.pos;
+    for c in &w.clients[1..] {
+        assert!(
+            (c.player.pos - a).abs() <= frame + 1e-9,
+            "{} vs {}",
+            c.player.pos,
+            a
+        );
+    }
+    assert_eq!(w.total_controls(), 1, "one pause, no echoes");
+    w.run_ms(10_000);
+    assert_eq!(w.total_controls(), 1);
+    // And resume from another peer.
+    w.clients[2].player.user_pause(false);
+    w.run_ms(4000);
+    assert!(w.clients.iter().all(|c| !c.player.paused));
+    assert!(w.max_gap() < 0.02, "gap {}", w.max_gap());
+    assert_eq!(w.total_controls(), 2);
+}
+
+#[test]
+fn echo_storms_produce_exactly_the_users_actions() {
+    let mut w = party(9, cfg());
+    w.run_ms(10_000);
+    let mut user_actions = 0;
+    for i in 0..30 {
+        let now = w.now;
+        let p = &mut w.clients[0].player;
+        match i % 3 {
+            0 => p.user_pause(true),
+            1 => p.user_seek(now, 20.0 + f64::from(i)),
+            _ => p.user_pause(false),
+        }
+        user_actions += 1;
+        w.run_ms(150);
+    }
+    w.run_ms(5000);
+    assert_eq!(
+        w.clients[0].controls_sent, user_actions,
+        "{:?}",
+        w.clients[0].sent_actions
+    );
+    assert_eq!(w.clients[1].controls_sent + w.clients[2].controls_sent, 0);
+    // Everyone ends playing (the last action was a play) and together.
+    assert!(w.clients.iter().all(|c| !c.player.paused));
+    w.run_ms(5000);
+    assert!(w.max_gap() < 0.02, "gap {}", w.max_gap());
+    assert_eq!(w.total_controls(), user_actions);
+}
+
+#[test]
+fn simultaneous_pauses_from_two_peers_settle_without_a_loop() {
+    let mut w = party(10, cfg());
+    w.run_ms(12_000);
+    w.clients[0].player.user_pause(true);
+    w.clients[1].player.user_pause(true);
+    w.run_ms(3000);
+    assert_eq!(w.total_controls(), 2);
+    assert!(w.clients.iter().all(|c| c.player.paused));
+    let room = w.relay.playback.position;
+    for c in &w.clients {
+        assert!(
+            (c.player.pos - room).abs() <= 1.0 / 120.0 + 1e-9,
+            "{} vs room {room}",
+            c.player.pos
+        );
+    }
+    w.run_ms(10_000);
+    assert_eq!(w.total_controls(), 2, "no ping-pong");
+}
+
+#[test]
+fn a_user_seek_propagates_and_corrective_seeks_are_not_reported() {
+    let mut w = party(11, cfg());
+    w.run_ms(12_000);
+    let now = w.now;
+    w.clients[1].player.user_seek(now, 95.0);
+    w.run_ms(3000);
+    assert_eq!(w.total_controls(), 1);
+    assert!(
+        matches!(w.clients[1].sent_actions[0], ControlAction::Seek { position } if (position - 95.0).abs() < 0.01)
+    );
+    assert!(w
+        .clients
+        .iter()
+        .all(|c| (c.player.pos - w.room_pos()).abs() < 0.03));
+    assert!(w.room_pos() > 97.0 && w.room_pos() < 99.0);
+}
+
+#[test]
+fn seek_during_buffering_resumes_everyone_at_the_new_position() {
+    let mut w = party(12, cfg());
+    w.run_ms(12_000);
+    w.clients[1].player.buffering = true;
+    w.run_ms(2000);
+    assert!(w.relay.playback.paused && w.relay.playback.waiting_for_buffering);
+    assert!(w
+        .clients
+        .iter()
+        .all(|c| c.player.paused || c.player.buffering));
+    let now = w.now;
+    w.clients[0].player.user_seek(now, 300.0);
+    w.run_ms(2000);
+    w.clients[1].player.buffering = false;
+    w.run_ms(2000);
+    // The seek cleared the buffering wait: the room stays paused at 300.
+    assert!(w.relay.playback.paused);
+    assert!(w
+        .clients
+        .iter()
+        .all(|c| (c.player.pos - 300.0).abs() < 0.01 && c.player.paused));
+    w.clients[0].player.user_pause(false);
+    w.run_ms(5000);
+    assert!(w.clients.iter().all(|c| !c.player.paused));
+    assert!(w.max_gap() < 0.02);
+    assert!(w.room_pos() > 304.0);
+}
+
+#[test]
+fn buffering_pauses_the_room_and_everyone_resumes_together() {
+    let mut w = party(13, cfg());
+    w.run_ms(12_000);
+    w.clients[2].player.buffering = true;
+    w.run_ms(2500);
+    assert!(w.clients[..2].iter().all(|c| c.player.paused));
+    w.clients[2].player.buffering = false;
+    w.run_ms(4000);
+    assert!(w.clients.iter().all(|c| !c.player.paused));
+    assert!(w.max_gap() < 0.02, "gap {}", w.max_gap());
+    assert_eq!(w.total_controls(), 0);
+}
+
+#[test]
+fn host_only_guests_cannot_pause_and_are_put_back() {
+    let mut w = World::new(14, cfg());
+    w.relay.host_only = true;
+    w.join(ClientSpec::link(20.0, 5.0), 0.0);
+    w.join(ClientSpec::link(20.0, 5.0), 0.0);
+    w.run_ms(1000);
+    w.start_all(500.0);
+    w.run_ms(6000);
+    w.clients[1].player.user_pause(true);
+    w.run_ms(3000);
+    assert_eq!(w.total_controls(), 0);
+    assert!(
+        w.clients.iter().all(|c| !c.player.paused),
+        "the guest's pause was undone"
+    );
+    assert!(w.max_gap() < 0.02);
+}
+
+#[test]
+fn a_speed_change_propagates() {
+    let mut w = party(15, cfg());
+    w.run_ms(12_000);
+    let current = w.clients[0].player.speed;
+    w.clients[0].player.user_speed(1.5 * current);
+    w.run_ms(8000);
+    assert_eq!(w.total_controls(), 1);
+    assert!(
+        (w.relay.playback.speed - 1.5).abs() < 0.011,
+        "room speed {}",
+        w.relay.playback.speed
+    );
+    for c in &w.clients {
+        assert!((c.player.speed / w.relay.playback.speed - 1.0).abs() <= 0.05 + 1e-9);
+    }
+    assert!(w.max_gap() < 0.03, "gap {}", w.max_gap());
+}
