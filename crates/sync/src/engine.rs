@@ -341,7 +341,7 @@ impl SyncEngine {
         let Some(room) = self.room else {
             return Vec::new();
         };
-        if paused == !room.is_playing_at(server) {
+        if paused != room.is_playing_at(server) {
             return Vec::new(); // already what the room wants
         }
         let position = position
