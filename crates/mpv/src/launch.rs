@@ -102,17 +102,28 @@ impl Endpoint {
     }
 
     async fn connect(&self) -> std::io::Result<Stream> {
-        #[cfg(unix)]
-        let name = self
-            .name
-            .as_str()
-            .to_fs_name::<interprocess::local_socket::GenericFilePath>()?;
-        #[cfg(windows)]
-        let name = self
-            .name
-            .trim_start_matches(r"\\.\pipe\")
-            .to_ns_name::<interprocess::local_socket::GenericNamespaced>()?;
-        Stream::connect(name).await
+        connect_stream(&self.name).await
+    }
+}
+
+/// Connects to an mpv IPC endpoint: a socket path (Unix) or a
+/// `\\.\pipe\…` name (Windows).
+async fn connect_stream(endpoint: &str) -> std::io::Result<Stream> {
+    #[cfg(unix)]
+    let name = endpoint.to_fs_name::<interprocess::local_socket::GenericFilePath>()?;
+    #[cfg(windows)]
+    let name = endpoint
+        .trim_start_matches(r"\\.\pipe\")
+        .to_ns_name::<interprocess::local_socket::GenericNamespaced>()?;
+    Stream::connect(name).await
+}
+
+impl MpvClient {
+    /// A second, independent connection to a running mpv's endpoint (mpv
+    /// serves several clients), e.g. to observe it from outside.
+    pub async fn connect(endpoint: &str) -> Result<MpvClient, MpvError> {
+        let stream = Arc::new(connect_stream(endpoint).await?);
+        MpvClient::start(Shared(stream.clone()), Shared(stream)).await
     }
 }
 

@@ -112,6 +112,22 @@ pub enum Action {
     Event(SyncEvent),
 }
 
+#[cfg(test)]
+mod tests {
+    use super::intended_speed;
+
+    #[test]
+    fn speed_keys_are_relative_to_the_room_and_other_values_absolute() {
+        // Corrected to 0.98 × 1.0 when the user presses "]".
+        assert_eq!(intended_speed(0.98 * 1.1, 0.98, 1.0), 1.1);
+        assert_eq!(intended_speed(0.98 / 1.1, 0.98, 1.0), 0.91);
+        assert_eq!(intended_speed(2.0 * 1.03, 1.03, 1.0), 2.0);
+        // A speed chosen from a menu is taken as it is.
+        assert_eq!(intended_speed(1.25, 0.98, 1.0), 1.25);
+        assert_eq!(intended_speed(9.0, 1.0, 1.0), 4.0);
+    }
+}
+
 #[derive(Debug, Clone, Copy)]
 struct LastSample {
     position: f64,
@@ -158,6 +174,21 @@ pub struct Stats {
 
 fn rounded(x: f64, step: f64) -> f64 {
     (x / step).round() * step
+}
+
+/// mpv's speed keys multiply the current speed (`[` `]` by 1/1.1 and 1.1,
+/// `{` `}` by 0.5 and 2): such a step is relative to the room speed, not
+/// to our correction. Any other value was set as it is.
+fn intended_speed(observed: f64, commanded: f64, room_speed: f64) -> f64 {
+    let ratio = observed / commanded;
+    let step = [1.1, 1.0 / 1.1, 2.0, 0.5]
+        .into_iter()
+        .find(|s| (ratio / s - 1.0).abs() < 1e-3);
+    let intended = match step {
+        Some(s) => room_speed * s,
+        None => observed,
+    };
+    rounded(intended, 0.01).clamp(0.25, 4.0)
 }
 
 impl SyncEngine {
@@ -363,7 +394,11 @@ impl SyncEngine {
         if self.room.is_none() {
             return Vec::new();
         }
-        let intended = rounded(speed / self.controller.factor(), 0.01).clamp(0.25, 4.0);
+        let intended = intended_speed(
+            speed,
+            self.commanded_speed,
+            self.room.map_or(1.0, |r| r.speed),
+        );
         self.commanded_speed = speed;
         let position = self.expected_local(now_ms).unwrap_or(0.0);
         self.user_action(
@@ -392,12 +427,34 @@ impl SyncEngine {
         if self.echo.take_seek(position, now_ms) {
             return Vec::new();
         }
+        self.classify_jump_from(position, expected_local, now_ms)
+    }
+
+    /// Checks a freshly observed position against where the player should
+    /// be; a jump that is neither ours nor towards the room is a user seek.
+    fn classify_jump(&mut self, position: f64, now_ms: f64) -> Vec<Action> {
+        let expected_local = self.expected_local(now_ms);
+        self.classify_jump_from(position, expected_local, now_ms)
+    }
+
+    fn classify_jump_from(
+        &mut self,
+        position: f64,
+        expected_local: Option<f64>,
+        now_ms: f64,
+    ) -> Vec<Action> {
         let (Some(expected_local), Some(room_pos)) = (expected_local, self.room_position(now_ms))
         else {
             return Vec::new();
         };
         let tol = self.cfg.user_seek_s;
-        if (position - expected_local).abs() < tol || (position - room_pos).abs() < tol {
+        if (position - expected_local).abs() < tol {
+            return Vec::new(); // no jump
+        }
+        if self.echo.take_seek(position, now_ms) || (position - room_pos).abs() < tol {
+            return Vec::new(); // our seek, or a move towards the room
+        }
+        if self.player_closed || self.sample.is_some_and(|s| s.eof) {
             return Vec::new();
         }
         self.user_action(ControlAction::Seek { position }, now_ms)
@@ -445,15 +502,16 @@ impl SyncEngine {
     pub fn tick(&mut self, sample: PlayerSample, now_ms: f64) -> Vec<Action> {
         let buffering_changed = self.sample.is_some_and(|s| s.buffering != sample.buffering);
         self.sample = Some(sample);
-        if let Some(position) = sample.position {
+        let mut out = Vec::new();
+        if let Some(position) = sample.position.filter(|_| !sample.seeking) {
+            out.extend(self.classify_jump(position, now_ms));
             self.last = Some(LastSample {
                 position,
                 at_ms: now_ms,
                 speed: sample.speed,
-                running: !sample.paused && !sample.seeking && !sample.buffering,
+                running: !sample.paused && !sample.buffering,
             });
         }
-        let mut out = Vec::new();
         if buffering_changed {
             self.last_report_ms = f64::NEG_INFINITY;
         }

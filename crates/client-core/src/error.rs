@@ -1,0 +1,20 @@
+use matinee_protocol::ErrorCode;
+
+/// Everything that can stop a party session from starting or going on.
+#[derive(Debug, Clone, thiserror::Error)]
+pub enum ClientError {
+    #[error("cannot reach the relay at {url}: {reason}")]
+    RelayUnreachable { url: String, reason: String },
+    #[error("the relay at {url} is not a Matinee relay or speaks another version: {reason}")]
+    RelayIncompatible { url: String, reason: String },
+    #[error("the relay refused: {message}")]
+    Refused { code: ErrorCode, message: String },
+    #[error("the relay connection was lost")]
+    RelayLost,
+    #[error(transparent)]
+    Mpv(#[from] matinee_mpv::MpvError),
+    #[error("mpv cannot play {path}: {reason}")]
+    Media { path: String, reason: String },
+    #[error("the session has ended")]
+    Ended,
+}

@@ -1,0 +1,18 @@
+//! One "party session": a relay connection, the sync engine and a local mpv,
+//! driven as one actor. The desktop app and `matinee-cli` are two faces of
+//! this core.
+
+mod error;
+mod media;
+mod mono;
+mod relay_link;
+mod session;
+
+pub use error::ClientError;
+pub use media::{compare_media, local_media_info, MediaWarning};
+pub use mono::now_ms;
+pub use relay_link::{Backoff, LinkEvent, RelayLink};
+pub use session::{
+    ConnectionState, PartyHandle, PartySession, Role, SessionCmd, SessionConfig, SessionEvent,
+    SessionSnapshot,
+};

@@ -1,0 +1,293 @@
+//! A party session: one room, one local player, one relay connection.
+
+mod player;
+mod runner;
+
+use std::path::PathBuf;
+
+use matinee_mpv::LaunchOptions;
+use matinee_protocol::{
+    ClientMsg, ControlAction, ControlMode, ErrorCode, Joined, MediaInfo, NoticeEvent, Participant,
+    ParticipantId, PlaybackState, RoomCode, ServerMsg,
+};
+use matinee_sync::{EngineConfig, SyncStatus};
+use serde::Serialize;
+use tokio::sync::{broadcast, mpsc, watch};
+
+use crate::{
+    compare_media, local_media_info, now_ms, Backoff, ClientError, MediaWarning, RelayLink,
+};
+use player::Player;
+
+/// Create a room or join one.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Role {
+    Host { control_mode: ControlMode },
+    Join { code: RoomCode },
+}
+
+/// Everything a session needs to start.
+#[derive(Debug, Clone)]
+pub struct SessionConfig {
+    pub relay_url: String,
+    pub nickname: String,
+    pub role: Role,
+    /// The local file to play (the user's own choice).
+    pub media_path: PathBuf,
+    pub mpv: LaunchOptions,
+    pub engine: EngineConfig,
+    /// Name sent in the hello, e.g. "matinee-cli/0.1.0".
+    pub client_name: String,
+    /// Show room notices and chat on mpv's OSD.
+    pub osd_notices: bool,
+    pub backoff: Backoff,
+}
+
+/// What the user (or a test) asks of the session.
+#[derive(Debug, Clone, PartialEq)]
+pub enum SessionCmd {
+    Control(ControlAction),
+    Ready(bool),
+    Start {
+        force: bool,
+    },
+    Chat(String),
+    SetControlMode(ControlMode),
+    PassHost(ParticipantId),
+    Kick(ParticipantId),
+    /// Relaunch mpv after it was closed, at the room position.
+    ReopenPlayer,
+    Leave,
+}
+
+/// The relay connection as the user should see it.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+#[serde(tag = "state", rename_all = "snake_case")]
+pub enum ConnectionState {
+    Connected,
+    Reconnecting { attempt: u32, retry_in_ms: u64 },
+    Offline { reason: String },
+}
+
+/// What the session tells its face (app or CLI).
+#[derive(Debug, Clone, PartialEq, Serialize)]
+#[serde(tag = "type", rename_all = "snake_case")]
+pub enum SessionEvent {
+    Joined {
+        code: RoomCode,
+        you: ParticipantId,
+        warnings: Vec<MediaWarning>,
+    },
+    Participants {
+        participants: Vec<Participant>,
+    },
+    Playback {
+        playback: PlaybackState,
+    },
+    Status {
+        status: SyncStatus,
+    },
+    Drift {
+        drift_ms: f64,
+        factor: f64,
+    },
+    Connection {
+        connection: ConnectionState,
+    },
+    Chat {
+        from: ParticipantId,
+        nickname: String,
+        text: String,
+    },
+    Notice {
+        event: NoticeEvent,
+        text: String,
+    },
+    /// An action of ours was refused (or undone) with this explanation.
+    Refused {
+        message: String,
+    },
+    PlayerClosed,
+    PlayerReopened,
+    /// The session is over.
+    Ended {
+        reason: String,
+    },
+}
+
+/// The session's state at a glance.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct SessionSnapshot {
+    pub code: RoomCode,
+    pub you: ParticipantId,
+    pub host: bool,
+    pub control_mode: ControlMode,
+    pub participants: Vec<Participant>,
+    pub playback: PlaybackState,
+    pub status: SyncStatus,
+    pub drift_ms: Option<f64>,
+    pub connection: ConnectionState,
+    pub media: MediaInfo,
+    pub room_media: Option<MediaInfo>,
+    pub warnings: Vec<MediaWarning>,
+    pub player_open: bool,
+    /// mpv's IPC endpoint, for tools that sample it on their own connection.
+    pub player_endpoint: Option<String>,
+    pub player_pid: Option<u32>,
+    pub relay_url: String,
+    pub controls_sent: u64,
+    pub seeks: u64,
+}
+
+/// A running session.
+pub struct PartyHandle {
+    cmd: mpsc::Sender<SessionCmd>,
+    events: broadcast::Sender<SessionEvent>,
+    snapshot: watch::Receiver<SessionSnapshot>,
+    task: tokio::task::JoinHandle<()>,
+}
+
+impl PartyHandle {
+    /// Sends a command; false when the session has ended.
+    pub fn send(&self, cmd: SessionCmd) -> bool {
+        self.cmd.try_send(cmd).is_ok()
+    }
+
+    pub fn events(&self) -> broadcast::Receiver<SessionEvent> {
+        self.events.subscribe()
+    }
+
+    pub fn snapshot(&self) -> SessionSnapshot {
+        self.snapshot.borrow().clone()
+    }
+
+    pub fn watch(&self) -> watch::Receiver<SessionSnapshot> {
+        self.snapshot.clone()
+    }
+
+    pub fn is_finished(&self) -> bool {
+        self.task.is_finished()
+    }
+
+    /// Leaves the room, closes the player and waits for the end.
+    pub async fn leave(self) {
+        let _ = self.cmd.send(SessionCmd::Leave).await;
+        let _ = self.task.await;
+    }
+
+    /// Waits until the session ends by itself.
+    pub async fn finished(self) {
+        let _ = self.task.await;
+    }
+}
+
+/// Starting sessions.
+pub struct PartySession;
+
+impl PartySession {
+    /// Opens the file in mpv, connects to the relay, creates or joins the
+    /// room, and runs the session until it ends.
+    pub async fn start(config: SessionConfig) -> Result<PartyHandle, ClientError> {
+        let mut media = local_media_info(&config.media_path).map_err(|e| ClientError::Media {
+            path: config.media_path.display().to_string(),
+            reason: e.to_string(),
+        })?;
+        let player = Player::open(&config.mpv, &config.media_path, None).await?;
+        media.duration = player.duration();
+        let (link, _welcome, link_events) = RelayLink::connect(
+            &config.relay_url,
+            &config.client_name,
+            config.backoff.clone(),
+        )
+        .await?;
+        let mut link_events = link_events;
+        let request = match &config.role {
+            Role::Host { control_mode } => ClientMsg::Create {
+                nickname: config.nickname.clone(),
+                control_mode: *control_mode,
+                media: Some(media.clone()),
+            },
+            Role::Join { code } => ClientMsg::Join {
+                code: code.clone(),
+                nickname: config.nickname.clone(),
+                media: Some(media.clone()),
+            },
+        };
+        link.send(request);
+        let joined = wait_joined(&mut link_events).await?;
+        let warnings = match (&config.role, &joined.room.media) {
+            (Role::Join { .. }, Some(room_media)) => compare_media(&media, room_media),
+            _ => Vec::new(),
+        };
+        let me = joined.room.participants.iter().find(|p| p.id == joined.you);
+        let snapshot = SessionSnapshot {
+            code: joined.room.code.clone(),
+            you: joined.you,
+            host: me.is_some_and(|p| p.host),
+            control_mode: joined.room.control_mode,
+            participants: joined.room.participants.clone(),
+            playback: joined.room.playback,
+            status: SyncStatus::Waiting,
+            drift_ms: None,
+            connection: ConnectionState::Connected,
+            media,
+            room_media: joined.room.media.clone(),
+            warnings: warnings.clone(),
+            player_open: true,
+            player_endpoint: Some(player.endpoint()),
+            player_pid: player.pid(),
+            relay_url: config.relay_url.clone(),
+            controls_sent: 0,
+            seeks: 0,
+        };
+        let (events, _) = broadcast::channel(1024);
+        let (snap_tx, snap_rx) = watch::channel(snapshot);
+        let (cmd_tx, cmd_rx) = mpsc::channel(64);
+        let _ = events.send(SessionEvent::Joined {
+            code: joined.room.code.clone(),
+            you: joined.you,
+            warnings,
+        });
+        let runner = runner::Runner::new(
+            config,
+            link,
+            link_events,
+            player,
+            *joined,
+            events.clone(),
+            snap_tx,
+            now_ms(),
+        );
+        let task = tokio::spawn(runner.run(cmd_rx));
+        Ok(PartyHandle {
+            cmd: cmd_tx,
+            events,
+            snapshot: snap_rx,
+            task,
+        })
+    }
+}
+
+async fn wait_joined(
+    events: &mut mpsc::Receiver<crate::LinkEvent>,
+) -> Result<Box<Joined>, ClientError> {
+    let wait = async {
+        while let Some(ev) = events.recv().await {
+            match ev {
+                crate::LinkEvent::Message(ServerMsg::Joined(j)) => return Ok(j),
+                crate::LinkEvent::Message(ServerMsg::Error { code, message, .. }) => {
+                    return Err(ClientError::Refused { code, message })
+                }
+                crate::LinkEvent::Down { .. } => return Err(ClientError::RelayLost),
+                _ => {}
+            }
+        }
+        Err(ClientError::RelayLost)
+    };
+    tokio::time::timeout(std::time::Duration::from_secs(15), wait)
+        .await
+        .unwrap_or(Err(ClientError::Refused {
+            code: ErrorCode::Unavailable,
+            message: "the relay did not answer the join within 15 s".into(),
+        }))
+}

@@ -1,0 +1,123 @@
+//! The local mpv: launched, loaded with the user's file, and fed commands
+//! in order by a task of its own so a slow mpv never stalls the session.
+
+use std::path::Path;
+use std::time::{Duration, Instant};
+
+use matinee_mpv::{EndReason, LaunchOptions, MpvClient, MpvEvent, MpvProcess, PlayerState};
+use matinee_sync::{PlayerCommand, PlayerSample};
+use tokio::sync::{broadcast, mpsc, watch};
+
+use crate::ClientError;
+
+const LOAD_TIMEOUT: Duration = Duration::from_secs(20);
+const QUEUE: usize = 64;
+
+pub(crate) struct Player {
+    process: MpvProcess,
+    pub events: broadcast::Receiver<MpvEvent>,
+    pub state: watch::Receiver<PlayerState>,
+    commands: mpsc::Sender<PlayerCommand>,
+}
+
+impl Player {
+    /// Launches mpv and loads `path` paused at `start` seconds.
+    pub async fn open(
+        opts: &LaunchOptions,
+        path: &Path,
+        start: Option<f64>,
+    ) -> Result<Self, ClientError> {
+        let process = MpvProcess::launch(opts).await?;
+        let client = process.client().clone();
+        let mut events = client.events();
+        let target = path.to_string_lossy().into_owned();
+        let media_err = |reason: String| ClientError::Media {
+            path: target.clone(),
+            reason,
+        };
+        client.load_file(&target, start, true).await?;
+        let loaded = tokio::time::timeout(LOAD_TIMEOUT, async {
+            loop {
+                match events.recv().await {
+                    Ok(MpvEvent::FileLoaded) => return Ok(()),
+                    Ok(MpvEvent::EndFile(EndReason::Error(e))) => return Err(media_err(e)),
+                    Ok(MpvEvent::Closed) => {
+                        return Err(ClientError::Mpv(matinee_mpv::MpvError::Closed))
+                    }
+                    Ok(_) | Err(broadcast::error::RecvError::Lagged(_)) => {}
+                    Err(_) => return Err(ClientError::Mpv(matinee_mpv::MpvError::Closed)),
+                }
+            }
+        })
+        .await
+        .map_err(|_| media_err("it did not load within 20 s".into()))?;
+        loaded?;
+        let mut state = client.state();
+        let _ = tokio::time::timeout(
+            Duration::from_secs(5),
+            state.wait_for(|s| s.duration.is_some() && s.time_pos.is_some()),
+        )
+        .await;
+        let (commands, rx) = mpsc::channel(QUEUE);
+        tokio::spawn(run_commands(client.clone(), rx));
+        Ok(Self {
+            events: client.events(),
+            state: client.state(),
+            process,
+            commands,
+        })
+    }
+
+    pub fn client(&self) -> &MpvClient {
+        self.process.client()
+    }
+
+    pub fn endpoint(&self) -> String {
+        self.process.endpoint().to_string()
+    }
+
+    pub fn pid(&self) -> Option<u32> {
+        self.process.pid()
+    }
+
+    pub fn command(&self, cmd: PlayerCommand) {
+        if self.commands.try_send(cmd).is_err() {
+            tracing::warn!(?cmd, "player command queue full; dropped");
+        }
+    }
+
+    pub fn sample(&self) -> PlayerSample {
+        let s = self.state.borrow();
+        PlayerSample {
+            position: s.position_at(Instant::now()),
+            paused: s.pause,
+            speed: s.speed,
+            seeking: s.seeking,
+            buffering: s.paused_for_cache,
+            eof: s.eof_reached,
+        }
+    }
+
+    pub fn duration(&self) -> Option<f64> {
+        self.state.borrow().duration
+    }
+
+    pub async fn quit(self) {
+        self.process.quit().await;
+    }
+}
+
+async fn run_commands(client: MpvClient, mut rx: mpsc::Receiver<PlayerCommand>) {
+    while let Some(cmd) = rx.recv().await {
+        let result = match cmd {
+            PlayerCommand::Pause(p) => client.set_pause(p).await,
+            PlayerCommand::Seek(x) => client.seek_to(x.max(0.0)).await,
+            PlayerCommand::Speed(s) => client.set_speed(s).await,
+        };
+        match result {
+            Ok(()) => {}
+            Err(matinee_mpv::MpvError::Closed) => return,
+            Err(e) => tracing::warn!(?cmd, error = %e, "player command failed"),
+        }
+    }
+}

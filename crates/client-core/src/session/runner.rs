@@ -1,0 +1,444 @@
+//! The session actor: one loop over relay events, player events, the
+//! user's commands and timers.
+
+use std::time::Duration;
+
+use matinee_mpv::{MpvEvent, Property};
+use matinee_protocol::{ClientMsg, ControlMode, ErrorCode, Joined, ServerMsg};
+use matinee_sync::{Action, SyncEngine, SyncEvent};
+use tokio::sync::{broadcast, mpsc, watch};
+
+use super::player::Player;
+use super::{ConnectionState, SessionCmd, SessionConfig, SessionEvent, SessionSnapshot};
+use crate::{now_ms, LinkEvent, RelayLink};
+
+const TICK: Duration = Duration::from_millis(50);
+const OSD_TIME: Duration = Duration::from_secs(3);
+/// Fast pings at first so the clock settles quickly, then one a second.
+const FAST_PINGS: u32 = 8;
+
+pub(super) struct Runner {
+    cfg: SessionConfig,
+    link: RelayLink,
+    link_events: mpsc::Receiver<LinkEvent>,
+    player: Option<Player>,
+    engine: SyncEngine,
+    token: String,
+    resuming: bool,
+    pings: u32,
+    events: broadcast::Sender<SessionEvent>,
+    snapshot: watch::Sender<SessionSnapshot>,
+}
+
+enum Flow {
+    Go,
+    End(String),
+}
+
+impl Runner {
+    #[allow(clippy::too_many_arguments)]
+    pub fn new(
+        cfg: SessionConfig,
+        link: RelayLink,
+        link_events: mpsc::Receiver<LinkEvent>,
+        player: Player,
+        joined: Joined,
+        events: broadcast::Sender<SessionEvent>,
+        snapshot: watch::Sender<SessionSnapshot>,
+        now: f64,
+    ) -> Self {
+        let engine = SyncEngine::new(cfg.engine.clone());
+        let mut r = Self {
+            engine,
+            cfg,
+            link,
+            link_events,
+            player: Some(player),
+            token: joined.resume_token.clone(),
+            resuming: false,
+            pings: 0,
+            events,
+            snapshot,
+        };
+        r.update_permissions();
+        let actions = r
+            .engine
+            .on_joined(joined.you, joined.room.playback, joined.server_ms, now);
+        r.apply(actions);
+        r
+    }
+
+    fn emit(&self, ev: SessionEvent) {
+        let _ = self.events.send(ev);
+    }
+
+    fn update_permissions(&mut self) {
+        let s = self.snapshot.borrow();
+        let host = s.participants.iter().any(|p| p.id == s.you && p.host);
+        let may = host || s.control_mode == ControlMode::Shared;
+        drop(s);
+        self.snapshot.send_modify(|s| s.host = host);
+        self.engine.set_may_control(may);
+    }
+
+    fn osd(&self, text: String) {
+        if !self.cfg.osd_notices {
+            return;
+        }
+        if let Some(p) = &self.player {
+            let client = p.client().clone();
+            tokio::spawn(async move {
+                let _ = client.show_text(&text, OSD_TIME).await;
+            });
+        }
+    }
+
+    fn apply(&mut self, actions: Vec<Action>) {
+        for a in actions {
+            match a {
+                Action::Player(cmd) => {
+                    if let Some(p) = &self.player {
+                        p.command(cmd);
+                    }
+                }
+                Action::Send(msg) => {
+                    self.link.send(msg);
+                }
+                Action::Event(SyncEvent::Status(status)) => {
+                    self.snapshot.send_modify(|s| s.status = status);
+                    self.emit(SessionEvent::Status { status });
+                }
+                Action::Event(SyncEvent::Drift { drift_ms, factor }) => {
+                    self.snapshot.send_modify(|s| s.drift_ms = Some(drift_ms));
+                    self.emit(SessionEvent::Drift { drift_ms, factor });
+                }
+                Action::Event(SyncEvent::Refused(message)) => {
+                    self.osd(message.clone());
+                    self.emit(SessionEvent::Refused { message });
+                }
+                Action::Event(SyncEvent::UserAction(action)) => {
+                    tracing::info!(?action, "sent the user's action to the room");
+                }
+            }
+        }
+        let stats = self.engine.stats();
+        self.snapshot.send_if_modified(|s| {
+            let changed = s.controls_sent != stats.controls_sent || s.seeks != stats.seeks;
+            s.controls_sent = stats.controls_sent;
+            s.seeks = stats.seeks;
+            changed
+        });
+    }
+
+    pub async fn run(mut self, mut cmds: mpsc::Receiver<SessionCmd>) {
+        let mut tick = tokio::time::interval(TICK);
+        tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+        let mut next_ping = tokio::time::Instant::now();
+        let reason = loop {
+            let deadline = self.deadline();
+            let flow = tokio::select! {
+                cmd = cmds.recv() => match cmd {
+                    Some(cmd) => self.on_command(cmd).await,
+                    None => Flow::End("the app closed the session".into()),
+                },
+                ev = self.link_events.recv() => match ev {
+                    Some(ev) => self.on_link(ev).await,
+                    None => Flow::End("the relay connection closed".into()),
+                },
+                ev = next_player_event(&mut self.player) => self.on_player(ev).await,
+                _ = tick.tick() => {
+                    self.tick();
+                    Flow::Go
+                }
+                _ = tokio::time::sleep_until(deadline) => {
+                    self.tick();
+                    Flow::Go
+                }
+                _ = tokio::time::sleep_until(next_ping) => {
+                    self.pings += 1;
+                    let gap = if self.pings < FAST_PINGS { 200 } else { 1000 };
+                    next_ping = tokio::time::Instant::now() + Duration::from_millis(gap);
+                    self.link.send(self.engine.ping(now_ms()));
+                    Flow::Go
+                }
+            };
+            if let Flow::End(reason) = flow {
+                break reason;
+            }
+        };
+        tracing::info!(%reason, "session ended");
+        if let Some(p) = self.player.take() {
+            p.quit().await;
+        }
+        self.snapshot.send_modify(|s| {
+            s.player_open = false;
+            s.connection = ConnectionState::Offline {
+                reason: reason.clone(),
+            };
+        });
+        self.emit(SessionEvent::Ended { reason });
+    }
+
+    /// When the engine wants an extra tick (a scheduled start).
+    fn deadline(&self) -> tokio::time::Instant {
+        let far = tokio::time::Instant::now() + Duration::from_secs(3600);
+        let Some(at) = self.engine.next_deadline() else {
+            return far;
+        };
+        let wait = at - now_ms();
+        if wait <= 0.0 {
+            return far; // already past: regular ticks handle it
+        }
+        tokio::time::Instant::now() + Duration::from_secs_f64(wait / 1000.0)
+    }
+
+    fn tick(&mut self) {
+        let Some(p) = &self.player else { return };
+        let sample = p.sample();
+        let actions = self.engine.tick(sample, now_ms());
+        self.apply(actions);
+    }
+
+    async fn on_command(&mut self, cmd: SessionCmd) -> Flow {
+        let now = now_ms();
+        match cmd {
+            SessionCmd::Control(action) => {
+                self.tick();
+                let actions = self.engine.request(action, now);
+                self.apply(actions);
+            }
+            SessionCmd::Ready(ready) => {
+                self.link.send(ClientMsg::Ready { ready });
+            }
+            SessionCmd::Start { force } => {
+                self.link.send(ClientMsg::Start { force });
+            }
+            SessionCmd::Chat(text) => {
+                self.link.send(ClientMsg::Chat { text });
+            }
+            SessionCmd::SetControlMode(mode) => {
+                self.link.send(ClientMsg::SetControlMode { mode });
+            }
+            SessionCmd::PassHost(to) => {
+                self.link.send(ClientMsg::PassHost { to });
+            }
+            SessionCmd::Kick(participant) => {
+                self.link.send(ClientMsg::Kick { participant });
+            }
+            SessionCmd::ReopenPlayer => return self.reopen_player().await,
+            SessionCmd::Leave => {
+                self.link.send(ClientMsg::Leave);
+                // Give the relay a moment to take the leave.
+                tokio::time::sleep(Duration::from_millis(100)).await;
+                return Flow::End("you left the room".into());
+            }
+        }
+        Flow::Go
+    }
+
+    async fn reopen_player(&mut self) -> Flow {
+        if self.player.is_some() {
+            return Flow::Go;
+        }
+        let start = self.engine.room_position(now_ms());
+        match Player::open(&self.cfg.mpv, &self.cfg.media_path, start).await {
+            Ok(p) => {
+                let (endpoint, pid) = (p.endpoint(), p.pid());
+                self.player = Some(p);
+                let actions = self.engine.on_player_opened(now_ms());
+                self.apply(actions);
+                self.snapshot.send_modify(|s| {
+                    s.player_open = true;
+                    s.player_endpoint = Some(endpoint);
+                    s.player_pid = pid;
+                });
+                self.emit(SessionEvent::PlayerReopened);
+                self.tick();
+            }
+            Err(e) => self.emit(SessionEvent::Refused {
+                message: format!("Could not reopen the player: {e}"),
+            }),
+        }
+        Flow::Go
+    }
+
+    async fn on_player(&mut self, ev: MpvEvent) -> Flow {
+        let now = now_ms();
+        let actions = match ev {
+            MpvEvent::Property(Property::Pause(paused)) => {
+                let pos = self.player.as_ref().and_then(|p| p.state.borrow().time_pos);
+                self.engine.on_player_pause(paused, pos, now)
+            }
+            MpvEvent::Property(Property::Speed(speed)) => self.engine.on_player_speed(speed, now),
+            MpvEvent::PlaybackRestart => {
+                let pos = match &self.player {
+                    Some(p) => p.client().get_number("time-pos").await.ok().flatten(),
+                    None => None,
+                };
+                match pos {
+                    Some(pos) => self.engine.on_player_seeked(pos, now_ms()),
+                    None => Vec::new(),
+                }
+            }
+            MpvEvent::Property(Property::PausedForCache(_)) => {
+                self.tick();
+                Vec::new()
+            }
+            MpvEvent::Closed | MpvEvent::Shutdown => {
+                if let Some(p) = self.player.take() {
+                    p.quit().await;
+                    self.snapshot.send_modify(|s| {
+                        s.player_open = false;
+                        s.player_endpoint = None;
+                        s.player_pid = None;
+                    });
+                    self.emit(SessionEvent::PlayerClosed);
+                    self.engine.on_player_closed(now)
+                } else {
+                    Vec::new()
+                }
+            }
+            _ => Vec::new(),
+        };
+        self.apply(actions);
+        Flow::Go
+    }
+
+    async fn on_link(&mut self, ev: LinkEvent) -> Flow {
+        let now = now_ms();
+        match ev {
+            LinkEvent::Down {
+                attempt, retry_in, ..
+            } => {
+                let connection = ConnectionState::Reconnecting {
+                    attempt,
+                    retry_in_ms: retry_in.as_millis() as u64,
+                };
+                self.snapshot
+                    .send_modify(|s| s.connection = connection.clone());
+                self.emit(SessionEvent::Connection { connection });
+            }
+            LinkEvent::Up(_) => {
+                let code = self.snapshot.borrow().code.clone();
+                self.resuming = true;
+                self.pings = 0;
+                self.link.send(ClientMsg::Resume {
+                    code,
+                    token: self.token.clone(),
+                });
+            }
+            LinkEvent::Message(msg) => return self.on_message(msg, now),
+        }
+        Flow::Go
+    }
+
+    fn on_message(&mut self, msg: ServerMsg, now: f64) -> Flow {
+        match msg {
+            ServerMsg::Joined(j) => {
+                self.resuming = false;
+                self.token = j.resume_token.clone();
+                self.snapshot.send_modify(|s| {
+                    s.you = j.you;
+                    s.participants = j.room.participants.clone();
+                    s.control_mode = j.room.control_mode;
+                    s.playback = j.room.playback;
+                    s.connection = ConnectionState::Connected;
+                });
+                self.update_permissions();
+                self.emit(SessionEvent::Connection {
+                    connection: ConnectionState::Connected,
+                });
+                let actions = self
+                    .engine
+                    .on_joined(j.you, j.room.playback, j.server_ms, now);
+                self.apply(actions);
+            }
+            ServerMsg::State {
+                playback,
+                server_ms,
+                cause,
+            } => {
+                let actions = self.engine.on_room_state(playback, server_ms, cause, now);
+                let changed = self.snapshot.borrow().playback != playback;
+                self.snapshot.send_modify(|s| s.playback = playback);
+                if changed {
+                    self.emit(SessionEvent::Playback { playback });
+                }
+                self.apply(actions);
+            }
+            ServerMsg::Participants { participants } => {
+                self.snapshot
+                    .send_modify(|s| s.participants = participants.clone());
+                self.update_permissions();
+                self.emit(SessionEvent::Participants { participants });
+            }
+            ServerMsg::ControlMode { mode } => {
+                self.snapshot.send_modify(|s| s.control_mode = mode);
+                self.update_permissions();
+            }
+            ServerMsg::Pong(p) => {
+                self.engine
+                    .on_pong(p.client_ms, p.server_recv_ms, p.server_send_ms, now);
+            }
+            ServerMsg::Chat {
+                from,
+                nickname,
+                text,
+                ..
+            } => {
+                self.osd(format!("{nickname}: {text}"));
+                self.emit(SessionEvent::Chat {
+                    from,
+                    nickname,
+                    text,
+                });
+            }
+            ServerMsg::Notice { event, text, .. } => {
+                self.osd(text.clone());
+                self.emit(SessionEvent::Notice { event, text });
+            }
+            ServerMsg::Left { reason } => return Flow::End(reason),
+            ServerMsg::Error {
+                code,
+                message,
+                fatal,
+            } => {
+                if self.resuming
+                    && matches!(code, ErrorCode::InvalidToken | ErrorCode::RoomNotFound)
+                {
+                    return Flow::End(format!("Could not return to the room: {message}"));
+                }
+                let actions = match code {
+                    ErrorCode::NotHost => self.engine.on_control_refused(&message, now),
+                    _ => {
+                        self.emit(SessionEvent::Refused {
+                            message: message.clone(),
+                        });
+                        Vec::new()
+                    }
+                };
+                self.apply(actions);
+                if fatal {
+                    tracing::warn!(?code, %message, "the relay closed the connection");
+                }
+            }
+            ServerMsg::Welcome(_) => {}
+        }
+        Flow::Go
+    }
+}
+
+async fn next_player_event(player: &mut Option<Player>) -> MpvEvent {
+    match player {
+        Some(p) => loop {
+            match p.events.recv().await {
+                Ok(ev) => return ev,
+                Err(broadcast::error::RecvError::Lagged(n)) => {
+                    tracing::debug!(skipped = n, "player events lagged");
+                }
+                Err(broadcast::error::RecvError::Closed) => return MpvEvent::Closed,
+            }
+        },
+        None => std::future::pending().await,
+    }
+}

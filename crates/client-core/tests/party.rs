@@ -1,0 +1,307 @@
+//! End to end on loopback: an in-process relay and two party sessions, each
+//! with its own real headless mpv on the same generated clip. Players are
+//! observed and poked over their own, separate IPC connections, the way a
+//! person's key presses reach mpv.
+
+use std::time::{Duration, Instant};
+
+use matinee_client_core::{
+    Backoff, PartyHandle, PartySession, Role, SessionCmd, SessionConfig, SessionEvent,
+};
+use matinee_mpv::{locate, LaunchOptions, MpvClient};
+use matinee_protocol::{ControlAction, ControlMode, RoomCode};
+use matinee_relay::{RelayConfig, RelayHandle};
+use matinee_sync::EngineConfig;
+use matinee_testkit::{clip, ClipSpec};
+
+const FRAME: f64 = 1.0 / 120.0;
+
+async fn relay() -> RelayHandle {
+    matinee_relay::start(RelayConfig::loopback()).await.unwrap()
+}
+
+fn config(relay: &RelayHandle, nickname: &str, role: Role) -> SessionConfig {
+    SessionConfig {
+        relay_url: relay.ws_url(),
+        nickname: nickname.into(),
+        role,
+        media_path: clip(ClipSpec::small(120)),
+        mpv: LaunchOptions::headless(locate(None).expect("mpv installed")),
+        engine: EngineConfig::default(),
+        client_name: "party-test".into(),
+        osd_notices: true,
+        backoff: Backoff::new(Duration::from_millis(100), Duration::from_secs(1)),
+    }
+}
+
+/// A session plus an outside connection to its mpv.
+struct Peer {
+    session: PartyHandle,
+    mpv: MpvClient,
+}
+
+impl Peer {
+    async fn start(cfg: SessionConfig) -> Peer {
+        let session = PartySession::start(cfg).await.expect("session starts");
+        let endpoint = session.snapshot().player_endpoint.unwrap();
+        let mpv = MpvClient::connect(&endpoint).await.unwrap();
+        Peer { session, mpv }
+    }
+
+    fn position_at(&self, at: Instant) -> f64 {
+        self.mpv.state().borrow().position_at(at).unwrap_or(-1.0)
+    }
+
+    fn paused(&self) -> bool {
+        self.mpv.state().borrow().pause
+    }
+}
+
+/// Position gap between two players at the same instant, seconds.
+fn gap(a: &Peer, b: &Peer) -> f64 {
+    let now = Instant::now();
+    (a.position_at(now) - b.position_at(now)).abs()
+}
+
+async fn eventually(what: &str, limit: Duration, mut check: impl FnMut() -> bool) {
+    let start = Instant::now();
+    while !check() {
+        assert!(start.elapsed() < limit, "{what}: not within {limit:?}");
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
+}
+
+async fn host_and_guest(mode: ControlMode) -> (RelayHandle, Peer, Peer) {
+    let relay = relay().await;
+    let host = Peer::start(config(&relay, "Ana", Role::Host { control_mode: mode })).await;
+    let code: RoomCode = host.session.snapshot().code;
+    host.session.send(SessionCmd::Start { force: true });
+    eventually("host plays", Duration::from_secs(5), || !host.paused()).await;
+    tokio::time::sleep(Duration::from_secs(2)).await;
+    let guest = Peer::start(config(&relay, "Ben", Role::Join { code })).await;
+    (relay, host, guest)
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_late_joiner_converges_and_follows_pause_seek_and_speed() {
+    let (_relay, ana, ben) = host_and_guest(ControlMode::Shared).await;
+    let joined = Instant::now();
+    eventually("the joiner plays", Duration::from_secs(5), || !ben.paused()).await;
+    eventually("the joiner is within 40 ms", Duration::from_secs(5), || {
+        gap(&ana, &ben) < 0.040
+    })
+    .await;
+    eprintln!("joiner within 40 ms after {:?}", joined.elapsed());
+    let participants = ana.session.snapshot().participants;
+    assert_eq!(participants.len(), 2);
+
+    // Ana presses pause in her mpv.
+    ana.mpv.set_pause(true).await.unwrap();
+    let paused_at = Instant::now();
+    eventually("Ben pauses", Duration::from_secs(2), || ben.paused()).await;
+    eprintln!("pause reached Ben after {:?}", paused_at.elapsed());
+    tokio::time::sleep(Duration::from_millis(500)).await;
+    let (a, b) = (
+        ana.position_at(Instant::now()),
+        ben.position_at(Instant::now()),
+    );
+    assert!((a - b).abs() <= FRAME + 1e-3, "paused at {a:.4} and {b:.4}");
+
+    // Ben seeks in his mpv (shared control): Ana follows.
+    ben.mpv.seek_to(60.0).await.unwrap();
+    eventually("Ana follows the seek", Duration::from_secs(3), || {
+        (ana.position_at(Instant::now()) - 60.0).abs() < 0.05
+    })
+    .await;
+    assert!(ana.paused() && ben.paused(), "a seek keeps the pause");
+
+    // Ben resumes; both play together.
+    ben.mpv.set_pause(false).await.unwrap();
+    eventually("Ana resumes", Duration::from_secs(2), || !ana.paused()).await;
+    eventually("together again", Duration::from_secs(4), || {
+        gap(&ana, &ben) < 0.030
+    })
+    .await;
+
+    // Ana changes speed in her mpv; Ben follows.
+    ana.mpv.set_speed(1.25).await.unwrap();
+    eventually("Ben speeds up", Duration::from_secs(3), || {
+        (ben.mpv.state().borrow().speed / 1.25 - 1.0).abs() <= 0.05
+    })
+    .await;
+    eventually("room speed 1.25", Duration::from_secs(3), || {
+        (ben.session.snapshot().playback.speed - 1.25).abs() < 0.011
+    })
+    .await;
+    tokio::time::sleep(Duration::from_secs(3)).await;
+    assert!(
+        gap(&ana, &ben) < 0.040,
+        "gap {:.4} at 1.25×",
+        gap(&ana, &ben)
+    );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn steady_play_sends_no_control_messages() {
+    let (_relay, ana, ben) = host_and_guest(ControlMode::HostOnly).await;
+    eventually("converged", Duration::from_secs(6), || {
+        gap(&ana, &ben) < 0.040
+    })
+    .await;
+    let mut gaps = Vec::new();
+    for _ in 0..300 {
+        tokio::time::sleep(Duration::from_millis(100)).await;
+        gaps.push(gap(&ana, &ben));
+    }
+    assert_eq!(ana.session.snapshot().controls_sent, 0);
+    assert_eq!(ben.session.snapshot().controls_sent, 0);
+    gaps.sort_by(f64::total_cmp);
+    let p95 = gaps[gaps.len() * 95 / 100];
+    eprintln!(
+        "30 s steady play on loopback: p95 gap {:.1} ms",
+        p95 * 1000.0
+    );
+    assert!(p95 < 0.040, "p95 gap {p95}");
+    assert!(!ana.paused() && !ben.paused());
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_guest_cannot_pause_a_host_only_room() {
+    let (_relay, ana, ben) = host_and_guest(ControlMode::HostOnly).await;
+    eventually("converged", Duration::from_secs(6), || {
+        gap(&ana, &ben) < 0.040
+    })
+    .await;
+    let mut events = ben.session.events();
+    ben.mpv.set_pause(true).await.unwrap();
+    let refused = tokio::time::timeout(Duration::from_secs(3), async {
+        loop {
+            if let Ok(SessionEvent::Refused { message }) = events.recv().await {
+                return message;
+            }
+        }
+    })
+    .await
+    .expect("a refusal is reported");
+    assert!(refused.contains("host"), "{refused}");
+    eventually("Ben is put back to playing", Duration::from_secs(2), || {
+        !ben.paused()
+    })
+    .await;
+    assert!(!ana.paused());
+    // The app's own controls are refused the same way.
+    ben.session
+        .send(SessionCmd::Control(ControlAction::Pause { position: 1.0 }));
+    tokio::time::sleep(Duration::from_millis(500)).await;
+    assert!(!ana.paused() && !ben.paused());
+}
+
+#[cfg(unix)]
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_killed_player_is_reported_and_can_be_reopened_without_disturbing_others() {
+    let (_relay, ana, ben) = host_and_guest(ControlMode::HostOnly).await;
+    eventually("converged", Duration::from_secs(6), || {
+        gap(&ana, &ben) < 0.040
+    })
+    .await;
+    let mut events = ben.session.events();
+    let pid = ben.session.snapshot().player_pid.unwrap();
+    let killed = Instant::now();
+    std::process::Command::new("kill")
+        .args(["-KILL", &pid.to_string()])
+        .status()
+        .unwrap();
+    tokio::time::timeout(Duration::from_secs(1), async {
+        while !matches!(events.recv().await, Ok(SessionEvent::PlayerClosed)) {}
+    })
+    .await
+    .expect("player closed within 1 s");
+    eprintln!("player death noticed after {:?}", killed.elapsed());
+    eventually(
+        "the room sees Ben's player closed",
+        Duration::from_secs(3),
+        || {
+            ana.session
+                .snapshot()
+                .participants
+                .iter()
+                .any(|p| p.nickname == "Ben" && p.player_closed)
+        },
+    )
+    .await;
+    let before = ana.position_at(Instant::now());
+    tokio::time::sleep(Duration::from_secs(1)).await;
+    assert!(!ana.paused(), "Ana keeps playing");
+    assert!(ana.position_at(Instant::now()) - before > 0.9);
+
+    ben.session.send(SessionCmd::ReopenPlayer);
+    let mut snap = ben.session.watch();
+    tokio::time::timeout(
+        Duration::from_secs(10),
+        snap.wait_for(|s| s.player_open && s.player_endpoint.is_some()),
+    )
+    .await
+    .unwrap()
+    .unwrap();
+    let endpoint = snap.borrow().player_endpoint.clone().unwrap();
+    let ben2 = Peer {
+        mpv: MpvClient::connect(&endpoint).await.unwrap(),
+        session: ben.session,
+    };
+    eventually(
+        "reopened player back in sync",
+        Duration::from_secs(5),
+        || gap(&ana, &ben2) < 0.040,
+    )
+    .await;
+    eventually(
+        "the room sees the player back",
+        Duration::from_secs(3),
+        || {
+            ana.session
+                .snapshot()
+                .participants
+                .iter()
+                .any(|p| p.nickname == "Ben" && !p.player_closed)
+        },
+    )
+    .await;
+}
+
+#[tokio::test]
+async fn clear_errors_for_a_wrong_code_and_a_dead_relay() {
+    let relay = relay().await;
+    let cfg = config(
+        &relay,
+        "Eve",
+        Role::Join {
+            code: RoomCode::parse("ZZZZZZ").unwrap(),
+        },
+    );
+    let err = PartySession::start(cfg).await.err().expect("refused");
+    assert!(err.to_string().contains("No room ZZZZZZ"), "{err}");
+    let addr = relay.addr();
+    relay.shutdown().await;
+    let mut cfg = config_for_url(&format!("ws://{addr}/ws"));
+    cfg.role = Role::Host {
+        control_mode: ControlMode::HostOnly,
+    };
+    let err = PartySession::start(cfg).await.err().expect("unreachable");
+    assert!(err.to_string().contains("cannot reach the relay"), "{err}");
+}
+
+fn config_for_url(url: &str) -> SessionConfig {
+    SessionConfig {
+        relay_url: url.into(),
+        nickname: "Eve".into(),
+        role: Role::Host {
+            control_mode: ControlMode::HostOnly,
+        },
+        media_path: clip(ClipSpec::small(120)),
+        mpv: LaunchOptions::headless(locate(None).unwrap()),
+        engine: EngineConfig::default(),
+        client_name: "party-test".into(),
+        osd_notices: false,
+        backoff: Backoff::default(),
+    }
+}
