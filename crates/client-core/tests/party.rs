@@ -9,7 +9,7 @@ use matinee_client_core::{
     Backoff, PartyHandle, PartySession, Role, SessionCmd, SessionConfig, SessionEvent,
 };
 use matinee_mpv::{locate, LaunchOptions, MpvClient};
-use matinee_protocol::{ControlAction, ControlMode, RoomCode};
+use matinee_protocol::{ControlMode, RoomCode};
 use matinee_relay::{RelayConfig, RelayHandle};
 use matinee_sync::EngineConfig;
 use matinee_testkit::{clip, ClipSpec};
@@ -190,8 +190,7 @@ async fn a_guest_cannot_pause_a_host_only_room() {
     .await;
     assert!(!ana.paused());
     // The app's own controls are refused the same way.
-    ben.session
-        .send(SessionCmd::Control(ControlAction::Pause { position: 1.0 }));
+    ben.session.send(SessionCmd::Pause);
     tokio::time::sleep(Duration::from_millis(500)).await;
     assert!(!ana.paused() && !ben.paused());
 }

@@ -42,6 +42,16 @@ impl Default for PlayerState {
 
 impl PlayerState {
     pub(crate) fn apply(&mut self, p: &Property, at: Instant) {
+        let was_running = self.is_running();
+        self.apply_value(p, at);
+        // The position only starts moving now: extrapolate from here, not
+        // from the last change seen before the pause.
+        if !was_running && self.is_running() {
+            self.time_pos_at = Some(at);
+        }
+    }
+
+    fn apply_value(&mut self, p: &Property, at: Instant) {
         match p {
             Property::TimePos(v) => {
                 self.time_pos = *v;
@@ -91,5 +101,17 @@ mod tests {
         assert_eq!(s.position_at(t0 + Duration::from_millis(500)), Some(11.0));
         s.apply(&Property::PausedForCache(true), t0);
         assert_eq!(s.position_at(t0 + Duration::from_millis(500)), Some(10.0));
+    }
+
+    #[test]
+    fn resuming_restarts_extrapolation_from_the_resume() {
+        let t0 = Instant::now();
+        let mut s = PlayerState::default();
+        s.apply(&Property::TimePos(Some(10.0)), t0);
+        // Paused for 5 s, then resumed: no jump of 5 s.
+        let resumed = t0 + Duration::from_secs(5);
+        s.apply(&Property::Pause(false), resumed);
+        let later = resumed + Duration::from_millis(100);
+        assert!((s.position_at(later).unwrap() - 10.1).abs() < 1e-9);
     }
 }

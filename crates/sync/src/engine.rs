@@ -727,27 +727,21 @@ impl SyncEngine {
     }
 
     fn update_status(&mut self, out: &mut Vec<Action>) {
-        let status = if self.room.is_none() {
-            SyncStatus::NoRoom
-        } else if self.player_closed {
-            SyncStatus::PlayerClosed
-        } else if self.sample.is_some_and(|s| s.buffering) {
-            SyncStatus::Buffering
-        } else if self.room.is_some_and(|r| r.paused)
-            || self
-                .sample
-                .is_none_or(|s| s.paused && self.drift_s.is_none())
-        {
-            SyncStatus::Waiting
-        } else if self.sample.is_some_and(|s| s.seeking) || self.drift_s.is_none() {
-            SyncStatus::Seeking
-        } else if self
-            .drift_s
-            .is_some_and(|d| d.abs() * 1000.0 <= self.cfg.synced_ms)
-        {
-            SyncStatus::Synced
-        } else {
-            SyncStatus::Correcting
+        let now_server = self.last.and_then(|l| self.clock.to_server(l.at_ms));
+        let seek_in_flight = self.last.is_some_and(|l| self.echo.seek_in_flight(l.at_ms));
+        let status = match (self.room, self.sample) {
+            (None, _) => SyncStatus::NoRoom,
+            _ if self.player_closed => SyncStatus::PlayerClosed,
+            (_, Some(s)) if s.buffering => SyncStatus::Buffering,
+            (Some(r), _) if r.paused || now_server.is_some_and(|t| !r.is_playing_at(t)) => {
+                SyncStatus::Waiting
+            }
+            (_, Some(s)) if s.seeking || seek_in_flight => SyncStatus::Seeking,
+            _ => match self.drift_s {
+                None => SyncStatus::Waiting,
+                Some(d) if d.abs() * 1000.0 <= self.cfg.synced_ms => SyncStatus::Synced,
+                Some(_) => SyncStatus::Correcting,
+            },
         };
         self.set_status(status, out);
     }

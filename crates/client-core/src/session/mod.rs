@@ -7,8 +7,8 @@ use std::path::PathBuf;
 
 use matinee_mpv::LaunchOptions;
 use matinee_protocol::{
-    ClientMsg, ControlAction, ControlMode, ErrorCode, Joined, MediaInfo, NoticeEvent, Participant,
-    ParticipantId, PlaybackState, RoomCode, ServerMsg,
+    ClientMsg, ControlMode, ErrorCode, Joined, MediaInfo, NoticeEvent, Participant, ParticipantId,
+    PlaybackState, RoomCode, ServerMsg,
 };
 use matinee_sync::{EngineConfig, SyncStatus};
 use serde::Serialize;
@@ -46,7 +46,14 @@ pub struct SessionConfig {
 /// What the user (or a test) asks of the session.
 #[derive(Debug, Clone, PartialEq)]
 pub enum SessionCmd {
-    Control(ControlAction),
+    /// Play from where the local player is.
+    Play,
+    /// Pause where the local player is.
+    Pause,
+    /// Jump to a position, in seconds.
+    SeekTo(f64),
+    /// Change the room's speed (1.0 = normal).
+    SetSpeed(f64),
     Ready(bool),
     Start {
         force: bool,

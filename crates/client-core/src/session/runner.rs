@@ -4,7 +4,7 @@
 use std::time::Duration;
 
 use matinee_mpv::{MpvEvent, Property};
-use matinee_protocol::{ClientMsg, ControlMode, ErrorCode, Joined, ServerMsg};
+use matinee_protocol::{ClientMsg, ControlAction, ControlMode, ErrorCode, Joined, ServerMsg};
 use matinee_sync::{Action, SyncEngine, SyncEvent};
 use tokio::sync::{broadcast, mpsc, watch};
 
@@ -202,8 +202,29 @@ impl Runner {
     async fn on_command(&mut self, cmd: SessionCmd) -> Flow {
         let now = now_ms();
         match cmd {
-            SessionCmd::Control(action) => {
+            SessionCmd::Play
+            | SessionCmd::Pause
+            | SessionCmd::SetSpeed(_)
+            | SessionCmd::SeekTo(_) => {
                 self.tick();
+                let here = self
+                    .player
+                    .as_ref()
+                    .and_then(|p| p.sample().position)
+                    .or_else(|| self.engine.room_position(now))
+                    .unwrap_or(0.0);
+                let action = match cmd {
+                    SessionCmd::Play => ControlAction::Play { position: here },
+                    SessionCmd::Pause => ControlAction::Pause { position: here },
+                    SessionCmd::SeekTo(position) => ControlAction::Seek {
+                        position: position.max(0.0),
+                    },
+                    SessionCmd::SetSpeed(speed) => ControlAction::Speed {
+                        speed: speed.clamp(0.25, 4.0),
+                        position: here,
+                    },
+                    _ => unreachable!("matched above"),
+                };
                 let actions = self.engine.request(action, now);
                 self.apply(actions);
             }

@@ -11,7 +11,7 @@ const MAX_BACKDATE_MS: f64 = 2000.0;
 const MAX_START_LEAD_MS: f64 = 3000.0;
 
 fn clock_label(secs: f64) -> String {
-    let s = secs.max(0.0).round() as u64;
+    let s = secs.max(0.0).floor() as u64;
     if s >= 3600 {
         format!("{}:{:02}:{:02}", s / 3600, (s / 60) % 60, s % 60)
     } else {
@@ -173,7 +173,7 @@ mod tests {
     #[test]
     fn clock_labels() {
         assert_eq!(clock_label(0.0), "0:00");
-        assert_eq!(clock_label(75.4), "1:15");
+        assert_eq!(clock_label(75.9), "1:15");
         assert_eq!(clock_label(3725.0), "1:02:05");
     }
 }

@@ -1,0 +1,144 @@
+//! What the CLI prints: text for people, or one JSON object per line.
+
+use std::io::Write;
+use std::path::Path;
+
+use matinee_client_core::{ConnectionState, SessionEvent, SessionSnapshot};
+use serde_json::json;
+
+pub struct Output {
+    json: bool,
+    last_roster: std::cell::RefCell<String>,
+}
+
+impl Output {
+    pub fn new(json: bool) -> Self {
+        Self {
+            json,
+            last_roster: Default::default(),
+        }
+    }
+
+    fn line(&self, text: &str) {
+        let mut out = std::io::stdout().lock();
+        let _ = writeln!(out, "{text}");
+        let _ = out.flush();
+    }
+
+    pub fn hosting_relay(&self, url: &str) {
+        if self.json {
+            self.line(&json!({"type": "relay", "url": url}).to_string());
+        } else {
+            self.line(&format!("Hosting a relay on this computer: {url}"));
+        }
+    }
+
+    pub fn joined(&self, snap: &SessionSnapshot, relay: &str, file: &Path) {
+        if self.json {
+            let v = json!({
+                "type": "room",
+                "code": snap.code,
+                "you": snap.you,
+                "host": snap.host,
+                "relay": relay,
+                "warnings": snap.warnings,
+            });
+            self.line(&v.to_string());
+            return;
+        }
+        self.line(&format!("Room {} — you are #{}", snap.code, snap.you));
+        if snap.host {
+            let name = file
+                .file_name()
+                .map(|n| n.to_string_lossy().into_owned())
+                .unwrap_or_default();
+            self.line(&format!(
+                "Friends join with: matinee-cli join {} \"{name}\" --relay {relay}",
+                snap.code
+            ));
+            self.line("Type \"start\" when everyone is ready (\"start!\" to start anyway).");
+        }
+        for w in &snap.warnings {
+            self.line(&format!("Warning: {w}"));
+        }
+    }
+
+    pub fn event(&self, ev: &SessionEvent) {
+        if self.json {
+            if let Ok(text) = serde_json::to_string(ev) {
+                self.line(&text);
+            }
+            return;
+        }
+        let text = match ev {
+            SessionEvent::Joined { code, .. } => format!("Joined room {code}"),
+            SessionEvent::Participants { participants } => {
+                let names: Vec<String> = participants
+                    .iter()
+                    .map(|p| {
+                        let mut s = p.nickname.clone();
+                        if p.host {
+                            s.push_str(" (host)");
+                        }
+                        if p.reconnecting {
+                            s.push_str(" (reconnecting)");
+                        }
+                        s
+                    })
+                    .collect();
+                let roster = format!("In the room: {}", names.join(", "));
+                if *self.last_roster.borrow() == roster {
+                    return; // the 1 Hz refresh: nothing new for people
+                }
+                self.last_roster.replace(roster.clone());
+                roster
+            }
+            SessionEvent::Playback { playback } => format!(
+                "Room: {} at {:.1} s, {}×",
+                if playback.paused { "paused" } else { "playing" },
+                playback.position,
+                playback.speed
+            ),
+            SessionEvent::Status { status } => format!("Sync: {status:?}").to_lowercase(),
+            SessionEvent::Drift { drift_ms, factor } => {
+                format!("drift {drift_ms:+.1} ms, speed ×{factor:.3}")
+            }
+            SessionEvent::Connection { connection } => match connection {
+                ConnectionState::Connected => "Connected to the relay".into(),
+                ConnectionState::Reconnecting {
+                    attempt,
+                    retry_in_ms,
+                } => format!(
+                    "Relay connection lost; retrying in {:.1} s (attempt {attempt})",
+                    *retry_in_ms as f64 / 1000.0
+                ),
+                ConnectionState::Offline { reason } => format!("Offline: {reason}"),
+            },
+            SessionEvent::Chat { nickname, text, .. } => format!("<{nickname}> {text}"),
+            SessionEvent::Notice { text, .. } => format!("* {text}"),
+            SessionEvent::Refused { message } => format!("! {message}"),
+            SessionEvent::PlayerClosed => {
+                "mpv was closed; type \"reopen\" to open it again at the room position".into()
+            }
+            SessionEvent::PlayerReopened => "mpv reopened".into(),
+            SessionEvent::Ended { reason } => format!("Session ended: {reason}"),
+        };
+        self.line(&text);
+    }
+
+    pub fn note(&self, text: &str) {
+        if self.json {
+            self.line(&json!({"type": "help", "text": text}).to_string());
+        } else {
+            self.line(text);
+        }
+    }
+
+    pub fn error(&self, message: &str) {
+        if self.json {
+            self.line(&json!({"type": "error", "message": message}).to_string());
+        } else {
+            eprintln!("matinee-cli: {message}");
+        }
+    }
+}
