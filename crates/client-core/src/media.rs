@@ -42,7 +42,21 @@ impl std::fmt::Display for MediaWarning {
 }
 
 /// Name and size of a local file (duration comes from mpv once loaded).
+/// An http(s) URL is named by its last path segment, without a size.
 pub fn local_media_info(path: &Path) -> std::io::Result<MediaInfo> {
+    let text = path.to_string_lossy();
+    if text.starts_with("http://") || text.starts_with("https://") {
+        let name = text
+            .split(['?', '#'])
+            .next()
+            .and_then(|p| p.rsplit('/').next())
+            .unwrap_or_default()
+            .to_string();
+        return Ok(MediaInfo {
+            name,
+            ..Default::default()
+        });
+    }
     let meta = std::fs::metadata(path)?;
     Ok(MediaInfo {
         name: path

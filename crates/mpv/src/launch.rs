@@ -179,6 +179,11 @@ impl MpvProcess {
                 "--hr-seek=yes",
                 "--ytdl=no",
                 "--save-position-on-quit=no",
+                // Keep the tempo filter in the chain from the start: mpv
+                // otherwise inserts and removes it whenever the speed leaves
+                // or returns to 1.0, and each time playback jumps a few ms,
+                // which sync corrections would then chase.
+                "--af-add=@matinee-tempo:scaletempo2",
             ])
             .stdin(std::process::Stdio::null())
             .stdout(std::process::Stdio::null())

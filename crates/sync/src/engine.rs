@@ -150,6 +150,9 @@ pub struct SyncEngine {
     applied_epoch: u64,
     /// The epoch in which a paused-position seek was already done.
     paused_seek_epoch: Option<u64>,
+    /// Paused at this position ahead of the room, to unpause when the room
+    /// gets there.
+    start_at: Option<f64>,
     sample: Option<PlayerSample>,
     last: Option<LastSample>,
     player_closed: bool,
@@ -171,6 +174,15 @@ pub struct Stats {
     pub controls_sent: u64,
     pub pauses_applied: u64,
 }
+
+/// Unpause at once when this close to the room, seconds.
+const START_TOLERANCE_S: f64 = 0.012;
+/// How far ahead of the room to wait, seconds: twice the seek latency,
+/// within these bounds.
+const START_LEAD_MIN_S: f64 = 0.15;
+const START_LEAD_MAX_S: f64 = 1.0;
+/// Unpause this much before the room reaches us (mpv's unpause latency).
+const START_EARLY_S: f64 = 0.003;
 
 fn rounded(x: f64, step: f64) -> f64 {
     (x / step).round() * step
@@ -205,6 +217,7 @@ impl SyncEngine {
             next_seq: 0,
             applied_epoch: 0,
             paused_seek_epoch: None,
+            start_at: None,
             sample: None,
             last: None,
             player_closed: false,
@@ -252,8 +265,17 @@ impl SyncEngine {
     /// Local time at which the engine wants a tick (a scheduled start).
     pub fn next_deadline(&self) -> Option<f64> {
         let room = self.room?;
-        let local = self.clock.to_local(room.anchor_ms)?;
-        (!room.paused).then_some(local)
+        if room.paused {
+            return None;
+        }
+        let server = match self.start_at {
+            // When the room reaches the position we wait at.
+            Some(target) if room.speed > 0.0 => room
+                .anchor_ms
+                .max(room.anchor_ms + (target - room.position) / room.speed * 1000.0),
+            _ => room.anchor_ms,
+        };
+        self.clock.to_local(server)
     }
 
     /// A `ping` to send at local time `now`.
@@ -333,6 +355,7 @@ impl SyncEngine {
         let mut out = Vec::new();
         if changed {
             self.applied_epoch = playback.epoch;
+            self.start_at = None;
             if !ours {
                 self.controller.reset(now_ms);
             }
@@ -658,14 +681,15 @@ impl SyncEngine {
         }
 
         if sample.paused {
-            if !pause_pending {
-                let lead = self.seek_latency_ms / 1000.0 * room.speed;
-                if (position - room_pos).abs() > self.cfg.jump_s && !seek_pending {
-                    self.command(PlayerCommand::Seek(room_pos + lead), now_ms, out);
-                }
-                self.set_speed(room.speed, now_ms, out);
-                self.command(PlayerCommand::Pause(false), now_ms, out);
-                self.controller.reset(now_ms);
+            // Starting needs the real clock: the rough offset from a server
+            // timestamp is off by the one-way delay. The first pong comes
+            // one round trip after joining.
+            if !self.clock.is_measured() {
+                self.update_status(out);
+                return;
+            }
+            if !pause_pending && !seek_pending {
+                self.start_playing(position, room_pos, room.speed, now_ms, out);
             }
             self.update_status(out);
             return;
@@ -698,6 +722,42 @@ impl SyncEngine {
             }
         }
         self.update_status(out);
+    }
+
+    /// The room plays and we are paused: unpause now if close enough;
+    /// otherwise seek (still paused) a little ahead of the room and unpause
+    /// exactly when the room gets there, whatever the seek took.
+    fn start_playing(
+        &mut self,
+        position: f64,
+        room_pos: f64,
+        speed: f64,
+        now_ms: f64,
+        out: &mut Vec<Action>,
+    ) {
+        let go = match self.start_at {
+            Some(target) if room_pos >= target - START_EARLY_S => true,
+            Some(target) if target - room_pos > 2.0 * START_LEAD_MAX_S => {
+                self.start_at = None; // the room moved on; plan again
+                false
+            }
+            Some(_) => false,
+            None if (position - room_pos).abs() <= START_TOLERANCE_S => true,
+            None => {
+                let lead =
+                    (2.0 * self.seek_latency_ms / 1000.0).clamp(START_LEAD_MIN_S, START_LEAD_MAX_S);
+                let target = room_pos + lead * speed;
+                self.start_at = Some(target);
+                self.command(PlayerCommand::Seek(target), now_ms, out);
+                false
+            }
+        };
+        if go {
+            self.start_at = None;
+            self.set_speed(speed, now_ms, out);
+            self.command(PlayerCommand::Pause(false), now_ms, out);
+            self.controller.reset(now_ms);
+        }
     }
 
     fn report(&mut self, now_ms: f64, out: &mut Vec<Action>) {

@@ -1,0 +1,160 @@
+//! `matinee-bench`: benchmarks that print figures.
+//!
+//! `matinee-bench sync` measures how close real mpv players stay through
+//! the relay over delayed, jittery links, for our controller and the
+//! Syncplay baseline in the same run.
+
+mod metrics;
+mod party;
+mod plot;
+mod proxy;
+mod report;
+mod scenarios;
+mod throttle_http;
+
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+use clap::{Parser, Subcommand};
+use matinee_sync::ControllerKind;
+use serde_json::json;
+
+use proxy::LinkProfile;
+use scenarios::{Bench, SCENARIOS};
+
+#[derive(Debug, Parser)]
+#[command(name = "matinee-bench", version)]
+struct Cli {
+    #[command(subcommand)]
+    command: Cmd,
+}
+
+#[derive(Debug, Subcommand)]
+enum Cmd {
+    /// Sync accuracy with real headless mpv players behind delayed links.
+    Sync {
+        /// One-way delay[:jitter] in ms per client (clients = entries, 2 to 8).
+        #[arg(long, value_delimiter = ',', default_value = "10,75:30,150:30")]
+        links: Vec<String>,
+        /// Short runs (under 2 minutes), for CI.
+        #[arg(long)]
+        quick: bool,
+        /// Scenarios to run (default: all).
+        #[arg(long, value_delimiter = ',')]
+        scenarios: Vec<String>,
+        /// Controllers to compare.
+        #[arg(long, value_delimiter = ',', default_value = "matinee,syncplay")]
+        controllers: Vec<String>,
+        /// Where to write the JSON and the plots.
+        #[arg(long, default_value = "target/bench")]
+        out: PathBuf,
+    },
+}
+
+#[tokio::main(flavor = "multi_thread", worker_threads = 2)]
+async fn main() -> ExitCode {
+    tracing_subscriber::fmt()
+        .with_env_filter(
+            tracing_subscriber::EnvFilter::try_from_default_env()
+                .unwrap_or_else(|_| "error".into()),
+        )
+        .with_writer(std::io::stderr)
+        .init();
+    let Cmd::Sync {
+        links,
+        quick,
+        scenarios,
+        controllers,
+        out,
+    } = Cli::parse().command;
+    match sync(links, quick, scenarios, controllers, out).await {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(e) => {
+            eprintln!("matinee-bench: {e}");
+            ExitCode::FAILURE
+        }
+    }
+}
+
+async fn sync(
+    links: Vec<String>,
+    quick: bool,
+    scenarios: Vec<String>,
+    controllers: Vec<String>,
+    out: PathBuf,
+) -> Result<(), String> {
+    let profiles: Vec<LinkProfile> = links
+        .iter()
+        .map(|l| LinkProfile::parse(l))
+        .collect::<Result<_, _>>()?;
+    if !(2..=8).contains(&profiles.len()) {
+        return Err("give 2 to 8 links (one per client)".into());
+    }
+    let controllers: Vec<ControllerKind> = controllers
+        .iter()
+        .map(|c| ControllerKind::parse(c).ok_or(format!("unknown controller {c}")))
+        .collect::<Result<_, _>>()?;
+    let scenarios: Vec<String> = if scenarios.is_empty() {
+        SCENARIOS.iter().map(|s| s.to_string()).collect()
+    } else {
+        scenarios
+    };
+    if let Some(bad) = scenarios.iter().find(|s| !SCENARIOS.contains(&s.as_str())) {
+        return Err(format!(
+            "unknown scenario {bad}; choose from {}",
+            SCENARIOS.join(", ")
+        ));
+    }
+    let binary = matinee_mpv::locate(None).map_err(|e| e.to_string())?;
+    eprintln!("generating the 300 s, 120 fps test clip (once)…");
+    let clip = matinee_testkit::clip(matinee_testkit::ClipSpec::small(300));
+    let bench = Bench {
+        profiles: profiles.clone(),
+        quick,
+        clip,
+        binary,
+    };
+    let started = std::time::Instant::now();
+    let mut results = Vec::new();
+    for scenario in &scenarios {
+        for c in &controllers {
+            eprintln!("running {scenario} with the {} controller…", c.as_str());
+            results.push(bench.run(scenario, *c).await);
+        }
+    }
+    std::fs::create_dir_all(&out).map_err(|e| format!("{}: {e}", out.display()))?;
+    let links_label: Vec<String> = profiles.iter().map(|p| p.label()).collect();
+    println!(
+        "\nMatinee sync benchmark — {} clients, one-way links {}{}\n",
+        profiles.len(),
+        links_label.join(", "),
+        if quick { " (quick)" } else { "" }
+    );
+    print!("{}", report::table(&results));
+    let verdicts = report::verdicts(&results);
+    println!("\nTargets:");
+    for (target, measured, ok) in &verdicts {
+        println!(
+            "  [{}] {target}: {measured}",
+            if *ok { "met" } else { "MISSED" }
+        );
+    }
+    let json_path = out.join("sync.json");
+    let doc = json!({
+        "clients": profiles,
+        "quick": quick,
+        "elapsed_s": started.elapsed().as_secs_f64(),
+        "results": results,
+        "targets": verdicts.iter().map(|(t, m, ok)| json!({"target": t, "measured": m, "met": ok})).collect::<Vec<_>>(),
+    });
+    std::fs::write(&json_path, serde_json::to_string_pretty(&doc).unwrap())
+        .map_err(|e| e.to_string())?;
+    println!("\nJSON: {}", json_path.display());
+    for scenario in &scenarios {
+        let path = out.join(format!("sync-{scenario}.svg"));
+        plot::draw(&results, scenario, &path)?;
+        println!("plot: {}", path.display());
+    }
+    println!("elapsed: {:.0} s", started.elapsed().as_secs_f64());
+    Ok(())
+}

@@ -1,0 +1,220 @@
+//! A benchmark party: an in-process relay, one proxy and one real headless
+//! mpv per client, and a recorder sampling every mpv over its own IPC
+//! connection.
+
+use std::path::PathBuf;
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant};
+
+use matinee_client_core::{Backoff, PartyHandle, PartySession, Role, SessionCmd, SessionConfig};
+use matinee_mpv::{LaunchOptions, MpvBinary, MpvClient, MpvEvent, Property};
+use matinee_protocol::{ControlMode, RoomCode};
+use matinee_relay::{RelayConfig, RelayHandle};
+use matinee_sync::{ControllerKind, EngineConfig};
+
+use crate::proxy::{LinkProfile, Proxy};
+
+/// One sample of every player at the same instant.
+#[derive(Debug, Clone)]
+pub struct Frame {
+    /// Seconds since the party started.
+    pub t: f64,
+    pub pos: Vec<Option<f64>>,
+    pub paused: Vec<bool>,
+    pub speed: Vec<f64>,
+    pub seeking: Vec<bool>,
+    pub room_speed: f64,
+}
+
+pub struct Peer {
+    pub profile: LinkProfile,
+    pub session: PartyHandle,
+    pub mpv: MpvClient,
+    /// (time, paused) of every pause change seen by the sampler.
+    pub pauses: Arc<Mutex<Vec<(Instant, bool)>>>,
+    /// Times of every playback restart (a seek landed).
+    pub restarts: Arc<Mutex<Vec<Instant>>>,
+}
+
+pub struct Party {
+    pub relay: RelayHandle,
+    pub proxies: Vec<Proxy>,
+    pub peers: Vec<Peer>,
+    pub started: Instant,
+    pub frames: Arc<Mutex<Vec<Frame>>>,
+    pub code: Option<RoomCode>,
+    controller: ControllerKind,
+    binary: MpvBinary,
+    recorder: Option<tokio::task::JoinHandle<()>>,
+}
+
+impl Party {
+    pub async fn new(controller: ControllerKind, binary: MpvBinary) -> Party {
+        let relay = matinee_relay::start(RelayConfig {
+            max_joins_per_minute: 1000,
+            max_messages_per_sec: 200,
+            ..RelayConfig::loopback()
+        })
+        .await
+        .expect("relay starts");
+        Party {
+            relay,
+            proxies: Vec::new(),
+            peers: Vec::new(),
+            started: Instant::now(),
+            frames: Arc::default(),
+            code: None,
+            controller,
+            binary,
+            recorder: None,
+        }
+    }
+
+    pub fn t(&self) -> f64 {
+        self.started.elapsed().as_secs_f64()
+    }
+
+    /// Adds a client behind a proxy with `profile`, playing `media` (a path
+    /// or URL). The first one creates the (shared-control) room.
+    pub async fn add_peer(&mut self, profile: LinkProfile, media: PathBuf) -> usize {
+        let proxy = Proxy::start(self.relay.addr(), profile)
+            .await
+            .expect("proxy starts");
+        let role = match &self.code {
+            None => Role::Host {
+                control_mode: ControlMode::Shared,
+            },
+            Some(code) => Role::Join { code: code.clone() },
+        };
+        let i = self.peers.len();
+        let config = SessionConfig {
+            relay_url: proxy.ws_url(),
+            nickname: format!("peer{}", i + 1),
+            role,
+            media_path: media,
+            mpv: LaunchOptions::headless(self.binary.clone()),
+            engine: EngineConfig {
+                controller: self.controller,
+                ..EngineConfig::default()
+            },
+            client_name: "matinee-bench".into(),
+            osd_notices: false,
+            backoff: Backoff::new(Duration::from_millis(200), Duration::from_secs(2)),
+        };
+        let session = PartySession::start(config).await.expect("session starts");
+        let snap = session.snapshot();
+        self.code.get_or_insert(snap.code.clone());
+        let mpv = MpvClient::connect(&snap.player_endpoint.expect("player"))
+            .await
+            .expect("sampler connects");
+        let pauses: Arc<Mutex<Vec<(Instant, bool)>>> = Arc::default();
+        let restarts: Arc<Mutex<Vec<Instant>>> = Arc::default();
+        let (p, r) = (pauses.clone(), restarts.clone());
+        let mut events = mpv.events();
+        tokio::spawn(async move {
+            loop {
+                match events.recv().await {
+                    Ok(MpvEvent::Property(Property::Pause(v))) => {
+                        p.lock().unwrap().push((Instant::now(), v))
+                    }
+                    Ok(MpvEvent::PlaybackRestart) => r.lock().unwrap().push(Instant::now()),
+                    Ok(MpvEvent::Closed)
+                    | Err(tokio::sync::broadcast::error::RecvError::Closed) => return,
+                    _ => {}
+                }
+            }
+        });
+        self.proxies.push(proxy);
+        self.peers.push(Peer {
+            profile,
+            session,
+            mpv,
+            pauses,
+            restarts,
+        });
+        self.restart_recorder();
+        i
+    }
+
+    fn restart_recorder(&mut self) {
+        if let Some(r) = self.recorder.take() {
+            r.abort();
+        }
+        let states: Vec<_> = self.peers.iter().map(|p| p.mpv.state()).collect();
+        let host = self.peers[0].session.watch();
+        let frames = self.frames.clone();
+        let started = self.started;
+        self.recorder = Some(tokio::spawn(async move {
+            let mut tick = tokio::time::interval(Duration::from_millis(10));
+            loop {
+                tick.tick().await;
+                let now = Instant::now();
+                let mut f = Frame {
+                    t: now.duration_since(started).as_secs_f64(),
+                    pos: Vec::new(),
+                    paused: Vec::new(),
+                    speed: Vec::new(),
+                    seeking: Vec::new(),
+                    room_speed: host.borrow().playback.speed,
+                };
+                for s in &states {
+                    let s = s.borrow();
+                    f.pos.push(s.position_at(now));
+                    f.paused.push(s.pause);
+                    f.speed.push(s.speed);
+                    f.seeking.push(s.seeking);
+                }
+                frames.lock().unwrap().push(f);
+            }
+        }));
+    }
+
+    pub fn host(&self) -> &PartyHandle {
+        &self.peers[0].session
+    }
+
+    pub async fn start_playback(&self) {
+        self.host().send(SessionCmd::Start { force: true });
+        let mut w = self.host().watch();
+        let _ =
+            tokio::time::timeout(Duration::from_secs(5), w.wait_for(|s| !s.playback.paused)).await;
+    }
+
+    pub fn seeks(&self) -> u64 {
+        self.peers.iter().map(|p| p.session.snapshot().seeks).sum()
+    }
+
+    pub fn controls(&self) -> u64 {
+        self.peers
+            .iter()
+            .map(|p| p.session.snapshot().controls_sent)
+            .sum()
+    }
+
+    /// Samples recorded from `t0` to `t1` (seconds since start).
+    pub fn window(&self, t0: f64, t1: f64) -> Vec<Frame> {
+        self.frames
+            .lock()
+            .unwrap()
+            .iter()
+            .filter(|f| f.t >= t0 && f.t <= t1)
+            .cloned()
+            .collect()
+    }
+
+    pub async fn finish(mut self) -> Vec<Frame> {
+        if let Some(r) = self.recorder.take() {
+            r.abort();
+        }
+        for p in self.peers {
+            p.session.leave().await;
+        }
+        self.relay.shutdown().await;
+        let frames = self.frames.lock().unwrap().clone();
+        frames
+    }
+}
+
+pub async fn sleep_s(secs: f64) {
+    tokio::time::sleep(Duration::from_secs_f64(secs)).await;
+}

@@ -1,0 +1,342 @@
+//! The sync scenarios. Each runs a fresh party with one controller and
+//! returns its figures.
+
+use std::path::PathBuf;
+use std::time::Instant;
+
+use matinee_client_core::ConnectionState;
+use matinee_mpv::MpvBinary;
+use matinee_sync::ControllerKind;
+use serde::Serialize;
+use serde_json::{json, Value};
+
+use crate::metrics::{
+    convergence_s, off_speed_s, pairwise_drift_ms, pause_delays_ms, seek_delays_ms, summarize,
+    Summary,
+};
+use crate::party::{sleep_s, Frame, Party};
+use crate::proxy::LinkProfile;
+use crate::throttle_http::ThrottledServer;
+
+pub const SCENARIOS: [&str; 5] = ["steady", "late_joiner", "storm", "buffering", "link_drop"];
+
+/// Sync is "reached" under this pairwise gap, seconds.
+const IN_SYNC_S: f64 = 0.020;
+
+pub struct Bench {
+    pub profiles: Vec<LinkProfile>,
+    pub quick: bool,
+    pub clip: PathBuf,
+    pub binary: MpvBinary,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct ScenarioResult {
+    pub scenario: String,
+    pub controller: String,
+    /// Pairwise drift while everyone plays, ms.
+    pub drift_ms: Option<Summary>,
+    /// Seconds until all pairs stay within 20 ms for 1 s.
+    pub converge_s: Option<f64>,
+    /// Seeks the engines made (not the users').
+    pub hard_seeks: u64,
+    /// Player-seconds away from the room speed.
+    pub off_speed_s: f64,
+    pub pause_propagation_ms: Option<Summary>,
+    /// Pause arrivals later than sender's + receiver's one-way delay + 50 ms.
+    pub pause_late: usize,
+    pub seek_propagation_ms: Option<Summary>,
+    /// Remote plays: until every player runs (they start together on
+    /// purpose, a little after the room position passes theirs).
+    pub play_propagation_ms: Option<Summary>,
+    pub controls_sent: u64,
+    pub user_actions: u64,
+    pub extra: Value,
+    #[serde(skip)]
+    pub frames: Vec<Frame>,
+}
+
+impl ScenarioResult {
+    fn new(scenario: &str, controller: ControllerKind) -> Self {
+        Self {
+            scenario: scenario.into(),
+            controller: controller.as_str().into(),
+            drift_ms: None,
+            converge_s: None,
+            hard_seeks: 0,
+            off_speed_s: 0.0,
+            pause_propagation_ms: None,
+            pause_late: 0,
+            seek_propagation_ms: None,
+            play_propagation_ms: None,
+            controls_sent: 0,
+            user_actions: 0,
+            extra: json!({}),
+            frames: Vec::new(),
+        }
+    }
+}
+
+impl Bench {
+    fn secs(&self, full: f64, quick: f64) -> f64 {
+        if self.quick {
+            quick
+        } else {
+            full
+        }
+    }
+
+    async fn party(&self, controller: ControllerKind, count: usize) -> Party {
+        let mut party = Party::new(controller, self.binary.clone()).await;
+        for i in 0..count {
+            let profile = self.profiles[i % self.profiles.len()];
+            party.add_peer(profile, self.clip.clone()).await;
+        }
+        party
+    }
+
+    pub async fn run(&self, scenario: &str, controller: ControllerKind) -> ScenarioResult {
+        match scenario {
+            "steady" => self.steady(controller).await,
+            "late_joiner" => self.late_joiner(controller).await,
+            "storm" => self.storm(controller).await,
+            "buffering" => self.buffering(controller).await,
+            "link_drop" => self.link_drop(controller).await,
+            other => panic!("unknown scenario {other}"),
+        }
+    }
+
+    fn clients(&self) -> usize {
+        self.profiles.len()
+    }
+
+    async fn steady(&self, c: ControllerKind) -> ScenarioResult {
+        let mut r = ScenarioResult::new("steady", c);
+        let party = self.party(c, self.clients()).await;
+        party.start_playback().await;
+        let start = party.t();
+        sleep_s(self.secs(10.0, 2.5)).await;
+        let (seeks0, controls0, t0) = (party.seeks(), party.controls(), party.t());
+        sleep_s(self.secs(60.0, 4.0)).await;
+        let t1 = party.t();
+        r.hard_seeks = party.seeks() - seeks0;
+        r.controls_sent = party.controls() - controls0;
+        let window = party.window(t0, t1);
+        r.drift_ms = pairwise_drift_ms(&window);
+        r.off_speed_s = off_speed_s(&window);
+        r.frames = party.finish().await;
+        r.converge_s = convergence_s(&r.frames, start, IN_SYNC_S, 1.0);
+        r
+    }
+
+    async fn late_joiner(&self, c: ControllerKind) -> ScenarioResult {
+        let mut r = ScenarioResult::new("late_joiner", c);
+        let n = self.clients();
+        let mut party = self.party(c, n - 1).await;
+        party.start_playback().await;
+        sleep_s(self.secs(8.0, 2.5)).await;
+        let t_join = party.t();
+        let profile = self.profiles[(n - 1) % self.profiles.len()];
+        party.add_peer(profile, self.clip.clone()).await;
+        let mpv_ready = party.t();
+        sleep_s(self.secs(15.0, 4.0)).await;
+        let t1 = party.t();
+        r.controls_sent = party.controls();
+        r.hard_seeks = party.seeks();
+        r.frames = party.finish().await;
+        let conv = convergence_s(&r.frames, mpv_ready, IN_SYNC_S, 1.0);
+        r.converge_s = conv;
+        if let Some(cv) = conv {
+            let settled: Vec<Frame> = r
+                .frames
+                .iter()
+                .filter(|f| f.t >= mpv_ready + cv && f.t <= t1)
+                .cloned()
+                .collect();
+            r.drift_ms = pairwise_drift_ms(&settled);
+        }
+        r.extra = json!({ "session_start_s": mpv_ready - t_join });
+        r
+    }
+
+    async fn storm(&self, c: ControllerKind) -> ScenarioResult {
+        let mut r = ScenarioResult::new("storm", c);
+        let n = self.clients();
+        let party = self.party(c, n).await;
+        party.start_playback().await;
+        sleep_s(self.secs(4.0, 1.5)).await;
+        let controls0 = party.controls();
+        let actions = if self.quick { 4 } else { 12 };
+        let gap = self.secs(1.5, 1.0);
+        let (mut pause_ms, mut seek_ms, mut play_ms, mut late) =
+            (Vec::new(), Vec::new(), Vec::new(), 0);
+        let mut pending: Vec<(usize, Instant, &str)> = Vec::new();
+        let mut target = 30.0;
+        for k in 0..actions {
+            let from = k % n;
+            let mpv = &party.peers[from].mpv;
+            let kind = ["pause", "seek", "play", "seek", "speed", "speed1"][k % 6];
+            let at = Instant::now();
+            match kind {
+                "pause" => mpv.set_pause(true).await.unwrap(),
+                "play" => mpv.set_pause(false).await.unwrap(),
+                "seek" => {
+                    target += 20.0;
+                    mpv.seek_to(target).await.unwrap();
+                }
+                "speed" => mpv.set_speed(1.25).await.unwrap(),
+                _ => mpv.set_speed(1.0).await.unwrap(),
+            }
+            r.user_actions += 1;
+            pending.push((from, at, kind));
+            sleep_s(gap).await;
+        }
+        let last_action = party.t() - gap;
+        sleep_s(self.secs(8.0, 2.5)).await;
+        for (from, at, kind) in pending {
+            let sender = party.peers[from].profile.delay_ms;
+            match kind {
+                "pause" => {
+                    for (to, ms) in pause_delays_ms(&party.peers, from, at, true) {
+                        // One-way delay sender → relay → receiver, with the
+                        // links' jitter, plus 50 ms.
+                        let p = &party.peers;
+                        let bound = sender
+                            + p[to].profile.delay_ms
+                            + p[to].profile.jitter_ms
+                            + p[from].profile.jitter_ms
+                            + 50.0;
+                        if ms > bound {
+                            late += 1;
+                        }
+                        pause_ms.push(ms);
+                    }
+                }
+                "play" => play_ms.extend(
+                    pause_delays_ms(&party.peers, from, at, false)
+                        .into_iter()
+                        .map(|(_, ms)| ms),
+                ),
+                "seek" => seek_ms.extend(
+                    seek_delays_ms(&party.peers, from, at)
+                        .into_iter()
+                        .map(|(_, ms)| ms),
+                ),
+                _ => {}
+            }
+        }
+        r.pause_propagation_ms = summarize(pause_ms);
+        r.pause_late = late;
+        r.seek_propagation_ms = summarize(seek_ms);
+        r.play_propagation_ms = summarize(play_ms);
+        r.controls_sent = party.controls() - controls0;
+        r.hard_seeks = party.seeks();
+        r.frames = party.finish().await;
+        r.converge_s = convergence_s(&r.frames, last_action, IN_SYNC_S, 1.0);
+        let settle = r.converge_s.map_or(f64::INFINITY, |c| last_action + c);
+        let tail: Vec<Frame> = r.frames.iter().filter(|f| f.t > settle).cloned().collect();
+        r.drift_ms = pairwise_drift_ms(&tail);
+        r
+    }
+
+    async fn buffering(&self, c: ControllerKind) -> ScenarioResult {
+        let mut r = ScenarioResult::new("buffering", c);
+        let size = std::fs::metadata(&self.clip).map(|m| m.len()).unwrap_or(1);
+        let byte_rate = size / 300; // the clip lasts 300 s
+        let server = ThrottledServer::start(self.clip.clone(), byte_rate * 11 / 10)
+            .await
+            .expect("http server");
+        let mut party = Party::new(c, self.binary.clone()).await;
+        for i in 0..self.clients() {
+            let media = if i == 1 {
+                PathBuf::from(&server.url)
+            } else {
+                self.clip.clone()
+            };
+            party
+                .add_peer(self.profiles[i % self.profiles.len()], media)
+                .await;
+        }
+        party.start_playback().await;
+        sleep_s(self.secs(6.0, 2.5)).await;
+        let stall_at = Instant::now();
+        let t_stall = party.t();
+        server.set_rate(0);
+        sleep_s(self.secs(4.0, 2.0)).await;
+        server.set_rate(byte_rate * 8);
+        let t_back = party.t();
+        sleep_s(self.secs(10.0, 3.5)).await;
+        let waited = pause_delays_ms(&party.peers, 1, stall_at, true);
+        let resumed = pause_delays_ms(&party.peers, 1, stall_at, false);
+        r.controls_sent = party.controls();
+        r.hard_seeks = party.seeks();
+        r.frames = party.finish().await;
+        let resume_t = resumed
+            .iter()
+            .map(|(_, ms)| t_stall + ms / 1000.0)
+            .fold(f64::NAN, f64::max);
+        r.converge_s = if resume_t.is_nan() {
+            None
+        } else {
+            convergence_s(&r.frames, resume_t, IN_SYNC_S, 1.0)
+        };
+        let after: Vec<Frame> = r
+            .frames
+            .iter()
+            .filter(|f| !resume_t.is_nan() && f.t > resume_t + 1.0)
+            .cloned()
+            .collect();
+        r.drift_ms = pairwise_drift_ms(&after);
+        r.extra = json!({
+            "others_paused_after_ms": waited.iter().map(|(_, ms)| ms.round()).collect::<Vec<_>>(),
+            "others_resumed_after_stall_ms": resumed.iter().map(|(_, ms)| ms.round()).collect::<Vec<_>>(),
+            "stall_s": t_back - t_stall,
+        });
+        r
+    }
+
+    async fn link_drop(&self, c: ControllerKind) -> ScenarioResult {
+        let mut r = ScenarioResult::new("link_drop", c);
+        let party = self.party(c, self.clients()).await;
+        party.start_playback().await;
+        sleep_s(self.secs(8.0, 2.0)).await;
+        let seeks0 = party.seeks();
+        let victim = 1;
+        let t_drop = party.t();
+        party.proxies[victim].set_down(true);
+        sleep_s(self.secs(10.0, 3.0)).await;
+        let t_back = party.t();
+        party.proxies[victim].set_down(false);
+        let mut w = party.peers[victim].session.watch();
+        let back = Instant::now();
+        let reconnected = tokio::time::timeout(
+            std::time::Duration::from_secs(10),
+            w.wait_for(|s| s.connection == ConnectionState::Connected),
+        )
+        .await
+        .is_ok();
+        let reconnect_s = back.elapsed().as_secs_f64();
+        sleep_s(self.secs(10.0, 3.0)).await;
+        let t1 = party.t();
+        r.hard_seeks = party.seeks() - seeks0;
+        r.controls_sent = party.controls();
+        let during = party.window(t_drop + 0.5, t_back);
+        r.frames = party.finish().await;
+        r.converge_s = convergence_s(&r.frames, t_back, IN_SYNC_S, 1.0);
+        r.drift_ms = pairwise_drift_ms(
+            &r.frames
+                .iter()
+                .filter(|f| f.t > t_back && f.t <= t1)
+                .cloned()
+                .collect::<Vec<_>>(),
+        );
+        let during_drift = pairwise_drift_ms(&during);
+        r.extra = json!({
+            "drop_s": t_back - t_drop,
+            "reconnected": reconnected,
+            "reconnect_s": reconnect_s,
+            "drift_during_drop_ms": during_drift,
+        });
+        r
+    }
+}
