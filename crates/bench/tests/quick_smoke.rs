@@ -29,7 +29,7 @@ fn quick_run_completes_with_sane_json() {
             let p95 = r["drift_ms"]["p95"]
                 .as_f64()
                 .unwrap_or_else(|| panic!("{name} has drift"));
-            assert!(p95 >= 0.0 && p95 < 10_000.0, "{name}: {p95}");
+            assert!((0.0..10_000.0).contains(&p95), "{name}: {p95}");
         }
         if r["scenario"] == "storm" {
             assert_eq!(r["controls_sent"], r["user_actions"], "{name}: no echoes");
