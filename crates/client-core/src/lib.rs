@@ -3,12 +3,15 @@
 //! this core.
 
 mod error;
+mod invite;
 mod media;
 mod mono;
 mod relay_link;
 mod session;
+mod settings;
 
 pub use error::ClientError;
+pub use invite::{invite_link, landing_url, parse_invite, Invite, InviteError};
 pub use media::{compare_media, local_media_info, MediaWarning};
 pub use mono::now_ms;
 pub use relay_link::{Backoff, LinkEvent, RelayLink};
@@ -16,3 +19,4 @@ pub use session::{
     ConnectionState, PartyHandle, PartySession, Role, SessionCmd, SessionConfig, SessionEvent,
     SessionSnapshot,
 };
+pub use settings::{Settings, SettingsError};

@@ -1,0 +1,124 @@
+//! The app's settings, kept as JSON in the app's config directory. Never
+//! holds secrets.
+
+use std::path::{Path, PathBuf};
+
+use matinee_protocol::{ControlMode, MAX_NICKNAME_CHARS};
+use serde::{Deserialize, Serialize};
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, Default)]
+#[serde(default)]
+pub struct Settings {
+    pub nickname: String,
+    /// Relay WebSocket URL; empty: host on this computer.
+    pub relay_url: String,
+    /// mpv binary; empty: find it.
+    pub mpv_path: String,
+    pub control_mode: ControlMode,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum SettingsError {
+    #[error("choose a nickname of 1 to {MAX_NICKNAME_CHARS} characters")]
+    Nickname,
+    #[error("the relay must be a ws:// or wss:// address, or empty to host on this computer")]
+    Relay,
+    #[error("there is no file at {0}")]
+    MpvPath(String),
+    #[error("could not save settings: {0}")]
+    Io(String),
+}
+
+impl Settings {
+    /// Checks and tidies the values.
+    pub fn validated(mut self) -> Result<Self, SettingsError> {
+        self.nickname = self.nickname.trim().to_string();
+        self.relay_url = self.relay_url.trim().to_string();
+        self.mpv_path = self.mpv_path.trim().to_string();
+        let n = self.nickname.chars().count();
+        if n == 0 || n > MAX_NICKNAME_CHARS || self.nickname.chars().any(char::is_control) {
+            return Err(SettingsError::Nickname);
+        }
+        let lower = self.relay_url.to_ascii_lowercase();
+        let ws = lower.starts_with("ws://") || lower.starts_with("wss://");
+        if !self.relay_url.is_empty() && !ws {
+            return Err(SettingsError::Relay);
+        }
+        if !self.mpv_path.is_empty() && !Path::new(&self.mpv_path).is_file() {
+            return Err(SettingsError::MpvPath(self.mpv_path));
+        }
+        Ok(self)
+    }
+
+    /// Reads settings; a missing or unreadable file gives the defaults.
+    pub fn load(path: &Path) -> Self {
+        std::fs::read_to_string(path)
+            .ok()
+            .and_then(|t| serde_json::from_str(&t).ok())
+            .unwrap_or_default()
+    }
+
+    /// Writes settings atomically.
+    pub fn save(&self, path: &Path) -> Result<(), SettingsError> {
+        let io = |e: std::io::Error| SettingsError::Io(e.to_string());
+        if let Some(dir) = path.parent() {
+            std::fs::create_dir_all(dir).map_err(io)?;
+        }
+        let tmp: PathBuf = path.with_extension("json.tmp");
+        let text = serde_json::to_string_pretty(self).expect("settings serialise");
+        std::fs::write(&tmp, text).map_err(io)?;
+        std::fs::rename(&tmp, path).map_err(io)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn validates_and_trims() {
+        let s = Settings {
+            nickname: "  Ana ".into(),
+            relay_url: " wss://relay.example/ws ".into(),
+            ..Default::default()
+        }
+        .validated()
+        .unwrap();
+        assert_eq!(s.nickname, "Ana");
+        assert_eq!(s.relay_url, "wss://relay.example/ws");
+        let bad = |s: Settings| s.validated().unwrap_err();
+        assert_eq!(bad(Settings::default()), SettingsError::Nickname);
+        assert_eq!(
+            bad(Settings {
+                nickname: "A".into(),
+                relay_url: "http://x".into(),
+                ..Default::default()
+            }),
+            SettingsError::Relay
+        );
+        assert!(matches!(
+            bad(Settings {
+                nickname: "A".into(),
+                mpv_path: "/nope/mpv".into(),
+                ..Default::default()
+            }),
+            SettingsError::MpvPath(_)
+        ));
+    }
+
+    #[test]
+    fn saves_and_loads_and_survives_a_corrupt_file() {
+        let dir = std::env::temp_dir().join(format!("matinee-settings-{}", std::process::id()));
+        let path = dir.join("settings.json");
+        let s = Settings {
+            nickname: "Ana".into(),
+            control_mode: ControlMode::Shared,
+            ..Default::default()
+        };
+        s.save(&path).unwrap();
+        assert_eq!(Settings::load(&path), s);
+        std::fs::write(&path, "{not json").unwrap();
+        assert_eq!(Settings::load(&path), Settings::default());
+        let _ = std::fs::remove_dir_all(dir);
+    }
+}

@@ -1,0 +1,53 @@
+// Room codes: six characters from A–Z and 2–9 without I, O, 0 and 1.
+// Mirrors crates/protocol/src/code.rs.
+
+export const CODE_ALPHABET = "ABCDEFGHJKLMNPQRSTUVWXYZ23456789";
+export const CODE_LEN = 6;
+
+export type CodeCheck =
+  | { state: "empty" }
+  | { state: "partial"; code: string }
+  | { state: "valid"; code: string }
+  | { state: "invalid"; message: string };
+
+/** Checks what a person has typed so far (case-insensitive, dash allowed). */
+export function checkCode(input: string): CodeCheck {
+  const raw = input.trim().toUpperCase().replace(/-/g, "");
+  if (raw.length === 0) return { state: "empty" };
+  for (const c of raw) {
+    if (!CODE_ALPHABET.includes(c)) {
+      const hint = "IO01".includes(c) ? " (codes never use I, O, 0 or 1)" : "";
+      return { state: "invalid", message: `“${c}” can’t be in a room code${hint}` };
+    }
+  }
+  if (raw.length > CODE_LEN) {
+    return { state: "invalid", message: `A room code has ${CODE_LEN} characters` };
+  }
+  return raw.length === CODE_LEN ? { state: "valid", code: raw } : { state: "partial", code: raw };
+}
+
+/** An invite: matinee://join/CODE?relay=URL */
+export interface Invite {
+  code: string;
+  relay: string | null;
+}
+
+export function parseInvite(link: string): Invite | { error: string } {
+  const text = link.trim();
+  const m = /^matinee:\/\/join\/([^?#/]+)\/?(?:\?(.*))?$/i.exec(text);
+  if (!m) return { error: "That is not a Matinee invite link (it should start with matinee://join/)." };
+  const check = checkCode(decodeURIComponent(m[1]));
+  if (check.state !== "valid") {
+    return { error: check.state === "invalid" ? check.message : "The invite’s room code is incomplete." };
+  }
+  const params = new URLSearchParams(m[2] ?? "");
+  const relay = params.get("relay");
+  if (relay !== null && !/^wss?:\/\/[^\s]+$/i.test(relay)) {
+    return { error: "The invite’s relay address is not a ws:// or wss:// URL." };
+  }
+  return { code: check.code, relay };
+}
+
+export function inviteLink(code: string, relay: string): string {
+  return `matinee://join/${code}?relay=${encodeURIComponent(relay)}`;
+}

@@ -1,0 +1,114 @@
+// Matinee's window: first run, lobby, room, settings.
+
+import { listen } from "@tauri-apps/api/event";
+import { getCurrentWebview } from "@tauri-apps/api/webview";
+import { api, errorText } from "./api";
+import { parseInvite } from "./code";
+import { el } from "./dom";
+import type { AppInfo, RoomInfo, SessionEvent, Settings } from "./types";
+import { renderLobby } from "./views/lobby";
+import { renderRoom, type RoomView } from "./views/room";
+import { openSettings } from "./views/settings";
+import "./styles.css";
+
+const app = document.getElementById("app")!;
+let settings: Settings = { nickname: "", relay_url: "", mpv_path: "", control_mode: "host_only" };
+let info: AppInfo | null = null;
+let room: RoomView | null = null;
+let lobbyDrop: ((path: string) => void) | null = null;
+let pendingEvents: SessionEvent[] = [];
+let banner: string | null = null;
+
+function topBar(): HTMLElement {
+  const gear = el("button", { class: "ghost", type: "button", "aria-label": "Settings", text: "Settings" });
+  gear.addEventListener("click", () => openSettings(settings, info, (s) => { settings = s; if (!room) showLobby(null); }));
+  return el(
+    "nav",
+    { class: "topbar" },
+    el("div", { class: "brand" }, el("span", { class: "logo", "aria-hidden": "true", text: "▶" }), "Matinee"),
+    el("div", { class: "who muted", text: settings.nickname ? `Signed in as ${settings.nickname}` : "" }),
+    gear,
+  );
+}
+
+function mpvBanner(): HTMLElement | null {
+  if (!info || info.mpv.ok) return null;
+  return el("div", { class: "warning", role: "alert" }, el("b", { text: "mpv is needed to play films. " }), info.mpv.error);
+}
+
+function showFirstRun() {
+  const input = el("input", { id: "first-nick", placeholder: "Your name", maxlength: "32", autocomplete: "nickname" });
+  const go = el("button", { class: "primary", type: "submit", text: "Continue" });
+  const error = el("div", { class: "error", role: "alert", hidden: "" });
+  const form = el(
+    "form",
+    { class: "card welcome" },
+    el("h1", { text: "Welcome to Matinee" }),
+    el("p", { class: "muted", text: "Watch films together, each on your own copy, perfectly in sync." }),
+    el("label", { for: "first-nick", text: "What should friends call you?" }),
+    input,
+    error,
+    go,
+  );
+  form.addEventListener("submit", async (ev) => {
+    ev.preventDefault();
+    try {
+      settings = await api.saveSettings({ ...settings, nickname: input.value.trim() });
+      showLobby(null);
+    } catch (e) {
+      error.hidden = false;
+      error.textContent = errorText(e);
+    }
+  });
+  app.replaceChildren(topBar(), ...[mpvBanner()].filter((n): n is HTMLElement => n !== null), el("main", { class: "lobby" }, form));
+  input.focus();
+}
+
+function showLobby(prefill: { code: string; relay: string | null } | null) {
+  room = null;
+  const lobby = renderLobby({
+    settings,
+    prefill,
+    onEvent: (e) => (room ? room.handle(e) : pendingEvents.push(e)),
+    onEntered: showRoom,
+  });
+  lobbyDrop = lobby.dropFile;
+  const notice = banner ? el("div", { class: "notice-banner", role: "status", text: banner }) : null;
+  banner = null;
+  app.replaceChildren(topBar(), ...[mpvBanner(), notice].filter((n): n is HTMLElement => n !== null), lobby.root);
+}
+
+function showRoom(info: RoomInfo) {
+  lobbyDrop = null;
+  room = renderRoom(info, (reason) => {
+    banner = reason ? `You left the room: ${reason}` : null;
+    showLobby(null);
+  });
+  app.replaceChildren(topBar(), room.root);
+  for (const e of pendingEvents.splice(0)) room.handle(e);
+}
+
+function openInvite(link: string) {
+  const invite = parseInvite(link);
+  if ("error" in invite) {
+    banner = invite.error;
+    if (!room) showLobby(null);
+    return;
+  }
+  if (room) return; // already in a room: keep it
+  showLobby(invite);
+}
+
+async function start() {
+  [settings, info] = await Promise.all([api.loadSettings(), api.appInfo().catch(() => null)]);
+  await listen<string>("invite", (e) => openInvite(e.payload));
+  await getCurrentWebview().onDragDropEvent((e) => {
+    if (e.payload.type === "drop" && e.payload.paths.length && lobbyDrop) lobbyDrop(e.payload.paths[0]);
+  });
+  if (!settings.nickname) showFirstRun();
+  else showLobby(null);
+  const invite = await api.pendingInvite().catch(() => null);
+  if (invite && settings.nickname) openInvite(invite);
+}
+
+start().catch((e) => app.replaceChildren(el("div", { class: "error", text: errorText(e) })));

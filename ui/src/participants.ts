@@ -1,0 +1,67 @@
+// The participant list, as DOM.
+
+import type { Participant } from "./types";
+
+function badge(text: string, kind: string): HTMLElement {
+  const b = document.createElement("span");
+  b.className = `badge badge-${kind}`;
+  b.textContent = text;
+  return b;
+}
+
+export function formatRtt(rtt?: number): string {
+  return rtt === undefined ? "–" : `${Math.round(rtt)} ms`;
+}
+
+export function formatDrift(d?: number): string {
+  if (d === undefined) return "–";
+  const sign = d >= 0 ? "+" : "−";
+  return `${sign}${Math.abs(d).toFixed(0)} ms`;
+}
+
+export interface ParticipantActions {
+  canManage: boolean;
+  onPassHost(id: number): void;
+  onKick(id: number): void;
+}
+
+export function renderParticipants(list: Participant[], you: number, actions: ParticipantActions): HTMLElement {
+  const ul = document.createElement("ul");
+  ul.className = "participants";
+  ul.setAttribute("aria-label", "Participants");
+  const sorted = [...list].sort((a, b) => Number(b.host) - Number(a.host) || a.joined_ms - b.joined_ms);
+  for (const p of sorted) {
+    const li = document.createElement("li");
+    li.className = "participant";
+    li.dataset.id = String(p.id);
+    const name = document.createElement("span");
+    name.className = "name";
+    name.textContent = p.nickname + (p.id === you ? " (you)" : "");
+    li.append(name);
+    const badges = document.createElement("span");
+    badges.className = "badges";
+    if (p.host) badges.append(badge("Host", "host"));
+    if (p.ready) badges.append(badge("Ready", "ready"));
+    if (p.buffering) badges.append(badge("Buffering", "warn"));
+    if (p.reconnecting) badges.append(badge("Reconnecting", "warn"));
+    if (p.player_closed) badges.append(badge("Player closed", "bad"));
+    li.append(badges);
+    const stats = document.createElement("span");
+    stats.className = "stats";
+    stats.textContent = `RTT ${formatRtt(p.rtt_ms)} · drift ${formatDrift(p.drift_ms)}`;
+    li.append(stats);
+    if (actions.canManage && p.id !== you) {
+      const host = document.createElement("button");
+      host.className = "ghost small";
+      host.textContent = "Make host";
+      host.addEventListener("click", () => actions.onPassHost(p.id));
+      const kick = document.createElement("button");
+      kick.className = "ghost small danger";
+      kick.textContent = "Remove";
+      kick.addEventListener("click", () => actions.onKick(p.id));
+      li.append(host, kick);
+    }
+    ul.append(li);
+  }
+  return ul;
+}

@@ -1,0 +1,86 @@
+// Shapes shared with the Rust side (serde JSON of matinee-client-core and
+// the app's commands).
+
+export type SyncStatus =
+  | "no_room"
+  | "waiting"
+  | "synced"
+  | "correcting"
+  | "seeking"
+  | "buffering"
+  | "player_closed";
+
+export interface Participant {
+  id: number;
+  nickname: string;
+  host: boolean;
+  ready: boolean;
+  buffering: boolean;
+  reconnecting: boolean;
+  player_closed: boolean;
+  rtt_ms?: number;
+  position?: number;
+  drift_ms?: number;
+  joined_ms: number;
+}
+
+export interface Playback {
+  position: number;
+  paused: boolean;
+  speed: number;
+  anchor_ms: number;
+  epoch: number;
+  waiting_for_buffering: boolean;
+}
+
+export type Connection =
+  | { state: "connected" }
+  | { state: "reconnecting"; attempt: number; retry_in_ms: number }
+  | { state: "offline"; reason: string };
+
+export type SessionEvent =
+  | { type: "joined"; code: string; you: number; warnings: unknown[] }
+  | { type: "participants"; participants: Participant[] }
+  | { type: "playback"; playback: Playback }
+  | { type: "status"; status: SyncStatus }
+  | { type: "drift"; drift_ms: number; factor: number }
+  | { type: "connection"; connection: Connection }
+  | { type: "chat"; from: number; nickname: string; text: string }
+  | { type: "notice"; event: string; text: string }
+  | { type: "refused"; message: string }
+  | { type: "player_closed" }
+  | { type: "player_reopened" }
+  | { type: "ended"; reason: string };
+
+export interface RoomInfo {
+  code: string;
+  you: number;
+  host: boolean;
+  control_mode: "host_only" | "shared";
+  relay_url: string;
+  invite_link: string;
+  landing_url: string | null;
+  hosting_locally: boolean;
+  lan_relay_urls: string[];
+  participants: Participant[];
+  warnings: string[];
+  media_name: string;
+}
+
+export interface Settings {
+  nickname: string;
+  relay_url: string;
+  mpv_path: string;
+  control_mode: "host_only" | "shared";
+}
+
+export interface AppInfo {
+  version: string;
+  log_dir: string;
+  mpv: { ok: true; path: string; version: string } | { ok: false; error: string };
+}
+
+export interface AppError {
+  kind: string;
+  message: string;
+}

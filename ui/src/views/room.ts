@@ -1,0 +1,195 @@
+// The room: who is here, how in sync we are, controls and chat.
+
+import { api, errorText, type RoomCommand } from "../api";
+import { el } from "../dom";
+import { renderParticipants } from "../participants";
+import { indicator } from "../status";
+import type { Connection, Participant, RoomInfo, SessionEvent, SyncStatus } from "../types";
+
+export interface RoomView {
+  root: HTMLElement;
+  handle(e: SessionEvent): void;
+}
+
+export function renderRoom(room: RoomInfo, onLeave: (reason: string | null) => void): RoomView {
+  let participants: Participant[] = room.participants;
+  let status: SyncStatus = "waiting";
+  let connection: Connection = { state: "connected" };
+  let drift: number | null = null;
+  let paused = true;
+  let controlMode = room.control_mode;
+  let playerClosed = false;
+
+  const send = (cmd: RoomCommand) => api.command(cmd).catch((e) => addLine("error", errorText(e)));
+
+  // Header: code, invite, hosting info.
+  const copyBtn = (label: string, text: string) => {
+    const b = el("button", { class: "secondary small", type: "button", text: label });
+    b.addEventListener("click", async () => {
+      try {
+        await navigator.clipboard.writeText(text);
+        b.textContent = "Copied";
+      } catch {
+        b.textContent = "Copy failed";
+      }
+      setTimeout(() => (b.textContent = label), 1500);
+    });
+    return b;
+  };
+  const invite = el(
+    "div",
+    { class: "invite" },
+    copyBtn("Copy app link", room.invite_link),
+    ...(room.landing_url ? [copyBtn("Copy web link", room.landing_url)] : []),
+  );
+  const hostingText = room.hosting_locally
+    ? `Hosting on this computer${room.lan_relay_urls.length ? ` · friends use ${room.lan_relay_urls.join(" or ")}` : ""}`
+    : `Relay ${room.relay_url}`;
+  const pill = el("div", { class: "status-pill", role: "status", "aria-live": "polite" });
+  const header = el(
+    "header",
+    { class: "room-header" },
+    el("div", {}, el("div", { class: "eyebrow", text: "Room" }), el("div", { class: "room-code", text: room.code, "aria-label": `Room code ${room.code.split("").join(" ")}` })),
+    el("div", { class: "room-meta" }, el("div", { class: "media", text: room.media_name }), el("div", { class: "muted small-text", text: hostingText }), invite),
+    pill,
+  );
+
+  // Warnings about the media.
+  const warnings = el("div", { class: "warning", role: "alert" });
+  warnings.hidden = room.warnings.length === 0;
+  warnings.textContent = room.warnings.length ? `Your file may differ from the room’s: ${room.warnings.join("; ")}.` : "";
+
+  // Controls.
+  const playBtn = el("button", { class: "primary", type: "button", text: "Play" });
+  playBtn.addEventListener("click", () => send(paused ? { kind: "play" } : { kind: "pause" }));
+  const readyBtn = el("button", { class: "secondary", type: "button", text: "I’m ready" });
+  let ready = false;
+  readyBtn.addEventListener("click", () => {
+    ready = !ready;
+    send({ kind: "ready", ready });
+  });
+  const startBtn = el("button", { class: "secondary", type: "button", text: "Start for everyone" });
+  startBtn.addEventListener("click", () => {
+    const all = participants.every((p) => p.ready || p.reconnecting);
+    send({ kind: "start", force: !all });
+  });
+  const modeSelect = el("select", { "aria-label": "Who controls playback" });
+  modeSelect.append(el("option", { value: "host_only", text: "Only the host controls" }), el("option", { value: "shared", text: "Everyone controls" }));
+  modeSelect.addEventListener("change", () => send({ kind: "set_control_mode", mode: modeSelect.value as "host_only" | "shared" }));
+  const reopenBtn = el("button", { class: "primary", type: "button", text: "Reopen player" });
+  reopenBtn.addEventListener("click", () => send({ kind: "reopen_player" }));
+  const leaveBtn = el("button", { class: "ghost danger", type: "button", text: "Leave room" });
+  leaveBtn.addEventListener("click", async () => {
+    await api.leave().catch(() => undefined);
+    onLeave(null);
+  });
+  const controls = el("div", { class: "controls" }, playBtn, readyBtn, startBtn, modeSelect, reopenBtn, leaveBtn);
+
+  // Participants.
+  const people = el("section", { class: "card people", "aria-labelledby": "people-title" }, el("h2", { id: "people-title", text: "Watching" }));
+  const peopleList = el("div");
+  people.append(peopleList);
+
+  // Chat.
+  const log = el("ol", { class: "chat-log", "aria-live": "polite", "aria-label": "Chat and room events" });
+  const chatInput = el("input", { placeholder: "Say something…", maxlength: "500", "aria-label": "Chat message" });
+  const chatForm = el("form", { class: "chat-form" }, chatInput, el("button", { class: "secondary", type: "submit", text: "Send" }));
+  chatForm.addEventListener("submit", (ev) => {
+    ev.preventDefault();
+    const text = chatInput.value.trim();
+    if (!text) return;
+    chatInput.value = "";
+    send({ kind: "chat", text });
+  });
+  const chat = el("section", { class: "card chat", "aria-labelledby": "chat-title" }, el("h2", { id: "chat-title", text: "Chat" }), log, chatForm);
+  function addLine(kind: "chat" | "notice" | "error", text: string, who?: string) {
+    const li = el("li", { class: `line ${kind}` });
+    if (who) li.append(el("b", { text: `${who} ` }));
+    li.append(text);
+    log.append(li);
+    while (log.children.length > 300) log.firstElementChild?.remove();
+    log.scrollTop = log.scrollHeight;
+  }
+
+  const me = () => participants.find((p) => p.id === room.you);
+  function refresh() {
+    const i = indicator(status, connection, drift);
+    pill.className = `status-pill tone-${i.tone}`;
+    pill.replaceChildren(el("span", { class: "dot" }), el("span", { class: "label", text: i.label }), el("span", { class: "detail", text: i.detail }));
+    const host = me()?.host ?? false;
+    const mayControl = host || controlMode === "shared";
+    playBtn.textContent = paused ? "Play" : "Pause";
+    playBtn.disabled = !mayControl || playerClosed;
+    playBtn.title = mayControl ? "" : "Only the host controls playback";
+    startBtn.hidden = !host;
+    startBtn.textContent = participants.every((p) => p.ready || p.reconnecting) ? "Start for everyone" : "Start anyway";
+    modeSelect.hidden = !host;
+    modeSelect.value = controlMode;
+    ready = me()?.ready ?? false;
+    readyBtn.textContent = ready ? "Not ready" : "I’m ready";
+    reopenBtn.hidden = !playerClosed;
+    peopleList.replaceChildren(
+      renderParticipants(participants, room.you, {
+        canManage: host,
+        onPassHost: (to) => send({ kind: "pass_host", to }),
+        onKick: (participant) => send({ kind: "kick", participant }),
+      }),
+    );
+  }
+
+  function handle(e: SessionEvent) {
+    switch (e.type) {
+      case "participants":
+        participants = e.participants;
+        break;
+      case "playback":
+        paused = e.playback.paused;
+        break;
+      case "status":
+        status = e.status;
+        if (status !== "synced" && status !== "correcting") drift = null;
+        break;
+      case "drift":
+        drift = e.drift_ms;
+        break;
+      case "connection":
+        connection = e.connection;
+        break;
+      case "chat":
+        addLine("chat", e.text, e.nickname);
+        break;
+      case "notice":
+        if (e.event === "control_mode_changed") controlMode = e.text.startsWith("Everyone") ? "shared" : "host_only";
+        addLine("notice", e.text);
+        break;
+      case "refused":
+        addLine("error", e.message);
+        break;
+      case "player_closed":
+        playerClosed = true;
+        addLine("error", "mpv was closed. Reopen it to get back in sync.");
+        break;
+      case "player_reopened":
+        playerClosed = false;
+        break;
+      case "ended":
+        onLeave(e.reason);
+        return;
+      default:
+        break;
+    }
+    refresh();
+  }
+
+  const root = el(
+    "main",
+    { class: "room" },
+    header,
+    warnings,
+    controls,
+    el("div", { class: "room-grid" }, people, chat),
+  );
+  refresh();
+  addLine("notice", room.host ? `Room ${room.code} is open. Copy the invite and send it to your friends.` : `You joined room ${room.code}.`);
+  return { root, handle };
+}

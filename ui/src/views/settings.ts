@@ -1,0 +1,69 @@
+// Settings and About, in a dialog.
+
+import { api, errorText } from "../api";
+import { el } from "../dom";
+import type { AppInfo, Settings } from "../types";
+
+export function openSettings(current: Settings, info: AppInfo | null, onSaved: (s: Settings) => void): void {
+  const dialog = el("dialog", { class: "settings", "aria-labelledby": "settings-title" });
+  const field = (id: string, label: string, value: string, placeholder: string, hint: string) => {
+    const input = el("input", { id, placeholder });
+    input.value = value;
+    return { input, node: el("div", { class: "field" }, el("label", { for: id, text: label }), input, el("div", { class: "hint", text: hint })) };
+  };
+  const nick = field("set-nick", "Nickname", current.nickname, "Your name", "Shown to everyone in the room.");
+  const relay = field("set-relay", "Relay", current.relay_url, "Empty: host on this computer", "Leave empty to host rooms on this computer (no setup).");
+  const mpv = field("set-mpv", "mpv", current.mpv_path, "Found automatically", "Path to mpv if Matinee cannot find it.");
+  const mode = el("select", { id: "set-mode" });
+  mode.append(el("option", { value: "host_only", text: "Only the host" }), el("option", { value: "shared", text: "Everyone" }));
+  mode.value = current.control_mode;
+  const error = el("div", { class: "error", role: "alert", hidden: "" });
+  let mpvState = "";
+  if (info) {
+    const m = info.mpv;
+    mpvState = m.ok ? `mpv ${m.version} at ${m.path}` : m.error;
+  }
+  const about = el(
+    "div",
+    { class: "about" },
+    el("h3", { text: "About" }),
+    el("p", { text: `Matinee ${info?.version ?? ""}` }),
+    el("p", { class: "muted", text: mpvState }),
+    el("p", { class: "muted", text: info ? `Logs: ${info.log_dir}` : "" }),
+  );
+  const save = el("button", { class: "primary", type: "submit", text: "Save" });
+  const cancel = el("button", { class: "ghost", type: "button", text: "Cancel" });
+  const form = el(
+    "form",
+    { method: "dialog" },
+    el("h2", { id: "settings-title", text: "Settings" }),
+    nick.node,
+    relay.node,
+    mpv.node,
+    el("div", { class: "field" }, el("label", { for: "set-mode", text: "New rooms: who controls playback" }), mode),
+    error,
+    el("div", { class: "actions" }, cancel, save),
+    about,
+  );
+  dialog.append(form);
+  cancel.addEventListener("click", () => dialog.close());
+  dialog.addEventListener("close", () => dialog.remove());
+  form.addEventListener("submit", async (ev) => {
+    ev.preventDefault();
+    try {
+      const saved = await api.saveSettings({
+        nickname: nick.input.value.trim(),
+        relay_url: relay.input.value.trim(),
+        mpv_path: mpv.input.value.trim(),
+        control_mode: mode.value as Settings["control_mode"],
+      });
+      onSaved(saved);
+      dialog.close();
+    } catch (e) {
+      error.hidden = false;
+      error.textContent = errorText(e);
+    }
+  });
+  document.body.append(dialog);
+  dialog.showModal();
+}

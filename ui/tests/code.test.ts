@@ -1,0 +1,36 @@
+import { describe, expect, it } from "vitest";
+import { checkCode, inviteLink, parseInvite } from "../src/code";
+
+describe("room code validation as you type", () => {
+  it("accepts lower case, spaces and a middle dash", () => {
+    expect(checkCode(" k7m-q2x ")).toEqual({ state: "valid", code: "K7MQ2X" });
+  });
+  it("reports partial codes without an error", () => {
+    expect(checkCode("K7M")).toEqual({ state: "partial", code: "K7M" });
+    expect(checkCode("")).toEqual({ state: "empty" });
+  });
+  it("explains look-alike characters", () => {
+    const c = checkCode("K7O");
+    expect(c.state).toBe("invalid");
+    if (c.state === "invalid") expect(c.message).toContain("never use I, O, 0 or 1");
+    expect(checkCode("ABC1").state).toBe("invalid");
+    expect(checkCode("ABCDEFG").state).toBe("invalid");
+    expect(checkCode("AB$").state).toBe("invalid");
+  });
+});
+
+describe("invite links", () => {
+  it("round-trips code and relay", () => {
+    const link = inviteLink("K7MQ2X", "ws://192.168.1.20:7878/ws");
+    expect(parseInvite(link)).toEqual({ code: "K7MQ2X", relay: "ws://192.168.1.20:7878/ws" });
+  });
+  it("accepts a link without relay and lower-case codes", () => {
+    expect(parseInvite("matinee://join/k7mq2x")).toEqual({ code: "K7MQ2X", relay: null });
+  });
+  it("rejects malformed links with a clear message", () => {
+    expect(parseInvite("https://example.com")).toHaveProperty("error");
+    expect(parseInvite("matinee://join/K7MQ")).toEqual({ error: "The invite’s room code is incomplete." });
+    const bad = parseInvite("matinee://join/K7MQ2X?relay=javascript:alert(1)");
+    expect(bad).toHaveProperty("error");
+  });
+});

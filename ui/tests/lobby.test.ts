@@ -1,0 +1,66 @@
+import { clearMocks, mockIPC } from "@tauri-apps/api/mocks";
+import { afterEach, describe, expect, it } from "vitest";
+import { renderLobby } from "../src/views/lobby";
+import type { RoomInfo } from "../src/types";
+
+const settings = { nickname: "Ana", relay_url: "", mpv_path: "", control_mode: "host_only" as const };
+afterEach(() => clearMocks());
+
+function typeCode(root: HTMLElement, value: string) {
+  const input = root.querySelector<HTMLInputElement>("#join-code")!;
+  input.value = value;
+  input.dispatchEvent(new Event("input"));
+  return input;
+}
+
+describe("join dialog", () => {
+  it("validates the code as you type", () => {
+    const { root } = renderLobby({ settings, prefill: null, onEvent: () => {}, onEntered: () => {} });
+    document.body.replaceChildren(root);
+    const join = [...root.querySelectorAll("button")].find((b) => b.textContent === "Join room")!;
+    expect(join.disabled).toBe(true);
+    typeCode(root, "k7o");
+    expect(root.querySelector("#code-help")!.textContent).toContain("never use I, O, 0 or 1");
+    expect(join.disabled).toBe(true);
+    const input = typeCode(root, "k7mq2x");
+    expect(input.value).toBe("K7MQ2X");
+    expect(input.classList.contains("valid")).toBe(true);
+    expect(join.disabled).toBe(false);
+  });
+
+  it("is pre-filled from an invite", () => {
+    const { root } = renderLobby({ settings, prefill: { code: "K7MQ2X", relay: "ws://10.0.0.2:7878/ws" }, onEvent: () => {}, onEntered: () => {} });
+    expect(root.querySelector<HTMLInputElement>("#join-code")!.value).toBe("K7MQ2X");
+    expect(root.querySelector<HTMLInputElement>("#join-relay")!.value).toBe("ws://10.0.0.2:7878/ws");
+  });
+
+  it("joins through the app command and shows its error", async () => {
+    const calls: { cmd: string; args: unknown }[] = [];
+    mockIPC((cmd, args) => {
+      calls.push({ cmd, args });
+      if (cmd === "join_room") throw { kind: "refused", message: "No room K7MQ2X: check the code, or the room may have ended." };
+      return null;
+    });
+    let entered: RoomInfo | null = null;
+    const lobby = renderLobby({ settings, prefill: null, onEvent: () => {}, onEntered: (r) => (entered = r) });
+    document.body.replaceChildren(lobby.root);
+    typeCode(lobby.root, "K7MQ2X");
+    lobby.dropFile("/films/film.mkv");
+    const join = [...lobby.root.querySelectorAll("button")].find((b) => b.textContent === "Join room")!;
+    join.click();
+    await new Promise((r) => setTimeout(r, 20));
+    const call = calls.find((c) => c.cmd === "join_room")!;
+    expect(call.args).toMatchObject({ code: "K7MQ2X", file: "/films/film.mkv", relay: null });
+    const error = lobby.root.querySelector<HTMLElement>(".error")!;
+    expect(error.hidden).toBe(false);
+    expect(error.textContent).toContain("No room K7MQ2X");
+    expect(entered).toBeNull();
+  });
+
+  it("asks for a file before hosting", () => {
+    const { root } = renderLobby({ settings, prefill: null, onEvent: () => {}, onEntered: () => {} });
+    const create = [...root.querySelectorAll("button")].find((b) => b.textContent === "Create room")!;
+    create.click();
+    expect(root.querySelector(".error")!.textContent).toContain("Choose the film");
+  });
+});

@@ -1,0 +1,38 @@
+import { describe, expect, it, vi } from "vitest";
+import { renderParticipants } from "../src/participants";
+import type { Participant } from "../src/types";
+
+const base = { ready: false, buffering: false, reconnecting: false, player_closed: false, host: false };
+const list: Participant[] = [
+  { ...base, id: 2, nickname: "Ben", joined_ms: 2, rtt_ms: 151.4, drift_ms: -12.2, buffering: true },
+  { ...base, id: 1, nickname: "Ana", joined_ms: 1, host: true, ready: true, rtt_ms: 8 },
+  { ...base, id: 3, nickname: "Cy", joined_ms: 3, reconnecting: true, player_closed: true },
+];
+
+describe("participants list", () => {
+  it("puts the host first and shows badges, RTT and drift", () => {
+    const ul = renderParticipants(list, 2, { canManage: false, onPassHost: vi.fn(), onKick: vi.fn() });
+    const items = [...ul.querySelectorAll("li")];
+    expect(items.map((li) => li.querySelector(".name")!.textContent)).toEqual(["Ana", "Ben (you)", "Cy"]);
+    expect(items[0].textContent).toContain("Host");
+    expect(items[0].textContent).toContain("Ready");
+    expect(items[1].textContent).toContain("Buffering");
+    expect(items[1].querySelector(".stats")!.textContent).toBe("RTT 151 ms · drift −12 ms");
+    expect(items[2].textContent).toContain("Reconnecting");
+    expect(items[2].textContent).toContain("Player closed");
+    expect(items[2].querySelector(".stats")!.textContent).toBe("RTT – · drift –");
+    expect(ul.querySelectorAll("button")).toHaveLength(0);
+  });
+
+  it("gives the host buttons for others only", () => {
+    const onPassHost = vi.fn();
+    const onKick = vi.fn();
+    const ul = renderParticipants(list, 1, { canManage: true, onPassHost, onKick });
+    const ben = ul.querySelector('li[data-id="2"]')!;
+    (ben.querySelector("button") as HTMLButtonElement).click();
+    expect(onPassHost).toHaveBeenCalledWith(2);
+    (ben.querySelectorAll("button")[1] as HTMLButtonElement).click();
+    expect(onKick).toHaveBeenCalledWith(2);
+    expect(ul.querySelector('li[data-id="1"]')!.querySelectorAll("button")).toHaveLength(0);
+  });
+});
