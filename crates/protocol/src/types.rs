@@ -117,6 +117,28 @@ impl PlaybackState {
         }
     }
 
+    /// Applies a person's action, anchored at server time `anchor_ms`. The
+    /// caller advances the epoch. A control ends any buffering wait.
+    pub fn apply(&mut self, action: ControlAction, anchor_ms: f64) {
+        match action {
+            ControlAction::Play { position } => {
+                self.position = position;
+                self.paused = false;
+            }
+            ControlAction::Pause { position } => {
+                self.position = position;
+                self.paused = true;
+            }
+            ControlAction::Seek { position } => self.position = position,
+            ControlAction::Speed { speed, position } => {
+                self.position = position;
+                self.speed = speed;
+            }
+        }
+        self.anchor_ms = anchor_ms;
+        self.waiting_for_buffering = false;
+    }
+
     /// Whether the player should be running at server time `server_ms`.
     pub fn is_playing_at(&self, server_ms: f64) -> bool {
         !self.paused && server_ms >= self.anchor_ms
@@ -180,5 +202,27 @@ mod tests {
         s.speed = 0.5;
         assert!((s.position_at(3000.0) - 11.0).abs() < 1e-9);
         assert!(s.is_playing_at(3000.0));
+    }
+
+    #[test]
+    fn actions_apply_at_their_anchor() {
+        let mut s = PlaybackState::initial(0.0);
+        s.waiting_for_buffering = true;
+        s.apply(ControlAction::Play { position: 5.0 }, 100.0);
+        assert!(!s.paused && !s.waiting_for_buffering);
+        assert_eq!((s.position, s.anchor_ms), (5.0, 100.0));
+        s.apply(ControlAction::Seek { position: 50.0 }, 200.0);
+        assert!(!s.paused, "a seek keeps playing");
+        s.apply(
+            ControlAction::Speed {
+                speed: 1.5,
+                position: 51.0,
+            },
+            300.0,
+        );
+        assert_eq!(s.speed, 1.5);
+        s.apply(ControlAction::Pause { position: 52.0 }, 400.0);
+        assert!(s.paused);
+        assert_eq!(s.epoch, 0, "the epoch is the caller's");
     }
 }

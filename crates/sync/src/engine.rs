@@ -580,23 +580,7 @@ impl SyncEngine {
             self.align(now_ms, true, &mut out);
             return out;
         }
-        match action {
-            ControlAction::Play { position } => {
-                room.position = position;
-                room.paused = false;
-            }
-            ControlAction::Pause { position } => {
-                room.position = position;
-                room.paused = true;
-            }
-            ControlAction::Seek { position } => room.position = position,
-            ControlAction::Speed { speed, position } => {
-                room.position = position;
-                room.speed = speed;
-            }
-        }
-        room.anchor_ms = server;
-        room.waiting_for_buffering = false;
+        room.apply(action, server);
         self.next_seq += 1;
         self.pending_control = Some((self.next_seq, now_ms));
         self.paused_seek_epoch = Some(room.epoch);

@@ -39,31 +39,14 @@ impl Room {
         }
         let now = self.now_ms();
         let anchor = server_ms.map_or(now, |t| t.clamp(now - MAX_BACKDATE_MS, now));
-        let p = &mut self.playback;
         let (event, verb) = match action {
-            ControlAction::Play { position } => {
-                p.position = position;
-                p.paused = false;
-                (NoticeEvent::Played, "played")
-            }
-            ControlAction::Pause { position } => {
-                p.position = position;
-                p.paused = true;
-                (NoticeEvent::Paused, "paused")
-            }
-            ControlAction::Seek { position } => {
-                p.position = position;
-                (NoticeEvent::Seeked, "jumped to")
-            }
-            ControlAction::Speed { speed, position } => {
-                p.position = position;
-                p.speed = speed;
-                (NoticeEvent::SpeedChanged, "set speed")
-            }
+            ControlAction::Play { .. } => (NoticeEvent::Played, "played"),
+            ControlAction::Pause { .. } => (NoticeEvent::Paused, "paused"),
+            ControlAction::Seek { .. } => (NoticeEvent::Seeked, "jumped to"),
+            ControlAction::Speed { .. } => (NoticeEvent::SpeedChanged, "set speed"),
         };
-        p.anchor_ms = anchor;
-        p.epoch += 1;
-        p.waiting_for_buffering = false;
+        self.playback.apply(action, anchor);
+        self.playback.epoch += 1;
         let (by, name) = (self.seats[idx].id, self.seats[idx].nickname.clone());
         self.broadcast_state(Some(ControlCause { by, seq, action }));
         let text = match action {

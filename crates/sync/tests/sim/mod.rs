@@ -301,24 +301,11 @@ impl World {
                     return;
                 }
                 let p = &mut self.relay.playback;
-                match action {
-                    ControlAction::Play { position } => {
-                        p.position = position;
-                        p.paused = false;
-                    }
-                    ControlAction::Pause { position } => {
-                        p.position = position;
-                        p.paused = true;
-                    }
-                    ControlAction::Seek { position } => p.position = position,
-                    ControlAction::Speed { speed, position } => {
-                        p.position = position;
-                        p.speed = speed;
-                    }
-                }
-                p.anchor_ms = server_ms.map_or(now, |t| t.clamp(now - 2000.0, now));
+                p.apply(
+                    action,
+                    server_ms.map_or(now, |t| t.clamp(now - 2000.0, now)),
+                );
                 p.epoch += 1;
-                p.waiting_for_buffering = false;
                 self.relay.controls_applied += 1;
                 let msg = ServerMsg::State {
                     playback: *p,
