@@ -115,9 +115,9 @@ impl Bench {
         let party = self.party(c, self.clients()).await;
         party.start_playback().await;
         let start = party.t();
-        sleep_s(self.secs(10.0, 2.5)).await;
+        sleep_s(self.secs(10.0, 2.0)).await;
         let (seeks0, controls0, t0) = (party.seeks(), party.controls(), party.t());
-        sleep_s(self.secs(60.0, 4.0)).await;
+        sleep_s(self.secs(60.0, 3.5)).await;
         let t1 = party.t();
         r.hard_seeks = party.seeks() - seeks0;
         r.controls_sent = party.controls() - controls0;
@@ -134,12 +134,12 @@ impl Bench {
         let n = self.clients();
         let mut party = self.party(c, n - 1).await;
         party.start_playback().await;
-        sleep_s(self.secs(8.0, 2.5)).await;
+        sleep_s(self.secs(8.0, 2.0)).await;
         let t_join = party.t();
         let profile = self.profiles[(n - 1) % self.profiles.len()];
         party.add_peer(profile, self.clip.clone()).await;
         let mpv_ready = party.t();
-        sleep_s(self.secs(15.0, 4.0)).await;
+        sleep_s(self.secs(15.0, 3.5)).await;
         let t1 = party.t();
         r.controls_sent = party.controls();
         r.hard_seeks = party.seeks();
@@ -192,7 +192,7 @@ impl Bench {
             sleep_s(gap).await;
         }
         let last_action = party.t() - gap;
-        sleep_s(self.secs(8.0, 2.5)).await;
+        sleep_s(self.secs(8.0, 2.0)).await;
         for (from, at, kind) in pending {
             let sender = party.peers[from].profile.delay_ms;
             match kind {
@@ -258,14 +258,14 @@ impl Bench {
                 .await;
         }
         party.start_playback().await;
-        sleep_s(self.secs(6.0, 2.5)).await;
+        sleep_s(self.secs(6.0, 2.0)).await;
         let stall_at = Instant::now();
         let t_stall = party.t();
         server.set_rate(0);
         sleep_s(self.secs(4.0, 2.0)).await;
         server.set_rate(byte_rate * 8);
         let t_back = party.t();
-        sleep_s(self.secs(10.0, 3.5)).await;
+        sleep_s(self.secs(10.0, 3.0)).await;
         let waited = pause_delays_ms(&party.peers, 1, stall_at, true);
         let resumed = pause_delays_ms(&party.peers, 1, stall_at, false);
         r.controls_sent = party.controls();
@@ -299,12 +299,12 @@ impl Bench {
         let mut r = ScenarioResult::new("link_drop", c);
         let party = self.party(c, self.clients()).await;
         party.start_playback().await;
-        sleep_s(self.secs(8.0, 2.0)).await;
+        sleep_s(self.secs(8.0, 1.5)).await;
         let seeks0 = party.seeks();
         let victim = 1;
         let t_drop = party.t();
         party.proxies[victim].set_down(true);
-        sleep_s(self.secs(10.0, 3.0)).await;
+        sleep_s(self.secs(10.0, 2.5)).await;
         let t_back = party.t();
         party.proxies[victim].set_down(false);
         let mut w = party.peers[victim].session.watch();
@@ -316,7 +316,7 @@ impl Bench {
         .await
         .is_ok();
         let reconnect_s = back.elapsed().as_secs_f64();
-        sleep_s(self.secs(10.0, 3.0)).await;
+        sleep_s(self.secs(10.0, 2.5)).await;
         let t1 = party.t();
         r.hard_seeks = party.seeks() - seeks0;
         r.controls_sent = party.controls();
