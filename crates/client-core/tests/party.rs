@@ -57,8 +57,13 @@ impl Peer {
     }
 }
 
-/// Position gap between two players at the same instant, seconds.
+/// Position gap between two playing players at the same instant, seconds
+/// (infinite while either is paused: a joiner waits paused just ahead of
+/// the room, which is not being in sync).
 fn gap(a: &Peer, b: &Peer) -> f64 {
+    if a.paused() || b.paused() {
+        return f64::INFINITY;
+    }
     let now = Instant::now();
     (a.position_at(now) - b.position_at(now)).abs()
 }
