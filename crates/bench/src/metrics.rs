@@ -87,6 +87,22 @@ pub fn off_speed_s(frames: &[Frame]) -> f64 {
     total
 }
 
+/// For each peer other than `from`, the delay (ms) from `at` to the first
+/// time `seen` picks at or after `at`.
+fn delays_ms(
+    peers: &[Peer],
+    from: usize,
+    at: Instant,
+    seen: impl Fn(&Peer) -> Option<Instant>,
+) -> Vec<(usize, f64)> {
+    peers
+        .iter()
+        .enumerate()
+        .filter(|(i, _)| *i != from)
+        .filter_map(|(i, p)| seen(p).map(|t| (i, t.duration_since(at).as_secs_f64() * 1000.0)))
+        .collect()
+}
+
 /// Delays (ms) until each peer other than `from` reported pause = `paused`
 /// after `at`.
 pub fn pause_delays_ms(
@@ -95,42 +111,23 @@ pub fn pause_delays_ms(
     at: Instant,
     paused: bool,
 ) -> Vec<(usize, f64)> {
-    let mut out = Vec::new();
-    for (i, p) in peers.iter().enumerate() {
-        if i == from {
-            continue;
-        }
-        let seen = p
-            .pauses
-            .lock()
-            .unwrap()
+    delays_ms(peers, from, at, |p| {
+        let pauses = p.pauses.lock().unwrap();
+        pauses
             .iter()
             .find(|(t, v)| *t >= at && *v == paused)
-            .map(|(t, _)| *t);
-        if let Some(t) = seen {
-            out.push((i, t.duration_since(at).as_secs_f64() * 1000.0));
-        }
-    }
-    out
+            .map(|(t, _)| *t)
+    })
 }
 
 /// Delays (ms) until each other peer finished a seek after `at`.
 pub fn seek_delays_ms(peers: &[Peer], from: usize, at: Instant) -> Vec<(usize, f64)> {
-    let mut out = Vec::new();
-    for (i, p) in peers.iter().enumerate() {
-        if i == from {
-            continue;
-        }
-        let seen = p
-            .restarts
+    delays_ms(peers, from, at, |p| {
+        p.restarts
             .lock()
             .unwrap()
             .iter()
             .find(|t| **t >= at)
-            .copied();
-        if let Some(t) = seen {
-            out.push((i, t.duration_since(at).as_secs_f64() * 1000.0));
-        }
-    }
-    out
+            .copied()
+    })
 }

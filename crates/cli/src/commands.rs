@@ -17,7 +17,7 @@ pub enum Typed {
 
 /// Parses one typed line.
 pub fn parse(line: &str, snap: &SessionSnapshot) -> Typed {
-    match parse_command(line, snap) {
+    match parse_command(line) {
         Ok(Some(cmd)) => Typed::Command(cmd),
         Ok(None) if line.trim() == "who" => Typed::Show(
             snap.participants
@@ -39,7 +39,7 @@ pub fn parse(line: &str, snap: &SessionSnapshot) -> Typed {
     }
 }
 
-fn parse_command(line: &str, _snap: &SessionSnapshot) -> Result<Option<SessionCmd>, String> {
+fn parse_command(line: &str) -> Result<Option<SessionCmd>, String> {
     let line = line.trim();
     let (word, rest) = line.split_once(' ').unwrap_or((line, ""));
     let rest = rest.trim();

@@ -87,6 +87,16 @@ async fn host_and_guest(mode: ControlMode) -> (RelayHandle, Peer, Peer) {
     (relay, host, guest)
 }
 
+/// A host-only room with Ana hosting and Ben joined, both playing in sync.
+async fn converged_host_only_pair() -> (RelayHandle, Peer, Peer) {
+    let (relay, ana, ben) = host_and_guest(ControlMode::HostOnly).await;
+    eventually("converged", Duration::from_secs(6), || {
+        gap(&ana, &ben) < 0.040
+    })
+    .await;
+    (relay, ana, ben)
+}
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_late_joiner_converges_and_follows_pause_seek_and_speed() {
     let (_relay, ana, ben) = host_and_guest(ControlMode::Shared).await;
@@ -148,11 +158,7 @@ async fn a_late_joiner_converges_and_follows_pause_seek_and_speed() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn steady_play_sends_no_control_messages() {
-    let (_relay, ana, ben) = host_and_guest(ControlMode::HostOnly).await;
-    eventually("converged", Duration::from_secs(6), || {
-        gap(&ana, &ben) < 0.040
-    })
-    .await;
+    let (_relay, ana, ben) = converged_host_only_pair().await;
     let mut gaps = Vec::new();
     for _ in 0..300 {
         tokio::time::sleep(Duration::from_millis(100)).await;
@@ -172,11 +178,7 @@ async fn steady_play_sends_no_control_messages() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_guest_cannot_pause_a_host_only_room() {
-    let (_relay, ana, ben) = host_and_guest(ControlMode::HostOnly).await;
-    eventually("converged", Duration::from_secs(6), || {
-        gap(&ana, &ben) < 0.040
-    })
-    .await;
+    let (_relay, ana, ben) = converged_host_only_pair().await;
     let mut events = ben.session.events();
     ben.mpv.set_pause(true).await.unwrap();
     let refused = tokio::time::timeout(Duration::from_secs(3), async {
@@ -203,11 +205,7 @@ async fn a_guest_cannot_pause_a_host_only_room() {
 #[cfg(unix)]
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_killed_player_is_reported_and_can_be_reopened_without_disturbing_others() {
-    let (_relay, ana, ben) = host_and_guest(ControlMode::HostOnly).await;
-    eventually("converged", Duration::from_secs(6), || {
-        gap(&ana, &ben) < 0.040
-    })
-    .await;
+    let (_relay, ana, ben) = converged_host_only_pair().await;
     let mut events = ben.session.events();
     let pid = ben.session.snapshot().player_pid.unwrap();
     let killed = Instant::now();

@@ -68,34 +68,40 @@ impl Client {
             token: String::new(),
             code: None,
         };
-        c.send(&ClientMsg::Hello {
-            protocol: PROTOCOL_VERSION,
-            client: "sloth".into(),
-        })
-        .await;
-        c.send(&ClientMsg::Join {
-            code: code.clone(),
-            nickname: nickname.into(),
-            media: None,
-        })
-        .await;
-        c.expect_joined().await;
+        c.hello().await;
+        c.join(code, nickname).await;
         c
     }
 
     /// Connects and says hello.
     pub async fn connect(relay: &RelayHandle) -> Self {
         let mut c = Self::raw(relay).await;
-        c.send(&ClientMsg::Hello {
+        c.hello().await;
+        c
+    }
+
+    /// Says hello and checks the welcome.
+    pub async fn hello(&mut self) {
+        self.send(&ClientMsg::Hello {
             protocol: PROTOCOL_VERSION,
             client: "relay-test".into(),
         })
         .await;
-        match c.recv().await {
+        match self.recv().await {
             ServerMsg::Welcome(w) => assert_eq!(w.protocol, PROTOCOL_VERSION),
             other => panic!("expected welcome, got {other:?}"),
         }
-        c
+    }
+
+    /// Joins a room by code and waits for the seat.
+    pub async fn join(&mut self, code: &RoomCode, nickname: &str) {
+        self.send(&ClientMsg::Join {
+            code: code.clone(),
+            nickname: nickname.into(),
+            media: None,
+        })
+        .await;
+        self.expect_joined().await;
     }
 
     /// Connects and creates a room.
@@ -114,13 +120,7 @@ impl Client {
     /// Connects and joins a room.
     pub async fn guest(relay: &RelayHandle, code: &RoomCode, nickname: &str) -> Self {
         let mut c = Self::connect(relay).await;
-        c.send(&ClientMsg::Join {
-            code: code.clone(),
-            nickname: nickname.into(),
-            media: None,
-        })
-        .await;
-        c.expect_joined().await;
+        c.join(code, nickname).await;
         c
     }
 
