@@ -40,7 +40,12 @@ async fn loaded(mpv: &MpvProcess) -> Receiver<MpvEvent> {
     let mut state = mpv.client().state();
     tokio::time::timeout(
         WAIT,
-        state.wait_for(|s| s.duration.is_some() && s.time_pos.is_some()),
+        state.wait_for(|s| {
+            s.duration.is_some()
+                && s.time_pos.is_some()
+                && s.file_size.is_some()
+                && s.filename.is_some()
+        }),
     )
     .await
     .unwrap()
