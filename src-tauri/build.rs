@@ -9,7 +9,7 @@ const COMMANDS: &[&str] = &[
     "join_room",
     "room_command",
     "leave_room",
-    "pending_invite",
+    "take_launch_request",
 ];
 
 fn main() {

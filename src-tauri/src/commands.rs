@@ -15,7 +15,7 @@ use tauri_plugin_dialog::DialogExt;
 
 use crate::error::AppError;
 use crate::hosting;
-use crate::state::AppState;
+use crate::state::{AppState, LaunchRequest};
 
 #[derive(Serialize)]
 #[serde(untagged)]
@@ -85,7 +85,9 @@ pub async fn save_settings(
 }
 
 #[tauri::command]
-pub async fn pick_file(app: tauri::AppHandle) -> Result<Option<String>, AppError> {
+pub async fn pick_file<R: tauri::Runtime>(
+    app: tauri::AppHandle<R>,
+) -> Result<Option<String>, AppError> {
     let picked = tokio::task::spawn_blocking(move || {
         app.dialog()
             .file()
@@ -309,7 +311,8 @@ pub async fn leave_room(state: State<'_, AppState>) -> Result<(), AppError> {
     Ok(())
 }
 
+/// What the app was opened with, once: a second call returns nothing.
 #[tauri::command]
-pub fn pending_invite(state: State<'_, AppState>) -> Option<String> {
-    state.pending_invite.lock().expect("invite lock").take()
+pub fn take_launch_request(state: State<'_, AppState>) -> LaunchRequest {
+    std::mem::take(&mut *state.launch.lock().expect("launch lock"))
 }

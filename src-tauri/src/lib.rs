@@ -7,26 +7,57 @@ mod error;
 mod hosting;
 mod state;
 
-use tauri::{Emitter, Manager};
+use std::path::Path;
+
+use tauri::{Emitter, Manager, Runtime};
 use tauri_plugin_deep_link::DeepLinkExt;
 
 pub use error::AppError;
-use state::AppState;
+pub use state::{AppState, LaunchRequest};
 
-/// Sends an invite link to the window (or keeps it until the UI asks).
-fn deliver_invite(app: &tauri::AppHandle, url: &str) {
-    if !url.starts_with("matinee://") {
+/// Hands an invite link or a film to the window: kept until the UI asks
+/// (at start-up), and sent as an event (to a window already showing).
+fn deliver<R: Runtime>(app: &tauri::AppHandle<R>, req: LaunchRequest) {
+    if req.is_empty() {
         return;
     }
-    tracing::info!("opened with an invite link");
+    tracing::info!(
+        invite = req.invite.is_some(),
+        file = req.file.is_some(),
+        "opened with a link or a file"
+    );
     if let Some(state) = app.try_state::<AppState>() {
-        *state.pending_invite.lock().expect("invite lock") = Some(url.to_string());
+        state.launch.lock().expect("launch lock").merge(req.clone());
     }
-    let _ = app.emit("invite", url.to_string());
+    if let Some(url) = req.invite {
+        let _ = app.emit("invite", url);
+    }
+    if let Some(file) = req.file {
+        let _ = app.emit("open-file", file);
+    }
     if let Some(w) = app.get_webview_window("main") {
         let _ = w.unminimize();
         let _ = w.set_focus();
     }
+}
+
+/// The app's commands, on any runtime (the tests use the mock one).
+pub fn with_commands<R: Runtime>(builder: tauri::Builder<R>) -> tauri::Builder<R> {
+    builder.invoke_handler(tauri::generate_handler![
+        commands::app_info,
+        commands::load_settings,
+        commands::save_settings,
+        commands::pick_file,
+        commands::host_room,
+        commands::join_room,
+        commands::room_command,
+        commands::leave_room,
+        commands::take_launch_request,
+    ])
+}
+
+fn invite_request(url: &str) -> LaunchRequest {
+    LaunchRequest::from_args([url.to_string()], Path::new("/"))
 }
 
 fn init_logging(dir: &std::path::Path) {
@@ -58,12 +89,18 @@ fn init_logging(dir: &std::path::Path) {
 
 /// Builds and runs the app.
 pub fn run() {
-    tauri::Builder::default()
-        .plugin(tauri_plugin_single_instance::init(|app, argv, _cwd| {
-            // A second launch (e.g. from a matinee:// link) lands here.
-            for arg in argv {
-                deliver_invite(app, &arg);
-            }
+    let launched_with = LaunchRequest::from_args(
+        std::env::args().skip(1),
+        &std::env::current_dir().unwrap_or_default(),
+    );
+    with_commands(tauri::Builder::default())
+        .plugin(tauri_plugin_single_instance::init(|app, argv, cwd| {
+            // A second launch (from a matinee:// link or "Open with") lands
+            // here.
+            deliver(
+                app,
+                LaunchRequest::from_args(argv.into_iter().skip(1), Path::new(&cwd)),
+            );
             if let Some(w) = app.get_webview_window("main") {
                 let _ = w.set_focus();
             }
@@ -76,35 +113,25 @@ pub fn run() {
             init_logging(&log_dir);
             let settings_path = app.path().app_config_dir()?.join("settings.json");
             app.manage(AppState::new(settings_path, log_dir));
+            deliver(app.handle(), launched_with);
             #[cfg(any(target_os = "linux", all(debug_assertions, windows)))]
             if let Err(e) = app.deep_link().register_all() {
                 tracing::warn!("could not register matinee:// links: {e}");
             }
             if let Ok(Some(urls)) = app.deep_link().get_current() {
                 for url in urls {
-                    deliver_invite(app.handle(), url.as_str());
+                    deliver(app.handle(), invite_request(url.as_str()));
                 }
             }
             let handle = app.handle().clone();
             app.deep_link().on_open_url(move |event| {
                 for url in event.urls() {
-                    deliver_invite(&handle, url.as_str());
+                    deliver(&handle, invite_request(url.as_str()));
                 }
             });
             tracing::info!(version = env!("CARGO_PKG_VERSION"), "Matinee started");
             Ok(())
         })
-        .invoke_handler(tauri::generate_handler![
-            commands::app_info,
-            commands::load_settings,
-            commands::save_settings,
-            commands::pick_file,
-            commands::host_room,
-            commands::join_room,
-            commands::room_command,
-            commands::leave_room,
-            commands::pending_invite,
-        ])
         .build(tauri::generate_context!("../tauri.conf.json"))
         .expect("the app starts")
         .run(|app, event| {

@@ -1,10 +1,54 @@
 //! What the app holds between commands.
 
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 
 use matinee_client_core::{PartyHandle, Settings};
 use matinee_relay::RelayHandle;
+use serde::Serialize;
 use tokio::sync::Mutex;
+
+/// What the app was opened with: `matinee matinee://join/…` from a link, or
+/// `matinee /path/film.mkv` from "Open with" in a file manager.
+#[derive(Debug, Default, Clone, PartialEq, Eq, Serialize)]
+pub struct LaunchRequest {
+    pub invite: Option<String>,
+    pub file: Option<String>,
+}
+
+impl LaunchRequest {
+    /// Reads a command line (without the program name): the last invite
+    /// link and the last existing file win; anything else is ignored.
+    /// Relative paths are taken from `cwd`.
+    pub fn from_args<I: IntoIterator<Item = String>>(args: I, cwd: &Path) -> Self {
+        let mut req = Self::default();
+        for arg in args {
+            if arg.starts_with("matinee://") {
+                req.invite = Some(arg);
+            } else if !arg.starts_with('-') {
+                let path = cwd.join(&arg);
+                if path.is_file() {
+                    let full = std::fs::canonicalize(&path).unwrap_or(path);
+                    req.file = Some(full.display().to_string());
+                }
+            }
+        }
+        req
+    }
+
+    /// Keeps what `newer` carries, the rest of `self`.
+    pub fn merge(&mut self, newer: LaunchRequest) {
+        if newer.invite.is_some() {
+            self.invite = newer.invite;
+        }
+        if newer.file.is_some() {
+            self.file = newer.file;
+        }
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.invite.is_none() && self.file.is_none()
+    }
+}
 
 pub struct AppState {
     pub settings_path: PathBuf,
@@ -12,8 +56,9 @@ pub struct AppState {
     pub settings: Mutex<Settings>,
     pub session: Mutex<Option<PartyHandle>>,
     pub relay: Mutex<Option<RelayHandle>>,
-    /// An invite link the app was opened with, until the UI asks for it.
-    pub pending_invite: std::sync::Mutex<Option<String>>,
+    /// What the app was opened with (an invite link, a film), until the UI
+    /// asks for it.
+    pub launch: std::sync::Mutex<LaunchRequest>,
 }
 
 impl AppState {
@@ -25,7 +70,46 @@ impl AppState {
             settings: Mutex::new(settings),
             session: Mutex::new(None),
             relay: Mutex::new(None),
-            pending_invite: std::sync::Mutex::new(None),
+            launch: std::sync::Mutex::new(LaunchRequest::default()),
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn args(list: &[&str]) -> Vec<String> {
+        list.iter().map(|s| s.to_string()).collect()
+    }
+
+    #[test]
+    fn reads_links_and_existing_files_from_a_command_line() {
+        let dir = tempfile::tempdir().unwrap();
+        std::fs::write(dir.path().join("film.mkv"), b"x").unwrap();
+        let req = LaunchRequest::from_args(
+            args(&["--flag", "matinee://join/K7MQ2X", "film.mkv", "missing.mkv"]),
+            dir.path(),
+        );
+        assert_eq!(req.invite.as_deref(), Some("matinee://join/K7MQ2X"));
+        let file = req.file.expect("the existing file");
+        assert!(file.ends_with("film.mkv") && Path::new(&file).is_absolute());
+
+        let nothing = LaunchRequest::from_args(args(&["missing.mkv", "-v"]), dir.path());
+        assert!(nothing.is_empty());
+    }
+
+    #[test]
+    fn a_newer_request_keeps_what_it_does_not_carry() {
+        let mut req = LaunchRequest {
+            invite: Some("matinee://join/AAAAAA".into()),
+            file: Some("/a.mkv".into()),
+        };
+        req.merge(LaunchRequest {
+            invite: None,
+            file: Some("/b.mkv".into()),
+        });
+        assert_eq!(req.invite.as_deref(), Some("matinee://join/AAAAAA"));
+        assert_eq!(req.file.as_deref(), Some("/b.mkv"));
     }
 }

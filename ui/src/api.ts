@@ -1,7 +1,7 @@
 // Typed wrappers around the app's Tauri commands.
 
 import { Channel, invoke } from "@tauri-apps/api/core";
-import type { AppError, AppInfo, RoomInfo, SessionEvent, Settings } from "./types";
+import type { AppError, AppInfo, LaunchRequest, RoomInfo, SessionEvent, Settings } from "./types";
 
 export type RoomCommand =
   | { kind: "play" }
@@ -39,5 +39,5 @@ export const api = {
     invoke<RoomInfo>("join_room", { code, file, relay, events: channel(onEvent) }),
   command: (command: RoomCommand) => invoke<void>("room_command", { command }),
   leave: () => invoke<void>("leave_room"),
-  pendingInvite: () => invoke<string | null>("pending_invite"),
+  takeLaunchRequest: () => invoke<LaunchRequest>("take_launch_request"),
 };

@@ -18,6 +18,10 @@ let room: RoomView | null = null;
 let lobbyDrop: ((path: string) => void) | null = null;
 let pendingEvents: SessionEvent[] = [];
 let banner: string | null = null;
+// A film the app was opened with, until the lobby can take it.
+let openedFile: string | null = null;
+// An invite link that arrived before the nickname was chosen.
+let openedInvite: string | null = null;
 
 function topBar(): HTMLElement {
   const gear = el("button", { class: "ghost", type: "button", "aria-label": "Settings", text: "Settings" });
@@ -54,7 +58,10 @@ function showFirstRun() {
     ev.preventDefault();
     try {
       settings = await api.saveSettings({ ...settings, nickname: input.value.trim() });
-      showLobby(null);
+      const invite = openedInvite;
+      openedInvite = null;
+      if (invite) openInvite(invite);
+      else showLobby(null);
     } catch (e) {
       error.hidden = false;
       error.textContent = errorText(e);
@@ -73,6 +80,8 @@ function showLobby(prefill: { code: string; relay: string | null } | null) {
     onEntered: showRoom,
   });
   lobbyDrop = lobby.dropFile;
+  if (openedFile) lobby.dropFile(openedFile);
+  openedFile = null;
   const notice = banner ? el("div", { class: "notice-banner", role: "status", text: banner }) : null;
   banner = null;
   app.replaceChildren(topBar(), ...[mpvBanner(), notice].filter((n): n is HTMLElement => n !== null), lobby.root);
@@ -89,6 +98,10 @@ function showRoom(info: RoomInfo) {
 }
 
 function openInvite(link: string) {
+  if (!settings.nickname) {
+    openedInvite = link; // first run: after the nickname
+    return;
+  }
   const invite = parseInvite(link);
   if ("error" in invite) {
     banner = invite.error;
@@ -99,16 +112,25 @@ function openInvite(link: string) {
   showLobby(invite);
 }
 
+function openFile(path: string) {
+  if (lobbyDrop) lobbyDrop(path);
+  else openedFile = path; // first run or in a room: the lobby takes it later
+}
+
 async function start() {
   [settings, info] = await Promise.all([api.loadSettings(), api.appInfo().catch(() => null)]);
   await listen<string>("invite", (e) => openInvite(e.payload));
+  await listen<string>("open-file", (e) => openFile(e.payload));
   await getCurrentWebview().onDragDropEvent((e) => {
     if (e.payload.type === "drop" && e.payload.paths.length && lobbyDrop) lobbyDrop(e.payload.paths[0]);
   });
-  if (!settings.nickname) showFirstRun();
+  const launch = await api.takeLaunchRequest().catch(() => ({ invite: null, file: null }));
+  openedFile = launch.file;
+  if (!settings.nickname) {
+    openedInvite = launch.invite;
+    showFirstRun();
+  } else if (launch.invite) openInvite(launch.invite);
   else showLobby(null);
-  const invite = await api.pendingInvite().catch(() => null);
-  if (invite && settings.nickname) openInvite(invite);
 }
 
 start().catch((e) => app.replaceChildren(el("div", { class: "error", text: errorText(e) })));

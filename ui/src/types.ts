@@ -84,3 +84,9 @@ export interface AppError {
   kind: string;
   message: string;
 }
+
+/** What the app was opened with: an invite link, a film ("Open with"). */
+export interface LaunchRequest {
+  invite: string | null;
+  file: string | null;
+}

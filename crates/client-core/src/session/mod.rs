@@ -199,14 +199,16 @@ impl PartySession {
             path: config.media_path.display().to_string(),
             reason: e.to_string(),
         })?;
-        let player = Player::open(&config.mpv, &config.media_path, None).await?;
-        media.duration = player.duration();
+        // The relay first: when it is unreachable, say so before a player
+        // window opens.
         let (link, _welcome, link_events) = RelayLink::connect(
             &config.relay_url,
             &config.client_name,
             config.backoff.clone(),
         )
         .await?;
+        let player = Player::open(&config.mpv, &config.media_path, None).await?;
+        media.duration = player.duration();
         let mut link_events = link_events;
         let request = match &config.role {
             Role::Host { control_mode } => ClientMsg::Create {

@@ -1,0 +1,203 @@
+//! The app's commands on Tauri's mock runtime, through the same IPC path and
+//! access control the window uses (the real tauri.conf.json and
+//! capabilities).
+
+use std::path::Path;
+
+use matinee_app::{with_commands, AppState};
+use serde_json::{json, Value};
+use tauri::ipc::{CallbackFn, InvokeBody};
+use tauri::test::{get_ipc_response, mock_builder, MockRuntime, INVOKE_KEY};
+use tauri::webview::InvokeRequest;
+use tauri::{App, WebviewWindow};
+
+struct TestApp {
+    _app: App<MockRuntime>,
+    window: WebviewWindow<MockRuntime>,
+    dir: tempfile::TempDir,
+}
+
+fn app() -> TestApp {
+    let dir = tempfile::tempdir().unwrap();
+    let state = AppState::new(dir.path().join("settings.json"), dir.path().join("logs"));
+    let app = with_commands(mock_builder())
+        .manage(state)
+        .build(tauri::generate_context!("../tauri.conf.json"))
+        .expect("app builds");
+    let window = tauri::WebviewWindowBuilder::new(&app, "main", Default::default())
+        .build()
+        .expect("main window");
+    TestApp {
+        _app: app,
+        window,
+        dir,
+    }
+}
+
+impl TestApp {
+    fn invoke_as(
+        &self,
+        window: &WebviewWindow<MockRuntime>,
+        cmd: &str,
+        args: Value,
+    ) -> Result<Value, Value> {
+        get_ipc_response(
+            window,
+            InvokeRequest {
+                cmd: cmd.into(),
+                callback: CallbackFn(0),
+                error: CallbackFn(1),
+                url: "tauri://localhost".parse().unwrap(),
+                body: InvokeBody::Json(args),
+                headers: Default::default(),
+                invoke_key: INVOKE_KEY.to_string(),
+            },
+        )
+        .map(|body| body.deserialize::<Value>().unwrap())
+    }
+
+    fn invoke(&self, cmd: &str, args: Value) -> Result<Value, Value> {
+        self.invoke_as(&self.window, cmd, args)
+    }
+}
+
+fn kind(err: &Value) -> &str {
+    err["kind"]
+        .as_str()
+        .unwrap_or_else(|| panic!("typed error, got {err}"))
+}
+
+fn settings(nickname: &str) -> Value {
+    json!({ "settings": { "nickname": nickname, "relay_url": "", "mpv_path": "", "control_mode": "host_only" } })
+}
+
+#[test]
+fn settings_are_validated_saved_and_loaded() {
+    let t = app();
+    let first = t.invoke("load_settings", json!({})).unwrap();
+    assert_eq!(first["nickname"], "", "first run has no nickname");
+
+    let err = t.invoke("save_settings", settings("   ")).unwrap_err();
+    assert_eq!(kind(&err), "settings");
+    assert!(err["message"]
+        .as_str()
+        .unwrap()
+        .starts_with("Choose a nickname"));
+    assert!(
+        !t.dir.path().join("settings.json").exists(),
+        "nothing saved"
+    );
+
+    let mut bad_relay = settings("Ana");
+    bad_relay["settings"]["relay_url"] = json!("http://example.org");
+    assert_eq!(
+        kind(&t.invoke("save_settings", bad_relay).unwrap_err()),
+        "settings"
+    );
+
+    let saved = t.invoke("save_settings", settings("  Ana ")).unwrap();
+    assert_eq!(saved["nickname"], "Ana", "trimmed");
+    assert_eq!(
+        t.invoke("load_settings", json!({})).unwrap()["nickname"],
+        "Ana"
+    );
+    let on_disk: Value =
+        serde_json::from_str(&std::fs::read_to_string(t.dir.path().join("settings.json")).unwrap())
+            .unwrap();
+    assert_eq!(on_disk["nickname"], "Ana");
+}
+
+#[test]
+fn about_shows_the_version_log_folder_and_the_mpv_found() {
+    let t = app();
+    let info = t.invoke("app_info", json!({})).unwrap();
+    assert_eq!(info["version"], env!("CARGO_PKG_VERSION"));
+    assert!(info["log_dir"].as_str().unwrap().ends_with("logs"));
+    assert_eq!(info["mpv"]["ok"], true, "mpv is installed here: {info}");
+    assert!(!info["mpv"]["version"].as_str().unwrap().is_empty());
+
+    let mut missing = settings("Ana");
+    missing["settings"]["mpv_path"] = json!("/nowhere/mpv");
+    let err = t.invoke("save_settings", missing).unwrap_err();
+    assert!(err["message"].as_str().unwrap().contains("/nowhere/mpv"));
+}
+
+#[test]
+fn room_commands_without_a_room_are_refused_clearly() {
+    let t = app();
+    let err = t
+        .invoke("room_command", json!({ "command": { "kind": "pause" } }))
+        .unwrap_err();
+    assert_eq!(kind(&err), "no_room");
+    assert!(
+        t.invoke("leave_room", json!({})).is_ok(),
+        "leaving nothing is fine"
+    );
+    // A command the window does not know is rejected by argument parsing.
+    assert!(t
+        .invoke(
+            "room_command",
+            json!({ "command": { "kind": "run_program" } })
+        )
+        .is_err());
+}
+
+#[test]
+fn joining_checks_the_code_and_the_relay_before_opening_a_player() {
+    let t = app();
+    t.invoke("save_settings", settings("Bo")).unwrap();
+    let film = matinee_testkit::clip(matinee_testkit::ClipSpec::small(5));
+    let join = |code: &str, relay: &str| {
+        t.invoke(
+            "join_room",
+            json!({ "code": code, "file": film.display().to_string(), "relay": relay, "events": "__CHANNEL__:7" }),
+        )
+    };
+    let err = join("K7MQ0X", "ws://127.0.0.1:9/ws").unwrap_err();
+    assert_eq!(kind(&err), "code");
+    assert!(err["message"].as_str().unwrap().contains('0'), "{err}");
+
+    // A port nothing listens on: the relay is unreachable.
+    let closed = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let port = closed.local_addr().unwrap().port();
+    drop(closed);
+    let err = join("K7MQ2X", &format!("ws://127.0.0.1:{port}/ws")).unwrap_err();
+    assert_eq!(kind(&err), "relay_unreachable", "{err}");
+}
+
+#[test]
+fn the_window_gets_what_the_app_was_opened_with_once() {
+    let t = app();
+    let film = t.dir.path().join("film.mkv");
+    std::fs::write(&film, b"x").unwrap();
+    let req = matinee_app::LaunchRequest::from_args(
+        [
+            "matinee://join/K7MQ2X?relay=ws%3A%2F%2F10.0.0.2%3A7878%2Fws".to_string(),
+            film.display().to_string(),
+        ],
+        Path::new("/"),
+    );
+    {
+        let state = tauri::Manager::state::<AppState>(&t.window);
+        *state.launch.lock().unwrap() = req;
+    }
+    let first = t.invoke("take_launch_request", json!({})).unwrap();
+    assert_eq!(
+        first["invite"],
+        "matinee://join/K7MQ2X?relay=ws%3A%2F%2F10.0.0.2%3A7878%2Fws"
+    );
+    assert_eq!(first["file"], film.display().to_string());
+    let second = t.invoke("take_launch_request", json!({})).unwrap();
+    assert_eq!(second, json!({ "invite": null, "file": null }));
+}
+
+#[test]
+fn only_the_main_window_may_call_the_commands() {
+    let t = app();
+    let other = tauri::WebviewWindowBuilder::new(&t._app, "other", Default::default())
+        .build()
+        .unwrap();
+    let err = t.invoke_as(&other, "load_settings", json!({})).unwrap_err();
+    assert!(err.to_string().contains("not allowed"), "{err}");
+    assert!(t.invoke("load_settings", json!({})).is_ok());
+}

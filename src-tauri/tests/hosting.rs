@@ -1,0 +1,123 @@
+//! "Host on this computer" through the app command: the embedded relay
+//! starts, a real mpv opens the film, and the room answers. Its own test
+//! binary, because it sets environment variables.
+
+use matinee_app::{with_commands, AppState};
+use serde_json::{json, Value};
+use tauri::ipc::{CallbackFn, InvokeBody};
+use tauri::test::{get_ipc_response, mock_builder, MockRuntime, INVOKE_KEY};
+use tauri::webview::InvokeRequest;
+use tauri::WebviewWindow;
+
+fn invoke(window: &WebviewWindow<MockRuntime>, cmd: &str, args: Value) -> Result<Value, Value> {
+    get_ipc_response(
+        window,
+        InvokeRequest {
+            cmd: cmd.into(),
+            callback: CallbackFn(0),
+            error: CallbackFn(1),
+            url: "tauri://localhost".parse().unwrap(),
+            body: InvokeBody::Json(args),
+            headers: Default::default(),
+            invoke_key: INVOKE_KEY.to_string(),
+        },
+    )
+    .map(|body| body.deserialize::<Value>().unwrap())
+}
+
+#[test]
+fn hosting_starts_the_embedded_relay_and_the_player() {
+    let dir = tempfile::tempdir().unwrap();
+    // The app reads the user's mpv.conf: make this user's mpv headless.
+    let mpv_conf = dir.path().join("config/mpv");
+    std::fs::create_dir_all(&mpv_conf).unwrap();
+    std::fs::write(mpv_conf.join("mpv.conf"), "vo=null\nao=null\n").unwrap();
+    // SAFETY: this test binary has one test and sets these before any
+    // other thread starts.
+    unsafe {
+        std::env::set_var("XDG_CONFIG_HOME", dir.path().join("config"));
+        std::env::set_var("MATINEE_HOST_LISTEN", "127.0.0.1:0");
+    }
+
+    let state = AppState::new(dir.path().join("settings.json"), dir.path().join("logs"));
+    let app = with_commands(mock_builder())
+        .manage(state)
+        .build(tauri::generate_context!("../tauri.conf.json"))
+        .expect("app builds");
+    let window = tauri::WebviewWindowBuilder::new(&app, "main", Default::default())
+        .build()
+        .unwrap();
+    let film = matinee_testkit::clip(matinee_testkit::ClipSpec::small(5));
+    let host = |w: &WebviewWindow<MockRuntime>| {
+        invoke(
+            w,
+            "host_room",
+            json!({ "file": film.display().to_string(), "events": "__CHANNEL__:3" }),
+        )
+    };
+
+    let err = host(&window).unwrap_err();
+    assert_eq!(err["kind"], "settings", "a nickname comes first: {err}");
+
+    invoke(
+        &window,
+        "save_settings",
+        json!({ "settings": { "nickname": "Ana", "relay_url": "", "mpv_path": "", "control_mode": "shared" } }),
+    )
+    .unwrap();
+    let room = host(&window).expect("room hosted");
+    let code = room["code"].as_str().unwrap();
+    assert_eq!(code.len(), 6);
+    assert_eq!(room["host"], true);
+    assert_eq!(room["hosting_locally"], true);
+    assert_eq!(room["control_mode"], "shared", "the default from settings");
+    assert_eq!(
+        room["media_name"],
+        film.file_name().unwrap().to_str().unwrap()
+    );
+    let relay = room["relay_url"].as_str().unwrap();
+    assert!(
+        relay.starts_with("ws://127.0.0.1:") && relay.ends_with("/ws"),
+        "{relay}"
+    );
+    assert_eq!(
+        room["lan_relay_urls"],
+        json!([]),
+        "loopback only: nothing to share"
+    );
+    let link = room["invite_link"].as_str().unwrap();
+    assert!(
+        link.starts_with(&format!("matinee://join/{code}?relay=")),
+        "{link}"
+    );
+    let participants = room["participants"].as_array().unwrap();
+    assert_eq!(participants.len(), 1);
+    assert_eq!(participants[0]["nickname"], "Ana");
+
+    invoke(
+        &window,
+        "room_command",
+        json!({ "command": { "kind": "chat", "text": "hello" } }),
+    )
+    .expect("in a room");
+    invoke(
+        &window,
+        "room_command",
+        json!({ "command": { "kind": "play" } }),
+    )
+    .expect("play");
+
+    // Hosting again reuses the embedded relay and replaces the session.
+    let again = host(&window).expect("second room");
+    assert_eq!(again["relay_url"], room["relay_url"]);
+    assert_ne!(again["code"], room["code"]);
+
+    invoke(&window, "leave_room", json!({})).unwrap();
+    let err = invoke(
+        &window,
+        "room_command",
+        json!({ "command": { "kind": "pause" } }),
+    )
+    .unwrap_err();
+    assert_eq!(err["kind"], "no_room");
+}
