@@ -1,0 +1,387 @@
+//! End to end in the real window: the app built with its UI, run under Xvfb
+//! and driven by tauri-driver + WebKitWebDriver, hosts a room with the
+//! embedded relay and a real (headless) mpv; `matinee-cli` joins it, and
+//! what the CLI does shows in the window.
+//!
+//! Needs a display server, tauri-driver and WebKitWebDriver, so it is
+//! ignored by default; `scripts/e2e` runs it (and `scripts/test` calls
+//! that):
+//!
+//! ```text
+//! cargo build -p matinee-cli
+//! cargo test -p matinee --features custom-protocol --test window -- --ignored
+//! ```
+//!
+//! Screenshots land in `target/e2e/`.
+
+use std::io::Write;
+use std::net::TcpListener;
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command, Stdio};
+use std::time::{Duration, Instant};
+
+use fantoccini::{Client, ClientBuilder, Locator};
+use serde_json::{json, Value};
+
+const WAIT: Duration = Duration::from_secs(40);
+
+/// A child process, and everything it started, killed when the test ends,
+/// however it ends.
+struct Reaped(Child);
+
+impl Reaped {
+    /// Starts `cmd` as the leader of a new process group.
+    fn spawn(mut cmd: Command, what: &str) -> Self {
+        use std::os::unix::process::CommandExt;
+        cmd.process_group(0);
+        Self(cmd.spawn().unwrap_or_else(|e| panic!("{what} starts: {e}")))
+    }
+}
+
+impl Drop for Reaped {
+    fn drop(&mut self) {
+        let _ = Command::new("kill")
+            .args(["-KILL", "--", &format!("-{}", self.0.id())])
+            .stderr(Stdio::null())
+            .status();
+        let _ = self.0.wait();
+    }
+}
+
+fn free_port() -> u16 {
+    TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port()
+}
+
+fn target_dir() -> PathBuf {
+    // target/debug/deps/window-… → target/debug
+    let exe = std::env::current_exe().unwrap();
+    exe.parent().unwrap().parent().unwrap().to_path_buf()
+}
+
+fn need(program: &str, hint: &str) -> PathBuf {
+    which::which(program).unwrap_or_else(|_| panic!("{program} is needed: {hint}"))
+}
+
+/// A private X server. The display number comes from MATINEE_E2E_DISPLAY
+/// (default 97), so it does not meet a developer's own.
+fn start_xvfb() -> (Reaped, String) {
+    let n: u32 = std::env::var("MATINEE_E2E_DISPLAY")
+        .ok()
+        .and_then(|v| v.parse().ok())
+        .unwrap_or(97);
+    let display = format!(":{n}");
+    let mut xvfb = Command::new(need("Xvfb", "apt install xvfb"));
+    xvfb.args([&display, "-screen", "0", "1100x760x24", "-nolisten", "tcp"])
+        .stdout(Stdio::null())
+        .stderr(Stdio::null());
+    let xvfb = Reaped::spawn(xvfb, "Xvfb");
+    let socket = PathBuf::from(format!("/tmp/.X11-unix/X{n}"));
+    let deadline = Instant::now() + Duration::from_secs(10);
+    while !socket.exists() {
+        assert!(Instant::now() < deadline, "Xvfb did not open {display}");
+        std::thread::sleep(Duration::from_millis(50));
+    }
+    (xvfb, display)
+}
+
+/// A fresh home for the app: settings, logs, WebKit data, and an mpv.conf
+/// that keeps this user's mpv headless.
+fn fresh_home(root: &Path) -> Vec<(String, PathBuf)> {
+    let config = root.join("config");
+    std::fs::create_dir_all(config.join("mpv")).unwrap();
+    std::fs::write(config.join("mpv/mpv.conf"), "vo=null\nao=null\n").unwrap();
+    let dirs = [
+        ("HOME", root.join("home")),
+        ("XDG_CONFIG_HOME", config),
+        ("XDG_DATA_HOME", root.join("data")),
+        ("XDG_CACHE_HOME", root.join("cache")),
+        ("XDG_RUNTIME_DIR", root.join("runtime")),
+    ];
+    for (_, d) in &dirs {
+        std::fs::create_dir_all(d).unwrap();
+    }
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        std::fs::set_permissions(root.join("runtime"), std::fs::Permissions::from_mode(0o700))
+            .unwrap();
+    }
+    dirs.into_iter().map(|(k, v)| (k.to_string(), v)).collect()
+}
+
+/// One WebDriver step, with a deadline: a stuck driver fails the test.
+async fn step<T>(what: &str, f: impl std::future::Future<Output = T>) -> T {
+    tokio::time::timeout(WAIT, f)
+        .await
+        .unwrap_or_else(|_| panic!("WebDriver step timed out: {what}"))
+}
+
+async fn js(client: &Client, script: &str) -> Value {
+    step(script, client.execute(script, vec![]))
+        .await
+        .expect("script runs")
+}
+
+/// Polls a script until `ok` accepts its value; panics with the last value.
+async fn wait_for(client: &Client, what: &str, script: &str, ok: impl Fn(&Value) -> bool) -> Value {
+    let deadline = Instant::now() + WAIT;
+    loop {
+        let v = js(client, script).await;
+        if ok(&v) {
+            return v;
+        }
+        if Instant::now() > deadline {
+            let page = js(client, "return document.body.innerText").await;
+            panic!("{what}: last value {v}; the window shows:\n{page}");
+        }
+        tokio::time::sleep(Duration::from_millis(150)).await;
+    }
+}
+
+async fn click_button(client: &Client, text: &str) {
+    let xpath = format!("//button[normalize-space()='{text}']");
+    let button = step(
+        text,
+        client
+            .wait()
+            .at_most(WAIT)
+            .for_element(Locator::XPath(&xpath)),
+    )
+    .await
+    .unwrap_or_else(|e| panic!("button {text}: {e}"));
+    step(text, button.click()).await.unwrap();
+}
+
+/// The whole X screen, as a person would see it.
+fn screenshot(display: &str, dir: &Path, name: &str) {
+    std::fs::create_dir_all(dir).unwrap();
+    let out = Command::new("ffmpeg")
+        .args(["-loglevel", "error", "-y", "-f", "x11grab", "-i", display])
+        .args(["-frames:v", "1"])
+        .arg(dir.join(name))
+        .stdin(Stdio::null())
+        .output()
+        .expect("ffmpeg runs");
+    assert!(
+        out.status.success(),
+        "screenshot: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+}
+
+const PARTICIPANTS: &str =
+    "return [...document.querySelectorAll('.participants .name')].map(e => e.textContent)";
+const PLAY_BUTTON: &str =
+    "return document.querySelector('.controls button.primary')?.textContent ?? ''";
+const CHAT: &str = "return document.querySelector('.chat-log')?.innerText ?? ''";
+const STATUS: &str = "return document.querySelector('.status-pill .label')?.textContent ?? ''";
+
+fn names(v: &Value) -> Vec<String> {
+    v.as_array()
+        .map(|a| {
+            a.iter()
+                .filter_map(|n| n.as_str().map(String::from))
+                .collect()
+        })
+        .unwrap_or_default()
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+#[ignore = "needs Xvfb, tauri-driver and WebKitWebDriver: run by scripts/e2e"]
+async fn host_in_the_window_and_join_from_the_cli() {
+    let app = PathBuf::from(env!("CARGO_BIN_EXE_matinee"));
+    let cli = target_dir().join("matinee-cli");
+    assert!(
+        cli.exists(),
+        "build the CLI first: cargo build -p matinee-cli"
+    );
+    let shots = target_dir().parent().unwrap().join("e2e");
+    let film = matinee_testkit::clip(matinee_testkit::ClipSpec::small(60));
+    let home = tempfile::tempdir().unwrap();
+    let env = fresh_home(home.path());
+
+    let (_xvfb, display) = start_xvfb();
+    let relay_port = free_port();
+    let (driver_port, native_port) = (free_port(), free_port());
+    let tauri_driver = need(
+        "tauri-driver",
+        "cargo install tauri-driver --version ^2 --locked",
+    );
+    need("WebKitWebDriver", "apt install webkit2gtk-driver");
+    assert!(
+        std::env::var_os("DBUS_SESSION_BUS_ADDRESS").is_some(),
+        "run under dbus-run-session (scripts/e2e does): the app's single-instance lock lives on the session bus"
+    );
+    let mut driver = Command::new(&tauri_driver);
+    driver
+        .args(["--port", &driver_port.to_string()])
+        .args(["--native-port", &native_port.to_string()])
+        .envs(env.iter().map(|(k, v)| (k.as_str(), v.as_os_str())))
+        .env("DISPLAY", &display)
+        .env("MATINEE_HOST_LISTEN", format!("127.0.0.1:{relay_port}"))
+        .env("WEBKIT_DISABLE_COMPOSITING_MODE", "1")
+        .env("LIBGL_ALWAYS_SOFTWARE", "1")
+        .stdout(Stdio::null())
+        .stderr(Stdio::null());
+    let _driver = Reaped::spawn(driver, "tauri-driver");
+
+    let mut caps = serde_json::Map::new();
+    caps.insert(
+        "tauri:options".into(),
+        json!({ "application": app, "args": [film.display().to_string()] }),
+    );
+    let url = format!("http://127.0.0.1:{driver_port}");
+    let deadline = Instant::now() + Duration::from_secs(30);
+    let client = loop {
+        let connector = hyper_util::client::legacy::connect::HttpConnector::new();
+        let session = ClientBuilder::new(connector)
+            .capabilities(caps.clone())
+            .connect(&url)
+            .await;
+        match session {
+            Ok(c) => break c,
+            Err(e) if Instant::now() < deadline => {
+                eprintln!("waiting for tauri-driver: {e}");
+                tokio::time::sleep(Duration::from_millis(300)).await;
+            }
+            Err(e) => panic!("no WebDriver session: {e}"),
+        }
+    };
+
+    // First run: a nickname.
+    let nick = step(
+        "first run",
+        client
+            .wait()
+            .at_most(WAIT)
+            .for_element(Locator::Css("#first-nick")),
+    )
+    .await
+    .expect("first run asks for a nickname");
+    screenshot(&display, &shots, "1-first-run.png");
+    step("type", nick.send_keys("Ana")).await.unwrap();
+    click_button(&client, "Continue").await;
+
+    // The lobby, with the film the app was opened with already chosen.
+    wait_for(
+        &client,
+        "the film from the command line is chosen",
+        "return document.querySelector('.drop-zone.has-file .file-name')?.textContent ?? ''",
+        |v| v.as_str() == film.file_name().unwrap().to_str(),
+    )
+    .await;
+    wait_for(
+        &client,
+        "the greeting",
+        "return document.querySelector('.who')?.textContent ?? ''",
+        |v| v.as_str() == Some("Signed in as Ana"),
+    )
+    .await;
+    screenshot(&display, &shots, "2-lobby.png");
+    click_button(&client, "Create room").await;
+
+    // The room, hosted on this computer.
+    let code = wait_for(
+        &client,
+        "a room code",
+        "return document.querySelector('.room-code')?.textContent ?? ''",
+        |v| v.as_str().is_some_and(|s| s.len() == 6),
+    )
+    .await;
+    let code = code.as_str().unwrap().to_string();
+    let hosting = js(
+        &client,
+        "return document.querySelector('.room-meta')?.innerText ?? ''",
+    )
+    .await;
+    assert!(
+        hosting
+            .as_str()
+            .unwrap()
+            .contains("Hosting on this computer"),
+        "{hosting}"
+    );
+    let people = wait_for(&client, "the host in the list", PARTICIPANTS, |v| {
+        !names(v).is_empty()
+    })
+    .await;
+    assert_eq!(names(&people), ["Ana (you)"]);
+
+    // Everyone may control, so the CLI's pause counts.
+    let mode = step(
+        "mode",
+        client.find(Locator::Css("select[aria-label='Who controls playback']")),
+    )
+    .await
+    .unwrap();
+    step("shared", mode.select_by_value("shared"))
+        .await
+        .unwrap();
+    wait_for(&client, "shared control", CHAT, |v| {
+        v.as_str().is_some_and(|t| t.contains("Everyone"))
+    })
+    .await;
+
+    // A friend joins from the command line.
+    let mut bo = Command::new(&cli);
+    bo.args(["join", &code.to_lowercase()])
+        .arg(&film)
+        .args(["--relay", &format!("ws://127.0.0.1:{relay_port}/ws")])
+        .args(["--nickname", "Bo", "--headless"])
+        .stdin(Stdio::piped())
+        .stdout(Stdio::null())
+        .stderr(Stdio::null());
+    let mut bo = Reaped::spawn(bo, "matinee-cli");
+    let mut bo_stdin = bo.0.stdin.take().unwrap();
+    let people = wait_for(&client, "Bo joins", PARTICIPANTS, |v| names(v).len() == 2).await;
+    assert_eq!(names(&people), ["Ana (you)", "Bo"], "host first");
+
+    // Bo plays: the window follows, and its sync indicator says so.
+    writeln!(bo_stdin, "play").unwrap();
+    wait_for(&client, "playing after Bo's play", PLAY_BUTTON, |v| {
+        v.as_str() == Some("Pause")
+    })
+    .await;
+    wait_for(&client, "the notice", CHAT, |v| {
+        v.as_str().is_some_and(|t| t.contains("Bo played"))
+    })
+    .await;
+    wait_for(&client, "in sync while playing", STATUS, |v| {
+        matches!(v.as_str(), Some("In sync") | Some("Correcting"))
+    })
+    .await;
+
+    // Bo pauses: the window shows it.
+    writeln!(bo_stdin, "pause").unwrap();
+    wait_for(&client, "paused after Bo's pause", PLAY_BUTTON, |v| {
+        v.as_str() == Some("Play")
+    })
+    .await;
+    let chat = wait_for(&client, "the pause notice", CHAT, |v| {
+        v.as_str().is_some_and(|t| t.contains("Bo paused"))
+    })
+    .await;
+    wait_for(&client, "the indicator shows the pause", STATUS, |v| {
+        v.as_str() == Some("Paused")
+    })
+    .await;
+    screenshot(&display, &shots, "3-room.png");
+    assert!(chat
+        .as_str()
+        .unwrap()
+        .contains(&format!("Room {code} is open")));
+
+    // Bo leaves: the list shrinks.
+    writeln!(bo_stdin, "quit").unwrap();
+    wait_for(&client, "Bo leaves", PARTICIPANTS, |v| {
+        names(v) == ["Ana (you)"]
+    })
+    .await;
+    drop(bo);
+
+    step("close", client.close()).await.unwrap();
+}
