@@ -4,14 +4,16 @@
 set -euo pipefail
 
 # Build: Tauri's WebKitGTK stack. Run: mpv. Tests and benchmark: ffmpeg,
-# a virtual display, the WebKit WebDriver, a D-Bus session, SVG rendering.
+# a virtual display, the WebKit WebDriver, a D-Bus session, SVG rendering,
+# a Secret Service for the keyring test.
 packages=(pkg-config libssl-dev build-essential curl file
   libwebkit2gtk-4.1-dev libgtk-3-dev libsoup-3.0-dev libjavascriptcoregtk-4.1-dev
   librsvg2-dev libayatana-appindicator3-dev mpv ffmpeg)
 # Node.js may come from elsewhere (nodesource, nvm): only add Debian's when absent.
 command -v npm >/dev/null || packages+=(nodejs npm)
 if [ "${1:-}" = test ]; then
-  packages+=(redis-server xvfb xauth webkit2gtk-driver dbus dbus-x11 librsvg2-bin)
+  packages+=(redis-server xvfb xauth webkit2gtk-driver dbus dbus-x11 librsvg2-bin
+    gnome-keyring libsecret-tools)
 fi
 
 missing=()

@@ -1,0 +1,542 @@
+//! A fake Jellyfin 10.11 server on loopback for tests. Every request is
+//! checked against the OpenAPI document first; a request the spec does not
+//! allow is answered 400 and recorded, and [`FakeJellyfin::assert_clean`]
+//! fails the test. Its own JSON answers are checked against the spec too.
+
+#![allow(dead_code)]
+
+pub mod spec;
+
+use std::collections::HashMap;
+use std::net::SocketAddr;
+use std::path::PathBuf;
+use std::sync::{Arc, Mutex};
+
+use axum::body::{Body, Bytes};
+use axum::extract::{Request, State};
+use axum::http::{HeaderMap, Method, StatusCode};
+use axum::response::{IntoResponse, Response};
+use axum::Router;
+use serde_json::{json, Value};
+use tower::ServiceExt;
+
+pub const USER: &str = "ana";
+pub const PASSWORD: &str = "correct horse";
+pub const SERVER_ID: &str = "f00dfeedf00dfeedf00dfeedf00dfeed";
+pub const USER_ID: &str = "0a0a0a0a0b0b0b0b0c0c0c0c0d0d0d0d";
+pub const MOVIES: &str = "11111111111111111111111111111111";
+pub const SHOWS: &str = "22222222222222222222222222222222";
+pub const FILM: &str = "33333333333333333333333333333333";
+pub const FILM2: &str = "44444444444444444444444444444444";
+pub const SERIES: &str = "55555555555555555555555555555555";
+pub const SEASON: &str = "66666666666666666666666666666666";
+pub const EPISODE1: &str = "77777777777777777777777777777777";
+pub const EPISODE2: &str = "88888888888888888888888888888888";
+pub const SOURCE: &str = "99999999999999999999999999999999";
+
+/// A 1×1 PNG.
+const PNG: &[u8] = &[
+    0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a, 0, 0, 0, 0x0d, 0x49, 0x48, 0x44, 0x52, 0, 0, 0,
+    1, 0, 0, 0, 1, 8, 6, 0, 0, 0, 0x1f, 0x15, 0xc4, 0x89, 0, 0, 0, 0x0d, 0x49, 0x44, 0x41, 0x54,
+    0x78, 0x9c, 0x63, 0x60, 0, 0, 0, 2, 0, 1, 0xe5, 0x27, 0xde, 0xfc, 0, 0, 0, 0, 0x49, 0x45, 0x4e,
+    0x44, 0xae, 0x42, 0x60, 0x82,
+];
+
+/// One request as the fake saw it.
+#[derive(Debug, Clone)]
+pub struct Seen {
+    pub method: String,
+    pub template: String,
+    pub query: Vec<(String, String)>,
+    pub authorization: Option<String>,
+    pub body: Value,
+}
+
+#[derive(Default)]
+struct Inner {
+    tokens: Vec<String>,
+    violations: Vec<String>,
+    seen: Vec<Seen>,
+    quick_connect_enabled: bool,
+    /// secret → (code, approved)
+    quick: HashMap<String, (String, bool)>,
+    resume_ticks: HashMap<String, i64>,
+    played: HashMap<String, bool>,
+    next: u64,
+}
+
+pub struct Shared {
+    inner: Mutex<Inner>,
+    film: PathBuf,
+    film_ticks: i64,
+    film_size: u64,
+}
+
+pub struct FakeJellyfin {
+    pub addr: SocketAddr,
+    shared: Arc<Shared>,
+    task: tokio::task::JoinHandle<()>,
+}
+
+impl Drop for FakeJellyfin {
+    fn drop(&mut self) {
+        self.task.abort();
+    }
+}
+
+impl FakeJellyfin {
+    /// Serves `film` as every playable item's media.
+    pub async fn start(film: PathBuf, film_seconds: f64) -> Self {
+        spec::spec();
+        let film_size = std::fs::metadata(&film).map(|m| m.len()).unwrap_or(0);
+        let shared = Arc::new(Shared {
+            inner: Mutex::new(Inner {
+                quick_connect_enabled: true,
+                ..Inner::default()
+            }),
+            film,
+            film_ticks: (film_seconds * 1e7) as i64,
+            film_size,
+        });
+        let app = Router::new().fallback(handle).with_state(shared.clone());
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let addr = listener.local_addr().unwrap();
+        let task = tokio::spawn(async move {
+            let _ = axum::serve(listener, app).await;
+        });
+        Self { addr, shared, task }
+    }
+
+    pub fn url(&self) -> String {
+        format!("http://{}", self.addr)
+    }
+
+    /// Fails the test if any request broke the spec.
+    pub fn assert_clean(&self) {
+        let v = self.shared.inner.lock().unwrap().violations.clone();
+        assert!(
+            v.is_empty(),
+            "requests the spec does not allow:\n{}",
+            v.join("\n")
+        );
+    }
+
+    pub fn violations(&self) -> Vec<String> {
+        self.shared.inner.lock().unwrap().violations.clone()
+    }
+
+    pub fn seen(&self, template: &str) -> Vec<Seen> {
+        self.shared
+            .inner
+            .lock()
+            .unwrap()
+            .seen
+            .iter()
+            .filter(|s| s.template == template)
+            .cloned()
+            .collect()
+    }
+
+    /// Approves a Quick Connect code, as the user would on another device.
+    pub fn approve(&self, code: &str) -> bool {
+        let mut inner = self.shared.inner.lock().unwrap();
+        let mut found = false;
+        for (c, approved) in inner.quick.values_mut() {
+            if c == code {
+                *approved = true;
+                found = true;
+            }
+        }
+        found
+    }
+
+    pub fn set_quick_connect(&self, on: bool) {
+        self.shared.inner.lock().unwrap().quick_connect_enabled = on;
+    }
+
+    pub fn valid_tokens(&self) -> usize {
+        self.shared.inner.lock().unwrap().tokens.len()
+    }
+
+    pub fn resume_ticks(&self, item: &str) -> Option<i64> {
+        self.shared
+            .inner
+            .lock()
+            .unwrap()
+            .resume_ticks
+            .get(item)
+            .copied()
+    }
+}
+
+fn reply(status: StatusCode, body: Value) -> Response {
+    (
+        status,
+        [("content-type", "application/json; charset=utf-8")],
+        body.to_string(),
+    )
+        .into_response()
+}
+
+async fn handle(State(shared): State<Arc<Shared>>, req: Request) -> Response {
+    let (parts, body) = req.into_parts();
+    let body: Bytes = axum::body::to_bytes(body, 1 << 20)
+        .await
+        .unwrap_or_default();
+    let method = parts.method.as_str().to_string();
+    let path = parts.uri.path().to_string();
+    let query: Vec<(String, String)> = parts
+        .uri
+        .query()
+        .map(|q| {
+            url::form_urlencoded::parse(q.as_bytes())
+                .into_owned()
+                .collect()
+        })
+        .unwrap_or_default();
+    let header = |h: &HeaderMap, k: &str| h.get(k).and_then(|v| v.to_str().ok()).map(String::from);
+    let authorization = header(&parts.headers, "authorization");
+    let content_type = header(&parts.headers, "content-type");
+    let matched = spec::spec().check_request(
+        &method,
+        &path,
+        &query,
+        authorization.as_deref(),
+        content_type.as_deref(),
+        &body,
+    );
+    let matched = match matched {
+        Ok(m) => m,
+        Err(why) => {
+            let msg = format!("{method} {}: {why}", parts.uri);
+            shared.inner.lock().unwrap().violations.push(msg.clone());
+            return (StatusCode::BAD_REQUEST, msg).into_response();
+        }
+    };
+    let body_json: Value = serde_json::from_slice(&body).unwrap_or(Value::Null);
+    {
+        let mut inner = shared.inner.lock().unwrap();
+        inner.seen.push(Seen {
+            method: method.clone(),
+            template: matched.template.clone(),
+            query: query.clone(),
+            authorization: authorization.clone(),
+            body: body_json.clone(),
+        });
+    }
+    let token = spec::token_of(authorization.as_deref());
+    let authed = token
+        .as_ref()
+        .is_some_and(|t| shared.inner.lock().unwrap().tokens.contains(t));
+    if matched.secured && !authed {
+        return StatusCode::UNAUTHORIZED.into_response();
+    }
+    let q = |k: &str| query.iter().find(|(n, _)| n == k).map(|(_, v)| v.clone());
+    let p = |k: &str| matched.path_params.get(k).cloned().unwrap_or_default();
+    let t = matched.template.as_str();
+
+    // Binary answers first.
+    if t == "/Videos/{itemId}/stream" {
+        if !authed {
+            return StatusCode::UNAUTHORIZED.into_response();
+        }
+        if !is_playable(&p("itemId")) || q("mediaSourceId").as_deref() != Some(SOURCE) {
+            return StatusCode::NOT_FOUND.into_response();
+        }
+        let req = Request::from_parts(parts, Body::empty());
+        return tower_http::services::ServeFile::new(&shared.film)
+            .oneshot(req)
+            .await
+            .map(IntoResponse::into_response)
+            .unwrap_or_else(|_| StatusCode::INTERNAL_SERVER_ERROR.into_response());
+    }
+    if t == "/Items/{itemId}/Images/{imageType}" {
+        return ([("content-type", "image/png")], PNG).into_response();
+    }
+
+    let (status, answer) = route(&shared, &method, t, &q, &p, &body_json, token);
+    if status == StatusCode::OK {
+        if let Err(why) = spec::spec().check_response(&method, t, 200, &answer) {
+            let msg = format!("the fake's answer to {method} {t} breaks the spec: {why}");
+            shared.inner.lock().unwrap().violations.push(msg.clone());
+            return (StatusCode::INTERNAL_SERVER_ERROR, msg).into_response();
+        }
+        reply(status, answer)
+    } else if answer.is_null() {
+        status.into_response()
+    } else {
+        reply(status, answer)
+    }
+}
+
+fn is_playable(id: &str) -> bool {
+    [FILM, FILM2, EPISODE1, EPISODE2].contains(&id)
+}
+
+fn route(
+    shared: &Shared,
+    method: &str,
+    t: &str,
+    q: &dyn Fn(&str) -> Option<String>,
+    p: &dyn Fn(&str) -> String,
+    body: &Value,
+    token: Option<String>,
+) -> (StatusCode, Value) {
+    let ok = |v: Value| (StatusCode::OK, v);
+    let none = |s: StatusCode| (s, Value::Null);
+    match (method, t) {
+        ("GET", "/System/Info/Public") => ok(json!({
+            "LocalAddress": "http://127.0.0.1:8096",
+            "ServerName": "Fake Jellyfin",
+            "Version": "10.11.11",
+            "ProductName": "Jellyfin Server",
+            "OperatingSystem": "",
+            "Id": SERVER_ID,
+            "StartupWizardCompleted": true
+        })),
+        ("POST", "/Users/AuthenticateByName") => {
+            if body["Username"] == USER && body["Pw"] == PASSWORD {
+                ok(auth_result(shared))
+            } else {
+                none(StatusCode::UNAUTHORIZED)
+            }
+        }
+        ("GET", "/QuickConnect/Enabled") => {
+            ok(json!(shared.inner.lock().unwrap().quick_connect_enabled))
+        }
+        ("POST", "/QuickConnect/Initiate") => {
+            let mut inner = shared.inner.lock().unwrap();
+            if !inner.quick_connect_enabled {
+                return none(StatusCode::UNAUTHORIZED);
+            }
+            inner.next += 1;
+            let secret = format!("{:064x}", 0xabcdef_u64 + inner.next);
+            let code = format!("{:06}", 314_159 + inner.next);
+            inner.quick.insert(secret.clone(), (code.clone(), false));
+            ok(quick_state(&secret, &code, false))
+        }
+        ("GET", "/QuickConnect/Connect") => {
+            let secret = q("secret").unwrap_or_default();
+            match shared.inner.lock().unwrap().quick.get(&secret) {
+                Some((code, approved)) => ok(quick_state(&secret, code, *approved)),
+                None => none(StatusCode::NOT_FOUND),
+            }
+        }
+        ("POST", "/Users/AuthenticateWithQuickConnect") => {
+            let secret = body["Secret"].as_str().unwrap_or_default().to_string();
+            let approved = shared.inner.lock().unwrap().quick.remove(&secret);
+            match approved {
+                Some((_, true)) => ok(auth_result(shared)),
+                _ => none(StatusCode::UNAUTHORIZED),
+            }
+        }
+        ("POST", "/Sessions/Logout") => {
+            let mut inner = shared.inner.lock().unwrap();
+            inner.tokens.retain(|t| Some(t) != token.as_ref());
+            none(StatusCode::NO_CONTENT)
+        }
+        ("GET", "/UserViews") => ok(page(
+            vec![
+                json!({ "Id": MOVIES, "Name": "Films", "Type": "CollectionFolder", "CollectionType": "movies", "IsFolder": true, "ImageTags": { "Primary": "a1" } }),
+                json!({ "Id": SHOWS, "Name": "Shows", "Type": "CollectionFolder", "CollectionType": "tvshows", "IsFolder": true, "ImageTags": {} }),
+            ],
+            0,
+            2,
+        )),
+        ("GET", "/Items") => {
+            let all = library(shared);
+            let parent = q("parentId");
+            let search = q("searchTerm").map(|s| s.to_lowercase());
+            let types: Option<Vec<String>> =
+                q("includeItemTypes").map(|t| t.split(',').map(String::from).collect());
+            let matches: Vec<Value> = all
+                .into_iter()
+                .filter(|i| parent.as_ref().is_none_or(|p| i["ParentId"] == *p))
+                .filter(|i| {
+                    search
+                        .as_ref()
+                        .is_none_or(|s| i["Name"].as_str().unwrap_or("").to_lowercase().contains(s))
+                })
+                .filter(|i| {
+                    types
+                        .as_ref()
+                        .is_none_or(|t| t.iter().any(|t| i["Type"] == *t))
+                })
+                .collect();
+            let start: usize = q("startIndex").and_then(|s| s.parse().ok()).unwrap_or(0);
+            let limit: usize = q("limit").and_then(|s| s.parse().ok()).unwrap_or(100);
+            let total = matches.len();
+            let items = matches.into_iter().skip(start).take(limit).collect();
+            ok(page(items, start, total))
+        }
+        ("GET", "/Items/{itemId}") => {
+            match library(shared).into_iter().find(|i| i["Id"] == p("itemId")) {
+                Some(item) => ok(item),
+                None => none(StatusCode::NOT_FOUND),
+            }
+        }
+        ("GET", "/Shows/{seriesId}/Seasons") => ok(page(
+            library(shared)
+                .into_iter()
+                .filter(|i| i["Type"] == "Season" && i["SeriesId"] == p("seriesId"))
+                .collect(),
+            0,
+            1,
+        )),
+        ("GET", "/Shows/{seriesId}/Episodes") => {
+            let eps: Vec<Value> = library(shared)
+                .into_iter()
+                .filter(|i| i["Type"] == "Episode" && i["SeriesId"] == p("seriesId"))
+                .filter(|i| q("seasonId").is_none_or(|s| i["SeasonId"] == s))
+                .collect();
+            let n = eps.len();
+            ok(page(eps, 0, n))
+        }
+        ("POST", "/Items/{itemId}/PlaybackInfo") => {
+            if !is_playable(&p("itemId")) {
+                return none(StatusCode::NOT_FOUND);
+            }
+            let mut inner = shared.inner.lock().unwrap();
+            inner.next += 1;
+            ok(json!({
+                "MediaSources": [media_source(shared)],
+                "PlaySessionId": format!("{:032x}", 0x5e55_u64 + inner.next),
+            }))
+        }
+        ("POST", "/Sessions/Playing" | "/Sessions/Playing/Progress") => {
+            if let (Some(item), Some(ticks)) =
+                (body["ItemId"].as_str(), body["PositionTicks"].as_i64())
+            {
+                shared
+                    .inner
+                    .lock()
+                    .unwrap()
+                    .resume_ticks
+                    .insert(item.to_string(), ticks);
+            }
+            none(StatusCode::NO_CONTENT)
+        }
+        ("POST", "/Sessions/Playing/Stopped") => {
+            if let (Some(item), Some(ticks)) =
+                (body["ItemId"].as_str(), body["PositionTicks"].as_i64())
+            {
+                let mut inner = shared.inner.lock().unwrap();
+                let played = ticks as f64 > shared.film_ticks as f64 * 0.9;
+                inner.played.insert(item.to_string(), played);
+                inner
+                    .resume_ticks
+                    .insert(item.to_string(), if played { 0 } else { ticks });
+            }
+            none(StatusCode::NO_CONTENT)
+        }
+        _ => none(StatusCode::NOT_IMPLEMENTED),
+    }
+}
+
+fn auth_result(shared: &Shared) -> Value {
+    let mut inner = shared.inner.lock().unwrap();
+    inner.next += 1;
+    let token = format!("{:032x}", 0x70c0_u64 * 1000 + inner.next);
+    inner.tokens.push(token.clone());
+    json!({
+        "User": { "Name": USER, "Id": USER_ID, "ServerId": SERVER_ID, "HasPassword": true },
+        "AccessToken": token,
+        "ServerId": SERVER_ID
+    })
+}
+
+fn quick_state(secret: &str, code: &str, approved: bool) -> Value {
+    json!({
+        "Authenticated": approved,
+        "Secret": secret,
+        "Code": code,
+        "DeviceId": "device",
+        "DeviceName": "Matinee",
+        "AppName": "Matinee",
+        "AppVersion": "0.1.0",
+        "DateAdded": "2026-11-22T10:00:00.0000000Z"
+    })
+}
+
+fn page(items: Vec<Value>, start: usize, total: usize) -> Value {
+    json!({ "Items": items, "TotalRecordCount": total, "StartIndex": start })
+}
+
+fn media_source(shared: &Shared) -> Value {
+    json!({
+        "Id": SOURCE,
+        "Name": "clip",
+        "Container": "mkv",
+        "Size": shared.film_size,
+        "RunTimeTicks": shared.film_ticks,
+        "SupportsDirectStream": true,
+        "SupportsDirectPlay": true,
+        "SupportsTranscoding": false,
+        "Protocol": "File",
+        "Type": "Default"
+    })
+}
+
+fn library(shared: &Shared) -> Vec<Value> {
+    let inner = shared.inner.lock().unwrap();
+    let user_data = |id: &str| {
+        json!({
+            "PlaybackPositionTicks": inner.resume_ticks.get(id).copied().unwrap_or(0),
+            "Played": inner.played.get(id).copied().unwrap_or(false),
+            "PlayCount": 0,
+            "IsFavorite": false,
+            "Key": id,
+            "ItemId": id
+        })
+    };
+    let film = |id: &str, name: &str, year: i32, tmdb: &str, imdb: &str| {
+        json!({
+            "Id": id, "Name": name, "Type": "Movie", "ParentId": MOVIES, "IsFolder": false,
+            "ProductionYear": year, "RunTimeTicks": shared.film_ticks,
+            "Overview": format!("{name}, a test film."),
+            "ProviderIds": { "Tmdb": tmdb, "Imdb": imdb },
+            "ImageTags": { "Primary": "p1" },
+            "UserData": user_data(id),
+            "MediaSources": [media_source(shared)]
+        })
+    };
+    let episode = |id: &str, n: i32| {
+        json!({
+            "Id": id, "Name": format!("Episode {n}"), "Type": "Episode", "ParentId": SEASON,
+            "SeriesId": SERIES, "SeriesName": "Example Show", "SeasonId": SEASON,
+            "IndexNumber": n, "ParentIndexNumber": 1, "IsFolder": false,
+            "RunTimeTicks": shared.film_ticks, "ProviderIds": { "Tvdb": format!("{}", 900 + n) },
+            "ImageTags": {}, "UserData": user_data(id),
+            "MediaSources": [media_source(shared)]
+        })
+    };
+    vec![
+        film(FILM, "Big Buck Bunny", 2008, "10378", "tt1254207"),
+        film(FILM2, "Sintel", 2010, "45745", "tt1727587"),
+        json!({ "Id": SERIES, "Name": "Example Show", "Type": "Series", "ParentId": SHOWS, "IsFolder": true,
+                "ProductionYear": 2020, "ProviderIds": { "Tvdb": "12345" }, "ImageTags": { "Primary": "s1" } }),
+        json!({ "Id": SEASON, "Name": "Season 1", "Type": "Season", "ParentId": SERIES, "SeriesId": SERIES,
+                "SeriesName": "Example Show", "IndexNumber": 1, "IsFolder": true, "ImageTags": {} }),
+        episode(EPISODE1, 1),
+        episode(EPISODE2, 2),
+    ]
+}
+
+/// Sends a raw request (for tests that the checker refuses bad ones).
+pub async fn raw(
+    fake: &FakeJellyfin,
+    method: Method,
+    path_and_query: &str,
+    authorization: Option<&str>,
+    body: Option<Value>,
+) -> u16 {
+    let client = reqwest::Client::new();
+    let mut req = client.request(method, format!("{}{path_and_query}", fake.url()));
+    if let Some(a) = authorization {
+        req = req.header("Authorization", a);
+    }
+    if let Some(b) = body {
+        req = req.json(&b);
+    }
+    req.send().await.unwrap().status().as_u16()
+}
