@@ -4,8 +4,8 @@
 use std::path::PathBuf;
 
 use matinee_client_core::{
-    invite_link, landing_url, Backoff, PartySession, Role, SessionCmd, SessionConfig, SessionEvent,
-    Settings,
+    invite_link, landing_url, Backoff, MediaSource, PartySession, Role, SessionCmd, SessionConfig,
+    SessionEvent, Settings,
 };
 use matinee_protocol::{ControlMode, Participant, RoomCode};
 use serde::{Deserialize, Serialize};
@@ -150,7 +150,7 @@ async fn start_session(
         relay_url,
         nickname: settings.nickname.clone(),
         role,
-        media_path: PathBuf::from(file),
+        media: MediaSource::file(file),
         mpv,
         engine: Default::default(),
         client_name: concat!("matinee-app/", env!("CARGO_PKG_VERSION")).into(),

@@ -6,7 +6,9 @@ use std::path::PathBuf;
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
-use matinee_client_core::{Backoff, PartyHandle, PartySession, Role, SessionCmd, SessionConfig};
+use matinee_client_core::{
+    Backoff, MediaSource, PartyHandle, PartySession, Role, SessionCmd, SessionConfig,
+};
 use matinee_mpv::{LaunchOptions, MpvBinary, MpvClient, MpvEvent, Property};
 use matinee_protocol::{ControlMode, RoomCode};
 use matinee_relay::{RelayConfig, RelayHandle};
@@ -91,7 +93,7 @@ impl Party {
             relay_url: proxy.ws_url(),
             nickname: format!("peer{}", i + 1),
             role,
-            media_path: media,
+            media: MediaSource::file(media),
             mpv: LaunchOptions::headless(self.binary.clone()),
             engine: EngineConfig {
                 controller: self.controller,

@@ -7,7 +7,7 @@ mod output;
 use std::process::ExitCode;
 
 use clap::Parser;
-use matinee_client_core::{PartySession, SessionCmd, SessionConfig, SessionEvent};
+use matinee_client_core::{MediaSource, PartySession, SessionCmd, SessionConfig, SessionEvent};
 use tokio::io::AsyncBufReadExt;
 use tracing_subscriber::EnvFilter;
 
@@ -58,7 +58,7 @@ async fn run(cli: Cli, out: &Output) -> Result<(), String> {
         relay_url: relay_url.clone(),
         nickname: common.nickname.clone(),
         role: cli.role(),
-        media_path: cli.file().to_path_buf(),
+        media: MediaSource::file(cli.file()),
         mpv: args::launch_options(&common, binary),
         engine: matinee_sync::EngineConfig {
             controller: common.controller,

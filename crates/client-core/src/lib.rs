@@ -12,7 +12,7 @@ mod settings;
 
 pub use error::ClientError;
 pub use invite::{invite_link, landing_url, parse_invite, Invite, InviteError};
-pub use media::{compare_media, local_media_info, MediaWarning};
+pub use media::{compare_media, local_media_info, MediaSource, MediaWarning};
 pub use mono::now_ms;
 pub use relay_link::{Backoff, LinkEvent, RelayLink};
 pub use session::{

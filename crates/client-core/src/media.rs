@@ -1,8 +1,63 @@
 //! What a local file is, and whether two peers hold the same film.
 
-use std::path::Path;
+use std::path::{Path, PathBuf};
 
 use matinee_protocol::MediaInfo;
+
+/// What a session plays: the user's own local file, or a stream the user
+/// chose (a Jellyfin item), never anything a peer sent.
+#[derive(Clone, PartialEq)]
+pub struct MediaSource {
+    /// A local path or an http(s) URL.
+    pub target: String,
+    /// Headers mpv sends when streaming, e.g. `Authorization: …`. Secret:
+    /// handed to mpv over IPC, never logged or put on a command line.
+    pub http_headers: Vec<String>,
+    /// What the item is, when known in advance (name, runtime, provider ids
+    /// from a Jellyfin server); otherwise read from the file.
+    pub identity: Option<MediaInfo>,
+}
+
+impl MediaSource {
+    /// A local file.
+    pub fn file(path: impl Into<PathBuf>) -> Self {
+        Self {
+            target: path.into().to_string_lossy().into_owned(),
+            http_headers: Vec::new(),
+            identity: None,
+        }
+    }
+
+    /// A stream with its headers and identity.
+    pub fn stream(url: impl Into<String>, http_headers: Vec<String>, identity: MediaInfo) -> Self {
+        Self {
+            target: url.into(),
+            http_headers,
+            identity: Some(identity),
+        }
+    }
+
+    /// What to tell the room about it (duration is filled in from mpv).
+    pub fn info(&self) -> std::io::Result<MediaInfo> {
+        match &self.identity {
+            Some(i) => Ok(i.clone()),
+            None => local_media_info(Path::new(&self.target)),
+        }
+    }
+}
+
+impl std::fmt::Debug for MediaSource {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("MediaSource")
+            .field("target", &self.target)
+            .field(
+                "http_headers",
+                &format_args!("[{} hidden]", self.http_headers.len()),
+            )
+            .field("identity", &self.identity)
+            .finish()
+    }
+}
 
 /// Durations differing by more than this are a different cut (Syncplay's
 /// threshold), seconds.
@@ -71,7 +126,8 @@ pub fn local_media_info(path: &Path) -> std::io::Result<MediaInfo> {
 
 /// Differences worth telling the user about. Items with a common provider
 /// id are the same film whatever their names and sizes; then only the
-/// duration matters.
+/// duration matters. A server item and a local file are compared by size
+/// (when the server gave one) and duration, not by name.
 pub fn compare_media(ours: &MediaInfo, room: &MediaInfo) -> Vec<MediaWarning> {
     let mut out = Vec::new();
     let shared_ids: Vec<_> = ours
@@ -96,8 +152,11 @@ pub fn compare_media(ours: &MediaInfo, room: &MediaInfo) -> Vec<MediaWarning> {
             room: fmt(room),
         });
     }
+    // A server item is named by its title, a local file by its file name:
+    // names only compare between two of a kind.
+    let same_kind = ours.provider_ids.is_empty() == room.provider_ids.is_empty();
     if !same_by_id {
-        if ours.name != room.name {
+        if same_kind && ours.name != room.name {
             out.push(MediaWarning::Name {
                 ours: ours.name.clone(),
                 room: room.name.clone(),
@@ -120,6 +179,58 @@ pub fn compare_media(ours: &MediaInfo, room: &MediaInfo) -> Vec<MediaWarning> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_server_item_and_a_local_file_match_by_size_and_duration_not_name() {
+        let item = MediaInfo {
+            name: "Big Buck Bunny".into(),
+            size_bytes: Some(1000),
+            duration: Some(596.0),
+            provider_ids: [("Tmdb".to_string(), "10378".to_string())].into(),
+        };
+        let file = MediaInfo {
+            name: "bbb_1080p.mkv".into(),
+            size_bytes: Some(1000),
+            duration: Some(596.5),
+            provider_ids: Default::default(),
+        };
+        assert!(compare_media(&file, &item).is_empty());
+        assert!(compare_media(&item, &file).is_empty());
+        let other_cut = MediaInfo {
+            duration: Some(620.0),
+            size_bytes: Some(2000),
+            ..file.clone()
+        };
+        let w = compare_media(&other_cut, &item);
+        assert!(
+            matches!(
+                w[..],
+                [MediaWarning::Size { .. }, MediaWarning::Duration { .. }]
+            ),
+            "{w:?}"
+        );
+        // Two servers, same film by id: names and sizes do not matter.
+        let other_server = MediaInfo {
+            name: "Big Buck Bunny (2008)".into(),
+            size_bytes: Some(5),
+            ..item.clone()
+        };
+        assert!(compare_media(&other_server, &item).is_empty());
+    }
+
+    #[test]
+    fn stream_headers_never_show_in_debug_output() {
+        let s = MediaSource::stream(
+            "http://jf/Videos/1/stream",
+            vec!["Authorization: MediaBrowser Token=\"secret\"".into()],
+            MediaInfo::default(),
+        );
+        let shown = format!("{s:?}");
+        assert!(
+            !shown.contains("secret") && shown.contains("1 hidden"),
+            "{shown}"
+        );
+    }
 
     fn m(name: &str, size: Option<u64>, dur: Option<f64>, ids: &[(&str, &str)]) -> MediaInfo {
         MediaInfo {

@@ -6,7 +6,7 @@
 use std::time::{Duration, Instant};
 
 use matinee_client_core::{
-    Backoff, PartyHandle, PartySession, Role, SessionCmd, SessionConfig, SessionEvent,
+    Backoff, MediaSource, PartyHandle, PartySession, Role, SessionCmd, SessionConfig, SessionEvent,
 };
 use matinee_mpv::{locate, LaunchOptions, MpvClient};
 use matinee_protocol::{ControlMode, RoomCode};
@@ -25,7 +25,7 @@ fn config(relay: &RelayHandle, nickname: &str, role: Role) -> SessionConfig {
         relay_url: relay.ws_url(),
         nickname: nickname.into(),
         role,
-        media_path: clip(ClipSpec::small(120)),
+        media: MediaSource::file(clip(ClipSpec::small(120))),
         mpv: LaunchOptions::headless(locate(None).expect("mpv installed")),
         engine: EngineConfig::default(),
         client_name: "party-test".into(),
@@ -299,7 +299,7 @@ fn config_for_url(url: &str) -> SessionConfig {
         role: Role::Host {
             control_mode: ControlMode::HostOnly,
         },
-        media_path: clip(ClipSpec::small(120)),
+        media: MediaSource::file(clip(ClipSpec::small(120))),
         mpv: LaunchOptions::headless(locate(None).unwrap()),
         engine: EngineConfig::default(),
         client_name: "party-test".into(),

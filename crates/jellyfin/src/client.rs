@@ -76,6 +76,24 @@ pub struct StreamPlan {
     pub url: Url,
 }
 
+impl StreamPlan {
+    /// What the room is told about this item: its title, the file's size
+    /// on the server, its runtime and its provider ids, so friends playing
+    /// it from another server or as a local file are matched.
+    pub fn media_info(&self) -> matinee_protocol::MediaInfo {
+        matinee_protocol::MediaInfo {
+            name: self.item.name.clone().unwrap_or_default(),
+            size_bytes: self.media_source.size.and_then(|s| u64::try_from(s).ok()),
+            duration: self
+                .media_source
+                .run_time_ticks
+                .or(self.item.run_time_ticks)
+                .map(crate::ticks_to_seconds),
+            provider_ids: self.item.provider_ids(),
+        }
+    }
+}
+
 /// Normalises what a user typed as a server address.
 pub fn parse_server_url(input: &str) -> Result<Url, JellyfinError> {
     let t = input.trim();

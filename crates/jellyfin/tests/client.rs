@@ -310,6 +310,13 @@ async fn plans_a_direct_stream_without_the_token_in_the_url() {
     assert!(!url.contains(&token), "the token stays out of URLs");
     assert!(c.authorization().contains(&format!("Token=\"{token}\"")));
     assert!(!plan.play_session_id.is_empty());
+    let info = plan.media_info();
+    assert_eq!(info.name, "Big Buck Bunny");
+    assert_eq!(info.duration, Some(600.0));
+    assert_eq!(
+        info.provider_ids.get("Imdb").map(String::as_str),
+        Some("tt1254207")
+    );
     assert!(matches!(
         c.plan_stream(fake::SERIES).await,
         Err(JellyfinError::NotFound)

@@ -3,8 +3,6 @@
 mod player;
 mod runner;
 
-use std::path::PathBuf;
-
 use matinee_mpv::LaunchOptions;
 use matinee_protocol::{
     ClientMsg, ControlMode, ErrorCode, Joined, MediaInfo, NoticeEvent, Participant, ParticipantId,
@@ -14,9 +12,7 @@ use matinee_sync::{EngineConfig, SyncStatus};
 use serde::Serialize;
 use tokio::sync::{broadcast, mpsc, watch};
 
-use crate::{
-    compare_media, local_media_info, now_ms, Backoff, ClientError, MediaWarning, RelayLink,
-};
+use crate::{compare_media, now_ms, Backoff, ClientError, MediaSource, MediaWarning, RelayLink};
 use player::Player;
 
 /// Create a room or join one.
@@ -32,8 +28,8 @@ pub struct SessionConfig {
     pub relay_url: String,
     pub nickname: String,
     pub role: Role,
-    /// The local file to play (the user's own choice).
-    pub media_path: PathBuf,
+    /// What to play (the user's own choice).
+    pub media: MediaSource,
     pub mpv: LaunchOptions,
     pub engine: EngineConfig,
     /// Name sent in the hello, e.g. "matinee-cli/0.1.0".
@@ -195,8 +191,8 @@ impl PartySession {
     /// Opens the file in mpv, connects to the relay, creates or joins the
     /// room, and runs the session until it ends.
     pub async fn start(config: SessionConfig) -> Result<PartyHandle, ClientError> {
-        let mut media = local_media_info(&config.media_path).map_err(|e| ClientError::Media {
-            path: config.media_path.display().to_string(),
+        let mut media = config.media.info().map_err(|e| ClientError::Media {
+            path: config.media.target.clone(),
             reason: e.to_string(),
         })?;
         // The relay first: when it is unreachable, say so before a player
@@ -207,8 +203,8 @@ impl PartySession {
             config.backoff.clone(),
         )
         .await?;
-        let player = Player::open(&config.mpv, &config.media_path, None).await?;
-        media.duration = player.duration();
+        let player = Player::open(&config.mpv, &config.media, None).await?;
+        media.duration = media.duration.or(player.duration());
         let mut link_events = link_events;
         let request = match &config.role {
             Role::Host { control_mode } => ClientMsg::Create {

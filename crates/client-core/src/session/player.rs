@@ -1,14 +1,13 @@
 //! The local mpv: launched, loaded with the user's file, and fed commands
 //! in order by a task of its own so a slow mpv never stalls the session.
 
-use std::path::Path;
 use std::time::{Duration, Instant};
 
 use matinee_mpv::{EndReason, LaunchOptions, MpvClient, MpvEvent, MpvProcess, PlayerState};
 use matinee_sync::{PlayerCommand, PlayerSample};
 use tokio::sync::{broadcast, mpsc, watch};
 
-use crate::ClientError;
+use crate::{ClientError, MediaSource};
 
 const LOAD_TIMEOUT: Duration = Duration::from_secs(20);
 const QUEUE: usize = 64;
@@ -21,16 +20,19 @@ pub(crate) struct Player {
 }
 
 impl Player {
-    /// Launches mpv and loads `path` paused at `start` seconds.
+    /// Launches mpv and loads the media paused at `start` seconds.
     pub async fn open(
         opts: &LaunchOptions,
-        path: &Path,
+        media: &MediaSource,
         start: Option<f64>,
     ) -> Result<Self, ClientError> {
         let process = MpvProcess::launch(opts).await?;
         let client = process.client().clone();
         let mut events = client.events();
-        let target = path.to_string_lossy().into_owned();
+        if !media.http_headers.is_empty() {
+            client.set_http_headers(&media.http_headers).await?;
+        }
+        let target = media.target.clone();
         let media_err = |reason: String| ClientError::Media {
             path: target.clone(),
             reason,

@@ -262,7 +262,7 @@ impl Runner {
             return Flow::Go;
         }
         let start = self.engine.room_position(now_ms());
-        match Player::open(&self.cfg.mpv, &self.cfg.media_path, start).await {
+        match Player::open(&self.cfg.mpv, &self.cfg.media, start).await {
             Ok(p) => {
                 let (endpoint, pid) = (p.endpoint(), p.pid());
                 self.player = Some(p);

@@ -7,7 +7,8 @@ use std::sync::{Mutex, OnceLock};
 
 use serde_json::{Map, Value};
 
-const SPEC_PATH: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/spec/openapi-10.11.11.json");
+/// Included from this file's place, so other crates' tests can use the fake.
+const SPEC_JSON: &str = include_str!("../../spec/openapi-10.11.11.json");
 
 pub struct Spec {
     doc: Value,
@@ -27,8 +28,7 @@ pub struct Matched {
 pub fn spec() -> &'static Spec {
     static SPEC: OnceLock<Spec> = OnceLock::new();
     SPEC.get_or_init(|| {
-        let text = std::fs::read_to_string(SPEC_PATH).expect("the OpenAPI document");
-        let doc: Value = serde_json::from_str(&text).expect("valid JSON");
+        let doc: Value = serde_json::from_str(SPEC_JSON).expect("valid JSON");
         let mut components = doc["components"].clone();
         denull(&mut components);
         let templates = doc["paths"]

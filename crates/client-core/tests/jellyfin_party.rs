@@ -1,0 +1,113 @@
+//! Rooms across sources: a host streams a Jellyfin item into real mpv (the
+//! fake server checks every request against the OpenAPI document) while
+//! friends play local files, matched by size and duration.
+
+#[path = "../../jellyfin/tests/fake/mod.rs"]
+mod fake;
+
+use std::time::Duration;
+
+use matinee_client_core::{Backoff, MediaSource, MediaWarning, PartySession, Role, SessionConfig};
+use matinee_jellyfin::{DeviceInfo, JellyfinClient};
+use matinee_mpv::{locate, LaunchOptions};
+use matinee_protocol::ControlMode;
+use matinee_relay::RelayConfig;
+use matinee_sync::EngineConfig;
+use matinee_testkit::{clip, ClipSpec};
+
+fn config(relay_url: String, nickname: &str, role: Role, media: MediaSource) -> SessionConfig {
+    SessionConfig {
+        relay_url,
+        nickname: nickname.into(),
+        role,
+        media,
+        mpv: LaunchOptions::headless(locate(None).expect("mpv installed")),
+        engine: EngineConfig::default(),
+        client_name: "jellyfin-party-test".into(),
+        osd_notices: false,
+        backoff: Backoff::new(Duration::from_millis(100), Duration::from_secs(1)),
+    }
+}
+
+#[tokio::test]
+async fn a_jellyfin_stream_and_local_files_share_a_room() {
+    let relay = matinee_relay::start(RelayConfig::loopback()).await.unwrap();
+    let film = clip(ClipSpec::small(120));
+    let server = fake::FakeJellyfin::start(film.clone(), 120.0).await;
+    let mut jf = JellyfinClient::new(
+        &server.url(),
+        DeviceInfo {
+            client: "Matinee".into(),
+            device: "test".into(),
+            device_id: "00112233445566778899aabbccddeeff".into(),
+            version: "0.1.0".into(),
+        },
+    )
+    .unwrap();
+    jf.sign_in(fake::USER, fake::PASSWORD).await.unwrap();
+    let plan = jf.plan_stream(fake::FILM).await.unwrap();
+    let stream = MediaSource::stream(
+        plan.url.as_str(),
+        vec![format!("Authorization: {}", jf.authorization())],
+        plan.media_info(),
+    );
+
+    let host = PartySession::start(config(
+        relay.ws_url(),
+        "Ana",
+        Role::Host {
+            control_mode: ControlMode::Shared,
+        },
+        stream,
+    ))
+    .await
+    .expect("the host streams from Jellyfin");
+    let room = host.snapshot();
+    assert_eq!(room.media.name, "Big Buck Bunny");
+    assert_eq!(
+        room.media.provider_ids.get("Tmdb").map(String::as_str),
+        Some("10378")
+    );
+    assert!(
+        !server.seen("/Videos/{itemId}/stream").is_empty(),
+        "mpv streamed"
+    );
+
+    // The same film as a local file: no warning, although the names differ.
+    let same = PartySession::start(config(
+        relay.ws_url(),
+        "Bo",
+        Role::Join {
+            code: room.code.clone(),
+        },
+        MediaSource::file(&film),
+    ))
+    .await
+    .unwrap();
+    assert_eq!(same.snapshot().warnings, vec![], "same size and duration");
+
+    // Another cut: warned about size and duration.
+    let other = PartySession::start(config(
+        relay.ws_url(),
+        "Cy",
+        Role::Join {
+            code: room.code.clone(),
+        },
+        MediaSource::file(clip(ClipSpec::small(20))),
+    ))
+    .await
+    .unwrap();
+    let warnings = other.snapshot().warnings;
+    assert!(
+        matches!(
+            warnings[..],
+            [MediaWarning::Size { .. }, MediaWarning::Duration { .. }]
+        ),
+        "{warnings:?}"
+    );
+
+    other.leave().await;
+    same.leave().await;
+    host.leave().await;
+    server.assert_clean();
+}
