@@ -4,60 +4,28 @@
 
 use std::path::Path;
 
-use matinee_app::{with_commands, AppState};
+mod common;
+
+use matinee_app::AppState;
 use serde_json::{json, Value};
-use tauri::ipc::{CallbackFn, InvokeBody};
-use tauri::test::{get_ipc_response, mock_builder, MockRuntime, INVOKE_KEY};
-use tauri::webview::InvokeRequest;
+use tauri::test::MockRuntime;
 use tauri::{App, WebviewWindow};
 
 struct TestApp {
-    _app: App<MockRuntime>,
+    app: App<MockRuntime>,
     window: WebviewWindow<MockRuntime>,
     dir: tempfile::TempDir,
 }
 
 fn app() -> TestApp {
     let dir = tempfile::tempdir().unwrap();
-    let state = AppState::new(dir.path().join("settings.json"), dir.path().join("logs"));
-    let app = with_commands(mock_builder())
-        .manage(state)
-        .build(tauri::generate_context!("../tauri.conf.json"))
-        .expect("app builds");
-    let window = tauri::WebviewWindowBuilder::new(&app, "main", Default::default())
-        .build()
-        .expect("main window");
-    TestApp {
-        _app: app,
-        window,
-        dir,
-    }
+    let (app, window) = common::app_in(dir.path());
+    TestApp { app, window, dir }
 }
 
 impl TestApp {
-    fn invoke_as(
-        &self,
-        window: &WebviewWindow<MockRuntime>,
-        cmd: &str,
-        args: Value,
-    ) -> Result<Value, Value> {
-        get_ipc_response(
-            window,
-            InvokeRequest {
-                cmd: cmd.into(),
-                callback: CallbackFn(0),
-                error: CallbackFn(1),
-                url: "tauri://localhost".parse().unwrap(),
-                body: InvokeBody::Json(args),
-                headers: Default::default(),
-                invoke_key: INVOKE_KEY.to_string(),
-            },
-        )
-        .map(|body| body.deserialize::<Value>().unwrap())
-    }
-
     fn invoke(&self, cmd: &str, args: Value) -> Result<Value, Value> {
-        self.invoke_as(&self.window, cmd, args)
+        common::invoke(&self.window, cmd, args)
     }
 }
 
@@ -194,10 +162,10 @@ fn the_window_gets_what_the_app_was_opened_with_once() {
 #[test]
 fn only_the_main_window_may_call_the_commands() {
     let t = app();
-    let other = tauri::WebviewWindowBuilder::new(&t._app, "other", Default::default())
+    let other = tauri::WebviewWindowBuilder::new(&t.app, "other", Default::default())
         .build()
         .unwrap();
-    let err = t.invoke_as(&other, "load_settings", json!({})).unwrap_err();
+    let err = common::invoke(&other, "load_settings", json!({})).unwrap_err();
     assert!(err.to_string().contains("not allowed"), "{err}");
     assert!(t.invoke("load_settings", json!({})).is_ok());
 }

@@ -2,28 +2,12 @@
 //! starts, a real mpv opens the film, and the room answers. Its own test
 //! binary, because it sets environment variables.
 
-use matinee_app::{with_commands, AppState};
-use serde_json::{json, Value};
-use tauri::ipc::{CallbackFn, InvokeBody};
-use tauri::test::{get_ipc_response, mock_builder, MockRuntime, INVOKE_KEY};
-use tauri::webview::InvokeRequest;
-use tauri::WebviewWindow;
+mod common;
 
-fn invoke(window: &WebviewWindow<MockRuntime>, cmd: &str, args: Value) -> Result<Value, Value> {
-    get_ipc_response(
-        window,
-        InvokeRequest {
-            cmd: cmd.into(),
-            callback: CallbackFn(0),
-            error: CallbackFn(1),
-            url: "tauri://localhost".parse().unwrap(),
-            body: InvokeBody::Json(args),
-            headers: Default::default(),
-            invoke_key: INVOKE_KEY.to_string(),
-        },
-    )
-    .map(|body| body.deserialize::<Value>().unwrap())
-}
+use common::invoke;
+use serde_json::json;
+use tauri::test::MockRuntime;
+use tauri::WebviewWindow;
 
 #[test]
 fn hosting_starts_the_embedded_relay_and_the_player() {
@@ -39,14 +23,7 @@ fn hosting_starts_the_embedded_relay_and_the_player() {
         std::env::set_var("MATINEE_HOST_LISTEN", "127.0.0.1:0");
     }
 
-    let state = AppState::new(dir.path().join("settings.json"), dir.path().join("logs"));
-    let app = with_commands(mock_builder())
-        .manage(state)
-        .build(tauri::generate_context!("../tauri.conf.json"))
-        .expect("app builds");
-    let window = tauri::WebviewWindowBuilder::new(&app, "main", Default::default())
-        .build()
-        .unwrap();
+    let (_app, window) = common::app_in(dir.path());
     let film = matinee_testkit::clip(matinee_testkit::ClipSpec::small(5));
     let host = |w: &WebviewWindow<MockRuntime>| {
         invoke(

@@ -252,10 +252,12 @@ impl JellyfinClient {
             .await
         {
             Ok(r) => r,
-            Err(JellyfinError::NotFound | JellyfinError::Server { .. }) => {
-                return Err(not_jellyfin())
-            }
-            Err(JellyfinError::SignedOut | JellyfinError::Forbidden) => return Err(not_jellyfin()),
+            Err(
+                JellyfinError::NotFound
+                | JellyfinError::Server { .. }
+                | JellyfinError::SignedOut
+                | JellyfinError::Forbidden,
+            ) => return Err(not_jellyfin()),
             Err(e) => return Err(e),
         };
         let info: PublicSystemInfo = resp.json().await.map_err(|_| not_jellyfin())?;

@@ -1,0 +1,41 @@
+//! The app on Tauri's mock runtime, with the real tauri.conf.json and
+//! capabilities, and a way to call its commands as the window does.
+
+use std::path::Path;
+
+use matinee_app::{with_commands, AppState};
+use serde_json::Value;
+use tauri::ipc::{CallbackFn, InvokeBody};
+use tauri::test::{get_ipc_response, mock_builder, MockRuntime, INVOKE_KEY};
+use tauri::webview::InvokeRequest;
+use tauri::{App, WebviewWindow};
+
+/// The app, with settings and logs in `dir`, and its main window.
+pub fn app_in(dir: &Path) -> (App<MockRuntime>, WebviewWindow<MockRuntime>) {
+    let state = AppState::new(dir.join("settings.json"), dir.join("logs"));
+    let app = with_commands(mock_builder())
+        .manage(state)
+        .build(tauri::generate_context!("../tauri.conf.json"))
+        .expect("app builds");
+    let window = tauri::WebviewWindowBuilder::new(&app, "main", Default::default())
+        .build()
+        .expect("main window");
+    (app, window)
+}
+
+/// Calls a command from `window`: its JSON answer, or its error.
+pub fn invoke(window: &WebviewWindow<MockRuntime>, cmd: &str, args: Value) -> Result<Value, Value> {
+    get_ipc_response(
+        window,
+        InvokeRequest {
+            cmd: cmd.into(),
+            callback: CallbackFn(0),
+            error: CallbackFn(1),
+            url: "tauri://localhost".parse().unwrap(),
+            body: InvokeBody::Json(args),
+            headers: Default::default(),
+            invoke_key: INVOKE_KEY.to_string(),
+        },
+    )
+    .map(|body| body.deserialize::<Value>().unwrap())
+}
