@@ -4,6 +4,7 @@
 
 mod error;
 mod invite;
+mod jellyfin;
 mod media;
 mod mono;
 mod relay_link;
@@ -11,6 +12,7 @@ mod session;
 mod settings;
 
 pub use error::ClientError;
+pub use jellyfin::{report_playback, stream_media};
 pub use invite::{invite_link, landing_url, parse_invite, Invite, InviteError};
 pub use media::{compare_media, local_media_info, MediaSource, MediaWarning};
 pub use mono::now_ms;

@@ -7,7 +7,11 @@ mod fake;
 
 use std::time::Duration;
 
-use matinee_client_core::{Backoff, MediaSource, MediaWarning, PartySession, Role, SessionConfig};
+use matinee_client_core::{
+    report_playback, stream_media, Backoff, MediaSource, MediaWarning, PartySession, Role,
+    SessionCmd, SessionConfig,
+};
+use matinee_jellyfin::Reporter;
 use matinee_jellyfin::{DeviceInfo, JellyfinClient};
 use matinee_mpv::{locate, LaunchOptions};
 use matinee_protocol::ControlMode;
@@ -46,11 +50,7 @@ async fn a_jellyfin_stream_and_local_files_share_a_room() {
     .unwrap();
     jf.sign_in(fake::USER, fake::PASSWORD).await.unwrap();
     let plan = jf.plan_stream(fake::FILM).await.unwrap();
-    let stream = MediaSource::stream(
-        plan.url.as_str(),
-        vec![format!("Authorization: {}", jf.authorization())],
-        plan.media_info(),
-    );
+    let stream = stream_media(&jf, &plan);
 
     let host = PartySession::start(config(
         relay.ws_url(),
@@ -62,6 +62,7 @@ async fn a_jellyfin_stream_and_local_files_share_a_room() {
     ))
     .await
     .expect("the host streams from Jellyfin");
+    let reports = report_playback(&host, Reporter::new(jf.clone(), &plan));
     let room = host.snapshot();
     assert_eq!(room.media.name, "Big Buck Bunny");
     assert_eq!(
@@ -106,8 +107,44 @@ async fn a_jellyfin_stream_and_local_files_share_a_room() {
         "{warnings:?}"
     );
 
+    // The server hears what the host's player does, whoever caused it:
+    // started, then Bo's pause as a progress report, then stopped on leave.
+    until("the start reported", || {
+        server.seen("/Sessions/Playing").pop()
+    })
+    .await;
+    assert!(same.send(SessionCmd::Pause));
+    let paused = until("the pause reported", || {
+        server
+            .seen("/Sessions/Playing/Progress")
+            .into_iter()
+            .find(|r| r.body["IsPaused"] == true)
+    })
+    .await;
+    assert_eq!(paused.body["PlaySessionId"], plan.play_session_id.as_str());
+    assert_eq!(paused.body["ItemId"], fake::FILM);
+
     other.leave().await;
     same.leave().await;
     host.leave().await;
+    tokio::time::timeout(Duration::from_secs(10), reports)
+        .await
+        .expect("reporting ends with the session")
+        .unwrap();
+    let stopped = server.seen("/Sessions/Playing/Stopped");
+    assert_eq!(stopped.len(), 1);
+    let at = stopped[0].body["PositionTicks"].as_i64().unwrap();
+    assert_eq!(server.resume_ticks(fake::FILM), Some(at));
     server.assert_clean();
+}
+
+async fn until<T>(what: &str, mut f: impl FnMut() -> Option<T>) -> T {
+    let deadline = tokio::time::Instant::now() + Duration::from_secs(15);
+    loop {
+        if let Some(v) = f() {
+            return v;
+        }
+        assert!(tokio::time::Instant::now() < deadline, "timed out: {what}");
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
 }

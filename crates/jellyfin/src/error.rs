@@ -34,6 +34,10 @@ pub enum JellyfinError {
     Keyring(String),
     #[error("sign in first")]
     NotSignedIn,
+    #[error("add your Jellyfin server first")]
+    NoServer,
+    #[error("could not save the Jellyfin account: {0}")]
+    Storage(String),
 }
 
 impl JellyfinError {

@@ -3,6 +3,7 @@
 //! playback so resume points and watched state follow the party. Tokens go
 //! to the OS keyring ([`KeyringStore`]), never to files or logs.
 
+mod account;
 mod auth;
 mod client;
 mod error;
@@ -10,6 +11,7 @@ mod model;
 mod reporting;
 mod token_store;
 
+pub use account::{Account, AccountStatus, PosterCache, Profile, ServerSummary, KEYRING_SERVICE};
 pub use auth::DeviceInfo;
 pub use client::{parse_server_url, ItemQuery, JellyfinClient, Session, StreamPlan, Token};
 pub use error::JellyfinError;

@@ -86,31 +86,30 @@ impl Reporter {
         if let Err(e) = self.started(last).await {
             tracing::warn!("jellyfin: could not report playback start: {e}");
         }
-        let mut last_at = Instant::now();
+        // When the last report went out, and when `last` was seen: a jump
+        // is judged against the previous sample, not the previous report.
+        let mut reported_at = Instant::now();
+        let mut seen_at = reported_at;
         loop {
-            let due = last_at + PROGRESS_EVERY;
+            let due = reported_at + PROGRESS_EVERY;
             tokio::select! {
                 changed = samples.changed() => {
                     if changed.is_err() {
                         break;
                     }
                     let now = *samples.borrow_and_update();
-                    let expected = if last.paused {
-                        last.position
-                    } else {
-                        last.position + last_at.elapsed().as_secs_f64()
-                    };
-                    let jumped = (now.position - expected).abs() > 2.0;
-                    if now.paused != last.paused || jumped {
+                    if now.paused != last.paused || jumped(last, seen_at.elapsed(), now) {
                         self.report(now).await;
-                        last_at = Instant::now();
+                        reported_at = Instant::now();
                     }
                     last = now;
+                    seen_at = Instant::now();
                 }
                 _ = tokio::time::sleep_until(due) => {
                     last = *samples.borrow();
+                    seen_at = Instant::now();
                     self.report(last).await;
-                    last_at = Instant::now();
+                    reported_at = Instant::now();
                 }
             }
         }
@@ -123,5 +122,36 @@ impl Reporter {
         if let Err(e) = self.progress(s).await {
             tracing::warn!("jellyfin: could not report progress: {e}");
         }
+    }
+}
+
+/// Whether `now` departs from where `before` would be after `elapsed` of
+/// playback by more than 2 s: a seek, not time passing.
+fn jumped(before: PlaybackSample, elapsed: Duration, now: PlaybackSample) -> bool {
+    let expected = if before.paused {
+        before.position
+    } else {
+        before.position + elapsed.as_secs_f64()
+    };
+    (now.position - expected).abs() > 2.0
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn at(position: f64, paused: bool) -> PlaybackSample {
+        PlaybackSample { position, paused }
+    }
+
+    #[test]
+    fn time_passing_is_not_a_jump_but_a_seek_is() {
+        let step = Duration::from_millis(50);
+        assert!(!jumped(at(100.0, false), step, at(100.05, false)));
+        assert!(!jumped(at(100.0, false), Duration::from_secs(9), at(109.0, false)));
+        assert!(jumped(at(100.0, false), step, at(40.0, false)));
+        assert!(jumped(at(100.0, false), step, at(103.0, false)));
+        assert!(!jumped(at(100.0, true), Duration::from_secs(9), at(100.0, true)));
+        assert!(jumped(at(100.0, true), step, at(130.0, true)));
     }
 }

@@ -8,7 +8,7 @@ use matinee_protocol::{
     ClientMsg, ControlMode, ErrorCode, Joined, MediaInfo, NoticeEvent, Participant, ParticipantId,
     PlaybackState, RoomCode, ServerMsg,
 };
-use matinee_sync::{EngineConfig, SyncStatus};
+use matinee_sync::{EngineConfig, PlayerSample, SyncStatus};
 use serde::Serialize;
 use tokio::sync::{broadcast, mpsc, watch};
 
@@ -147,6 +147,7 @@ pub struct PartyHandle {
     cmd: mpsc::Sender<SessionCmd>,
     events: broadcast::Sender<SessionEvent>,
     snapshot: watch::Receiver<SessionSnapshot>,
+    local: watch::Receiver<Option<PlayerSample>>,
     task: tokio::task::JoinHandle<()>,
 }
 
@@ -166,6 +167,12 @@ impl PartyHandle {
 
     pub fn watch(&self) -> watch::Receiver<SessionSnapshot> {
         self.snapshot.clone()
+    }
+
+    /// The local player, sampled every tick (none while it is closed);
+    /// closes when the session ends.
+    pub fn player_samples(&self) -> watch::Receiver<Option<PlayerSample>> {
+        self.local.clone()
     }
 
     pub fn is_finished(&self) -> bool {
@@ -248,6 +255,7 @@ impl PartySession {
         let (events, _) = broadcast::channel(1024);
         let (snap_tx, snap_rx) = watch::channel(snapshot);
         let (cmd_tx, cmd_rx) = mpsc::channel(64);
+        let (local_tx, local_rx) = watch::channel(None);
         let _ = events.send(SessionEvent::Joined {
             code: joined.room.code.clone(),
             you: joined.you,
@@ -261,6 +269,7 @@ impl PartySession {
             *joined,
             events.clone(),
             snap_tx,
+            local_tx,
             now_ms(),
         );
         let task = tokio::spawn(runner.run(cmd_rx));
@@ -268,6 +277,7 @@ impl PartySession {
             cmd: cmd_tx,
             events,
             snapshot: snap_rx,
+            local: local_rx,
             task,
         })
     }

@@ -5,7 +5,7 @@ use std::time::Duration;
 
 use matinee_mpv::{MpvEvent, Property};
 use matinee_protocol::{ClientMsg, ControlAction, ControlMode, ErrorCode, Joined, ServerMsg};
-use matinee_sync::{Action, SyncEngine, SyncEvent};
+use matinee_sync::{Action, PlayerSample, SyncEngine, SyncEvent};
 use tokio::sync::{broadcast, mpsc, watch};
 
 use super::player::Player;
@@ -28,6 +28,8 @@ pub(super) struct Runner {
     pings: u32,
     events: broadcast::Sender<SessionEvent>,
     snapshot: watch::Sender<SessionSnapshot>,
+    /// The local player as last sampled; none while it is closed.
+    local: watch::Sender<Option<PlayerSample>>,
 }
 
 enum Flow {
@@ -45,6 +47,7 @@ impl Runner {
         joined: Joined,
         events: broadcast::Sender<SessionEvent>,
         snapshot: watch::Sender<SessionSnapshot>,
+        local: watch::Sender<Option<PlayerSample>>,
         now: f64,
     ) -> Self {
         let engine = SyncEngine::new(cfg.engine.clone());
@@ -59,6 +62,7 @@ impl Runner {
             pings: 0,
             events,
             snapshot,
+            local,
         };
         r.update_permissions();
         let actions = r
@@ -195,6 +199,7 @@ impl Runner {
     fn tick(&mut self) {
         let Some(p) = &self.player else { return };
         let sample = p.sample();
+        self.local.send_replace(Some(sample));
         let actions = self.engine.tick(sample, now_ms());
         self.apply(actions);
     }
@@ -313,6 +318,7 @@ impl Runner {
                         s.player_endpoint = None;
                         s.player_pid = None;
                     });
+                    self.local.send_replace(None);
                     self.emit(SessionEvent::PlayerClosed);
                     self.engine.on_player_closed(now)
                 } else {

@@ -154,6 +154,11 @@ impl FakeJellyfin {
         self.shared.inner.lock().unwrap().quick_connect_enabled = on;
     }
 
+    /// Ends every sign-in, as an admin revoking devices would.
+    pub fn revoke_all(&self) {
+        self.shared.inner.lock().unwrap().tokens.clear();
+    }
+
     pub fn valid_tokens(&self) -> usize {
         self.shared.inner.lock().unwrap().tokens.len()
     }
