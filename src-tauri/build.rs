@@ -10,6 +10,18 @@ const COMMANDS: &[&str] = &[
     "room_command",
     "leave_room",
     "take_launch_request",
+    "jellyfin_status",
+    "jellyfin_connect",
+    "jellyfin_sign_in",
+    "jellyfin_quick_connect_start",
+    "jellyfin_quick_connect_poll",
+    "jellyfin_sign_out",
+    "jellyfin_libraries",
+    "jellyfin_items",
+    "jellyfin_item",
+    "jellyfin_seasons",
+    "jellyfin_episodes",
+    "jellyfin_poster",
 ];
 
 fn main() {

@@ -4,9 +4,10 @@
 use std::path::PathBuf;
 
 use matinee_client_core::{
-    invite_link, landing_url, Backoff, MediaSource, PartySession, Role, SessionCmd, SessionConfig,
-    SessionEvent, Settings,
+    invite_link, landing_url, report_playback, stream_media, Backoff, MediaSource, PartySession,
+    Role, SessionCmd, SessionConfig, SessionEvent, Settings,
 };
+use matinee_jellyfin::Reporter;
 use matinee_protocol::{ControlMode, Participant, RoomCode};
 use serde::{Deserialize, Serialize};
 use tauri::ipc::Channel;
@@ -126,10 +127,21 @@ pub struct RoomInfo {
     media_name: String,
 }
 
+/// What the user chose to watch.
+#[derive(Debug, Deserialize)]
+#[serde(tag = "kind", rename_all = "snake_case")]
+pub enum MediaChoice {
+    /// A film on this computer.
+    File { path: String },
+    /// An item on the user's Jellyfin server, from `resume` seconds when
+    /// hosting.
+    Jellyfin { item: String, resume: Option<f64> },
+}
+
 async fn start_session(
     state: &AppState,
     role: Role,
-    file: String,
+    choice: MediaChoice,
     relay_url: String,
     events: Channel<SessionEvent>,
 ) -> Result<matinee_client_core::SessionSnapshot, AppError> {
@@ -137,6 +149,17 @@ async fn start_session(
     if settings.nickname.is_empty() {
         return Err(AppError::new("settings", "Choose a nickname first."));
     }
+    let hosting = matches!(role, Role::Host { .. });
+    let (media, reporter, resume) = match choice {
+        MediaChoice::File { path } => (MediaSource::file(path), None, None),
+        MediaChoice::Jellyfin { item, resume } => {
+            let client = crate::jellyfin::client(state).await?;
+            let plan = client.plan_stream(&item).await?;
+            let media = stream_media(&client, &plan);
+            let resume = resume.filter(|r| hosting && r.is_finite() && *r > 0.0);
+            (media, Some(Reporter::new(client, &plan)), resume)
+        }
+    };
     let binary = tokio::task::spawn_blocking({
         let s = settings.clone();
         move || mpv_binary(&s)
@@ -150,7 +173,7 @@ async fn start_session(
         relay_url,
         nickname: settings.nickname.clone(),
         role,
-        media: MediaSource::file(file),
+        media,
         mpv,
         engine: Default::default(),
         client_name: concat!("matinee-app/", env!("CARGO_PKG_VERSION")).into(),
@@ -162,6 +185,12 @@ async fn start_session(
         old.leave().await;
     }
     let session = PartySession::start(config).await?;
+    if let Some(reporter) = reporter {
+        report_playback(&session, reporter);
+    }
+    if let Some(at) = resume {
+        session.send(SessionCmd::SeekTo(at));
+    }
     let snapshot = session.snapshot();
     let mut rx = session.events();
     tauri::async_runtime::spawn(async move {
@@ -208,7 +237,7 @@ fn room_info(
 #[tauri::command]
 pub async fn host_room(
     state: State<'_, AppState>,
-    file: String,
+    media: MediaChoice,
     events: Channel<SessionEvent>,
 ) -> Result<RoomInfo, AppError> {
     let settings = state.settings.lock().await.clone();
@@ -228,7 +257,7 @@ pub async fn host_room(
     let role = Role::Host {
         control_mode: settings.control_mode,
     };
-    let snap = start_session(&state, role, file, relay_url.clone(), events).await?;
+    let snap = start_session(&state, role, media, relay_url.clone(), events).await?;
     Ok(room_info(snap, relay_url, local, lan))
 }
 
@@ -236,7 +265,7 @@ pub async fn host_room(
 pub async fn join_room(
     state: State<'_, AppState>,
     code: String,
-    file: String,
+    media: MediaChoice,
     relay: Option<String>,
     events: Channel<SessionEvent>,
 ) -> Result<RoomInfo, AppError> {
@@ -247,7 +276,14 @@ pub async fn join_room(
         .filter(|r| !r.trim().is_empty())
         .or_else(|| (!settings.relay_url.is_empty()).then(|| settings.relay_url.clone()))
         .unwrap_or_else(|| format!("ws://127.0.0.1:{}/ws", hosting::DEFAULT_PORT));
-    let snap = start_session(&state, Role::Join { code }, file, relay_url.clone(), events).await?;
+    let snap = start_session(
+        &state,
+        Role::Join { code },
+        media,
+        relay_url.clone(),
+        events,
+    )
+    .await?;
     Ok(room_info(snap, relay_url, false, Vec::new()))
 }
 

@@ -5,9 +5,13 @@
 mod commands;
 mod error;
 mod hosting;
+mod jellyfin;
 mod state;
 
 use std::path::Path;
+use std::sync::Arc;
+
+use matinee_jellyfin::{KeyringStore, KEYRING_SERVICE};
 
 use tauri::{Emitter, Manager, Runtime};
 use tauri_plugin_deep_link::DeepLinkExt;
@@ -53,6 +57,18 @@ pub fn with_commands<R: Runtime>(builder: tauri::Builder<R>) -> tauri::Builder<R
         commands::room_command,
         commands::leave_room,
         commands::take_launch_request,
+        jellyfin::jellyfin_status,
+        jellyfin::jellyfin_connect,
+        jellyfin::jellyfin_sign_in,
+        jellyfin::jellyfin_quick_connect_start,
+        jellyfin::jellyfin_quick_connect_poll,
+        jellyfin::jellyfin_sign_out,
+        jellyfin::jellyfin_libraries,
+        jellyfin::jellyfin_items,
+        jellyfin::jellyfin_item,
+        jellyfin::jellyfin_seasons,
+        jellyfin::jellyfin_episodes,
+        jellyfin::jellyfin_poster,
     ])
 }
 
@@ -112,7 +128,8 @@ pub fn run() {
             std::fs::create_dir_all(&log_dir)?;
             init_logging(&log_dir);
             let settings_path = app.path().app_config_dir()?.join("settings.json");
-            app.manage(AppState::new(settings_path, log_dir));
+            let tokens = Arc::new(KeyringStore::new(KEYRING_SERVICE));
+            app.manage(AppState::new(settings_path, log_dir, tokens));
             deliver(app.handle(), launched_with);
             #[cfg(any(target_os = "linux", all(debug_assertions, windows)))]
             if let Err(e) = app.deep_link().register_all() {

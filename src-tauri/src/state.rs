@@ -2,7 +2,10 @@
 
 use std::path::{Path, PathBuf};
 
+use std::sync::Arc;
+
 use matinee_client_core::{PartyHandle, Settings};
+use matinee_jellyfin::{Account, DeviceInfo, TokenStore};
 use matinee_relay::RelayHandle;
 use serde::Serialize;
 use tokio::sync::Mutex;
@@ -50,6 +53,13 @@ impl LaunchRequest {
     }
 }
 
+/// The Jellyfin account, restored from disk and keyring on first use (so a
+/// keyring prompt never holds up the window's start).
+pub struct JellyfinState {
+    pub account: Account,
+    pub restored: bool,
+}
+
 pub struct AppState {
     pub settings_path: PathBuf,
     pub log_dir: PathBuf,
@@ -59,11 +69,24 @@ pub struct AppState {
     /// What the app was opened with (an invite link, a film), until the UI
     /// asks for it.
     pub launch: std::sync::Mutex<LaunchRequest>,
+    pub jellyfin: Mutex<JellyfinState>,
 }
 
 impl AppState {
-    pub fn new(settings_path: PathBuf, log_dir: PathBuf) -> Self {
+    /// State kept in `settings_path`'s folder (settings, the Jellyfin
+    /// profile, the device id), with Jellyfin tokens in `tokens`.
+    pub fn new(settings_path: PathBuf, log_dir: PathBuf, tokens: Arc<dyn TokenStore>) -> Self {
         let settings = Settings::load(&settings_path);
+        let dir = settings_path
+            .parent()
+            .unwrap_or(Path::new("."))
+            .to_path_buf();
+        let device = DeviceInfo::for_install(&dir.join("device-id")).unwrap_or_else(|e| {
+            tracing::warn!("cannot keep a device id in {}: {e}", dir.display());
+            DeviceInfo::for_install(&std::env::temp_dir().join("matinee-device-id"))
+                .expect("a device id in the temporary folder")
+        });
+        let account = Account::new(device, tokens, dir.join("jellyfin.json"));
         Self {
             settings_path,
             log_dir,
@@ -71,6 +94,10 @@ impl AppState {
             session: Mutex::new(None),
             relay: Mutex::new(None),
             launch: std::sync::Mutex::new(LaunchRequest::default()),
+            jellyfin: Mutex::new(JellyfinState {
+                account,
+                restored: false,
+            }),
         }
     }
 }

@@ -118,7 +118,7 @@ fn joining_checks_the_code_and_the_relay_before_opening_a_player() {
     let join = |code: &str, relay: &str| {
         t.invoke(
             "join_room",
-            json!({ "code": code, "file": film.display().to_string(), "relay": relay, "events": "__CHANNEL__:7" }),
+            json!({ "code": code, "media": { "kind": "file", "path": film.display().to_string() }, "relay": relay, "events": "__CHANNEL__:7" }),
         )
     };
     let err = join("K7MQ0X", "ws://127.0.0.1:9/ws").unwrap_err();

@@ -3,6 +3,8 @@
 //! binary, because it sets environment variables.
 
 mod common;
+#[path = "../../crates/jellyfin/tests/fake/mod.rs"]
+mod fake;
 
 use common::invoke;
 use serde_json::json;
@@ -29,7 +31,7 @@ fn hosting_starts_the_embedded_relay_and_the_player() {
         invoke(
             w,
             "host_room",
-            json!({ "file": film.display().to_string(), "events": "__CHANNEL__:3" }),
+            json!({ "media": { "kind": "file", "path": film.display().to_string() }, "events": "__CHANNEL__:3" }),
         )
     };
 
@@ -88,6 +90,61 @@ fn hosting_starts_the_embedded_relay_and_the_player() {
     let again = host(&window).expect("second room");
     assert_eq!(again["relay_url"], room["relay_url"]);
     assert_ne!(again["code"], room["code"]);
+
+    // A film from Jellyfin, resumed where the host stopped: mpv streams it
+    // and the server hears about it; leaving reports the stop.
+    let rt = tokio::runtime::Runtime::new().unwrap();
+    let server = rt.block_on(fake::FakeJellyfin::start(film.clone(), 5.0));
+    let jellyfin_host = |w: &WebviewWindow<MockRuntime>| {
+        invoke(
+            w,
+            "host_room",
+            json!({ "media": { "kind": "jellyfin", "item": fake::FILM, "resume": 2.0 }, "events": "__CHANNEL__:5" }),
+        )
+    };
+    let err = jellyfin_host(&window).unwrap_err();
+    assert_eq!(err["kind"], "jellyfin_no_server", "{err}");
+    invoke(&window, "jellyfin_connect", json!({ "url": server.url() })).unwrap();
+    invoke(
+        &window,
+        "jellyfin_sign_in",
+        json!({ "username": fake::USER, "password": fake::PASSWORD }),
+    )
+    .unwrap();
+    let streamed = jellyfin_host(&window).expect("room with a Jellyfin film");
+    assert_eq!(streamed["media_name"], "Big Buck Bunny");
+    assert_eq!(streamed["relay_url"], room["relay_url"]);
+    let waited = std::time::Instant::now();
+    while server.seen("/Sessions/Playing").is_empty() {
+        assert!(waited.elapsed().as_secs() < 15, "playback start reported");
+        std::thread::sleep(std::time::Duration::from_millis(50));
+    }
+    assert!(
+        !server.seen("/Videos/{itemId}/stream").is_empty(),
+        "mpv streamed"
+    );
+    let at_resume = |r: &fake::Seen| r.body["PositionTicks"].as_i64().unwrap_or(0) >= 15_000_000;
+    while !server.seen("/Sessions/Playing").iter().any(at_resume)
+        && !server
+            .seen("/Sessions/Playing/Progress")
+            .iter()
+            .any(at_resume)
+    {
+        assert!(
+            waited.elapsed().as_secs() < 15,
+            "the resume position reported"
+        );
+        std::thread::sleep(std::time::Duration::from_millis(50));
+    }
+    invoke(&window, "leave_room", json!({})).unwrap();
+    while server.seen("/Sessions/Playing/Stopped").is_empty() {
+        assert!(waited.elapsed().as_secs() < 20, "playback stop reported");
+        std::thread::sleep(std::time::Duration::from_millis(50));
+    }
+    let stopped = server.seen("/Sessions/Playing/Stopped");
+    let ticks = stopped[0].body["PositionTicks"].as_i64().unwrap();
+    assert!(ticks >= 15_000_000, "resumed near 2 s, stopped at {ticks}");
+    server.assert_clean();
 
     invoke(&window, "leave_room", json!({})).unwrap();
     let err = invoke(

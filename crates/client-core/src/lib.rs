@@ -12,8 +12,8 @@ mod session;
 mod settings;
 
 pub use error::ClientError;
-pub use jellyfin::{report_playback, stream_media};
 pub use invite::{invite_link, landing_url, parse_invite, Invite, InviteError};
+pub use jellyfin::{report_playback, stream_media};
 pub use media::{compare_media, local_media_info, MediaSource, MediaWarning};
 pub use mono::now_ms;
 pub use relay_link::{Backoff, LinkEvent, RelayLink};

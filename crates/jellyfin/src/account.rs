@@ -213,7 +213,10 @@ impl Account {
     /// asks again.
     pub async fn signed_out_by_server(&mut self) -> Result<(), JellyfinError> {
         if let Some(c) = self.client.take() {
-            self.client = Some(JellyfinClient::new(c.base_url().as_str(), self.device.clone())?);
+            self.client = Some(JellyfinClient::new(
+                c.base_url().as_str(),
+                self.device.clone(),
+            )?);
         }
         self.forget_user().await
     }

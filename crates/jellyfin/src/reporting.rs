@@ -148,10 +148,18 @@ mod tests {
     fn time_passing_is_not_a_jump_but_a_seek_is() {
         let step = Duration::from_millis(50);
         assert!(!jumped(at(100.0, false), step, at(100.05, false)));
-        assert!(!jumped(at(100.0, false), Duration::from_secs(9), at(109.0, false)));
+        assert!(!jumped(
+            at(100.0, false),
+            Duration::from_secs(9),
+            at(109.0, false)
+        ));
         assert!(jumped(at(100.0, false), step, at(40.0, false)));
         assert!(jumped(at(100.0, false), step, at(103.0, false)));
-        assert!(!jumped(at(100.0, true), Duration::from_secs(9), at(100.0, true)));
+        assert!(!jumped(
+            at(100.0, true),
+            Duration::from_secs(9),
+            at(100.0, true)
+        ));
         assert!(jumped(at(100.0, true), step, at(130.0, true)));
     }
 }

@@ -111,7 +111,11 @@ async fn quick_connect_signs_in_once_the_code_is_approved() {
     assert_eq!(code.len(), 6);
     assert_eq!(account.quick_connect_poll().await.unwrap(), None);
     assert!(s.fake.approve(&code));
-    let status = account.quick_connect_poll().await.unwrap().expect("signed in");
+    let status = account
+        .quick_connect_poll()
+        .await
+        .unwrap()
+        .expect("signed in");
     assert_eq!(status.user.as_deref(), Some(fake::USER));
     assert!(s.stored_token().is_some());
     // The code is spent.

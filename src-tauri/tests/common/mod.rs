@@ -12,7 +12,8 @@ use tauri::{App, WebviewWindow};
 
 /// The app, with settings and logs in `dir`, and its main window.
 pub fn app_in(dir: &Path) -> (App<MockRuntime>, WebviewWindow<MockRuntime>) {
-    let state = AppState::new(dir.join("settings.json"), dir.join("logs"));
+    let tokens = std::sync::Arc::new(matinee_jellyfin::MemoryStore::default());
+    let state = AppState::new(dir.join("settings.json"), dir.join("logs"), tokens);
     let app = with_commands(mock_builder())
         .manage(state)
         .build(tauri::generate_context!("../tauri.conf.json"))
