@@ -282,7 +282,10 @@ impl Account {
 /// Posters as `data:` URLs (the window's content policy allows those and
 /// nothing remote), kept in memory so scrolling back costs nothing.
 #[derive(Clone, Default)]
-pub struct PosterCache(Arc<Mutex<HashMap<(String, u32), Arc<str>>>>);
+pub struct PosterCache(Arc<Mutex<HashMap<PosterKey, Arc<str>>>>);
+
+/// An item id and a height in pixels.
+type PosterKey = (String, u32);
 
 /// How many posters are kept before the cache starts over.
 const POSTERS_KEPT: usize = 600;
