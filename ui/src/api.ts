@@ -1,7 +1,18 @@
 // Typed wrappers around the app's Tauri commands.
 
 import { Channel, invoke } from "@tauri-apps/api/core";
-import type { AppError, AppInfo, LaunchRequest, RoomInfo, SessionEvent, Settings } from "./types";
+import type {
+  AppError,
+  AppInfo,
+  JellyfinItem,
+  JellyfinPage,
+  JellyfinStatus,
+  LaunchRequest,
+  MediaChoice,
+  RoomInfo,
+  SessionEvent,
+  Settings,
+} from "./types";
 
 export type RoomCommand =
   | { kind: "play" }
@@ -33,11 +44,33 @@ export const api = {
   loadSettings: () => invoke<Settings>("load_settings"),
   saveSettings: (settings: Settings) => invoke<Settings>("save_settings", { settings }),
   pickFile: () => invoke<string | null>("pick_file"),
-  hostRoom: (file: string, onEvent: (e: SessionEvent) => void) =>
-    invoke<RoomInfo>("host_room", { file, events: channel(onEvent) }),
-  joinRoom: (code: string, file: string, relay: string | null, onEvent: (e: SessionEvent) => void) =>
-    invoke<RoomInfo>("join_room", { code, file, relay, events: channel(onEvent) }),
+  hostRoom: (media: MediaChoice, onEvent: (e: SessionEvent) => void) =>
+    invoke<RoomInfo>("host_room", { media, events: channel(onEvent) }),
+  joinRoom: (code: string, media: MediaChoice, relay: string | null, onEvent: (e: SessionEvent) => void) =>
+    invoke<RoomInfo>("join_room", { code, media, relay, events: channel(onEvent) }),
   command: (command: RoomCommand) => invoke<void>("room_command", { command }),
   leave: () => invoke<void>("leave_room"),
   takeLaunchRequest: () => invoke<LaunchRequest>("take_launch_request"),
 };
+
+/** The user's Jellyfin server. */
+export const jellyfin = {
+  status: () => invoke<JellyfinStatus>("jellyfin_status"),
+  connect: (url: string) => invoke<JellyfinStatus>("jellyfin_connect", { url }),
+  signIn: (username: string, password: string) => invoke<JellyfinStatus>("jellyfin_sign_in", { username, password }),
+  quickConnectStart: () => invoke<string>("jellyfin_quick_connect_start"),
+  quickConnectPoll: () => invoke<JellyfinStatus | null>("jellyfin_quick_connect_poll"),
+  signOut: () => invoke<JellyfinStatus>("jellyfin_sign_out"),
+  libraries: () => invoke<JellyfinItem[]>("jellyfin_libraries"),
+  items: (request: { library: string | null; search: string | null; start: number; limit: number }) =>
+    invoke<JellyfinPage>("jellyfin_items", { request }),
+  item: (id: string) => invoke<JellyfinItem>("jellyfin_item", { id }),
+  seasons: (series: string) => invoke<JellyfinItem[]>("jellyfin_seasons", { series }),
+  episodes: (series: string, season: string) => invoke<JellyfinItem[]>("jellyfin_episodes", { series, season }),
+  poster: (id: string, height: number) => invoke<string>("jellyfin_poster", { id, height }),
+};
+
+/** The error's kind, when a command rejected with a typed error. */
+export function errorKind(e: unknown): string | null {
+  return e && typeof e === "object" && "kind" in e ? String((e as AppError).kind) : null;
+}

@@ -6,7 +6,8 @@ import { api, errorText } from "./api";
 import { parseInvite } from "./code";
 import { el } from "./dom";
 import type { AppInfo, RoomInfo, SessionEvent, Settings } from "./types";
-import { renderLobby } from "./views/lobby";
+import { renderJellyfin } from "./views/jellyfin";
+import { renderLobby, type Lobby, type MediaTarget } from "./views/lobby";
 import { renderRoom, type RoomView } from "./views/room";
 import { openSettings } from "./views/settings";
 import "./styles.css";
@@ -78,6 +79,7 @@ function showLobby(prefill: { code: string; relay: string | null } | null) {
     prefill,
     onEvent: (e) => (room ? room.handle(e) : pendingEvents.push(e)),
     onEntered: showRoom,
+    onBrowseJellyfin: (target) => showJellyfin(lobby, target),
   });
   lobbyDrop = lobby.dropFile;
   if (openedFile) lobby.dropFile(openedFile);
@@ -85,6 +87,25 @@ function showLobby(prefill: { code: string; relay: string | null } | null) {
   const notice = banner ? el("div", { class: "notice-banner", role: "status", text: banner }) : null;
   banner = null;
   app.replaceChildren(topBar(), ...[mpvBanner(), notice].filter((n): n is HTMLElement => n !== null), lobby.root);
+}
+
+// The library replaces the lobby, which is kept as it was (code typed,
+// films chosen) and gets the pick back.
+function showJellyfin(lobby: Lobby, target: MediaTarget) {
+  const back = () => {
+    lobbyDrop = lobby.dropFile;
+    app.replaceChildren(topBar(), lobby.root);
+  };
+  const view = renderJellyfin({
+    onPick: (choice, label) => {
+      view.stop();
+      lobby.setMedia(target, choice, label);
+      back();
+    },
+    onClose: back,
+  });
+  lobbyDrop = null;
+  app.replaceChildren(topBar(), view.root);
 }
 
 function showRoom(info: RoomInfo) {

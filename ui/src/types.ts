@@ -90,3 +90,37 @@ export interface LaunchRequest {
   invite: string | null;
   file: string | null;
 }
+
+/** What to watch: a film on this computer, or an item on the user's
+ * Jellyfin server (from `resume` seconds when hosting). */
+export type MediaChoice =
+  | { kind: "file"; path: string }
+  | { kind: "jellyfin"; item: string; resume: number | null };
+
+export interface JellyfinStatus {
+  server: { url: string; name: string; version: string } | null;
+  user: string | null;
+}
+
+export interface JellyfinItem {
+  id: string;
+  name: string;
+  kind: string;
+  year: number | null;
+  runtime_seconds: number | null;
+  resume_seconds: number | null;
+  played: boolean;
+  overview: string | null;
+  series_name: string | null;
+  series_id: string | null;
+  season: number | null;
+  episode: number | null;
+  has_poster: boolean;
+  playable: boolean;
+}
+
+export interface JellyfinPage {
+  items: JellyfinItem[];
+  total: number;
+  start: number;
+}

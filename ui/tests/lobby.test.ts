@@ -50,7 +50,7 @@ describe("join dialog", () => {
     join.click();
     await new Promise((r) => setTimeout(r, 20));
     const call = calls.find((c) => c.cmd === "join_room")!;
-    expect(call.args).toMatchObject({ code: "K7MQ2X", file: "/films/film.mkv", relay: null });
+    expect(call.args).toMatchObject({ code: "K7MQ2X", media: { kind: "file", path: "/films/film.mkv" }, relay: null });
     const error = lobby.root.querySelector<HTMLElement>(".error")!;
     expect(error.hidden).toBe(false);
     expect(error.textContent).toContain("No room K7MQ2X");
@@ -62,5 +62,38 @@ describe("join dialog", () => {
     const create = [...root.querySelectorAll("button")].find((b) => b.textContent === "Create room")!;
     create.click();
     expect(root.querySelector(".error")!.textContent).toContain("Choose the film");
+  });
+});
+
+describe("films from Jellyfin", () => {
+  it("opens the library for the right card and hosts the item it gets back", async () => {
+    const calls: { cmd: string; args: unknown }[] = [];
+    mockIPC((cmd, args) => {
+      calls.push({ cmd, args });
+      if (cmd === "host_room") throw { kind: "jellyfin_signed_out", message: "The server ended this sign-in: sign in again." };
+      return null;
+    });
+    const asked: string[] = [];
+    const lobby = renderLobby({ settings, prefill: null, onEvent: () => {}, onEntered: () => {}, onBrowseJellyfin: (t) => asked.push(t) });
+    document.body.replaceChildren(lobby.root);
+    const fromJellyfin = [...lobby.root.querySelectorAll<HTMLButtonElement>(".jf-button")];
+    expect(fromJellyfin.length).toBe(2);
+    fromJellyfin[1].click();
+    fromJellyfin[0].click();
+    expect(asked).toEqual(["join", "host"]);
+
+    lobby.setMedia("host", { kind: "jellyfin", item: "abc", resume: 754 }, "Big Buck Bunny · from 12:34");
+    const zone = lobby.root.querySelector(".drop-zone")!;
+    expect(zone.classList.contains("from-jellyfin")).toBe(true);
+    expect(zone.textContent).toContain("Big Buck Bunny · from 12:34");
+    [...lobby.root.querySelectorAll("button")].find((b) => b.textContent === "Create room")!.click();
+    await new Promise((r) => setTimeout(r, 20));
+    expect(calls.find((c) => c.cmd === "host_room")!.args).toMatchObject({ media: { kind: "jellyfin", item: "abc", resume: 754 } });
+    expect(lobby.root.querySelector(".error")!.textContent).toContain("sign in again");
+  });
+
+  it("has no Jellyfin button when the app offers none", () => {
+    const { root } = renderLobby({ settings, prefill: null, onEvent: () => {}, onEntered: () => {} });
+    expect(root.querySelector(".jf-button")).toBeNull();
   });
 });

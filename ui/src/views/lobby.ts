@@ -3,33 +3,60 @@
 import { api, errorText } from "../api";
 import { checkCode } from "../code";
 import { el, fileName } from "../dom";
-import type { RoomInfo, SessionEvent, Settings } from "../types";
+import type { MediaChoice, RoomInfo, SessionEvent, Settings } from "../types";
+
+export type MediaTarget = "host" | "join";
 
 export interface LobbyHooks {
   settings: Settings;
   prefill: { code: string; relay: string | null } | null;
   onEvent(e: SessionEvent): void;
   onEntered(room: RoomInfo): void;
+  /** Open the Jellyfin library to choose for the host or the join card. */
+  onBrowseJellyfin?(target: MediaTarget): void;
 }
 
-function filePicker(label: string, onPick: (path: string) => void): { root: HTMLElement; set(path: string): void } {
-  const name = el("span", { class: "file-name", text: "No file chosen" });
-  const button = el("button", { class: "secondary", type: "button", text: label });
-  const root = el("div", { class: "drop-zone", tabindex: "-1" }, el("span", { class: "drop-hint", text: "Drop a film here or" }), button, name);
-  const set = (path: string) => {
-    name.textContent = fileName(path);
-    name.title = path;
+interface MediaPicker {
+  root: HTMLElement;
+  set(choice: MediaChoice, label: string): void;
+  choice(): MediaChoice | null;
+}
+
+/** A film from this computer (dialog or drop) or from Jellyfin. */
+function mediaPicker(label: string, onJellyfin: (() => void) | undefined): MediaPicker {
+  let chosen: MediaChoice | null = null;
+  const name = el("span", { class: "file-name", text: "Nothing chosen yet" });
+  const fileBtn = el("button", { class: "secondary", type: "button", text: label });
+  const buttons = el("div", { class: "pick-buttons" }, fileBtn);
+  if (onJellyfin) {
+    const jf = el("button", { class: "secondary jf-button", type: "button", text: "From Jellyfin…" });
+    jf.addEventListener("click", onJellyfin);
+    buttons.append(jf);
+  }
+  const root = el("div", { class: "drop-zone", tabindex: "-1" }, el("span", { class: "drop-hint", text: "Drop a film here, or" }), buttons, name);
+  const set = (choice: MediaChoice, text: string) => {
+    chosen = choice;
+    name.textContent = text;
+    name.title = choice.kind === "file" ? choice.path : text;
     root.classList.add("has-file");
-    onPick(path);
+    root.classList.toggle("from-jellyfin", choice.kind === "jellyfin");
   };
-  button.addEventListener("click", async () => {
+  fileBtn.addEventListener("click", async () => {
     const path = await api.pickFile().catch(() => null);
-    if (path) set(path);
+    if (path) set({ kind: "file", path }, fileName(path));
   });
-  return { root, set };
+  return { root, set, choice: () => chosen };
 }
 
-export function renderLobby(hooks: LobbyHooks): { root: HTMLElement; dropFile(path: string): void } {
+const fileChoice = (path: string): [MediaChoice, string] => [{ kind: "file", path }, fileName(path)];
+
+export interface Lobby {
+  root: HTMLElement;
+  dropFile(path: string): void;
+  setMedia(target: MediaTarget, choice: MediaChoice, label: string): void;
+}
+
+export function renderLobby(hooks: LobbyHooks): Lobby {
   const error = el("div", { class: "error", role: "alert", hidden: "" });
   const showError = (msg: string | null) => {
     error.hidden = msg === null;
@@ -37,8 +64,8 @@ export function renderLobby(hooks: LobbyHooks): { root: HTMLElement; dropFile(pa
   };
 
   // Host card.
-  let hostFile: string | null = null;
-  const hostPick = filePicker("Choose film…", (p) => (hostFile = p));
+  const browse = hooks.onBrowseJellyfin;
+  const hostPick = mediaPicker("Choose film…", browse && (() => browse("host")));
   const createBtn = el("button", { class: "primary", type: "button", text: "Create room" });
   const hosting = hooks.settings.relay_url
     ? `Using the relay ${hooks.settings.relay_url}`
@@ -53,7 +80,6 @@ export function renderLobby(hooks: LobbyHooks): { root: HTMLElement; dropFile(pa
   );
 
   // Join card.
-  let joinFile: string | null = null;
   const codeInput = el("input", {
     id: "join-code",
     class: "code-input",
@@ -65,7 +91,7 @@ export function renderLobby(hooks: LobbyHooks): { root: HTMLElement; dropFile(pa
   });
   const codeHelp = el("div", { id: "code-help", class: "hint", text: "6 characters, from your host" });
   const relayInput = el("input", { id: "join-relay", placeholder: "ws://host:7878/ws (from the invite)" });
-  const joinPick = filePicker("Choose your copy…", (p) => (joinFile = p));
+  const joinPick = mediaPicker("Choose your copy…", browse && (() => browse("join")));
   const joinBtn = el("button", { class: "primary", type: "button", text: "Join room", disabled: "" });
   const validate = () => {
     const c = checkCode(codeInput.value);
@@ -107,11 +133,12 @@ export function renderLobby(hooks: LobbyHooks): { root: HTMLElement; dropFile(pa
     btn.textContent = text;
   };
   createBtn.addEventListener("click", async () => {
-    if (!hostFile) return showError("Choose the film you want to watch first.");
+    const hostMedia = hostPick.choice();
+    if (!hostMedia) return showError("Choose the film you want to watch first.");
     showError(null);
     busy(true, createBtn, "Opening mpv…");
     try {
-      hooks.onEntered(await api.hostRoom(hostFile, hooks.onEvent));
+      hooks.onEntered(await api.hostRoom(hostMedia, hooks.onEvent));
     } catch (e) {
       showError(errorText(e));
     } finally {
@@ -121,12 +148,13 @@ export function renderLobby(hooks: LobbyHooks): { root: HTMLElement; dropFile(pa
   joinBtn.addEventListener("click", async () => {
     const c = validate();
     if (c.state !== "valid") return;
-    if (!joinFile) return showError("Choose your copy of the film first.");
+    const joinMedia = joinPick.choice();
+    if (!joinMedia) return showError("Choose your copy of the film first.");
     showError(null);
     busy(true, joinBtn, "Joining…");
     try {
       const relay = relayInput.value.trim() || null;
-      hooks.onEntered(await api.joinRoom(c.code, joinFile, relay, hooks.onEvent));
+      hooks.onEntered(await api.joinRoom(c.code, joinMedia, relay, hooks.onEvent));
     } catch (e) {
       showError(errorText(e));
     } finally {
@@ -141,8 +169,12 @@ export function renderLobby(hooks: LobbyHooks): { root: HTMLElement; dropFile(pa
     // A file dropped on the window goes to the join card when a code is
     // typed, else to the host card.
     dropFile(path: string) {
-      if (checkCode(codeInput.value).state !== "empty") joinPick.set(path);
-      else hostPick.set(path);
+      if (checkCode(codeInput.value).state !== "empty") joinPick.set(...fileChoice(path));
+      else hostPick.set(...fileChoice(path));
+    },
+    setMedia(target, choice, label) {
+      (target === "host" ? hostPick : joinPick).set(choice, label);
+      showError(null);
     },
   };
 }
