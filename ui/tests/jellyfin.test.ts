@@ -21,6 +21,7 @@ function backend(handlers: Record<string, Handler>) {
     return h(a);
   });
 }
+const last = <T>(list: T[]): T => list[list.length - 1];
 const settle = () => new Promise((r) => setTimeout(r, 10));
 const button = (root: HTMLElement, text: string) =>
   [...root.querySelectorAll<HTMLButtonElement>("button")].find((b) => b.textContent === text)!;
@@ -112,7 +113,7 @@ describe("server and sign-in forms", () => {
     type(view.root, "#jf-pass", "correct horse");
     submit(form);
     await settle();
-    expect(calls.at(-1)).toEqual({ cmd: "jellyfin_sign_in", args: { username: "ana", password: "correct horse" } });
+    expect(last(calls)).toEqual({ cmd: "jellyfin_sign_in", args: { username: "ana", password: "correct horse" } });
     expect(done).toEqual([signedIn]);
   });
 
@@ -211,7 +212,7 @@ describe("library grid", () => {
     cards = lib.root.querySelectorAll(".poster-card");
     expect(cards.length).toBe(30);
     expect(button(lib.root, "Load more").hidden).toBe(true);
-    expect(calls.filter((c) => c.cmd === "jellyfin_items").at(-1)!.args).toEqual({ request: { library: "lib-films", search: null, start: PAGE_SIZE, limit: PAGE_SIZE } });
+    expect(last(calls.filter((c) => c.cmd === "jellyfin_items")).args).toEqual({ request: { library: "lib-films", search: null, start: PAGE_SIZE, limit: PAGE_SIZE } });
 
     tabs[1].click();
     await settle();
@@ -227,7 +228,7 @@ describe("library grid", () => {
     type(lib.root, "#jf-search", "show");
     await new Promise((r) => setTimeout(r, 350));
     await settle();
-    expect(calls.filter((c) => c.cmd === "jellyfin_items").at(-1)!.args).toEqual({ request: { library: null, search: "show", start: 0, limit: PAGE_SIZE } });
+    expect(last(calls.filter((c) => c.cmd === "jellyfin_items")).args).toEqual({ request: { library: null, search: "show", start: 0, limit: PAGE_SIZE } });
     const cards = lib.root.querySelectorAll<HTMLButtonElement>(".poster-card");
     expect(cards.length).toBe(1);
     cards[0].click();
