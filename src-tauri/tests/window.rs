@@ -12,7 +12,15 @@
 //! cargo test -p matinee --features custom-protocol --test window -- --ignored
 //! ```
 //!
+//! Then the host leaves, connects the app to a fake Jellyfin server (which
+//! checks every request against the OpenAPI document), signs in (the token
+//! goes to the real Secret Service `scripts/e2e` starts), picks a film from
+//! the poster grid and hosts it: mpv streams it and the server hears so.
+//!
 //! Screenshots land in `target/e2e/`.
+
+#[path = "../../crates/jellyfin/tests/fake/mod.rs"]
+mod fake;
 
 use std::io::Write;
 use std::net::TcpListener;
@@ -383,5 +391,153 @@ async fn host_in_the_window_and_join_from_the_cli() {
     .await;
     drop(bo);
 
+    watch_from_jellyfin(&client, &display, &shots, &film, &env).await;
     step("close", client.close()).await.unwrap();
+}
+
+async fn type_into(client: &Client, css: &str, text: &str) {
+    let field = step(
+        css,
+        client.wait().at_most(WAIT).for_element(Locator::Css(css)),
+    )
+    .await
+    .unwrap_or_else(|e| panic!("field {css}: {e}"));
+    step(css, field.send_keys(text)).await.unwrap();
+}
+
+/// Leave the room, sign in to Jellyfin, pick a film from the grid, host it.
+async fn watch_from_jellyfin(
+    client: &Client,
+    display: &str,
+    shots: &Path,
+    film: &Path,
+    env: &[(String, PathBuf)],
+) {
+    let server = fake::FakeJellyfin::start(film.to_path_buf(), 60.0).await;
+    click_button(client, "Leave room").await;
+    click_button(client, "From Jellyfin…").await;
+    type_into(client, "#jf-url", &server.url()).await;
+    click_button(client, "Connect").await;
+    type_into(client, "#jf-user", fake::USER).await;
+    type_into(client, "#jf-pass", "wrong").await;
+    click_button(client, "Sign in").await;
+    wait_for(
+        client,
+        "a wrong password is refused",
+        "return document.querySelector('.jf-form .error')?.textContent ?? ''",
+        |v| v.as_str() == Some("Wrong username or password."),
+    )
+    .await;
+    let pass = step("password", client.find(Locator::Css("#jf-pass")))
+        .await
+        .unwrap();
+    step("clear", pass.clear()).await.unwrap();
+    step("type", pass.send_keys(fake::PASSWORD)).await.unwrap();
+    click_button(client, "Sign in").await;
+
+    // The library: posters load as data: URLs.
+    wait_for(
+        client,
+        "the poster grid with its posters",
+        "return [...document.querySelectorAll('.poster-card img.loaded')].length",
+        |v| v.as_u64().is_some_and(|n| n >= 2),
+    )
+    .await;
+    screenshot(display, shots, "4-jellyfin-library.png");
+    let card = step(
+        "film card",
+        client.find(Locator::Css(&format!(
+            ".poster-card[data-id='{}']",
+            fake::FILM
+        ))),
+    )
+    .await
+    .unwrap();
+    step("open the film", card.click()).await.unwrap();
+    wait_for(
+        client,
+        "the film's details",
+        "return document.querySelector('.jf-details h2')?.textContent ?? ''",
+        |v| v.as_str() == Some("Big Buck Bunny"),
+    )
+    .await;
+    screenshot(display, shots, "5-jellyfin-details.png");
+    click_button(client, "Watch this").await;
+    wait_for(
+        client,
+        "the lobby names the Jellyfin film",
+        "return document.querySelector('.drop-zone.from-jellyfin .file-name')?.textContent ?? ''",
+        |v| v.as_str().is_some_and(|t| t.starts_with("Big Buck Bunny")),
+    )
+    .await;
+    click_button(client, "Create room").await;
+    wait_for(
+        client,
+        "a room with the Jellyfin film",
+        "return document.querySelector('.room-meta .media')?.textContent ?? ''",
+        |v| v.as_str().is_some_and(|t| t.contains("Big Buck Bunny")),
+    )
+    .await;
+
+    // It plays: mpv streams it, and the server is told.
+    let deadline = Instant::now() + WAIT;
+    while server.seen("/Sessions/Playing").is_empty() {
+        assert!(Instant::now() < deadline, "playback start reported");
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    let streamed = server.seen("/Videos/{itemId}/stream");
+    assert!(!streamed.is_empty(), "mpv streamed the film");
+    assert!(
+        streamed.iter().all(|r| !r
+            .query
+            .iter()
+            .any(|(k, _)| k.eq_ignore_ascii_case("api_key"))),
+        "no token in the stream URL"
+    );
+    click_button(client, "Play").await;
+    wait_for(client, "playing", PLAY_BUTTON, |v| {
+        v.as_str() == Some("Pause")
+    })
+    .await;
+    screenshot(display, shots, "6-jellyfin-room.png");
+
+    // The token is in the Secret Service, not in the app's files.
+    let config = &env.iter().find(|(k, _)| k == "XDG_CONFIG_HOME").unwrap().1;
+    let profile = walk(config)
+        .into_iter()
+        .find(|p| p.ends_with("jellyfin.json"))
+        .expect("the Jellyfin profile");
+    let profile_text = std::fs::read_to_string(&profile).unwrap();
+    let account = format!("{}/{}", fake::SERVER_ID, fake::USER_ID);
+    let lookup = Command::new("secret-tool")
+        .args([
+            "lookup",
+            "service",
+            "app.matinee.desktop",
+            "username",
+            &account,
+        ])
+        .output()
+        .expect("secret-tool (apt install libsecret-tools)");
+    let token = String::from_utf8_lossy(&lookup.stdout).trim().to_string();
+    assert!(!token.is_empty(), "the token is in the keyring");
+    assert!(
+        !profile_text.contains(&token),
+        "and not in {}",
+        profile.display()
+    );
+    server.assert_clean();
+}
+
+fn walk(dir: &Path) -> Vec<PathBuf> {
+    let mut out = Vec::new();
+    for entry in std::fs::read_dir(dir).into_iter().flatten().flatten() {
+        let p = entry.path();
+        if p.is_dir() {
+            out.extend(walk(&p));
+        } else {
+            out.push(p);
+        }
+    }
+    out
 }
