@@ -21,6 +21,12 @@ const WRITE_TIMEOUT: Duration = Duration::from_secs(5);
 /// Over-limit messages tolerated within one refill of the bucket before the
 /// connection is closed.
 const RATE_STRIKES_BEFORE_CLOSE: u32 = 200;
+/// After the relay closes a connection, how long it keeps reading (and
+/// dropping) what the client still sends, so the client reads the error and
+/// the close before the socket goes away. Closing a socket with unread data
+/// makes the kernel reset it, and a reset discards what the client had not
+/// read yet.
+const CLOSE_LINGER: Duration = Duration::from_secs(2);
 
 enum Phase {
     /// Waiting for the hello.
@@ -48,6 +54,8 @@ struct Connection {
     bucket: TokenBucket,
     strikes: u32,
     last_message: Instant,
+    /// The relay sent a close frame: linger before dropping the socket.
+    closing: bool,
 }
 
 pub(crate) async fn serve(ws: WebSocket, ip: IpAddr, shared: Arc<Shared>) {
@@ -65,10 +73,14 @@ pub(crate) async fn serve(ws: WebSocket, ip: IpAddr, shared: Arc<Shared>) {
         phase: Phase::New,
         strikes: 0,
         last_message: Instant::now(),
+        closing: false,
     };
     conn.run(inbox).await;
-    if let Phase::InRoom { room, pid } = conn.phase {
+    if let Phase::InRoom { room, pid } = std::mem::replace(&mut conn.phase, Phase::Lobby) {
         room.send(RoomCmd::Disconnected { pid, conn_id }).await;
+    }
+    if conn.closing {
+        conn.linger().await;
     }
     shared.metrics.connections.dec();
     tracing::debug!(conn = conn_id, "connection closed");
@@ -191,10 +203,25 @@ impl Connection {
                 code: close_code(code),
                 reason: Utf8Bytes::from(code.as_str()),
             };
-            let _ = self.write(Message::Close(Some(frame))).await;
+            if let Flow::Continue = self.write(Message::Close(Some(frame))).await {
+                self.closing = true;
+            }
             return Flow::Close;
         }
         flow
+    }
+
+    /// Reads and drops frames until the client answers the close (or goes),
+    /// for at most [`CLOSE_LINGER`].
+    async fn linger(&mut self) {
+        let _ = tokio::time::timeout(CLOSE_LINGER, async {
+            while let Some(Ok(frame)) = self.ws.recv().await {
+                if let Message::Close(_) = frame {
+                    break;
+                }
+            }
+        })
+        .await;
     }
 
     async fn close_with(&mut self, code: ErrorCode, message: &str) -> Flow {
