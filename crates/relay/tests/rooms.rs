@@ -584,3 +584,83 @@ async fn the_room_waits_for_a_buffering_participant_and_resumes_together() {
     assert!(resumed.anchor_ms > sent, "resumes at a shared future time");
     assert!(!resumed.waiting_for_buffering);
 }
+
+#[tokio::test]
+async fn forged_resume_tokens_take_no_seat_and_no_host_role() {
+    let relay = relay(config()).await;
+    let mut ana = Client::host(&relay, "Ana", ControlMode::HostOnly).await;
+    let code = ana.code();
+    let ben = Client::guest(&relay, &code, "Ben").await;
+    let eve = Client::host(&relay, "Eve", ControlMode::Shared).await;
+
+    let mut mallory = Client::connect(&relay).await;
+    let mut flipped = ana.token.clone().into_bytes();
+    let last = flipped.len() - 1;
+    flipped[last] = if flipped[last] == b'A' { b'B' } else { b'A' };
+    let forgeries = [
+        (
+            "a made-up token",
+            "forged".to_string(),
+            ErrorCode::InvalidToken,
+        ),
+        ("an empty token", String::new(), ErrorCode::InvalidValue),
+        (
+            "the host's token with one character changed",
+            String::from_utf8(flipped).unwrap(),
+            ErrorCode::InvalidToken,
+        ),
+        (
+            "a real token from another room",
+            eve.token.clone(),
+            ErrorCode::InvalidToken,
+        ),
+        (
+            "an oversized token",
+            "A".repeat(4096),
+            ErrorCode::InvalidValue,
+        ),
+    ];
+    for (what, token, want) in forgeries {
+        mallory
+            .send(&ClientMsg::Resume {
+                code: code.clone(),
+                token,
+            })
+            .await;
+        let (msg, _) = mallory.expect_error(want).await;
+        assert!(!msg.is_empty(), "{what}");
+    }
+    // Still outside any room: control is refused as such.
+    mallory
+        .send(&ClientMsg::Control {
+            seq: 1,
+            action: ControlAction::Pause { position: 0.0 },
+            server_ms: None,
+        })
+        .await;
+    mallory.expect_error(ErrorCode::NotInRoom).await;
+
+    // Ben coming back with his own token is Ben again: a guest.
+    let ben_token = ben.token.clone();
+    ben.drop_link();
+    let mut ben = Client::connect(&relay).await;
+    ben.send(&ClientMsg::Resume {
+        code: code.clone(),
+        token: ben_token,
+    })
+    .await;
+    let joined = ben.expect_joined().await;
+    let me = joined
+        .room
+        .participants
+        .iter()
+        .find(|p| p.id == joined.you)
+        .unwrap();
+    assert_eq!((me.nickname.as_str(), me.host), ("Ben", false));
+    ben.send(&ClientMsg::PassHost { to: joined.you }).await;
+    ben.expect_error(ErrorCode::NotHost).await;
+
+    let list = ana.participants_where(|l| l.len() == 2).await;
+    assert!(list.iter().find(|p| p.nickname == "Ana").unwrap().host);
+    assert!(!list.iter().any(|p| p.nickname == "Mallory"));
+}
