@@ -25,6 +25,15 @@ fn hosting_starts_the_embedded_relay_and_the_player() {
         std::env::set_var("MATINEE_HOST_LISTEN", "127.0.0.1:0");
     }
 
+    // Every log line at every level, into a file under the app's folder,
+    // to be searched for secrets at the end.
+    let log_file = std::fs::File::create(dir.path().join("trace.log")).unwrap();
+    tracing_subscriber::fmt()
+        .with_max_level(tracing::Level::TRACE)
+        .with_ansi(false)
+        .with_writer(std::sync::Mutex::new(log_file))
+        .init();
+
     let (_app, window) = common::app_in(dir.path());
     let film = matinee_testkit::clip(matinee_testkit::ClipSpec::small(5));
     let host = |w: &WebviewWindow<MockRuntime>| {
@@ -123,6 +132,19 @@ fn hosting_starts_the_embedded_relay_and_the_player() {
         !server.seen("/Videos/{itemId}/stream").is_empty(),
         "mpv streamed"
     );
+    let token = server.tokens().pop().expect("signed in");
+    let players: Vec<String> = std::fs::read_dir("/proc")
+        .unwrap()
+        .flatten()
+        .filter_map(|e| std::fs::read(e.path().join("cmdline")).ok())
+        .map(|c| String::from_utf8_lossy(&c).into_owned())
+        .filter(|c| c.contains("--title=Matinee — Ana"))
+        .collect();
+    assert!(!players.is_empty(), "the app's mpv is running");
+    assert!(
+        players.iter().all(|c| !c.contains(&token)),
+        "token on mpv's command line"
+    );
     let at_resume = |r: &fake::Seen| r.body["PositionTicks"].as_i64().unwrap_or(0) >= 15_000_000;
     while !server.seen("/Sessions/Playing").iter().any(at_resume)
         && !server
@@ -146,6 +168,25 @@ fn hosting_starts_the_embedded_relay_and_the_player() {
     assert!(ticks >= 15_000_000, "resumed near 2 s, stopped at {ticks}");
     server.assert_clean();
 
+    // The token is in no file the app wrote (settings, Jellyfin profile,
+    // device id, logs at trace level), though the logs did see the session.
+    let files = walk(dir.path());
+    let log = std::fs::read_to_string(dir.path().join("trace.log")).unwrap();
+    assert!(
+        log.contains("signed in to Jellyfin"),
+        "the log saw the sign-in"
+    );
+    for file in &files {
+        let text = String::from_utf8_lossy(&std::fs::read(file).unwrap()).into_owned();
+        assert!(!text.contains(&token), "the token is in {}", file.display());
+        assert!(
+            !text.contains(fake::PASSWORD),
+            "the password is in {}",
+            file.display()
+        );
+    }
+    assert!(files.iter().any(|f| f.ends_with("jellyfin.json")));
+
     invoke(&window, "leave_room", json!({})).unwrap();
     let err = invoke(
         &window,
@@ -154,4 +195,17 @@ fn hosting_starts_the_embedded_relay_and_the_player() {
     )
     .unwrap_err();
     assert_eq!(err["kind"], "no_room");
+}
+
+fn walk(dir: &std::path::Path) -> Vec<std::path::PathBuf> {
+    let mut out = Vec::new();
+    for entry in std::fs::read_dir(dir).into_iter().flatten().flatten() {
+        let p = entry.path();
+        if p.is_dir() {
+            out.extend(walk(&p));
+        } else {
+            out.push(p);
+        }
+    }
+    out
 }

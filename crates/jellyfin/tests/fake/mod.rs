@@ -154,6 +154,11 @@ impl FakeJellyfin {
         self.shared.inner.lock().unwrap().quick_connect_enabled = on;
     }
 
+    /// The access tokens it has handed out and not revoked.
+    pub fn tokens(&self) -> Vec<String> {
+        self.shared.inner.lock().unwrap().tokens.clone()
+    }
+
     /// Ends every sign-in, as an admin revoking devices would.
     pub fn revoke_all(&self) {
         self.shared.inner.lock().unwrap().tokens.clear();
