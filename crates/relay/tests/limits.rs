@@ -325,3 +325,86 @@ async fn shutdown_tells_clients() {
     assert!(fatal);
     c.expect_closed().await;
 }
+
+/// Resident memory of this test process (the relay runs in it), in KiB.
+fn rss_kib() -> u64 {
+    let status = std::fs::read_to_string("/proc/self/status").unwrap();
+    status
+        .lines()
+        .find_map(|l| l.strip_prefix("VmRSS:"))
+        .and_then(|v| v.trim().trim_end_matches("kB").trim().parse().ok())
+        .expect("VmRSS in /proc/self/status")
+}
+
+#[tokio::test]
+async fn a_storm_of_malformed_frames_leaves_the_relay_and_its_rooms_working() {
+    let relay = relay(RelayConfig {
+        // High enough that the storm reaches the decoder instead of the
+        // rate limiter (which has its own test).
+        max_messages_per_sec: 100_000,
+        max_frame_bytes: 16 * 1024,
+        ..config()
+    })
+    .await;
+    let mut ana = Client::host(&relay, "Ana", ControlMode::Shared).await;
+    let mut ben = Client::guest(&relay, &ana.code(), "Ben").await;
+
+    let nested = format!("{}{}", "[".repeat(5000), "]".repeat(5000));
+    let huge_name = format!(
+        r#"{{"type":"join","code":"ABCDEF","nickname":"{}"}}"#,
+        "x".repeat(15_000)
+    );
+    let garbage: Vec<Message> = vec![
+        Message::text("{not json"),
+        Message::text(r#"{"type":"ready","ready":"yes"}"#),
+        Message::text(r#"{"type":"control","seq":-1,"action":{"kind":"seek","position":"far"}}"#),
+        Message::text(r#"{"type":"chat","text":null}"#),
+        Message::text(r#"{"type":"join","code":"ZZZZZZ","nickname":"Mal"}"#),
+        Message::text(nested),
+        Message::text(huge_name),
+        Message::text("\u{0}\u{1}\u{fffd}"),
+        Message::binary(vec![0xde, 0xad, 0xbe, 0xef]),
+    ];
+    let before = rss_kib();
+    let mut attackers = Vec::new();
+    for n in 0..16 {
+        let mut c = Client::connect(&relay).await;
+        let garbage = garbage.clone();
+        attackers.push(tokio::spawn(async move {
+            let mut sent = 0;
+            for i in 0..700 {
+                if !c
+                    .send_message(garbage[(i + n) % garbage.len()].clone())
+                    .await
+                {
+                    break;
+                }
+                sent += 1;
+            }
+            // Everything was answered with errors, not a crash: a ping
+            // still gets its pong.
+            c.send(&ClientMsg::Ping { client_ms: 1.0 }).await;
+            c.recv_until(|m| matches!(m, ServerMsg::Pong(_)).then_some(()))
+                .await;
+            sent
+        }));
+    }
+    let mut total = 0;
+    for a in attackers {
+        total += a.await.expect("attacker finished");
+    }
+    assert!(total >= 10_000, "only {total} frames sent");
+
+    // The room goes on: chat crosses, control works.
+    ana.send(&ClientMsg::Chat {
+        text: "still here".into(),
+    })
+    .await;
+    ben.recv_until(|m| match m {
+        ServerMsg::Chat { text, .. } if text == "still here" => Some(()),
+        _ => None,
+    })
+    .await;
+    let grew = rss_kib().saturating_sub(before);
+    assert!(grew < 64 * 1024, "memory grew by {grew} KiB");
+}
