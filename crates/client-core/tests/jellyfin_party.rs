@@ -87,6 +87,22 @@ async fn a_jellyfin_stream_and_local_files_share_a_room() {
     .unwrap();
     assert_eq!(same.snapshot().warnings, vec![], "same size and duration");
 
+    // Only the film's identity crossed the relay: not the host's stream URL
+    // or token, and Bo's mpv plays Bo's own file.
+    let seen_by_bo = serde_json::to_string(&same.snapshot().room_media).unwrap();
+    assert!(seen_by_bo.contains("Big Buck Bunny"), "{seen_by_bo}");
+    let token = server.tokens().pop().unwrap();
+    for secret in ["://", "/Videos/", token.as_str()] {
+        assert!(!seen_by_bo.contains(secret), "{secret} in {seen_by_bo}");
+    }
+    let bo_mpv = matinee_mpv::MpvClient::connect(&same.snapshot().player_endpoint.unwrap())
+        .await
+        .unwrap();
+    assert_eq!(
+        bo_mpv.get_text("path").await.unwrap().as_deref(),
+        film.to_str()
+    );
+
     // Another cut: warned about size and duration.
     let other = PartySession::start(config(
         relay.ws_url(),

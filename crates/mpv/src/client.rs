@@ -205,6 +205,16 @@ impl MpvClient {
         }
     }
 
+    /// Reads a text property (e.g. "path", "filename").
+    pub async fn get_text(&self, property: &str) -> Result<Option<String>, MpvError> {
+        let v = self.request(json!(["get_property", property])).await;
+        match v {
+            Ok(v) => Ok(v.as_str().map(String::from)),
+            Err(MpvError::Command(e)) if e.contains("unavailable") => Ok(None),
+            Err(e) => Err(e),
+        }
+    }
+
     /// Asks mpv to quit.
     pub async fn quit(&self) -> Result<(), MpvError> {
         match self.request(json!(["quit"])).await {
