@@ -7,7 +7,6 @@
 mod metrics;
 mod party;
 mod plot;
-mod proxy;
 mod report;
 mod scenarios;
 mod throttle_http;
@@ -19,7 +18,7 @@ use clap::{Parser, Subcommand};
 use matinee_sync::ControllerKind;
 use serde_json::json;
 
-use proxy::LinkProfile;
+use matinee_testkit::proxy::LinkProfile;
 use scenarios::{Bench, SCENARIOS};
 
 #[derive(Debug, Parser)]

@@ -14,7 +14,7 @@ use matinee_protocol::{ControlMode, RoomCode};
 use matinee_relay::{RelayConfig, RelayHandle};
 use matinee_sync::{ControllerKind, EngineConfig};
 
-use crate::proxy::{LinkProfile, Proxy};
+use matinee_testkit::proxy::{LinkProfile, Proxy};
 
 /// One sample of every player at the same instant.
 #[derive(Debug, Clone)]

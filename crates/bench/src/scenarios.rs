@@ -15,8 +15,8 @@ use crate::metrics::{
     Summary,
 };
 use crate::party::{sleep_s, Frame, Party};
-use crate::proxy::LinkProfile;
 use crate::throttle_http::ThrottledServer;
+use matinee_testkit::proxy::LinkProfile;
 
 pub const SCENARIOS: [&str; 5] = ["steady", "late_joiner", "storm", "buffering", "link_drop"];
 

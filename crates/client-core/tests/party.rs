@@ -307,3 +307,112 @@ fn config_for_url(url: &str) -> SessionConfig {
         backoff: Backoff::default(),
     }
 }
+
+/// A friend's link is cut for 30 s by a proxy between them and the relay.
+/// Their film keeps playing, they see "reconnecting" and so does the room;
+/// when the link returns they take their seat back and fall in step, and
+/// nobody else's player seeks.
+///
+/// The relay keeps a seat for its resume grace (30 s by default); here it
+/// is 40 s, because the cut starts the grace at once and the friend's
+/// reconnect lands up to one backoff step after the link returns.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_link_cut_for_30_s_keeps_the_seat_and_resyncs_without_seeking_others() {
+    use matinee_client_core::ConnectionState;
+    use matinee_testkit::proxy::{LinkProfile, Proxy};
+
+    let relay = matinee_relay::start(RelayConfig {
+        resume_grace_secs: 40.0,
+        ..RelayConfig::loopback()
+    })
+    .await
+    .unwrap();
+    let ana = Peer::start(config(
+        &relay,
+        "Ana",
+        Role::Host {
+            control_mode: ControlMode::Shared,
+        },
+    ))
+    .await;
+    let code = ana.session.snapshot().code;
+    ana.session.send(SessionCmd::Start { force: true });
+    eventually("Ana plays", Duration::from_secs(5), || !ana.paused()).await;
+    let link = Proxy::start(relay.addr(), LinkProfile::parse("5").unwrap())
+        .await
+        .unwrap();
+    let mut cy_config = config(&relay, "Cy", Role::Join { code });
+    cy_config.relay_url = link.ws_url();
+    let cy = Peer::start(cy_config).await;
+    let cy_id = cy.session.snapshot().you;
+    eventually("Cy in step", Duration::from_secs(8), || {
+        gap(&ana, &cy) < 0.040
+    })
+    .await;
+    let ana_seeks = ana.session.snapshot().seeks;
+
+    link.set_down(true);
+    let cut = Instant::now();
+    let mut cy_state = cy.session.watch();
+    tokio::time::timeout(
+        Duration::from_secs(3),
+        cy_state.wait_for(|s| matches!(s.connection, ConnectionState::Reconnecting { .. })),
+    )
+    .await
+    .expect("Cy's window says reconnecting")
+    .unwrap();
+    eventually(
+        "the room sees Cy reconnecting",
+        Duration::from_secs(3),
+        || {
+            ana.session
+                .snapshot()
+                .participants
+                .iter()
+                .any(|p| p.id == cy_id && p.reconnecting)
+        },
+    )
+    .await;
+    let cy_before = cy.position_at(Instant::now());
+    tokio::time::sleep(Duration::from_secs(30).saturating_sub(cut.elapsed())).await;
+    let cy_during = cy.position_at(Instant::now());
+    assert!(!cy.paused(), "Cy's film kept playing");
+    assert!(cy_during - cy_before > 25.0, "{cy_before} → {cy_during}");
+    assert!(
+        matches!(
+            cy.session.snapshot().connection,
+            ConnectionState::Reconnecting { .. }
+        ),
+        "still cut after 30 s"
+    );
+
+    link.set_down(false);
+    let back = Instant::now();
+    tokio::time::timeout(
+        Duration::from_secs(5),
+        cy_state.wait_for(|s| s.connection == ConnectionState::Connected),
+    )
+    .await
+    .unwrap_or_else(|_| panic!("Cy reconnects: {:?}", cy.session.snapshot().connection))
+    .unwrap();
+    assert_eq!(cy.session.snapshot().you, cy_id, "the same seat");
+    eventually("the room sees Cy back", Duration::from_secs(3), || {
+        ana.session
+            .snapshot()
+            .participants
+            .iter()
+            .any(|p| p.id == cy_id && !p.reconnecting)
+    })
+    .await;
+    eventually("Cy in step again", Duration::from_secs(5), || {
+        gap(&ana, &cy) < 0.040
+    })
+    .await;
+    eprintln!("back in step {:?} after the link returned", back.elapsed());
+    assert_eq!(
+        ana.session.snapshot().seeks,
+        ana_seeks,
+        "Ana's player never sought"
+    );
+    assert!(!ana.paused());
+}

@@ -1,5 +1,8 @@
 //! Helpers shared by tests and benchmarks: media clips generated with
-//! ffmpeg, cached under the target directory (rebuilt when missing).
+//! ffmpeg, cached under the target directory (rebuilt when missing), and a
+//! loopback proxy that delays, jitters and cuts a link.
+
+pub mod proxy;
 
 use std::path::{Path, PathBuf};
 use std::process::Command;

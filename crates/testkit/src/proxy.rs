@@ -69,8 +69,12 @@ impl Proxy {
                 let _ = server.set_nodelay(true);
                 let (cr, cw) = client.into_split();
                 let (sr, sw) = server.into_split();
-                tokio::spawn(pump(cr, sw, profile, gen_rx.clone()));
-                tokio::spawn(pump(sr, cw, profile, gen_rx.clone()));
+                // Only cuts after this connection opened end it: a clone
+                // of the receiver would still see the last cut as new.
+                let mut cuts = gen_rx.clone();
+                cuts.borrow_and_update();
+                tokio::spawn(pump(cr, sw, profile, cuts.clone()));
+                tokio::spawn(pump(sr, cw, profile, cuts));
             }
         });
         Ok(Proxy {
