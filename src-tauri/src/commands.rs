@@ -244,7 +244,11 @@ pub async fn host_room(
     let (relay_url, lan, local) = if settings.relay_url.is_empty() {
         let mut relay = state.relay.lock().await;
         if relay.is_none() {
-            let started = hosting::start_embedded().await.map_err(|e| {
+            let config_dir = state
+                .settings_path
+                .parent()
+                .unwrap_or(std::path::Path::new("."));
+            let started = hosting::start_embedded(config_dir).await.map_err(|e| {
                 AppError::new("relay", format!("Could not host on this computer: {e}"))
             })?;
             *relay = Some(started);

@@ -12,10 +12,13 @@ pub const DEFAULT_PORT: u16 = 7878;
 pub const LISTEN_ENV: &str = "MATINEE_HOST_LISTEN";
 
 /// Starts the embedded relay: at `MATINEE_HOST_LISTEN` when set, else on
-/// all interfaces, on the default port if free, else on any port.
-pub async fn start_embedded() -> Result<RelayHandle, String> {
+/// all interfaces, on the default port if free, else on any port. Its
+/// resume key lives in `config_dir`, so when the app restarts mid-film the
+/// friends still connected rebuild the room on it.
+pub async fn start_embedded(config_dir: &std::path::Path) -> Result<RelayHandle, String> {
     let on = |listen: SocketAddr| RelayConfig {
         listen,
+        resume_secret_file: Some(config_dir.join("relay-resume-secret")),
         ..RelayConfig::default()
     };
     if let Some(listen) = std::env::var(LISTEN_ENV)

@@ -416,3 +416,107 @@ async fn a_link_cut_for_30_s_keeps_the_seat_and_resyncs_without_seeking_others()
     );
     assert!(!ana.paused());
 }
+
+/// The relay restarts mid-film (same address, same resume key): nobody's
+/// film stops, everyone reconnects with backoff, and the room is rebuilt
+/// from what its members remember: the same seats, Ana host again, Ben
+/// still ready, and everyone back in step.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_restarted_relay_rebuilds_the_room_from_its_members() {
+    let dir = tempfile::tempdir().unwrap();
+    let port = std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port();
+    let relay_config = || RelayConfig {
+        listen: format!("127.0.0.1:{port}").parse().unwrap(),
+        resume_secret_file: Some(dir.path().join("resume-secret")),
+        ..RelayConfig::loopback()
+    };
+    let first = matinee_relay::start(relay_config()).await.unwrap();
+    let (ana, ben) = {
+        let ana = Peer::start(config(
+            &first,
+            "Ana",
+            Role::Host {
+                control_mode: ControlMode::HostOnly,
+            },
+        ))
+        .await;
+        let code = ana.session.snapshot().code;
+        let ben = Peer::start(config(&first, "Ben", Role::Join { code })).await;
+        (ana, ben)
+    };
+    ben.session.send(SessionCmd::Ready(true));
+    eventually("Ben ready", Duration::from_secs(3), || {
+        ana.session
+            .snapshot()
+            .participants
+            .iter()
+            .any(|p| p.nickname == "Ben" && p.ready)
+    })
+    .await;
+    ana.session.send(SessionCmd::Start { force: true });
+    eventually("in step", Duration::from_secs(8), || {
+        gap(&ana, &ben) < 0.040
+    })
+    .await;
+    let (ana_id, ben_id) = (ana.session.snapshot().you, ben.session.snapshot().you);
+    let code = ana.session.snapshot().code;
+
+    first.shutdown().await;
+    let down = Instant::now();
+    let before = (ana.position_at(down), ben.position_at(down));
+    tokio::time::sleep(Duration::from_secs(3)).await;
+    let now = Instant::now();
+    assert!(!ana.paused() && !ben.paused(), "films keep playing");
+    assert!(ana.position_at(now) - before.0 > 2.5 && ben.position_at(now) - before.1 > 2.5);
+
+    let _second = matinee_relay::start(relay_config()).await.unwrap();
+    let back = Instant::now();
+    for (who, peer) in [("Ana", &ana), ("Ben", &ben)] {
+        let mut w = peer.session.watch();
+        tokio::time::timeout(
+            Duration::from_secs(5),
+            w.wait_for(|s| s.connection == matinee_client_core::ConnectionState::Connected),
+        )
+        .await
+        .unwrap_or_else(|_| panic!("{who} reconnects: {:?}", peer.session.snapshot().connection))
+        .unwrap();
+    }
+    eventually("both seats back", Duration::from_secs(3), || {
+        ana.session.snapshot().participants.len() == 2
+    })
+    .await;
+    let snap = ana.session.snapshot();
+    assert_eq!(snap.code, code);
+    assert_eq!(
+        (snap.you, ben.session.snapshot().you),
+        (ana_id, ben_id),
+        "same seats"
+    );
+    assert!(snap.host, "Ana is host again");
+    let ben_seat = snap.participants.iter().find(|p| p.id == ben_id).unwrap();
+    assert!(
+        !ben_seat.host && ben_seat.ready,
+        "Ben: a guest, still ready"
+    );
+    assert_eq!(snap.control_mode, ControlMode::HostOnly);
+    eventually("back in step", Duration::from_secs(4), || {
+        gap(&ana, &ben) < 0.040
+    })
+    .await;
+    eprintln!("back in step {:?} after the relay returned", back.elapsed());
+    assert!(!ana.paused() && !ben.paused());
+    // The rebuilt room carries on at the film's place, not from the start.
+    assert!(ana.position_at(Instant::now()) > before.0 + 3.0);
+    // Still host-only: Ben cannot pause it.
+    ben.session.send(SessionCmd::Pause);
+    tokio::time::sleep(Duration::from_millis(500)).await;
+    assert!(
+        !ana.paused(),
+        "a guest's pause is refused in the rebuilt room"
+    );
+    let _ = down;
+}

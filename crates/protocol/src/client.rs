@@ -30,8 +30,15 @@ pub enum ClientMsg {
         media: Option<MediaInfo>,
     },
     /// Take back a seat after a dropped connection, with the token from
-    /// [`crate::Joined::resume_token`].
-    Resume { code: RoomCode, token: String },
+    /// [`crate::Joined::resume_token`]. `rebuild` carries what the client
+    /// knew of the room, so a relay that restarted (and lost its rooms) can
+    /// rebuild it for members whose tokens it can verify.
+    Resume {
+        code: RoomCode,
+        token: String,
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        rebuild: Option<Box<RoomRebuild>>,
+    },
     /// Leave the room for good.
     Leave,
     /// Mark oneself ready (or not) for the ready check.
@@ -157,6 +164,7 @@ pub(crate) fn examples() -> Vec<ClientMsg> {
         ClientMsg::Resume {
             code,
             token: "abc".into(),
+            rebuild: None,
         },
         ClientMsg::Leave,
         ClientMsg::Ready { ready: true },
@@ -183,4 +191,19 @@ pub(crate) fn examples() -> Vec<ClientMsg> {
         ClientMsg::Chat { text: "hi".into() },
         ClientMsg::Ping { client_ms: 1.5 },
     ]
+}
+
+/// What a member remembers of its room, for a relay that lost it.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct RoomRebuild {
+    pub nickname: String,
+    /// The member held the host role.
+    pub host: bool,
+    pub ready: bool,
+    pub control_mode: crate::ControlMode,
+    /// The room's playback as last heard (its anchor is wall-clock time, so
+    /// the relay can carry it forward).
+    pub playback: crate::PlaybackState,
+    #[serde(default)]
+    pub media: Option<crate::MediaInfo>,
 }

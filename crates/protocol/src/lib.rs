@@ -17,7 +17,7 @@ mod server;
 mod types;
 mod validate;
 
-pub use client::{ClientMsg, StateReport};
+pub use client::{ClientMsg, RoomRebuild, StateReport};
 pub use code::{RoomCode, RoomCodeError, CODE_ALPHABET, CODE_LEN};
 pub use decode::DecodeError;
 pub use server::{ErrorCode, Joined, NoticeEvent, Pong, ServerMsg, Welcome};

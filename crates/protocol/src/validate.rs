@@ -112,7 +112,18 @@ impl ClientMsg {
                 }
                 m.as_ref().map_or(Ok(()), media)
             }
-            ClientMsg::Resume { token, .. } => text("token", token, MAX_TOKEN_CHARS),
+            ClientMsg::Resume { token, rebuild, .. } => {
+                text("token", token, MAX_TOKEN_CHARS)?;
+                let Some(r) = rebuild else { return Ok(()) };
+                text("nickname", &r.nickname, MAX_NICKNAME_CHARS)?;
+                if r.nickname.contains('\n') {
+                    return Err(bad("nickname", "must be one line"));
+                }
+                position("position", r.playback.position)?;
+                speed(r.playback.speed)?;
+                finite("anchor_ms", r.playback.anchor_ms)?;
+                r.media.as_ref().map_or(Ok(()), media)
+            }
             ClientMsg::Control {
                 action, server_ms, ..
             } => {

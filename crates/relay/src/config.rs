@@ -65,6 +65,13 @@ pub struct RelayConfig {
     #[arg(long, env = "MATINEE_RELAY_RESUME_GRACE_SECS", default_value_t = 30.0)]
     pub resume_grace_secs: f64,
 
+    /// A file holding the key that signs resume tokens (made, readable by
+    /// the owner only, when missing). With it, a restarted relay rebuilds
+    /// rooms from what their members remember; without it, rooms end with
+    /// the process.
+    #[arg(long, env = "MATINEE_RELAY_RESUME_SECRET_FILE")]
+    pub resume_secret_file: Option<std::path::PathBuf>,
+
     /// How long a room with nobody connected is kept, in seconds.
     #[arg(long, env = "MATINEE_RELAY_ROOM_GRACE_SECS", default_value_t = 60.0)]
     pub room_grace_secs: f64,

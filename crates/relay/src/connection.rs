@@ -7,7 +7,8 @@ use std::time::{Duration, Instant};
 
 use axum::extract::ws::{CloseFrame, Message, Utf8Bytes, WebSocket};
 use matinee_protocol::{
-    ClientMsg, DecodeError, ErrorCode, ParticipantId, Pong, ServerMsg, Welcome, PROTOCOL_VERSION,
+    ClientMsg, DecodeError, ErrorCode, ParticipantId, Pong, RoomCode, RoomRebuild, ServerMsg,
+    Welcome, PROTOCOL_VERSION,
 };
 
 use crate::limits::TokenBucket;
@@ -224,6 +225,48 @@ impl Connection {
         .await;
     }
 
+    /// Takes back a seat; after a restart, rebuilds the room for a member
+    /// whose token this relay's key signed.
+    async fn resume(
+        &mut self,
+        code: RoomCode,
+        token: String,
+        rebuild: Option<Box<RoomRebuild>>,
+    ) -> Result<(RoomHandle, ParticipantId), Refusal> {
+        let shared = self.shared.clone();
+        let member = rebuild
+            .filter(|_| shared.tokens.persistent)
+            .and_then(|r| Some((shared.tokens.verify(&code, &token)?, r)));
+        let room = match (shared.registry.get(&code), &member) {
+            (Some(room), _) => room,
+            (None, Some((_, r))) => {
+                let mode = r.control_mode;
+                let max = shared.config.max_rooms;
+                shared
+                    .registry
+                    .get_or_insert(&code, max, || {
+                        RoomHandle::spawn(code.clone(), mode, shared.clone())
+                    })
+                    .ok_or_else(|| {
+                        (
+                            ErrorCode::ServerFull,
+                            "This relay holds as many rooms as it can; try again later."
+                                .to_string(),
+                        )
+                    })?
+            }
+            (None, None) => return Err(no_room(&code)),
+        };
+        let resumed = room.resume(token.clone(), self.outbox.clone()).await;
+        match (resumed, member) {
+            (Err((ErrorCode::InvalidToken, _)), Some((pid, r))) => room
+                .rebuild(pid, token, r, self.outbox.clone())
+                .await
+                .map(|pid| (room, pid)),
+            (other, _) => other.map(|pid| (room, pid)),
+        }
+    }
+
     async fn close_with(&mut self, code: ErrorCode, message: &str) -> Flow {
         self.send_error(code, message, true).await
     }
@@ -402,17 +445,15 @@ impl Connection {
                     None => Err(no_room(&code)),
                 }
             }
-            ClientMsg::Resume { code, token } => {
+            ClientMsg::Resume {
+                code,
+                token,
+                rebuild,
+            } => {
                 if !self.join_allowed() {
                     return self.refuse(throttled()).await;
                 }
-                match self.shared.registry.get(&code) {
-                    Some(room) => room
-                        .resume(token, self.outbox.clone())
-                        .await
-                        .map(|pid| (room, pid)),
-                    None => Err(no_room(&code)),
-                }
+                self.resume(code, token, rebuild).await
             }
             _ => Err((ErrorCode::NotInRoom, "Create or join a room first.".into())),
         };

@@ -8,6 +8,8 @@ pub enum RelayError {
         addr: SocketAddr,
         source: std::io::Error,
     },
+    #[error("cannot use the resume secret: {0}")]
+    Secret(std::io::Error),
     #[error("the relay stopped: {0}")]
     Serve(std::io::Error),
     #[error("the relay task ended unexpectedly")]

@@ -24,6 +24,7 @@ mod metrics;
 mod outbox;
 mod registry;
 mod room;
+mod tokens;
 
 use std::net::SocketAddr;
 use std::sync::atomic::{AtomicU64, Ordering};
@@ -44,6 +45,7 @@ pub(crate) struct Shared {
     metrics: metrics::Metrics,
     registry: registry::Registry,
     join_throttle: limits::JoinThrottle,
+    tokens: tokens::TokenSigner,
     shutdown: CancellationToken,
     next_conn: AtomicU64,
 }
@@ -96,6 +98,8 @@ impl RelayHandle {
 
 /// Binds `config.listen` and serves until shut down.
 pub async fn start(config: RelayConfig) -> Result<RelayHandle, RelayError> {
+    let tokens = tokens::TokenSigner::load(config.resume_secret_file.as_deref())
+        .map_err(RelayError::Secret)?;
     let listener = tokio::net::TcpListener::bind(config.listen)
         .await
         .map_err(|source| RelayError::Bind {
@@ -106,6 +110,7 @@ pub async fn start(config: RelayConfig) -> Result<RelayHandle, RelayError> {
     let shutdown = CancellationToken::new();
     let shared = Arc::new(Shared {
         join_throttle: limits::JoinThrottle::new(config.max_joins_per_minute),
+        tokens,
         config,
         clock: ServerClock::new(),
         metrics: metrics::Metrics::new(),

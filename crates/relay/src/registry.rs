@@ -55,6 +55,27 @@ impl Registry {
         Some(handle)
     }
 
+    /// The room with `code`, registering the one `make` builds when there
+    /// is none (a room rebuilt after a restart keeps its code), unless
+    /// `max_rooms` are held already.
+    pub fn get_or_insert(
+        &self,
+        code: &RoomCode,
+        max_rooms: usize,
+        make: impl FnOnce() -> RoomHandle,
+    ) -> Option<RoomHandle> {
+        let mut rooms = self.rooms.lock().expect("registry lock");
+        if let Some(room) = rooms.get(code) {
+            return Some(room.clone());
+        }
+        if rooms.len() >= max_rooms {
+            return None;
+        }
+        let handle = make();
+        rooms.insert(code.clone(), handle.clone());
+        Some(handle)
+    }
+
     /// Removes the room with this code if it is still the instance `id`.
     pub fn remove(&self, code: &RoomCode, id: u64) {
         let mut rooms = self.rooms.lock().expect("registry lock");

@@ -119,6 +119,7 @@ async fn join_brute_force_is_throttled_per_address() {
         .send(&ClientMsg::Resume {
             code: code.clone(),
             token: "guess".into(),
+            rebuild: None,
         })
         .await;
     let (msg, fatal) = other.expect_error(ErrorCode::JoinThrottled).await;

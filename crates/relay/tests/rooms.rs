@@ -352,6 +352,7 @@ async fn host_can_kick() {
     ben.send(&ClientMsg::Resume {
         code: ana.code(),
         token,
+        rebuild: None,
     })
     .await;
     ben.expect_error(ErrorCode::InvalidToken).await;
@@ -449,6 +450,7 @@ async fn resume_within_grace_keeps_seat_host_and_ready() {
     back.send(&ClientMsg::Resume {
         code: code.clone(),
         token,
+        rebuild: None,
     })
     .await;
     let joined = back.expect_joined().await;
@@ -481,6 +483,7 @@ async fn a_newer_resume_replaces_the_old_connection() {
         .send(&ClientMsg::Resume {
             code: ana.code(),
             token: ana.token.clone(),
+            rebuild: None,
         })
         .await;
     second.expect_joined().await;
@@ -515,7 +518,12 @@ async fn after_grace_the_seat_is_gone_and_the_host_moves_on() {
     let list = ben.participants_where(|l| l.len() == 1).await;
     assert!(list[0].host, "Ben is host after Ana's seat expired");
     let mut late = Client::connect(&relay).await;
-    late.send(&ClientMsg::Resume { code, token }).await;
+    late.send(&ClientMsg::Resume {
+        code,
+        token,
+        rebuild: None,
+    })
+    .await;
     late.expect_error(ErrorCode::InvalidToken).await;
 }
 
@@ -625,6 +633,7 @@ async fn forged_resume_tokens_take_no_seat_and_no_host_role() {
             .send(&ClientMsg::Resume {
                 code: code.clone(),
                 token,
+                rebuild: None,
             })
             .await;
         let (msg, _) = mallory.expect_error(want).await;
@@ -647,6 +656,7 @@ async fn forged_resume_tokens_take_no_seat_and_no_host_role() {
     ben.send(&ClientMsg::Resume {
         code: code.clone(),
         token: ben_token,
+        rebuild: None,
     })
     .await;
     let joined = ben.expect_joined().await;

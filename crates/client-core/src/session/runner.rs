@@ -4,7 +4,9 @@
 use std::time::Duration;
 
 use matinee_mpv::{MpvEvent, Property};
-use matinee_protocol::{ClientMsg, ControlAction, ControlMode, ErrorCode, Joined, ServerMsg};
+use matinee_protocol::{
+    ClientMsg, ControlAction, ControlMode, ErrorCode, Joined, RoomRebuild, ServerMsg,
+};
 use matinee_sync::{Action, PlayerSample, SyncEngine, SyncEvent};
 use tokio::sync::{broadcast, mpsc, watch};
 
@@ -346,12 +348,27 @@ impl Runner {
                 self.emit(SessionEvent::Connection { connection });
             }
             LinkEvent::Up(_) => {
-                let code = self.snapshot.borrow().code.clone();
+                // What we know of the room goes along, so a relay that
+                // restarted (and lost it) can rebuild it.
+                let (code, rebuild) = {
+                    let s = self.snapshot.borrow();
+                    let me = s.participants.iter().find(|p| p.id == s.you);
+                    let rebuild = RoomRebuild {
+                        nickname: self.cfg.nickname.clone(),
+                        host: s.host,
+                        ready: me.is_some_and(|p| p.ready),
+                        control_mode: s.control_mode,
+                        playback: s.playback,
+                        media: s.room_media.clone().or_else(|| Some(s.media.clone())),
+                    };
+                    (s.code.clone(), rebuild)
+                };
                 self.resuming = true;
                 self.pings = 0;
                 self.link.send(ClientMsg::Resume {
                     code,
                     token: self.token.clone(),
+                    rebuild: Some(Box::new(rebuild)),
                 });
             }
             LinkEvent::Message(msg) => return self.on_message(msg, now),

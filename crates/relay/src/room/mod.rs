@@ -8,7 +8,9 @@ mod state;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::Arc;
 
-use matinee_protocol::{ClientMsg, ControlMode, ErrorCode, MediaInfo, ParticipantId, RoomCode};
+use matinee_protocol::{
+    ClientMsg, ControlMode, ErrorCode, MediaInfo, ParticipantId, RoomCode, RoomRebuild,
+};
 use tokio::sync::{mpsc, oneshot};
 
 use crate::outbox::Outbox;
@@ -27,6 +29,13 @@ pub(crate) enum RoomCmd {
     },
     Resume {
         token: String,
+        outbox: Outbox,
+        reply: oneshot::Sender<Result<ParticipantId, Refusal>>,
+    },
+    Rebuild {
+        pid: ParticipantId,
+        token: String,
+        rebuild: Box<RoomRebuild>,
         outbox: Outbox,
         reply: oneshot::Sender<Result<ParticipantId, Refusal>>,
     },
@@ -102,6 +111,24 @@ impl RoomHandle {
         self.ask(|reply| RoomCmd::Join {
             nickname,
             media,
+            outbox,
+            reply,
+        })
+        .await
+    }
+
+    /// Seats a verified member of the room a restarted relay lost.
+    pub async fn rebuild(
+        &self,
+        pid: ParticipantId,
+        token: String,
+        rebuild: Box<RoomRebuild>,
+        outbox: Outbox,
+    ) -> Result<ParticipantId, Refusal> {
+        self.ask(|reply| RoomCmd::Rebuild {
+            pid,
+            token,
+            rebuild,
             outbox,
             reply,
         })

@@ -3,7 +3,6 @@
 use std::time::Instant;
 
 use matinee_protocol::{MediaInfo, Participant, ParticipantId, StateReport};
-use rand::Rng;
 
 use crate::outbox::Outbox;
 
@@ -27,11 +26,6 @@ pub(crate) struct Seat {
     pub disconnected_at: Option<Instant>,
 }
 
-fn new_token() -> String {
-    let bytes: [u8; 24] = rand::rng().random();
-    bytes.iter().map(|b| format!("{b:02x}")).collect()
-}
-
 /// Compares secrets in time independent of where they differ.
 fn same_secret(a: &str, b: &str) -> bool {
     a.len() == b.len()
@@ -45,6 +39,7 @@ impl Seat {
     pub fn new(
         id: ParticipantId,
         nickname: String,
+        token: String,
         media: Option<MediaInfo>,
         conn: Outbox,
         now_ms: f64,
@@ -52,7 +47,7 @@ impl Seat {
         Self {
             id,
             nickname,
-            token: new_token(),
+            token,
             joined_ms: now_ms,
             host: false,
             ready: false,
@@ -119,12 +114,10 @@ mod tests {
     use super::*;
 
     #[test]
-    fn tokens_are_long_and_distinct() {
-        let a = new_token();
-        assert_eq!(a.len(), 48);
-        assert_ne!(a, new_token());
-        assert!(same_secret(&a, &a.clone()));
-        assert!(!same_secret(&a, &new_token()));
-        assert!(!same_secret(&a, &a[..47]));
+    fn secrets_compare_whole() {
+        let a = "0123456789abcdef";
+        assert!(same_secret(a, "0123456789abcdef"));
+        assert!(!same_secret(a, "0123456789abcdee"));
+        assert!(!same_secret(a, &a[..15]));
     }
 }

@@ -5,7 +5,7 @@ use std::time::{Duration, Instant};
 
 use matinee_protocol::{
     ClientMsg, ControlMode, ErrorCode, Joined, MediaInfo, NoticeEvent, ParticipantId,
-    PlaybackState, RoomCode, RoomSnapshot, ServerMsg, StateReport,
+    PlaybackState, RoomCode, RoomRebuild, RoomSnapshot, ServerMsg, StateReport,
 };
 
 use super::seat::Seat;
@@ -30,6 +30,9 @@ pub(crate) struct Room {
     empty_since: Option<Instant>,
     /// The participant list changed and must be sent out.
     roster_dirty: bool,
+    /// Rebuilt after a restart, and the host role went to a member who
+    /// held it before.
+    host_reclaimed: bool,
     pub(super) shared: Arc<Shared>,
 }
 
@@ -44,6 +47,7 @@ impl Room {
             next_id: 1,
             empty_since: Some(Instant::now()),
             roster_dirty: false,
+            host_reclaimed: false,
             shared,
         }
     }
@@ -72,6 +76,15 @@ impl Room {
                 reply,
             } => {
                 let _ = reply.send(self.resume(&token, outbox));
+            }
+            RoomCmd::Rebuild {
+                pid,
+                token,
+                rebuild,
+                outbox,
+                reply,
+            } => {
+                let _ = reply.send(self.rebuild(pid, token, *rebuild, outbox));
             }
             RoomCmd::Client { pid, conn_id, msg } => {
                 if let Some(idx) = self.seat_of(pid, conn_id) {
@@ -189,9 +202,11 @@ impl Room {
         if first && self.media.is_none() {
             self.media = media.clone();
         }
+        let token = self.shared.tokens.mint(&self.code, id);
         let mut seat = Seat::new(
             id,
             nickname.trim().to_string(),
+            token,
             media,
             outbox,
             self.now_ms(),
@@ -206,6 +221,72 @@ impl Room {
             self.notice(NoticeEvent::Joined, format!("{name} joined"), Some(id));
         }
         Ok(id)
+    }
+
+    /// Seats a member of this room as a relay before a restart knew it (its
+    /// token verified by the caller), from what the member remembers. The
+    /// first to come back sets the room's playback and mode; a member who
+    /// held the host role takes it back.
+    fn rebuild(
+        &mut self,
+        pid: ParticipantId,
+        token: String,
+        r: RoomRebuild,
+        outbox: Outbox,
+    ) -> Result<ParticipantId, Refusal> {
+        if self.seats.iter().any(|s| s.id == pid) {
+            return self.resume(&token, outbox);
+        }
+        let max = self.shared.config.max_participants;
+        if self.seats.len() >= max {
+            return Err((
+                ErrorCode::RoomFull,
+                format!("This room is full ({max} people)."),
+            ));
+        }
+        let now = self.now_ms();
+        let first = self.seats.is_empty();
+        if first {
+            self.control_mode = r.control_mode;
+            self.media = r.media.clone();
+            let mut playback = r.playback;
+            // A state from a clock far off (or far back) restarts where it
+            // stood rather than extrapolating across it.
+            if (now - playback.anchor_ms).abs() > 24.0 * 3600.0 * 1000.0 {
+                playback.anchor_ms = now;
+            }
+            playback.waiting_for_buffering = false;
+            self.playback = playback;
+        }
+        self.next_id = self.next_id.max(pid + 1);
+        let mut seat = Seat::new(
+            pid,
+            r.nickname.trim().to_string(),
+            token,
+            r.media,
+            outbox,
+            now,
+        );
+        seat.ready = r.ready;
+        let name = seat.nickname.clone();
+        self.seats.push(seat);
+        let idx = self.seats.len() - 1;
+        if first || (r.host && !self.host_reclaimed) {
+            self.set_host(idx);
+            self.host_reclaimed = r.host;
+        }
+        self.empty_since = None;
+        self.roster_dirty = true;
+        tracing::info!(room = %self.code, participant = pid, "seat rebuilt after a restart");
+        self.welcome_seat(idx);
+        if !first {
+            self.notice(
+                NoticeEvent::Reconnected,
+                format!("{name} is back"),
+                Some(pid),
+            );
+        }
+        Ok(pid)
     }
 
     fn resume(&mut self, token: &str, outbox: Outbox) -> Result<ParticipantId, Refusal> {
