@@ -6,8 +6,8 @@ use std::time::Duration;
 
 use common::{config, relay, Client};
 use matinee_protocol::{
-    ClientMsg, ControlAction, ControlMode, ErrorCode, NoticeEvent, ServerMsg, StateReport,
-    PROTOCOL_VERSION,
+    ClientMsg, ControlAction, ControlMode, ErrorCode, NoticeEvent, PlaybackState, RoomRebuild,
+    ServerMsg, StateReport, PROTOCOL_VERSION,
 };
 
 #[tokio::test]
@@ -673,4 +673,132 @@ async fn forged_resume_tokens_take_no_seat_and_no_host_role() {
     let list = ana.participants_where(|l| l.len() == 2).await;
     assert!(list.iter().find(|p| p.nickname == "Ana").unwrap().host);
     assert!(!list.iter().any(|p| p.nickname == "Mallory"));
+}
+
+fn remembered(nickname: &str, host: bool) -> Option<Box<RoomRebuild>> {
+    Some(Box::new(RoomRebuild {
+        nickname: nickname.into(),
+        host,
+        ready: true,
+        control_mode: ControlMode::HostOnly,
+        playback: PlaybackState {
+            position: 100.0,
+            paused: false,
+            speed: 1.0,
+            anchor_ms: std::time::SystemTime::now()
+                .duration_since(std::time::UNIX_EPOCH)
+                .unwrap()
+                .as_secs_f64()
+                * 1000.0,
+            epoch: 4,
+            waiting_for_buffering: false,
+        },
+        media: None,
+    }))
+}
+
+#[tokio::test]
+async fn a_restarted_relay_rebuilds_rooms_for_members_only() {
+    let dir = tempfile::tempdir().unwrap();
+    let listen = {
+        let l = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+        l.local_addr().unwrap()
+    };
+    let keyed = || common::RelayConfig {
+        listen,
+        resume_secret_file: Some(dir.path().join("key")),
+        ..config()
+    };
+    let first = relay(keyed()).await;
+    let ana = Client::host(&first, "Ana", ControlMode::HostOnly).await;
+    let code = ana.code();
+    let ben = Client::guest(&first, &code, "Ben").await;
+    let (ana_token, ben_token) = (ana.token.clone(), ben.token.clone());
+    let (ana_id, ben_id) = (ana.id, ben.id);
+    first.shutdown().await;
+    drop((ana, ben));
+
+    let second = relay(keyed()).await;
+    // A stranger with a made-up token cannot rebuild it.
+    let mut eve = Client::connect(&second).await;
+    eve.send(&ClientMsg::Resume {
+        code: code.clone(),
+        token: format!("{ana_id}-0011223344556677-{}", "ab".repeat(32)),
+        rebuild: remembered("Eve", true),
+    })
+    .await;
+    eve.expect_error(ErrorCode::RoomNotFound).await;
+
+    // Ben is back first: the room is rebuilt, he holds it for now.
+    let mut ben = Client::connect(&second).await;
+    ben.send(&ClientMsg::Resume {
+        code: code.clone(),
+        token: ben_token,
+        rebuild: remembered("Ben", false),
+    })
+    .await;
+    let joined = ben.expect_joined().await;
+    assert_eq!(joined.you, ben_id);
+    assert!(
+        joined.room.playback.position >= 100.0,
+        "the room carries on"
+    );
+    assert_eq!(joined.room.playback.epoch, 4);
+    // Ana, who was host, takes the role back.
+    let mut ana = Client::connect(&second).await;
+    ana.send(&ClientMsg::Resume {
+        code: code.clone(),
+        token: ana_token,
+        rebuild: remembered("Ana", true),
+    })
+    .await;
+    assert_eq!(ana.expect_joined().await.you, ana_id);
+    let list = ben.participants_where(|l| l.len() == 2).await;
+    let host: Vec<&str> = list
+        .iter()
+        .filter(|p| p.host)
+        .map(|p| p.nickname.as_str())
+        .collect();
+    assert_eq!(host, ["Ana"]);
+    assert!(list.iter().all(|p| p.ready));
+    // Eve, once more, now that the room exists: still nothing.
+    eve.send(&ClientMsg::Resume {
+        code,
+        token: "1-00-00".into(),
+        rebuild: remembered("Eve", true),
+    })
+    .await;
+    eve.expect_error(ErrorCode::InvalidToken).await;
+}
+
+#[tokio::test]
+async fn a_former_host_whose_seat_expired_comes_back_as_a_guest() {
+    let dir = tempfile::tempdir().unwrap();
+    let relay = relay(common::RelayConfig {
+        resume_grace_secs: 0.5,
+        resume_secret_file: Some(dir.path().join("key")),
+        ..config()
+    })
+    .await;
+    let ana = Client::host(&relay, "Ana", ControlMode::HostOnly).await;
+    let code = ana.code();
+    let mut ben = Client::guest(&relay, &code, "Ben").await;
+    let (token, ana_id) = (ana.token.clone(), ana.id);
+    ana.drop_link();
+    ben.participants_where(|l| l.len() == 1 && l[0].host).await;
+    let mut back = Client::connect(&relay).await;
+    back.send(&ClientMsg::Resume {
+        code,
+        token,
+        rebuild: remembered("Ana", true),
+    })
+    .await;
+    assert_eq!(back.expect_joined().await.you, ana_id);
+    let list = ben.participants_where(|l| l.len() == 2).await;
+    let host: Vec<&str> = list
+        .iter()
+        .filter(|p| p.host)
+        .map(|p| p.nickname.as_str())
+        .collect();
+    assert_eq!(host, ["Ben"], "the role stays with whoever held the room");
 }

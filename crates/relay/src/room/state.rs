@@ -30,8 +30,9 @@ pub(crate) struct Room {
     empty_since: Option<Instant>,
     /// The participant list changed and must be sent out.
     roster_dirty: bool,
-    /// Rebuilt after a restart, and the host role went to a member who
-    /// held it before.
+    /// Rebuilt after a restart (its first seat came from a member's memory).
+    rebuilt: bool,
+    /// Rebuilt, and the host role went back to a member who held it.
     host_reclaimed: bool,
     pub(super) shared: Arc<Shared>,
 }
@@ -47,6 +48,7 @@ impl Room {
             next_id: 1,
             empty_since: Some(Instant::now()),
             roster_dirty: false,
+            rebuilt: false,
             host_reclaimed: false,
             shared,
         }
@@ -271,7 +273,11 @@ impl Room {
         let name = seat.nickname.clone();
         self.seats.push(seat);
         let idx = self.seats.len() - 1;
-        if first || (r.host && !self.host_reclaimed) {
+        // Only in a room this relay rebuilt does a former host take the
+        // role back: in a room that lived on, a member whose seat expired
+        // comes back as a guest (the role has moved on to someone present).
+        self.rebuilt |= first;
+        if first || (r.host && self.rebuilt && !self.host_reclaimed) {
             self.set_host(idx);
             self.host_reclaimed = r.host;
         }
