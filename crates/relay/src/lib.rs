@@ -107,6 +107,13 @@ pub async fn start(config: RelayConfig) -> Result<RelayHandle, RelayError> {
             source,
         })?;
     let addr = listener.local_addr().map_err(RelayError::Serve)?;
+    // Small frames go out at once: Nagle's algorithm would hold a second
+    // message (a notice after a state) until the first is acknowledged.
+    let listener = axum::serve::ListenerExt::tap_io(listener, |tcp| {
+        if let Err(e) = tcp.set_nodelay(true) {
+            tracing::debug!("could not set TCP_NODELAY: {e}");
+        }
+    });
     let shutdown = CancellationToken::new();
     let shared = Arc::new(Shared {
         join_throttle: limits::JoinThrottle::new(config.max_joins_per_minute),
