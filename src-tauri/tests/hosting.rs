@@ -170,7 +170,7 @@ fn hosting_starts_the_embedded_relay_and_the_player() {
 
     // The token is in no file the app wrote (settings, Jellyfin profile,
     // device id, logs at trace level), though the logs did see the session.
-    let files = walk(dir.path());
+    let files = matinee_testkit::files_under(dir.path());
     let log = std::fs::read_to_string(dir.path().join("trace.log")).unwrap();
     assert!(
         log.contains("signed in to Jellyfin"),
@@ -195,17 +195,4 @@ fn hosting_starts_the_embedded_relay_and_the_player() {
     )
     .unwrap_err();
     assert_eq!(err["kind"], "no_room");
-}
-
-fn walk(dir: &std::path::Path) -> Vec<std::path::PathBuf> {
-    let mut out = Vec::new();
-    for entry in std::fs::read_dir(dir).into_iter().flatten().flatten() {
-        let p = entry.path();
-        if p.is_dir() {
-            out.extend(walk(&p));
-        } else {
-            out.push(p);
-        }
-    }
-    out
 }

@@ -503,7 +503,7 @@ async fn watch_from_jellyfin(
 
     // The token is in the Secret Service, not in the app's files.
     let config = &env.iter().find(|(k, _)| k == "XDG_CONFIG_HOME").unwrap().1;
-    let profile = walk(config)
+    let profile = matinee_testkit::files_under(config)
         .into_iter()
         .find(|p| p.ends_with("jellyfin.json"))
         .expect("the Jellyfin profile");
@@ -527,17 +527,4 @@ async fn watch_from_jellyfin(
         profile.display()
     );
     server.assert_clean();
-}
-
-fn walk(dir: &Path) -> Vec<PathBuf> {
-    let mut out = Vec::new();
-    for entry in std::fs::read_dir(dir).into_iter().flatten().flatten() {
-        let p = entry.path();
-        if p.is_dir() {
-            out.extend(walk(&p));
-        } else {
-            out.push(p);
-        }
-    }
-    out
 }

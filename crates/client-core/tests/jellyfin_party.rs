@@ -11,8 +11,8 @@ use matinee_client_core::{
     report_playback, stream_media, Backoff, MediaSource, MediaWarning, PartySession, Role,
     SessionCmd, SessionConfig,
 };
+use matinee_jellyfin::JellyfinClient;
 use matinee_jellyfin::Reporter;
-use matinee_jellyfin::{DeviceInfo, JellyfinClient};
 use matinee_mpv::{locate, LaunchOptions};
 use matinee_protocol::ControlMode;
 use matinee_relay::RelayConfig;
@@ -38,16 +38,7 @@ async fn a_jellyfin_stream_and_local_files_share_a_room() {
     let relay = matinee_relay::start(RelayConfig::loopback()).await.unwrap();
     let film = clip(ClipSpec::small(120));
     let server = fake::FakeJellyfin::start(film.clone(), 120.0).await;
-    let mut jf = JellyfinClient::new(
-        &server.url(),
-        DeviceInfo {
-            client: "Matinee".into(),
-            device: "test".into(),
-            device_id: "00112233445566778899aabbccddeeff".into(),
-            version: "0.1.0".into(),
-        },
-    )
-    .unwrap();
+    let mut jf = JellyfinClient::new(&server.url(), fake::device()).unwrap();
     jf.sign_in(fake::USER, fake::PASSWORD).await.unwrap();
     let plan = jf.plan_stream(fake::FILM).await.unwrap();
     let stream = stream_media(&jf, &plan);

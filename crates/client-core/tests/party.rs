@@ -76,12 +76,22 @@ async fn eventually(what: &str, limit: Duration, mut check: impl FnMut() -> bool
     }
 }
 
-async fn host_and_guest(mode: ControlMode) -> (RelayHandle, Peer, Peer) {
-    let relay = relay().await;
-    let host = Peer::start(config(&relay, "Ana", Role::Host { control_mode: mode })).await;
-    let code: RoomCode = host.session.snapshot().code;
+/// Ana creates a room on `relay`.
+async fn start_host(relay: &RelayHandle, mode: ControlMode) -> Peer {
+    Peer::start(config(relay, "Ana", Role::Host { control_mode: mode })).await
+}
+
+/// The host starts the film for everyone and it plays.
+async fn start_playing(host: &Peer) {
     host.session.send(SessionCmd::Start { force: true });
     eventually("host plays", Duration::from_secs(5), || !host.paused()).await;
+}
+
+async fn host_and_guest(mode: ControlMode) -> (RelayHandle, Peer, Peer) {
+    let relay = relay().await;
+    let host = start_host(&relay, mode).await;
+    let code: RoomCode = host.session.snapshot().code;
+    start_playing(&host).await;
     tokio::time::sleep(Duration::from_secs(2)).await;
     let guest = Peer::start(config(&relay, "Ben", Role::Join { code })).await;
     (relay, host, guest)
@@ -327,17 +337,9 @@ async fn a_link_cut_for_30_s_keeps_the_seat_and_resyncs_without_seeking_others()
     })
     .await
     .unwrap();
-    let ana = Peer::start(config(
-        &relay,
-        "Ana",
-        Role::Host {
-            control_mode: ControlMode::Shared,
-        },
-    ))
-    .await;
+    let ana = start_host(&relay, ControlMode::Shared).await;
     let code = ana.session.snapshot().code;
-    ana.session.send(SessionCmd::Start { force: true });
-    eventually("Ana plays", Duration::from_secs(5), || !ana.paused()).await;
+    start_playing(&ana).await;
     let link = Proxy::start(relay.addr(), LinkProfile::parse("5").unwrap())
         .await
         .unwrap();
@@ -435,19 +437,9 @@ async fn a_restarted_relay_rebuilds_the_room_from_its_members() {
         ..RelayConfig::loopback()
     };
     let first = matinee_relay::start(relay_config()).await.unwrap();
-    let (ana, ben) = {
-        let ana = Peer::start(config(
-            &first,
-            "Ana",
-            Role::Host {
-                control_mode: ControlMode::HostOnly,
-            },
-        ))
-        .await;
-        let code = ana.session.snapshot().code;
-        let ben = Peer::start(config(&first, "Ben", Role::Join { code })).await;
-        (ana, ben)
-    };
+    let ana = start_host(&first, ControlMode::HostOnly).await;
+    let code = ana.session.snapshot().code;
+    let ben = Peer::start(config(&first, "Ben", Role::Join { code })).await;
     ben.session.send(SessionCmd::Ready(true));
     eventually("Ben ready", Duration::from_secs(3), || {
         ana.session

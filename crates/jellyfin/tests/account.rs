@@ -7,16 +7,7 @@ mod fake;
 use std::sync::Arc;
 
 use fake::FakeJellyfin;
-use matinee_jellyfin::{Account, DeviceInfo, JellyfinError, MemoryStore, TokenStore};
-
-fn device() -> DeviceInfo {
-    DeviceInfo {
-        client: "Matinee".into(),
-        device: "test box".into(),
-        device_id: "0123456789abcdef0123456789abcdef".into(),
-        version: "0.1.0".into(),
-    }
-}
+use matinee_jellyfin::{Account, JellyfinError, MemoryStore, TokenStore};
 
 struct Setup {
     fake: FakeJellyfin,
@@ -36,7 +27,7 @@ impl Setup {
     /// A fresh launch of the app: same profile file, same keyring.
     fn launch(&self) -> Account {
         Account::new(
-            device(),
+            fake::device(),
             self.store.clone(),
             self.dir.path().join("jellyfin.json"),
         )

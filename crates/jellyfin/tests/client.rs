@@ -4,17 +4,8 @@
 mod fake;
 
 use fake::FakeJellyfin;
-use matinee_jellyfin::{DeviceInfo, ItemQuery, JellyfinClient, JellyfinError};
+use matinee_jellyfin::{ItemQuery, JellyfinClient, JellyfinError};
 use reqwest::Method;
-
-fn device() -> DeviceInfo {
-    DeviceInfo {
-        client: "Matinee".into(),
-        device: "test box".into(),
-        device_id: "0123456789abcdef0123456789abcdef".into(),
-        version: "0.1.0".into(),
-    }
-}
 
 async fn server() -> FakeJellyfin {
     // The fake never reads the file for these tests.
@@ -22,7 +13,7 @@ async fn server() -> FakeJellyfin {
 }
 
 async fn signed_in(fake: &FakeJellyfin) -> JellyfinClient {
-    let mut c = JellyfinClient::new(&fake.url(), device()).unwrap();
+    let mut c = JellyfinClient::new(&fake.url(), fake::device()).unwrap();
     c.sign_in(fake::USER, fake::PASSWORD).await.unwrap();
     c
 }
@@ -30,7 +21,7 @@ async fn signed_in(fake: &FakeJellyfin) -> JellyfinClient {
 #[tokio::test]
 async fn the_checker_refuses_what_the_spec_does_not_allow() {
     let fake = server().await;
-    let auth = device().authorization(None);
+    let auth = fake::device().authorization(None);
     // Wrong method, unknown path, unknown and missing parameters, bad
     // types, a body that breaks the schema, a malformed header.
     let bad_body = serde_json::json!({ "User": "ana", "Pw": "x" });
@@ -75,7 +66,7 @@ async fn the_checker_refuses_what_the_spec_does_not_allow() {
 #[tokio::test]
 async fn checks_the_server_and_says_what_is_wrong() {
     let fake = server().await;
-    let c = JellyfinClient::new(&fake.url(), device()).unwrap();
+    let c = JellyfinClient::new(&fake.url(), fake::device()).unwrap();
     let info = c.public_info().await.unwrap();
     assert_eq!(info.server_name.as_deref(), Some("Fake Jellyfin"));
     assert_eq!(info.version.as_deref(), Some("10.11.11"));
@@ -86,7 +77,7 @@ async fn checks_the_server_and_says_what_is_wrong() {
         .local_addr()
         .unwrap()
         .port();
-    let gone = JellyfinClient::new(&format!("127.0.0.1:{port}"), device()).unwrap();
+    let gone = JellyfinClient::new(&format!("127.0.0.1:{port}"), fake::device()).unwrap();
     let err = gone.public_info().await.unwrap_err();
     assert!(matches!(err, JellyfinError::Unreachable { .. }), "{err}");
 
@@ -97,18 +88,18 @@ async fn checks_the_server_and_says_what_is_wrong() {
         let app = axum::Router::new().fallback(|| async { "<html>router admin</html>" });
         let _ = axum::serve(other, app).await;
     });
-    let not = JellyfinClient::new(&format!("http://{other_addr}"), device()).unwrap();
+    let not = JellyfinClient::new(&format!("http://{other_addr}"), fake::device()).unwrap();
     let err = not.public_info().await.unwrap_err();
     assert!(matches!(err, JellyfinError::NotJellyfin { .. }), "{err}");
     assert!(err.to_string().contains("not a Jellyfin server"));
 
     // TLS to a plain-HTTP port fails as a TLS problem, not a mystery.
-    let tls = JellyfinClient::new(&format!("https://{}", fake.addr), device()).unwrap();
+    let tls = JellyfinClient::new(&format!("https://{}", fake.addr), fake::device()).unwrap();
     let err = tls.public_info().await.unwrap_err();
     assert!(matches!(err, JellyfinError::Tls { .. }), "{err}");
 
     assert!(matches!(
-        JellyfinClient::new("ftp://x", device()),
+        JellyfinClient::new("ftp://x", fake::device()),
         Err(JellyfinError::BadUrl(_))
     ));
     fake.assert_clean();
@@ -117,7 +108,7 @@ async fn checks_the_server_and_says_what_is_wrong() {
 #[tokio::test]
 async fn signs_in_with_a_password_and_refuses_a_wrong_one() {
     let fake = server().await;
-    let mut c = JellyfinClient::new(&fake.url(), device()).unwrap();
+    let mut c = JellyfinClient::new(&fake.url(), fake::device()).unwrap();
     let err = c.sign_in(fake::USER, "wrong").await.unwrap_err();
     assert!(matches!(err, JellyfinError::BadCredentials), "{err}");
     assert_eq!(err.to_string(), "wrong username or password");
@@ -134,7 +125,7 @@ async fn signs_in_with_a_password_and_refuses_a_wrong_one() {
         .authorization
         .clone()
         .unwrap();
-    assert!(auth.contains("DeviceId=\"0123456789abcdef0123456789abcdef\""));
+    assert!(auth.contains(&format!("DeviceId=\"{}\"", fake::DEVICE_ID)));
     assert!(!auth.contains("Token="), "no token before sign-in");
     fake.assert_clean();
 }
@@ -142,7 +133,7 @@ async fn signs_in_with_a_password_and_refuses_a_wrong_one() {
 #[tokio::test]
 async fn quick_connect_shows_a_code_and_signs_in_once_approved() {
     let fake = server().await;
-    let mut c = JellyfinClient::new(&fake.url(), device()).unwrap();
+    let mut c = JellyfinClient::new(&fake.url(), fake::device()).unwrap();
     let start = c.quick_connect_start().await.unwrap();
     assert_eq!(start.code.len(), 6);
     assert!(!c.quick_connect_approved(&start.secret).await.unwrap());

@@ -7,21 +7,12 @@ mod fake;
 use std::time::Duration;
 
 use fake::FakeJellyfin;
-use matinee_jellyfin::{DeviceInfo, JellyfinClient, PlaybackSample, Reporter};
+use matinee_jellyfin::{JellyfinClient, PlaybackSample, Reporter};
 use matinee_mpv::{locate, EndReason, LaunchOptions, MpvEvent, MpvProcess};
 use matinee_testkit::{clip, ClipSpec};
 use tokio::sync::watch;
 
 const WAIT: Duration = Duration::from_secs(15);
-
-fn device() -> DeviceInfo {
-    DeviceInfo {
-        client: "Matinee".into(),
-        device: "test box".into(),
-        device_id: "fedcba9876543210fedcba9876543210".into(),
-        version: "0.1.0".into(),
-    }
-}
 
 async fn mpv() -> MpvProcess {
     let bin = locate(None).expect("mpv installed");
@@ -45,7 +36,7 @@ async fn until<T>(what: &str, mut f: impl FnMut() -> Option<T>) -> T {
 async fn mpv_streams_with_the_token_in_a_header_and_progress_is_reported() {
     let film = clip(ClipSpec::small(20));
     let fake = FakeJellyfin::start(film, 20.0).await;
-    let mut client = JellyfinClient::new(&fake.url(), device()).unwrap();
+    let mut client = JellyfinClient::new(&fake.url(), fake::device()).unwrap();
     let session = client.sign_in(fake::USER, fake::PASSWORD).await.unwrap();
     let plan = client.plan_stream(fake::FILM).await.unwrap();
 
@@ -151,7 +142,7 @@ async fn mpv_streams_with_the_token_in_a_header_and_progress_is_reported() {
 async fn without_the_header_the_stream_is_refused() {
     let film = clip(ClipSpec::small(20));
     let fake = FakeJellyfin::start(film, 20.0).await;
-    let mut client = JellyfinClient::new(&fake.url(), device()).unwrap();
+    let mut client = JellyfinClient::new(&fake.url(), fake::device()).unwrap();
     client.sign_in(fake::USER, fake::PASSWORD).await.unwrap();
     let plan = client.plan_stream(fake::FILM).await.unwrap();
     let player = mpv().await;

@@ -6,8 +6,8 @@ use std::time::Duration;
 
 use common::{config, relay, Client};
 use matinee_protocol::{
-    ClientMsg, ControlAction, ControlMode, ErrorCode, NoticeEvent, PlaybackState, RoomRebuild,
-    ServerMsg, StateReport, PROTOCOL_VERSION,
+    ClientMsg, ControlAction, ControlMode, ErrorCode, Joined, NoticeEvent, Participant,
+    PlaybackState, RoomCode, RoomRebuild, ServerMsg, StateReport, PROTOCOL_VERSION,
 };
 
 #[tokio::test]
@@ -697,6 +697,33 @@ fn remembered(nickname: &str, host: bool) -> Option<Box<RoomRebuild>> {
     }))
 }
 
+/// A member comes back to `code` with its token and what it remembers.
+async fn come_back(
+    relay: &common::RelayHandle,
+    code: &RoomCode,
+    token: String,
+    nickname: &str,
+    was_host: bool,
+) -> (Client, Joined) {
+    let mut c = Client::connect(relay).await;
+    c.send(&ClientMsg::Resume {
+        code: code.clone(),
+        token,
+        rebuild: remembered(nickname, was_host),
+    })
+    .await;
+    let joined = c.expect_joined().await;
+    (c, joined)
+}
+
+/// The nicknames holding the host role.
+fn hosts(list: &[Participant]) -> Vec<&str> {
+    list.iter()
+        .filter(|p| p.host)
+        .map(|p| p.nickname.as_str())
+        .collect()
+}
+
 #[tokio::test]
 async fn a_restarted_relay_rebuilds_rooms_for_members_only() {
     let dir = tempfile::tempdir().unwrap();
@@ -730,14 +757,7 @@ async fn a_restarted_relay_rebuilds_rooms_for_members_only() {
     eve.expect_error(ErrorCode::RoomNotFound).await;
 
     // Ben is back first: the room is rebuilt, he holds it for now.
-    let mut ben = Client::connect(&second).await;
-    ben.send(&ClientMsg::Resume {
-        code: code.clone(),
-        token: ben_token,
-        rebuild: remembered("Ben", false),
-    })
-    .await;
-    let joined = ben.expect_joined().await;
+    let (mut ben, joined) = come_back(&second, &code, ben_token, "Ben", false).await;
     assert_eq!(joined.you, ben_id);
     assert!(
         joined.room.playback.position >= 100.0,
@@ -745,21 +765,10 @@ async fn a_restarted_relay_rebuilds_rooms_for_members_only() {
     );
     assert_eq!(joined.room.playback.epoch, 4);
     // Ana, who was host, takes the role back.
-    let mut ana = Client::connect(&second).await;
-    ana.send(&ClientMsg::Resume {
-        code: code.clone(),
-        token: ana_token,
-        rebuild: remembered("Ana", true),
-    })
-    .await;
-    assert_eq!(ana.expect_joined().await.you, ana_id);
+    let (_ana, joined) = come_back(&second, &code, ana_token, "Ana", true).await;
+    assert_eq!(joined.you, ana_id);
     let list = ben.participants_where(|l| l.len() == 2).await;
-    let host: Vec<&str> = list
-        .iter()
-        .filter(|p| p.host)
-        .map(|p| p.nickname.as_str())
-        .collect();
-    assert_eq!(host, ["Ana"]);
+    assert_eq!(hosts(&list), ["Ana"]);
     assert!(list.iter().all(|p| p.ready));
     // Eve, once more, now that the room exists: still nothing.
     eve.send(&ClientMsg::Resume {
@@ -786,19 +795,12 @@ async fn a_former_host_whose_seat_expired_comes_back_as_a_guest() {
     let (token, ana_id) = (ana.token.clone(), ana.id);
     ana.drop_link();
     ben.participants_where(|l| l.len() == 1 && l[0].host).await;
-    let mut back = Client::connect(&relay).await;
-    back.send(&ClientMsg::Resume {
-        code,
-        token,
-        rebuild: remembered("Ana", true),
-    })
-    .await;
-    assert_eq!(back.expect_joined().await.you, ana_id);
+    let (_back, joined) = come_back(&relay, &code, token, "Ana", true).await;
+    assert_eq!(joined.you, ana_id);
     let list = ben.participants_where(|l| l.len() == 2).await;
-    let host: Vec<&str> = list
-        .iter()
-        .filter(|p| p.host)
-        .map(|p| p.nickname.as_str())
-        .collect();
-    assert_eq!(host, ["Ben"], "the role stays with whoever held the room");
+    assert_eq!(
+        hosts(&list),
+        ["Ben"],
+        "the role stays with whoever held the room"
+    );
 }

@@ -81,3 +81,18 @@ pub fn clip(spec: ClipSpec) -> PathBuf {
     std::fs::rename(&tmp, &path).expect("move clip into place");
     path
 }
+
+/// Every file below `dir`, at any depth (for tests that search what a
+/// program wrote).
+pub fn files_under(dir: &Path) -> Vec<PathBuf> {
+    let mut out = Vec::new();
+    for entry in std::fs::read_dir(dir).into_iter().flatten().flatten() {
+        let p = entry.path();
+        if p.is_dir() {
+            out.extend(files_under(&p));
+        } else {
+            out.push(p);
+        }
+    }
+    out
+}

@@ -34,6 +34,18 @@ pub const EPISODE1: &str = "77777777777777777777777777777777";
 pub const EPISODE2: &str = "88888888888888888888888888888888";
 pub const SOURCE: &str = "99999999999999999999999999999999";
 
+/// The device the tests sign in as.
+pub const DEVICE_ID: &str = "0123456789abcdef0123456789abcdef";
+
+pub fn device() -> matinee_jellyfin::DeviceInfo {
+    matinee_jellyfin::DeviceInfo {
+        client: "Matinee".into(),
+        device: "test box".into(),
+        device_id: DEVICE_ID.into(),
+        version: "0.1.0".into(),
+    }
+}
+
 /// A 1×1 PNG.
 const PNG: &[u8] = &[
     0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a, 0, 0, 0, 0x0d, 0x49, 0x48, 0x44, 0x52, 0, 0, 0,
