@@ -10,6 +10,7 @@ mod plot;
 mod report;
 mod scenarios;
 mod throttle_http;
+mod trace;
 
 use std::path::PathBuf;
 use std::process::ExitCode;
@@ -47,6 +48,10 @@ enum Cmd {
         /// Where to write the JSON and the plots.
         #[arg(long, default_value = "target/bench")]
         out: PathBuf,
+        /// Also write every recorded frame as CSV (positions, speeds, and
+        /// each engine's drift and clock error against the truth).
+        #[arg(long)]
+        trace: bool,
     },
 }
 
@@ -65,8 +70,9 @@ async fn main() -> ExitCode {
         scenarios,
         controllers,
         out,
+        trace,
     } = Cli::parse().command;
-    match sync(links, quick, scenarios, controllers, out).await {
+    match sync(links, quick, scenarios, controllers, out, trace).await {
         Ok(()) => ExitCode::SUCCESS,
         Err(e) => {
             eprintln!("matinee-bench: {e}");
@@ -81,6 +87,7 @@ async fn sync(
     scenarios: Vec<String>,
     controllers: Vec<String>,
     out: PathBuf,
+    trace: bool,
 ) -> Result<(), String> {
     let profiles: Vec<LinkProfile> = links
         .iter()
@@ -153,6 +160,12 @@ async fn sync(
         let path = out.join(format!("sync-{scenario}.svg"));
         plot::draw(&results, scenario, &path)?;
         println!("plot: {}", path.display());
+    }
+    if trace {
+        for r in &results {
+            trace::write(r, &out)?;
+        }
+        println!("traces: {}/trace-*.csv", out.display());
     }
     println!("elapsed: {:.0} s", started.elapsed().as_secs_f64());
     Ok(())

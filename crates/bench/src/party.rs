@@ -7,7 +7,7 @@ use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
 use matinee_client_core::{
-    Backoff, MediaSource, PartyHandle, PartySession, Role, SessionCmd, SessionConfig,
+    now_ms, Backoff, MediaSource, PartyHandle, PartySession, Role, SessionCmd, SessionConfig,
 };
 use matinee_mpv::{LaunchOptions, MpvBinary, MpvClient, MpvEvent, Property};
 use matinee_protocol::{ControlMode, RoomCode};
@@ -26,6 +26,20 @@ pub struct Frame {
     pub speed: Vec<f64>,
     pub seeking: Vec<bool>,
     pub room_speed: f64,
+    /// Per player, what the engines believed against the truth.
+    pub diag: Vec<PeerDiag>,
+}
+
+/// One player's view against the truth, for `--trace`: the bench knows
+/// the relay's real clock, so it can tell clock errors from player errors.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct PeerDiag {
+    /// Player position minus the room position at the relay's real time, ms.
+    pub room_drift_ms: Option<f64>,
+    /// The drift the engine measured, ms.
+    pub engine_drift_ms: Option<f64>,
+    /// The engine's clock offset minus the real one, ms.
+    pub clock_err_ms: Option<f64>,
 }
 
 pub struct Peer {
@@ -45,6 +59,8 @@ pub struct Party {
     pub started: Instant,
     pub frames: Arc<Mutex<Vec<Frame>>>,
     pub code: Option<RoomCode>,
+    /// The relay's clock minus the clients' `now_ms`, ms (one process).
+    server_minus_local_ms: f64,
     controller: ControllerKind,
     binary: MpvBinary,
     recorder: Option<tokio::task::JoinHandle<()>>,
@@ -59,6 +75,7 @@ impl Party {
         })
         .await
         .expect("relay starts");
+        let server_minus_local_ms = relay.server_time_ms() - now_ms();
         Party {
             relay,
             proxies: Vec::new(),
@@ -66,6 +83,7 @@ impl Party {
             started: Instant::now(),
             frames: Arc::default(),
             code: None,
+            server_minus_local_ms,
             controller,
             binary,
             recorder: None,
@@ -143,7 +161,9 @@ impl Party {
             r.abort();
         }
         let states: Vec<_> = self.peers.iter().map(|p| p.mpv.state()).collect();
+        let snapshots: Vec<_> = self.peers.iter().map(|p| p.session.watch()).collect();
         let host = self.peers[0].session.watch();
+        let server_minus_local = self.server_minus_local_ms;
         let frames = self.frames.clone();
         let started = self.started;
         self.recorder = Some(tokio::spawn(async move {
@@ -151,6 +171,7 @@ impl Party {
             loop {
                 tick.tick().await;
                 let now = Instant::now();
+                let server_now = now_ms() + server_minus_local;
                 let mut f = Frame {
                     t: now.duration_since(started).as_secs_f64(),
                     pos: Vec::new(),
@@ -158,6 +179,7 @@ impl Party {
                     speed: Vec::new(),
                     seeking: Vec::new(),
                     room_speed: host.borrow().playback.speed,
+                    diag: Vec::new(),
                 };
                 for s in &states {
                     let s = s.borrow();
@@ -165,6 +187,18 @@ impl Party {
                     f.paused.push(s.pause);
                     f.speed.push(s.speed);
                     f.seeking.push(s.seeking);
+                }
+                for (s, snap) in states.iter().zip(&snapshots) {
+                    let pos = s.borrow().position_at(now);
+                    let snap = snap.borrow();
+                    let room = &snap.playback;
+                    f.diag.push(PeerDiag {
+                        room_drift_ms: pos
+                            .filter(|_| room.is_playing_at(server_now))
+                            .map(|p| (p - room.position_at(server_now)) * 1000.0),
+                        engine_drift_ms: snap.drift_ms,
+                        clock_err_ms: snap.clock_offset_ms.map(|o| o - server_minus_local),
+                    });
                 }
                 frames.lock().unwrap().push(f);
             }

@@ -22,6 +22,9 @@ pub const SCENARIOS: [&str; 5] = ["steady", "late_joiner", "storm", "buffering",
 
 /// Sync is "reached" under this pairwise gap, seconds.
 const IN_SYNC_S: f64 = 0.020;
+/// Where drift is measured from after an event when the players never
+/// come within `IN_SYNC_S` (the baseline leaves such gaps alone), seconds.
+const UNSETTLED_S: f64 = 3.0;
 
 pub struct Bench {
     pub profiles: Vec<LinkProfile>,
@@ -146,15 +149,14 @@ impl Bench {
         r.frames = party.finish().await;
         let conv = convergence_s(&r.frames, mpv_ready, IN_SYNC_S, 1.0);
         r.converge_s = conv;
-        if let Some(cv) = conv {
-            let settled: Vec<Frame> = r
-                .frames
-                .iter()
-                .filter(|f| f.t >= mpv_ready + cv && f.t <= t1)
-                .cloned()
-                .collect();
-            r.drift_ms = pairwise_drift_ms(&settled);
-        }
+        let settle = mpv_ready + conv.unwrap_or(UNSETTLED_S);
+        let settled: Vec<Frame> = r
+            .frames
+            .iter()
+            .filter(|f| f.t >= settle && f.t <= t1)
+            .cloned()
+            .collect();
+        r.drift_ms = pairwise_drift_ms(&settled);
         r.extra = json!({ "session_start_s": mpv_ready - t_join });
         r
     }
@@ -233,7 +235,7 @@ impl Bench {
         r.hard_seeks = party.seeks();
         r.frames = party.finish().await;
         r.converge_s = convergence_s(&r.frames, last_action, IN_SYNC_S, 1.0);
-        let settle = r.converge_s.map_or(f64::INFINITY, |c| last_action + c);
+        let settle = last_action + r.converge_s.unwrap_or(UNSETTLED_S);
         let tail: Vec<Frame> = r.frames.iter().filter(|f| f.t > settle).cloned().collect();
         r.drift_ms = pairwise_drift_ms(&tail);
         r

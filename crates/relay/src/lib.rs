@@ -59,6 +59,7 @@ impl Shared {
 /// A running relay.
 pub struct RelayHandle {
     addr: SocketAddr,
+    clock: ServerClock,
     shutdown: CancellationToken,
     task: JoinHandle<Result<(), RelayError>>,
 }
@@ -67,6 +68,12 @@ impl RelayHandle {
     /// The address it listens on.
     pub fn addr(&self) -> SocketAddr {
         self.addr
+    }
+
+    /// The relay's clock now (ms since the Unix epoch), as it stamps
+    /// messages; lets in-process tools measure clients' clock estimates.
+    pub fn server_time_ms(&self) -> f64 {
+        self.clock.now_ms()
     }
 
     /// The WebSocket URL clients connect to.
@@ -115,11 +122,12 @@ pub async fn start(config: RelayConfig) -> Result<RelayHandle, RelayError> {
         }
     });
     let shutdown = CancellationToken::new();
+    let clock = ServerClock::new();
     let shared = Arc::new(Shared {
         join_throttle: limits::JoinThrottle::new(config.max_joins_per_minute),
         tokens,
         config,
-        clock: ServerClock::new(),
+        clock,
         metrics: metrics::Metrics::new(),
         registry: registry::Registry::default(),
         shutdown: shutdown.clone(),
@@ -136,6 +144,7 @@ pub async fn start(config: RelayConfig) -> Result<RelayHandle, RelayError> {
     tracing::info!(%addr, "relay listening");
     Ok(RelayHandle {
         addr,
+        clock,
         shutdown,
         task,
     })

@@ -129,6 +129,8 @@ pub struct SessionSnapshot {
     pub playback: PlaybackState,
     pub status: SyncStatus,
     pub drift_ms: Option<f64>,
+    /// The estimated relay clock minus ours (`now_ms`), in ms.
+    pub clock_offset_ms: Option<f64>,
     pub connection: ConnectionState,
     pub media: MediaInfo,
     pub room_media: Option<MediaInfo>,
@@ -241,6 +243,7 @@ impl PartySession {
             playback: joined.room.playback,
             status: SyncStatus::Waiting,
             drift_ms: None,
+            clock_offset_ms: None,
             connection: ConnectionState::Connected,
             media,
             room_media: joined.room.media.clone(),

@@ -16,8 +16,12 @@ use crate::{now_ms, LinkEvent, RelayLink};
 
 const TICK: Duration = Duration::from_millis(50);
 const OSD_TIME: Duration = Duration::from_secs(3);
-/// Fast pings at first so the clock settles quickly, then one a second.
-const FAST_PINGS: u32 = 8;
+/// Ten pings a second for the first three seconds so the clock settles
+/// quickly, then two a second (each ~100 bytes; more samples make a
+/// tighter clock estimate).
+const FAST_PINGS: u32 = 30;
+const FAST_PING_GAP_MS: u64 = 100;
+const PING_GAP_MS: u64 = 500;
 
 pub(super) struct Runner {
     cfg: SessionConfig,
@@ -162,7 +166,7 @@ impl Runner {
                 }
                 _ = tokio::time::sleep_until(next_ping) => {
                     self.pings += 1;
-                    let gap = if self.pings < FAST_PINGS { 200 } else { 1000 };
+                    let gap = if self.pings < FAST_PINGS { FAST_PING_GAP_MS } else { PING_GAP_MS };
                     next_ping = tokio::time::Instant::now() + Duration::from_millis(gap);
                     self.link.send(self.engine.ping(now_ms()));
                     Flow::Go
@@ -423,6 +427,8 @@ impl Runner {
             ServerMsg::Pong(p) => {
                 self.engine
                     .on_pong(p.client_ms, p.server_recv_ms, p.server_send_ms, now);
+                let offset = self.engine.clock().offset_ms();
+                self.snapshot.send_modify(|s| s.clock_offset_ms = offset);
             }
             ServerMsg::Chat {
                 from,

@@ -32,11 +32,11 @@ impl Default for MatineeParams {
         Self {
             seek_threshold_s: 1.0,
             seek_cooldown_ms: 3000.0,
-            enter_s: 0.006,
-            exit_s: 0.002,
+            enter_s: 0.003,
+            exit_s: 0.001,
             gain: 0.5,
             max_adjust: 0.05,
-            smoothing: 0.3,
+            smoothing: 0.1,
             min_step: 0.001,
         }
     }
@@ -169,7 +169,7 @@ mod tests {
     fn in_sync_players_keep_exactly_normal_speed() {
         let mut c = MatineeController::new(MatineeParams::default());
         for i in 0..100 {
-            let noise = if i % 2 == 0 { 0.004 } else { -0.004 };
+            let noise = if i % 2 == 0 { 0.0025 } else { -0.0025 };
             assert_eq!(c.decide(noise, f64::from(i) * 50.0), Correction::Hold);
         }
         assert_eq!(c.factor(), 1.0);
