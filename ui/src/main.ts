@@ -5,7 +5,8 @@ import { getCurrentWebview } from "@tauri-apps/api/webview";
 import { api, errorText } from "./api";
 import { parseInvite } from "./code";
 import { el } from "./dom";
-import type { AppInfo, RoomInfo, SessionEvent, Settings } from "./types";
+import type { SessionFeed } from "./feed";
+import type { AppInfo, RoomInfo, Settings } from "./types";
 import { renderJellyfin } from "./views/jellyfin";
 import { renderLobby, type Lobby, type MediaTarget } from "./views/lobby";
 import { renderRoom, type RoomView } from "./views/room";
@@ -17,7 +18,6 @@ let settings: Settings = { nickname: "", relay_url: "", mpv_path: "", control_mo
 let info: AppInfo | null = null;
 let room: RoomView | null = null;
 let lobbyDrop: ((path: string) => void) | null = null;
-let pendingEvents: SessionEvent[] = [];
 let banner: string | null = null;
 // A film the app was opened with, until the lobby can take it.
 let openedFile: string | null = null;
@@ -77,7 +77,6 @@ function showLobby(prefill: { code: string; relay: string | null } | null) {
   const lobby = renderLobby({
     settings,
     prefill,
-    onEvent: (e) => (room ? room.handle(e) : pendingEvents.push(e)),
     onEntered: showRoom,
     onBrowseJellyfin: (target) => showJellyfin(lobby, target),
   });
@@ -108,14 +107,17 @@ function showJellyfin(lobby: Lobby, target: MediaTarget) {
   app.replaceChildren(topBar(), view.root);
 }
 
-function showRoom(info: RoomInfo) {
+function showRoom(info: RoomInfo, feed: SessionFeed) {
   lobbyDrop = null;
-  room = renderRoom(info, (reason) => {
+  const view = renderRoom(info, (reason) => {
+    feed.close();
+    if (room !== view) return;
     banner = reason ? `You left the room: ${reason}` : null;
     showLobby(null);
   });
-  app.replaceChildren(topBar(), room.root);
-  for (const e of pendingEvents.splice(0)) room.handle(e);
+  room = view;
+  app.replaceChildren(topBar(), view.root);
+  feed.attach(view.handle);
 }
 
 function openInvite(link: string) {

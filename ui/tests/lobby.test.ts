@@ -15,7 +15,7 @@ function typeCode(root: HTMLElement, value: string) {
 
 describe("join dialog", () => {
   it("validates the code as you type", () => {
-    const { root } = renderLobby({ settings, prefill: null, onEvent: () => {}, onEntered: () => {} });
+    const { root } = renderLobby({ settings, prefill: null, onEntered: () => {} });
     document.body.replaceChildren(root);
     const join = [...root.querySelectorAll("button")].find((b) => b.textContent === "Join room")!;
     expect(join.disabled).toBe(true);
@@ -29,7 +29,7 @@ describe("join dialog", () => {
   });
 
   it("is pre-filled from an invite", () => {
-    const { root } = renderLobby({ settings, prefill: { code: "K7MQ2X", relay: "ws://10.0.0.2:7878/ws" }, onEvent: () => {}, onEntered: () => {} });
+    const { root } = renderLobby({ settings, prefill: { code: "K7MQ2X", relay: "ws://10.0.0.2:7878/ws" }, onEntered: () => {} });
     expect(root.querySelector<HTMLInputElement>("#join-code")!.value).toBe("K7MQ2X");
     expect(root.querySelector<HTMLInputElement>("#join-relay")!.value).toBe("ws://10.0.0.2:7878/ws");
   });
@@ -42,7 +42,7 @@ describe("join dialog", () => {
       return null;
     });
     let entered: RoomInfo | null = null;
-    const lobby = renderLobby({ settings, prefill: null, onEvent: () => {}, onEntered: (r) => (entered = r) });
+    const lobby = renderLobby({ settings, prefill: null, onEntered: (r) => (entered = r) });
     document.body.replaceChildren(lobby.root);
     typeCode(lobby.root, "K7MQ2X");
     lobby.dropFile("/films/film.mkv");
@@ -58,7 +58,7 @@ describe("join dialog", () => {
   });
 
   it("asks for a file before hosting", () => {
-    const { root } = renderLobby({ settings, prefill: null, onEvent: () => {}, onEntered: () => {} });
+    const { root } = renderLobby({ settings, prefill: null, onEntered: () => {} });
     const create = [...root.querySelectorAll("button")].find((b) => b.textContent === "Create room")!;
     create.click();
     expect(root.querySelector(".error")!.textContent).toContain("Choose the film");
@@ -74,7 +74,7 @@ describe("films from Jellyfin", () => {
       return null;
     });
     const asked: string[] = [];
-    const lobby = renderLobby({ settings, prefill: null, onEvent: () => {}, onEntered: () => {}, onBrowseJellyfin: (t) => asked.push(t) });
+    const lobby = renderLobby({ settings, prefill: null, onEntered: () => {}, onBrowseJellyfin: (t) => asked.push(t) });
     document.body.replaceChildren(lobby.root);
     const fromJellyfin = [...lobby.root.querySelectorAll<HTMLButtonElement>(".jf-button")];
     expect(fromJellyfin.length).toBe(2);
@@ -93,7 +93,7 @@ describe("films from Jellyfin", () => {
   });
 
   it("has no Jellyfin button when the app offers none", () => {
-    const { root } = renderLobby({ settings, prefill: null, onEvent: () => {}, onEntered: () => {} });
+    const { root } = renderLobby({ settings, prefill: null, onEntered: () => {} });
     expect(root.querySelector(".jf-button")).toBeNull();
   });
 });

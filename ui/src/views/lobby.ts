@@ -3,15 +3,16 @@
 import { api, errorText } from "../api";
 import { checkCode } from "../code";
 import { el, fileName } from "../dom";
-import type { MediaChoice, RoomInfo, SessionEvent, Settings } from "../types";
+import { SessionFeed } from "../feed";
+import type { MediaChoice, RoomInfo, Settings } from "../types";
 
 export type MediaTarget = "host" | "join";
 
 export interface LobbyHooks {
   settings: Settings;
   prefill: { code: string; relay: string | null } | null;
-  onEvent(e: SessionEvent): void;
-  onEntered(room: RoomInfo): void;
+  /** A room was entered; its events come through `feed`. */
+  onEntered(room: RoomInfo, feed: SessionFeed): void;
   /** Open the Jellyfin library to choose for the host or the join card. */
   onBrowseJellyfin?(target: MediaTarget): void;
 }
@@ -137,9 +138,11 @@ export function renderLobby(hooks: LobbyHooks): Lobby {
     if (!hostMedia) return showError("Choose the film you want to watch first.");
     showError(null);
     busy(true, createBtn, "Opening mpv…");
+    const feed = new SessionFeed();
     try {
-      hooks.onEntered(await api.hostRoom(hostMedia, hooks.onEvent));
+      hooks.onEntered(await api.hostRoom(hostMedia, feed.push), feed);
     } catch (e) {
+      feed.close();
       showError(errorText(e));
     } finally {
       busy(false, createBtn, "Create room");
@@ -152,10 +155,12 @@ export function renderLobby(hooks: LobbyHooks): Lobby {
     if (!joinMedia) return showError("Choose your copy of the film first.");
     showError(null);
     busy(true, joinBtn, "Joining…");
+    const feed = new SessionFeed();
     try {
       const relay = relayInput.value.trim() || null;
-      hooks.onEntered(await api.joinRoom(c.code, joinMedia, relay, hooks.onEvent));
+      hooks.onEntered(await api.joinRoom(c.code, joinMedia, relay, feed.push), feed);
     } catch (e) {
+      feed.close();
       showError(errorText(e));
     } finally {
       busy(false, joinBtn, "Join room");
