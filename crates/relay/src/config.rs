@@ -105,6 +105,12 @@ pub struct RelayConfig {
     #[arg(long, env = "MATINEE_RELAY_TRUST_FORWARDED_FOR")]
     pub trust_forwarded_for: bool,
 
+    /// Redis URL (redis://[:password@]host:port/db) to share rooms between
+    /// several relay nodes behind a load balancer. Without it, rooms live
+    /// in this process only.
+    #[arg(long = "redis", env = "MATINEE_REDIS_URL")]
+    pub redis_url: Option<String>,
+
     /// Log format: "text" or "json".
     #[arg(long, env = "MATINEE_RELAY_LOG_FORMAT", default_value = "text")]
     pub log_format: String,

@@ -130,6 +130,12 @@ impl Connection {
                             self.phase = Phase::Lobby; // the seat now belongs to the newer link
                             self.close_with(ErrorCode::SessionReplaced, "Your seat was taken back by a newer connection.").await
                         }
+                        Some(ErrorCode::Unavailable) => {
+                            // The node running the room is gone; coming
+                            // back moves the room to a live node.
+                            self.phase = Phase::Lobby;
+                            self.close_with(ErrorCode::Unavailable, "The room is moving to another relay node; reconnecting.").await
+                        }
                         Some(code) => self.close_with(code, "Closed by the relay.").await,
                         None => Flow::Close,
                     }
@@ -237,23 +243,31 @@ impl Connection {
         let member = rebuild
             .filter(|_| shared.tokens.persistent)
             .and_then(|r| Some((shared.tokens.verify(&code, &token)?, r)));
-        let room = match (shared.registry.get(&code), &member) {
+        let room = match (shared.find_room(&code, &shared).await?, &member) {
             (Some(room), _) => room,
             (None, Some((_, r))) => {
                 let mode = r.control_mode;
-                let max = shared.config.max_rooms;
-                shared
-                    .registry
-                    .get_or_insert(&code, max, || {
-                        RoomHandle::spawn(code.clone(), mode, shared.clone())
-                    })
-                    .ok_or_else(|| {
-                        (
-                            ErrorCode::ServerFull,
-                            "This relay holds as many rooms as it can; try again later."
-                                .to_string(),
-                        )
-                    })?
+                let make = || RoomHandle::spawn(code.clone(), mode, shared.clone());
+                let full = || {
+                    (
+                        ErrorCode::ServerFull,
+                        "This relay holds as many rooms as it can; try again later.".to_string(),
+                    )
+                };
+                match &shared.cluster {
+                    None => shared
+                        .registry
+                        .get_or_insert(&code, shared.config.max_rooms, make)
+                        .ok_or_else(full)?,
+                    Some(cluster) => match cluster.adopt(&shared, &code, None, make).await? {
+                        crate::cluster::Located::Here(room) => room,
+                        // Another node rebuilt it just now: resume there.
+                        crate::cluster::Located::Taken => shared
+                            .find_room(&code, &shared)
+                            .await?
+                            .ok_or_else(|| no_room(&code))?,
+                    },
+                }
             }
             (None, None) => return Err(no_room(&code)),
         };
@@ -416,17 +430,27 @@ impl Connection {
             } => {
                 let shared = self.shared.clone();
                 let max = shared.config.max_rooms;
-                match shared.registry.insert_new(max, |code| {
-                    RoomHandle::spawn(code, control_mode, shared.clone())
-                }) {
-                    Some(room) => room
+                let room = match &shared.cluster {
+                    None => shared
+                        .registry
+                        .insert_new(max, |code| {
+                            RoomHandle::spawn(code, control_mode, shared.clone())
+                        })
+                        .ok_or_else(|| {
+                            (
+                                ErrorCode::ServerFull,
+                                "This relay holds as many rooms as it can; try again later."
+                                    .to_string(),
+                            )
+                        }),
+                    Some(cluster) => cluster.create_room(&shared, control_mode).await,
+                };
+                match room {
+                    Ok(room) => room
                         .join(nickname, media, self.outbox.clone())
                         .await
                         .map(|pid| (room, pid)),
-                    None => Err((
-                        ErrorCode::ServerFull,
-                        "This relay holds as many rooms as it can; try again later.".into(),
-                    )),
+                    Err(refusal) => Err(refusal),
                 }
             }
             ClientMsg::Join {
@@ -437,12 +461,14 @@ impl Connection {
                 if !self.join_allowed() {
                     return self.refuse(throttled()).await;
                 }
-                match self.shared.registry.get(&code) {
-                    Some(room) => room
+                let shared = self.shared.clone();
+                match shared.find_room(&code, &shared).await {
+                    Ok(Some(room)) => room
                         .join(nickname, media, self.outbox.clone())
                         .await
                         .map(|pid| (room, pid)),
-                    None => Err(no_room(&code)),
+                    Ok(None) => Err(no_room(&code)),
+                    Err(refusal) => Err(refusal),
                 }
             }
             ClientMsg::Resume {

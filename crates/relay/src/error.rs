@@ -10,6 +10,8 @@ pub enum RelayError {
     },
     #[error("cannot use the resume secret: {0}")]
     Secret(std::io::Error),
+    #[error("cannot use Redis at {0}")]
+    Redis(String),
     #[error("the relay stopped: {0}")]
     Serve(std::io::Error),
     #[error("the relay task ended unexpectedly")]

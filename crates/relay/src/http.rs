@@ -80,13 +80,25 @@ async fn websocket(
 }
 
 async fn healthz(State(shared): State<Arc<Shared>>) -> Response {
+    let redis = shared.cluster.as_ref().map(|c| c.healthy());
+    let ok = redis != Some(false);
     let body = serde_json::json!({
-        "status": "ok",
+        "status": if ok { "ok" } else { "unhealthy" },
         "version": env!("CARGO_PKG_VERSION"),
         "rooms": shared.registry.len(),
         "connections": shared.metrics.connections.get(),
+        "redis": match redis {
+            None => "not used",
+            Some(true) => "ok",
+            Some(false) => "unreachable",
+        },
     });
-    Json(body).into_response()
+    let status = if ok {
+        StatusCode::OK
+    } else {
+        StatusCode::SERVICE_UNAVAILABLE
+    };
+    (status, Json(body)).into_response()
 }
 
 async fn metrics(State(shared): State<Arc<Shared>>) -> Response {

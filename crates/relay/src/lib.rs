@@ -14,6 +14,7 @@
 //! ```
 
 mod clock;
+mod cluster;
 mod config;
 mod connection;
 mod error;
@@ -48,11 +49,25 @@ pub(crate) struct Shared {
     tokens: tokens::TokenSigner,
     shutdown: CancellationToken,
     next_conn: AtomicU64,
+    /// The other nodes, when rooms are shared through Redis.
+    cluster: Option<Arc<cluster::Cluster>>,
 }
 
 impl Shared {
     fn next_conn_id(&self) -> u64 {
         self.next_conn.fetch_add(1, Ordering::Relaxed)
+    }
+
+    /// The room `code`: on this relay, or (with Redis) on any node.
+    async fn find_room(
+        &self,
+        code: &matinee_protocol::RoomCode,
+        this: &Arc<Shared>,
+    ) -> Result<Option<room::RoomHandle>, room::Refusal> {
+        match &self.cluster {
+            None => Ok(self.registry.get(code)),
+            Some(cluster) => cluster.find(this, code).await,
+        }
     }
 }
 
@@ -105,8 +120,16 @@ impl RelayHandle {
 
 /// Binds `config.listen` and serves until shut down.
 pub async fn start(config: RelayConfig) -> Result<RelayHandle, RelayError> {
-    let tokens = tokens::TokenSigner::load(config.resume_secret_file.as_deref())
+    let mut tokens = tokens::TokenSigner::load(config.resume_secret_file.as_deref())
         .map_err(RelayError::Secret)?;
+    let cluster = match &config.redis_url {
+        Some(url) => Some(cluster::connect(url).await?),
+        None => None,
+    };
+    if let (Some(c), None) = (&cluster, &config.resume_secret_file) {
+        // Every node must accept the tokens any node minted.
+        tokens = tokens::TokenSigner::shared(c.cluster.shared_secret(tokens.key()).await?);
+    }
     let listener = tokio::net::TcpListener::bind(config.listen)
         .await
         .map_err(|source| RelayError::Bind {
@@ -131,8 +154,14 @@ pub async fn start(config: RelayConfig) -> Result<RelayHandle, RelayError> {
         metrics: metrics::Metrics::new(),
         registry: registry::Registry::default(),
         shutdown: shutdown.clone(),
-        next_conn: AtomicU64::new(1),
+        // Connection ids start at a random point, so that ids from
+        // different nodes of a cluster do not collide.
+        next_conn: AtomicU64::new(u64::from(rand::random::<u32>()) << 32),
+        cluster: cluster.as_ref().map(|c| c.cluster.clone()),
     });
+    if let Some(c) = cluster {
+        c.run(shared.clone());
+    }
     let app = http::router(shared).into_make_service_with_connect_info::<SocketAddr>();
     let stop = shutdown.clone();
     let task = tokio::spawn(async move {

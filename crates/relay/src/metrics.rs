@@ -20,6 +20,8 @@ pub struct Metrics {
     pub messages_received: Counter,
     pub messages_sent: Counter,
     pub stale_reports: Counter,
+    pub cluster_published: Counter,
+    pub cluster_publish_errors: Counter,
     errors: Family<CodeLabel, Counter>,
 }
 
@@ -34,6 +36,8 @@ impl Metrics {
             messages_received: Counter::default(),
             messages_sent: Counter::default(),
             stale_reports: Counter::default(),
+            cluster_published: Counter::default(),
+            cluster_publish_errors: Counter::default(),
             errors: Family::default(),
             registry: Registry::default(),
         };
@@ -63,6 +67,16 @@ impl Metrics {
             "stale_state_reports",
             "State reports ignored because they predate the latest control change",
             m.stale_reports.clone(),
+        );
+        registry.register(
+            "cluster_published",
+            "Messages published to other relay nodes through Redis",
+            m.cluster_published.clone(),
+        );
+        registry.register(
+            "cluster_publish_errors",
+            "Batches that could not be published to Redis",
+            m.cluster_publish_errors.clone(),
         );
         registry.register(
             "errors",

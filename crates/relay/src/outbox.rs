@@ -7,6 +7,8 @@ use axum::extract::ws::Utf8Bytes;
 use matinee_protocol::{ErrorCode, ServerMsg};
 use tokio::sync::{mpsc, watch};
 
+pub(crate) use crate::cluster::RemoteConn;
+
 /// What a room hands to a connection.
 #[derive(Debug)]
 pub(crate) enum Outgoing {
@@ -16,12 +18,29 @@ pub(crate) enum Outgoing {
     Evicted,
 }
 
-/// Sending side of a connection's queue.
-#[derive(Debug, Clone)]
+/// Sending side of a connection's queue: a connection on this node, or
+/// (with Redis) one on another node, reached through the cluster.
+#[derive(Clone)]
 pub(crate) struct Outbox {
     pub conn_id: u64,
-    tx: mpsc::Sender<Outgoing>,
-    kill: Arc<watch::Sender<Option<ErrorCode>>>,
+    route: Route,
+}
+
+#[derive(Clone)]
+enum Route {
+    Local {
+        tx: mpsc::Sender<Outgoing>,
+        kill: Arc<watch::Sender<Option<ErrorCode>>>,
+    },
+    Remote(RemoteConn),
+}
+
+impl std::fmt::Debug for Outbox {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Outbox")
+            .field("conn_id", &self.conn_id)
+            .finish_non_exhaustive()
+    }
 }
 
 /// Receiving side, owned by the connection task.
@@ -36,8 +55,10 @@ pub(crate) fn outbox(conn_id: u64, capacity: usize) -> (Outbox, Inbox) {
     (
         Outbox {
             conn_id,
-            tx,
-            kill: Arc::new(kill_tx),
+            route: Route::Local {
+                tx,
+                kill: Arc::new(kill_tx),
+            },
         },
         Inbox { rx, kill: kill_rx },
     )
@@ -63,18 +84,34 @@ impl Outbox {
     }
 
     fn push(&self, item: Outgoing) -> bool {
-        match self.tx.try_send(item) {
-            Ok(()) => true,
-            Err(mpsc::error::TrySendError::Full(_)) => {
-                self.close(ErrorCode::SlowConsumer);
-                false
-            }
-            Err(mpsc::error::TrySendError::Closed(_)) => false,
+        match &self.route {
+            Route::Local { tx, .. } => match tx.try_send(item) {
+                Ok(()) => true,
+                Err(mpsc::error::TrySendError::Full(_)) => {
+                    self.close(ErrorCode::SlowConsumer);
+                    false
+                }
+                Err(mpsc::error::TrySendError::Closed(_)) => false,
+            },
+            Route::Remote(remote) => remote.push(self.conn_id, item),
         }
     }
 
     /// Tells the connection to send this error and close.
     pub fn close(&self, code: ErrorCode) {
-        self.kill.send_replace(Some(code));
+        match &self.route {
+            Route::Local { kill, .. } => {
+                kill.send_replace(Some(code));
+            }
+            Route::Remote(remote) => remote.close(self.conn_id, code),
+        }
+    }
+
+    /// A connection on another node, reached through the cluster.
+    pub fn remote(conn_id: u64, remote: RemoteConn) -> Self {
+        Outbox {
+            conn_id,
+            route: Route::Remote(remote),
+        }
     }
 }

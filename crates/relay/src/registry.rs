@@ -14,7 +14,7 @@ pub(crate) struct Registry {
 }
 
 /// A fresh code drawn from the operating system-seeded CSPRNG.
-fn random_code() -> RoomCode {
+pub(crate) fn random_code() -> RoomCode {
     let mut rng = rand::rng();
     let mut idx = [0u8; CODE_LEN];
     for i in idx.iter_mut() {

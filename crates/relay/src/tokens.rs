@@ -73,6 +73,18 @@ impl TokenSigner {
         })
     }
 
+    /// A key every node of a cluster shares.
+    pub fn shared(key: [u8; 32]) -> Self {
+        Self {
+            key,
+            persistent: true,
+        }
+    }
+
+    pub fn key(&self) -> [u8; 32] {
+        self.key
+    }
+
     fn mac(&self, code: &RoomCode, pid: ParticipantId, nonce: &str) -> HmacSha256 {
         let mut mac = HmacSha256::new_from_slice(&self.key).expect("any key length");
         mac.update(code.as_str().as_bytes());

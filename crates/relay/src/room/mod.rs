@@ -4,6 +4,7 @@
 mod control;
 mod seat;
 mod state;
+mod stored;
 
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::Arc;
@@ -13,9 +14,11 @@ use matinee_protocol::{
 };
 use tokio::sync::{mpsc, oneshot};
 
+use crate::cluster::RemoteRoom;
 use crate::outbox::Outbox;
 use crate::Shared;
 use state::{Lifecycle, Room};
+pub(crate) use stored::StoredRoom;
 
 /// A refusal: the code and a sentence for people.
 pub(crate) type Refusal = (ErrorCode, String);
@@ -59,7 +62,15 @@ pub(crate) enum RoomCmd {
 pub(crate) struct RoomHandle {
     pub id: u64,
     pub code: RoomCode,
-    tx: mpsc::Sender<RoomCmd>,
+    link: Link,
+}
+
+/// Where the room runs.
+#[derive(Clone)]
+enum Link {
+    Here(mpsc::Sender<RoomCmd>),
+    /// On another node (with Redis).
+    Elsewhere(Arc<RemoteRoom>),
 }
 
 const ROOM_QUEUE: usize = 1024;
@@ -68,21 +79,43 @@ static NEXT_ROOM_ID: AtomicU64 = AtomicU64::new(1);
 impl RoomHandle {
     /// Starts a room actor for `code`.
     pub fn spawn(code: RoomCode, control_mode: ControlMode, shared: Arc<Shared>) -> Self {
+        let room = Room::new(code, control_mode, shared.clone());
+        Self::run_here(room, shared)
+    }
+
+    /// Runs a room another node stored (its members away until they resume).
+    pub fn restore(stored: StoredRoom, shared: Arc<Shared>) -> Self {
+        let room = Room::restore(stored, shared.clone());
+        Self::run_here(room, shared)
+    }
+
+    fn run_here(room: Room, shared: Arc<Shared>) -> Self {
         let (tx, rx) = mpsc::channel(ROOM_QUEUE);
         let id = NEXT_ROOM_ID.fetch_add(1, Ordering::Relaxed);
         let handle = RoomHandle {
             id,
-            code: code.clone(),
-            tx,
+            code: room.code().clone(),
+            link: Link::Here(tx),
         };
-        let room = Room::new(code, control_mode, shared.clone());
         tokio::spawn(run(id, room, rx, shared));
         handle
     }
 
+    /// A room another node runs.
+    pub fn remote(code: RoomCode, room: RemoteRoom) -> Self {
+        RoomHandle {
+            id: 0,
+            code,
+            link: Link::Elsewhere(Arc::new(room)),
+        }
+    }
+
     /// Sends a command; false when the room has ended.
     pub async fn send(&self, cmd: RoomCmd) -> bool {
-        self.tx.send(cmd).await.is_ok()
+        match &self.link {
+            Link::Here(tx) => tx.send(cmd).await.is_ok(),
+            Link::Elsewhere(room) => room.forward(cmd),
+        }
     }
 
     async fn ask(
@@ -99,7 +132,16 @@ impl RoomHandle {
         if !self.send(make(reply)).await {
             return Err(gone());
         }
-        answer.await.unwrap_or_else(|_| Err(gone()))
+        match &self.link {
+            Link::Here(_) => answer.await.unwrap_or_else(|_| Err(gone())),
+            // The owner may die before it answers.
+            Link::Elsewhere(_) => {
+                match tokio::time::timeout(crate::cluster::ask_timeout(), answer).await {
+                    Ok(answer) => answer.unwrap_or_else(|_| Err(gone())),
+                    Err(_) => Err(crate::cluster::unavailable()),
+                }
+            }
+        }
     }
 
     pub async fn join(
@@ -151,6 +193,7 @@ async fn run(id: u64, mut room: Room, mut rx: mpsc::Receiver<RoomCmd>, shared: A
     shared.metrics.rooms.inc();
     shared.metrics.rooms_total.inc();
     tracing::info!(room = %room.code(), "room opened");
+    let mut expired = false;
     loop {
         tokio::select! {
             cmd = rx.recv() => match cmd {
@@ -159,13 +202,27 @@ async fn run(id: u64, mut room: Room, mut rx: mpsc::Receiver<RoomCmd>, shared: A
             },
             _ = tick.tick() => {
                 if room.tick() == Lifecycle::Expired {
+                    expired = true;
                     break;
                 }
             }
             _ = shared.shutdown.cancelled() => break,
         }
+        if let Some(cluster) = &shared.cluster {
+            if room.take_stored_dirty() {
+                let state = serde_json::to_string(&room.stored()).expect("serialisable");
+                cluster.save_state(room.code(), state);
+            }
+        }
     }
     shared.registry.remove(room.code(), id);
+    if let Some(cluster) = &shared.cluster {
+        if !expired {
+            let state = serde_json::to_string(&room.stored()).expect("serialisable");
+            cluster.save_state(room.code(), state);
+        }
+        cluster.disown(room.code(), expired, &shared).await;
+    }
     shared.metrics.rooms.dec();
     tracing::info!(room = %room.code(), "room closed");
 }

@@ -62,6 +62,33 @@ impl Seat {
         }
     }
 
+    /// A seat whose member is away (a room taken over from storage).
+    pub fn away(
+        id: ParticipantId,
+        nickname: String,
+        token: String,
+        media: Option<MediaInfo>,
+        joined_ms: f64,
+        since: Instant,
+    ) -> Self {
+        Self {
+            id,
+            nickname,
+            token,
+            joined_ms,
+            host: false,
+            ready: false,
+            buffering: false,
+            player_closed: false,
+            rtt_ms: None,
+            position: None,
+            drift_ms: None,
+            media,
+            conn: None,
+            disconnected_at: Some(since),
+        }
+    }
+
     pub fn token_matches(&self, token: &str) -> bool {
         same_secret(&self.token, token)
     }

@@ -25,7 +25,9 @@ pub(crate) struct Room {
     pub(super) media: Option<MediaInfo>,
     pub(super) playback: PlaybackState,
     pub(super) seats: Vec<Seat>,
-    next_id: ParticipantId,
+    pub(super) next_id: ParticipantId,
+    /// Changed in what is stored for other nodes (see `stored`).
+    stored_dirty: bool,
     /// Since when nobody has been connected.
     empty_since: Option<Instant>,
     /// The participant list changed and must be sent out.
@@ -46,6 +48,7 @@ impl Room {
             playback: PlaybackState::initial(shared.clock.now_ms()),
             seats: Vec::new(),
             next_id: 1,
+            stored_dirty: true,
             empty_since: Some(Instant::now()),
             roster_dirty: false,
             rebuilt: false,
@@ -62,7 +65,23 @@ impl Room {
         self.shared.clock.now_ms()
     }
 
+    /// Whether what is stored for other nodes changed since last asked.
+    pub fn take_stored_dirty(&mut self) -> bool {
+        std::mem::take(&mut self.stored_dirty)
+    }
+
     pub fn handle(&mut self, cmd: RoomCmd) {
+        // Reports and chat change nothing stored (a report that changes the
+        // playback, when someone buffers, is caught below); RTTs neither.
+        let playback = self.playback;
+        self.stored_dirty |= !matches!(
+            cmd,
+            RoomCmd::Rtt { .. }
+                | RoomCmd::Client {
+                    msg: ClientMsg::State(_) | ClientMsg::Chat { .. },
+                    ..
+                }
+        );
         match cmd {
             RoomCmd::Join {
                 nickname,
@@ -109,6 +128,7 @@ impl Room {
             }
         }
         self.flush_roster();
+        self.stored_dirty |= self.playback != playback;
     }
 
     /// Periodic work: state refresh, expiries.
@@ -125,6 +145,7 @@ impl Room {
             .map(|s| s.id)
             .collect();
         for pid in expired {
+            self.stored_dirty = true;
             if let Some(idx) = self.index_of(pid) {
                 let name = self.seats[idx].nickname.clone();
                 self.remove_seat(idx);

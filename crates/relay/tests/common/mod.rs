@@ -37,7 +37,12 @@ pub struct Client {
 impl Client {
     /// Connects without saying hello.
     pub async fn raw(relay: &RelayHandle) -> Self {
-        let (ws, _) = tokio_tungstenite::connect_async(relay.ws_url())
+        Self::raw_url(&relay.ws_url()).await
+    }
+
+    /// Connects to a relay by URL without saying hello.
+    pub async fn raw_url(url: &str) -> Self {
+        let (ws, _) = tokio_tungstenite::connect_async(url)
             .await
             .expect("websocket connects");
         Self {
@@ -180,8 +185,17 @@ impl Client {
     }
 
     /// Reads until `pick` returns Some; panics after [`WAIT`].
-    pub async fn recv_until<T>(&mut self, mut pick: impl FnMut(&ServerMsg) -> Option<T>) -> T {
-        let deadline = tokio::time::Instant::now() + WAIT;
+    pub async fn recv_until<T>(&mut self, pick: impl FnMut(&ServerMsg) -> Option<T>) -> T {
+        self.recv_until_within(WAIT, pick).await
+    }
+
+    /// Reads until `pick` returns Some; panics after `wait`.
+    pub async fn recv_until_within<T>(
+        &mut self,
+        wait: Duration,
+        mut pick: impl FnMut(&ServerMsg) -> Option<T>,
+    ) -> T {
+        let deadline = tokio::time::Instant::now() + wait;
         let mut seen = Vec::new();
         loop {
             let msg = tokio::time::timeout_at(deadline, self.recv())

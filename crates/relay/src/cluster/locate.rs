@@ -1,0 +1,197 @@
+//! Finding a room among the nodes: here, on another live node, or stored
+//! by a node that died (then this node takes it over).
+
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use matinee_protocol::{ControlMode, ErrorCode, RoomCode};
+use redis::Value;
+
+use super::{keeper, unavailable, wire, Cluster, RemoteRoom, LEASE};
+use crate::room::{Refusal, RoomHandle, StoredRoom};
+use crate::Shared;
+
+/// How often a node waiting for a dead owner's lease to run out looks again.
+const RETRY: Duration = Duration::from_millis(200);
+
+/// What became of an attempt to run a room here.
+pub(crate) enum Located {
+    /// The room runs here now.
+    Here(RoomHandle),
+    /// Another node holds its lease.
+    Taken,
+}
+
+fn full() -> Refusal {
+    (
+        ErrorCode::ServerFull,
+        "This relay holds as many rooms as it can; try again later.".into(),
+    )
+}
+
+impl Cluster {
+    fn down(&self, e: redis::RedisError) -> Refusal {
+        tracing::warn!(error = %e, "Redis request failed");
+        self.set_healthy(false);
+        unavailable()
+    }
+
+    /// Takes the lease on `code` when nobody holds it.
+    async fn claim(&self, code: &RoomCode) -> Result<bool, Refusal> {
+        let mut conn = self.conn();
+        let set: Option<String> = redis::cmd("SET")
+            .arg(wire::owner_key(code))
+            .arg(self.node)
+            .arg("NX")
+            .arg("PX")
+            .arg(LEASE.as_millis() as u64)
+            .query_async(&mut conn)
+            .await
+            .map_err(|e| self.down(e))?;
+        Ok(set.is_some())
+    }
+
+    async fn release(&self, code: &RoomCode) {
+        let mut conn = self.conn();
+        let _ = redis::cmd("EVAL")
+            .arg(keeper::RELEASE_LEASE)
+            .arg(1)
+            .arg(wire::owner_key(code))
+            .arg(self.node)
+            .query_async::<i64>(&mut conn)
+            .await;
+    }
+
+    /// Runs a room `make` builds under `code` on this node, when no node
+    /// holds it.
+    pub async fn adopt(
+        &self,
+        shared: &Arc<Shared>,
+        code: &RoomCode,
+        state: Option<String>,
+        make: impl FnOnce() -> RoomHandle,
+    ) -> Result<Located, Refusal> {
+        if shared.registry.len() >= shared.config.max_rooms {
+            return Err(full());
+        }
+        if !self.claim(code).await? {
+            return Ok(Located::Taken);
+        }
+        if let Err(refusal) = self.own(code, state).await {
+            self.release(code).await;
+            return Err(refusal);
+        }
+        let room = shared
+            .registry
+            .get_or_insert(code, usize::MAX, make)
+            .expect("no limit");
+        Ok(Located::Here(room))
+    }
+
+    /// A new room under a code no node uses.
+    pub async fn create_room(
+        &self,
+        shared: &Arc<Shared>,
+        mode: ControlMode,
+    ) -> Result<RoomHandle, Refusal> {
+        if !self.healthy() {
+            return Err(unavailable());
+        }
+        for _ in 0..16 {
+            let code = crate::registry::random_code();
+            let make = || RoomHandle::spawn(code.clone(), mode, shared.clone());
+            if let Located::Here(room) = self.adopt(shared, &code, None, make).await? {
+                return Ok(room);
+            }
+        }
+        Err(unavailable())
+    }
+
+    /// The room `code` wherever it runs; taken over here from its stored
+    /// state when the node that ran it is gone. None: no node runs it and
+    /// nothing is stored.
+    pub async fn find(
+        self: &Arc<Self>,
+        shared: &Arc<Shared>,
+        code: &RoomCode,
+    ) -> Result<Option<RoomHandle>, Refusal> {
+        let deadline = Instant::now() + LEASE + Duration::from_secs(1);
+        loop {
+            if let Some(room) = shared.registry.get(code) {
+                return Ok(Some(room));
+            }
+            let mut conn = self.conn();
+            let owner: Option<u64> = redis::cmd("GET")
+                .arg(wire::owner_key(code))
+                .query_async(&mut conn)
+                .await
+                .map_err(|e| self.down(e))?;
+            match owner {
+                Some(node) if node != self.node => {
+                    if self.listeners(&wire::in_channel(code)).await? > 0 {
+                        self.subscribe(wire::out_channel(code)).await?;
+                        let remote = RemoteRoom {
+                            cluster: self.clone(),
+                            code: code.clone(),
+                        };
+                        return Ok(Some(RoomHandle::remote(code.clone(), remote)));
+                    }
+                    // Its node died: wait for the lease to run out.
+                }
+                Some(_) => {} // closing here just now
+                None => {
+                    if let Some(found) = self.take_over(shared, code).await? {
+                        return Ok(found);
+                    }
+                }
+            }
+            if Instant::now() >= deadline {
+                return Err((
+                    ErrorCode::Unavailable,
+                    "The room is moving between relay nodes; try again in a moment.".into(),
+                ));
+            }
+            tokio::time::sleep(RETRY).await;
+        }
+    }
+
+    async fn listeners(&self, channel: &str) -> Result<i64, Refusal> {
+        let mut conn = self.conn();
+        let reply: Vec<Value> = redis::cmd("PUBSUB")
+            .arg("NUMSUB")
+            .arg(channel)
+            .query_async(&mut conn)
+            .await
+            .map_err(|e| self.down(e))?;
+        Ok(match reply.get(1) {
+            Some(Value::Int(n)) => *n,
+            _ => 0,
+        })
+    }
+
+    /// Runs the stored room here. Some(None): nothing is stored; None:
+    /// another node was quicker.
+    async fn take_over(
+        &self,
+        shared: &Arc<Shared>,
+        code: &RoomCode,
+    ) -> Result<Option<Option<RoomHandle>>, Refusal> {
+        let mut conn = self.conn();
+        let state: Option<String> = redis::cmd("GET")
+            .arg(wire::state_key(code))
+            .query_async(&mut conn)
+            .await
+            .map_err(|e| self.down(e))?;
+        let Some(stored) = state.and_then(|s| serde_json::from_str::<StoredRoom>(&s).ok()) else {
+            return Ok(Some(None));
+        };
+        let make = || RoomHandle::restore(stored, shared.clone());
+        match self.adopt(shared, code, None, make).await? {
+            Located::Here(room) => {
+                tracing::info!(room = %code, "took over a room whose node is gone");
+                Ok(Some(Some(room)))
+            }
+            Located::Taken => Ok(None),
+        }
+    }
+}

@@ -1,0 +1,84 @@
+//! A room as kept in Redis, for a node taking it over: who sits where
+//! (with their resume tokens), who is host, the mode, the media and the
+//! playback state. Links, RTTs and positions are not kept: they come back
+//! with the members.
+
+use std::sync::Arc;
+use std::time::Instant;
+
+use matinee_protocol::{ControlMode, MediaInfo, ParticipantId, PlaybackState, RoomCode};
+use serde::{Deserialize, Serialize};
+
+use super::seat::Seat;
+use super::state::Room;
+use crate::Shared;
+
+#[derive(Debug, Serialize, Deserialize)]
+pub(crate) struct StoredRoom {
+    pub code: RoomCode,
+    control_mode: ControlMode,
+    media: Option<MediaInfo>,
+    playback: PlaybackState,
+    next_id: ParticipantId,
+    seats: Vec<StoredSeat>,
+}
+
+#[derive(Debug, Serialize, Deserialize)]
+struct StoredSeat {
+    id: ParticipantId,
+    nickname: String,
+    token: String,
+    joined_ms: f64,
+    host: bool,
+    ready: bool,
+    player_closed: bool,
+    media: Option<MediaInfo>,
+}
+
+impl Room {
+    pub fn stored(&self) -> StoredRoom {
+        StoredRoom {
+            code: self.code().clone(),
+            control_mode: self.control_mode,
+            media: self.media.clone(),
+            playback: self.playback,
+            next_id: self.next_id,
+            seats: self
+                .seats
+                .iter()
+                .map(|s| StoredSeat {
+                    id: s.id,
+                    nickname: s.nickname.clone(),
+                    token: s.token.clone(),
+                    joined_ms: s.joined_ms,
+                    host: s.host,
+                    ready: s.ready,
+                    player_closed: s.player_closed,
+                    media: s.media.clone(),
+                })
+                .collect(),
+        }
+    }
+
+    /// The stored room, every member away until they resume.
+    pub fn restore(stored: StoredRoom, shared: Arc<Shared>) -> Self {
+        let mut room = Room::new(stored.code, stored.control_mode, shared);
+        room.media = stored.media;
+        room.playback = stored.playback;
+        room.playback.waiting_for_buffering = false;
+        room.next_id = stored.next_id;
+        let now = Instant::now();
+        room.seats = stored
+            .seats
+            .into_iter()
+            .map(|s| {
+                let mut seat = Seat::away(s.id, s.nickname, s.token, s.media, s.joined_ms, now);
+                seat.host = s.host;
+                seat.ready = s.ready;
+                seat.player_closed = s.player_closed;
+                seat
+            })
+            .collect();
+        room
+    }
+}
