@@ -19,6 +19,8 @@ use crate::Shared;
 /// Longest wait for the socket to take one frame before the client counts
 /// as not reading.
 const WRITE_TIMEOUT: Duration = Duration::from_secs(5);
+/// Most queued frames written together.
+const WRITE_BATCH: usize = 32;
 /// Over-limit messages tolerated within one refill of the bucket before the
 /// connection is closed.
 const RATE_STRIKES_BEFORE_CLOSE: u32 = 200;
@@ -141,7 +143,7 @@ impl Connection {
                     }
                 }
                 out = inbox.rx.recv() => match out {
-                    Some(Outgoing::Frame(text)) => self.write(Message::Text(text)).await,
+                    Some(Outgoing::Frame(text)) => self.write_queued(text, &mut inbox).await,
                     Some(Outgoing::Evicted) => {
                         self.phase = Phase::Lobby;
                         Flow::Continue
@@ -185,6 +187,47 @@ impl Connection {
 
     async fn write(&mut self, msg: Message) -> Flow {
         match tokio::time::timeout(WRITE_TIMEOUT, self.ws.send(msg)).await {
+            Ok(Ok(())) => Flow::Continue,
+            Ok(Err(_)) => Flow::Close,
+            Err(_) => {
+                tracing::warn!(
+                    conn = self.outbox.conn_id,
+                    "client stopped reading; closing"
+                );
+                Flow::Close
+            }
+        }
+    }
+
+    /// Writes a queued frame and those queued behind it (a state, the
+    /// roster and a notice often come together) in one write to the socket.
+    async fn write_queued(&mut self, first: Utf8Bytes, inbox: &mut Inbox) -> Flow {
+        use futures_util::SinkExt;
+        let mut next = Some(first);
+        let mut evicted = false;
+        let written = tokio::time::timeout(WRITE_TIMEOUT, async {
+            for _ in 0..WRITE_BATCH {
+                let Some(text) = next.take() else { break };
+                self.ws.feed(Message::Text(text)).await?;
+                match inbox.rx.try_recv() {
+                    Ok(Outgoing::Frame(t)) => next = Some(t),
+                    Ok(Outgoing::Evicted) => {
+                        evicted = true;
+                        break;
+                    }
+                    Err(_) => break,
+                }
+            }
+            if let Some(text) = next {
+                self.ws.feed(Message::Text(text)).await?;
+            }
+            self.ws.flush().await
+        })
+        .await;
+        if evicted {
+            self.phase = Phase::Lobby;
+        }
+        match written {
             Ok(Ok(())) => Flow::Continue,
             Ok(Err(_)) => Flow::Close,
             Err(_) => {

@@ -13,6 +13,9 @@ use matinee_protocol::RoomCode;
 
 use crate::{connection, landing, Shared};
 
+/// Initial read buffer of a connection, in bytes.
+const READ_BUFFER: usize = 4 * 1024;
+
 pub(crate) fn router(shared: Arc<Shared>) -> Router {
     Router::new()
         .route("/", get(index))
@@ -73,7 +76,10 @@ async fn websocket(
         .max_frame_bytes
         .saturating_mul(4)
         .max(16 * 1024);
+    // A small read buffer (it grows for a large frame): the default 128 KiB
+    // per connection would dominate the relay's memory.
     upgrade
+        .read_buffer_size(READ_BUFFER)
         .max_message_size(hard_cap)
         .max_frame_size(hard_cap)
         .on_upgrade(move |ws| connection::serve(ws, ip, shared))

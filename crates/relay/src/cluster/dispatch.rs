@@ -58,11 +58,9 @@ pub(super) async fn run(
                 }
             }
         } else {
-            match serde_json::from_slice::<ToMembers>(payload) {
-                Ok(msg) => for_members(&cluster, msg),
-                Err(e) => {
-                    tracing::warn!(room = %code, error = %e, "unreadable message from another node")
-                }
+            match wire::decode_to_members(payload) {
+                Some(msg) => for_members(&cluster, msg),
+                None => tracing::warn!(room = %code, "unreadable message from another node"),
             }
         }
     }

@@ -7,7 +7,7 @@ use std::sync::Arc;
 use matinee_protocol::RoomCode;
 use tokio::sync::mpsc;
 
-use super::wire::{self, ToMembers};
+use super::wire;
 use super::{Body, Cluster, Publish};
 use crate::Shared;
 
@@ -32,13 +32,9 @@ fn messages(node_targets: Vec<Publish>) -> Vec<Outgoing> {
     let mut group: Option<Group> = None;
     let flush = |group: &mut Option<Group>, out: &mut Vec<Outgoing>| {
         if let Some((code, body, to)) = group.take() {
-            let msg = ToMembers {
-                to,
-                body: body.to_wire(),
-            };
             out.push(Outgoing {
                 channel: wire::out_channel(&code),
-                payload: serde_json::to_string(&msg).expect("serialisable"),
+                payload: wire::encode_to_members(&to, &body.to_wire()),
                 to_owner_of: None,
             });
         }
@@ -124,6 +120,7 @@ pub(super) async fn run(
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::cluster::wire::ToMembers;
     use axum::extract::ws::Utf8Bytes;
 
     fn code(s: &str) -> RoomCode {
@@ -149,7 +146,7 @@ mod tests {
             to("ABCDEF", 1, 11, &other),
         ]);
         assert_eq!(out.len(), 3);
-        let first: ToMembers = serde_json::from_str(&out[0].payload).unwrap();
+        let first: ToMembers = wire::decode_to_members(out[0].payload.as_bytes()).unwrap();
         assert_eq!(first.to, vec![(1, 10), (2, 20), (2, 21)]);
         assert_eq!(out[0].channel, "matinee:room:K7MQ2X:out");
         assert_eq!(out[2].channel, "matinee:room:ABCDEF:out");

@@ -113,6 +113,45 @@ pub(crate) enum MemberBody {
     Reply { req: u64, result: WireResult },
 }
 
+/// Encodes a message for members. A frame travels as is after a line
+/// naming its targets (`F[[node,conn],…]\n{frame}`), not escaped inside
+/// JSON; anything else is `J{json}`.
+pub(crate) fn encode_to_members(to: &[(u64, u64)], body: &MemberBody) -> String {
+    let targets = serde_json::to_string(to).expect("serialisable");
+    match body {
+        MemberBody::Frame { text } => {
+            let mut out = String::with_capacity(targets.len() + text.len() + 2);
+            out.push('F');
+            out.push_str(&targets);
+            out.push('\n');
+            out.push_str(text);
+            out
+        }
+        other => {
+            let msg = serde_json::json!({ "to": to, "body": other });
+            format!("J{msg}")
+        }
+    }
+}
+
+/// Decodes what [`encode_to_members`] made.
+pub(crate) fn decode_to_members(payload: &[u8]) -> Option<ToMembers> {
+    let text = std::str::from_utf8(payload).ok()?;
+    match text.as_bytes().first()? {
+        b'F' => {
+            let (targets, frame) = text[1..].split_once('\n')?;
+            Some(ToMembers {
+                to: serde_json::from_str(targets).ok()?,
+                body: MemberBody::Frame {
+                    text: frame.to_owned(),
+                },
+            })
+        }
+        b'J' => serde_json::from_str(&text[1..]).ok(),
+        _ => None,
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -128,6 +167,35 @@ mod tests {
         assert_eq!(parse_channel("matinee:room:K7MQ2X:owner"), None);
         assert_eq!(parse_channel("other:room:K7MQ2X:in"), None);
         assert_eq!(parse_channel("matinee:room:IIIIII:in"), None);
+    }
+
+    #[test]
+    fn member_messages_round_trip() {
+        let to = vec![(u64::MAX, 1), (2, 3)];
+        let frame = MemberBody::Frame {
+            text: "{\"type\":\"chat\",\"text\":\"a\\nb\"}".into(),
+        };
+        let enc = encode_to_members(&to, &frame);
+        assert!(enc.starts_with('F'));
+        let back = decode_to_members(enc.as_bytes()).unwrap();
+        assert_eq!(back.to, to);
+        assert!(
+            matches!(back.body, MemberBody::Frame { ref text } if text == "{\"type\":\"chat\",\"text\":\"a\\nb\"}")
+        );
+        let reply = MemberBody::Reply {
+            req: 9,
+            result: Err((ErrorCode::RoomFull, "full".into())),
+        };
+        let back = decode_to_members(encode_to_members(&to, &reply).as_bytes()).unwrap();
+        assert!(matches!(
+            back.body,
+            MemberBody::Reply {
+                req: 9,
+                result: Err((ErrorCode::RoomFull, _))
+            }
+        ));
+        assert!(decode_to_members(b"Xnonsense").is_none());
+        assert!(decode_to_members(b"").is_none());
     }
 
     #[test]

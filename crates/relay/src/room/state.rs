@@ -13,6 +13,9 @@ use super::{Refusal, RoomCmd};
 use crate::outbox::{frame, Outbox};
 use crate::Shared;
 
+/// Every how many ticks the participant list goes out with fresh figures.
+const ROSTER_REFRESH_TICKS: u64 = 2;
+
 #[derive(Debug, PartialEq, Eq)]
 pub(crate) enum Lifecycle {
     Open,
@@ -26,6 +29,8 @@ pub(crate) struct Room {
     pub(super) playback: PlaybackState,
     pub(super) seats: Vec<Seat>,
     pub(super) next_id: ParticipantId,
+    /// Ticks so far.
+    ticks: u64,
     /// Changed in what is stored for other nodes (see `stored`).
     stored_dirty: bool,
     /// Since when nobody has been connected.
@@ -49,6 +54,7 @@ impl Room {
             seats: Vec::new(),
             next_id: 1,
             stored_dirty: true,
+            ticks: 0,
             empty_since: Some(Instant::now()),
             roster_dirty: false,
             rebuilt: false,
@@ -157,7 +163,12 @@ impl Room {
             }
         }
         self.broadcast_state(None);
-        self.roster_dirty = true;
+        // Changes to who is there go out at once; the figures (RTT, drift,
+        // position) are refreshed every few ticks.
+        self.ticks += 1;
+        if self.ticks.is_multiple_of(ROSTER_REFRESH_TICKS) {
+            self.roster_dirty = true;
+        }
         self.flush_roster();
 
         if self.seats.iter().any(Seat::is_connected) {
