@@ -125,7 +125,15 @@ impl Connection {
                     let code = (*inbox.kill.borrow()).filter(|_| changed.is_ok());
                     match code {
                         Some(ErrorCode::SlowConsumer) => {
-                            self.phase = Phase::Lobby; // the room already dropped the seat's link
+                            // A room here already dropped the seat's link;
+                            // one on another node must be told.
+                            if let Phase::InRoom { room, pid } = &self.phase {
+                                if room.is_remote() {
+                                    let conn_id = self.outbox.conn_id;
+                                    room.send(RoomCmd::Disconnected { pid: *pid, conn_id }).await;
+                                }
+                            }
+                            self.phase = Phase::Lobby;
                             self.close_with(ErrorCode::SlowConsumer, "You did not read messages fast enough.").await
                         }
                         Some(ErrorCode::SessionReplaced) => {

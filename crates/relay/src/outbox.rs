@@ -107,6 +107,14 @@ impl Outbox {
         }
     }
 
+    /// The connection is gone (local ones only; a remote one's node says).
+    pub fn is_closed(&self) -> bool {
+        match &self.route {
+            Route::Local { tx, .. } => tx.is_closed(),
+            Route::Remote(_) => false,
+        }
+    }
+
     /// A connection on another node, reached through the cluster.
     pub fn remote(conn_id: u64, remote: RemoteConn) -> Self {
         Outbox {

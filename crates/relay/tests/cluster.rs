@@ -426,3 +426,59 @@ async fn members_of_a_killed_node_show_as_reconnecting_and_resume_elsewhere() {
         .await;
     a.shutdown().await;
 }
+
+#[tokio::test]
+async fn a_member_too_slow_for_its_node_is_dropped_from_the_room_elsewhere() {
+    let redis = Redis::start().await;
+    let fast = || RelayConfig {
+        send_queue: 64,
+        max_messages_per_sec: 100_000,
+        max_chat_chars: 1000,
+        ..node_config(&redis)
+    };
+    let a = relay(fast()).await;
+    let b = relay(fast()).await;
+    let mut ana = Client::host(&a, "Ana", ControlMode::Shared).await;
+    let code = ana.code();
+    // Sloth sits on the other node and never reads again.
+    let _sloth = Client::guest_with_small_buffer(&b, &code, "Sloth").await;
+    // Its node's queue for it fills up, then its socket write times out
+    // (5 s): the room, on the first node, must hear of it.
+    let big = "z".repeat(1000);
+    let sloth_away = |m: &ServerMsg| match m {
+        ServerMsg::Participants { participants } => participants
+            .iter()
+            .any(|p| p.nickname == "Sloth" && p.reconnecting),
+        _ => false,
+    };
+    let mut dropped = false;
+    'flood: for _ in 0..200 {
+        for _ in 0..20 {
+            ana.send(&ClientMsg::Chat { text: big.clone() }).await;
+        }
+        let mut echoes = 0;
+        while echoes < 20 {
+            let m = ana.recv().await;
+            if sloth_away(&m) {
+                dropped = true;
+                break 'flood;
+            }
+            if matches!(m, ServerMsg::Chat { .. }) {
+                echoes += 1;
+            }
+        }
+    }
+    if !dropped {
+        ana.recv_until_within(TAKEOVER, |m| sloth_away(m).then_some(()))
+            .await;
+    }
+    // Ana's own messages still flow.
+    ana.send(&ClientMsg::Chat {
+        text: "after".into(),
+    })
+    .await;
+    ana.recv_until(|m| matches!(m, ServerMsg::Chat { text, .. } if text == "after").then_some(()))
+        .await;
+    a.shutdown().await;
+    b.shutdown().await;
+}

@@ -140,8 +140,14 @@ async fn members_lost(cluster: &Cluster, shared: &Shared, node: u64) {
     }
 }
 
-/// Forgets answers nobody waits for and seats of rooms that ended.
+/// Forgets answers nobody waits for, connections that are gone, and seats
+/// of rooms that ended.
 fn prune(cluster: &Cluster, shared: &Shared) {
+    cluster
+        .members
+        .lock()
+        .expect("members lock")
+        .retain(|_, (_, outbox)| !outbox.is_closed());
     cluster
         .pending
         .lock()

@@ -110,6 +110,11 @@ impl RoomHandle {
         }
     }
 
+    /// The room runs on another node.
+    pub fn is_remote(&self) -> bool {
+        matches!(self.link, Link::Elsewhere(_))
+    }
+
     /// Sends a command; false when the room has ended.
     pub async fn send(&self, cmd: RoomCmd) -> bool {
         match &self.link {
