@@ -194,7 +194,16 @@ impl Connection {
     }
 
     async fn write(&mut self, msg: Message) -> Flow {
-        match tokio::time::timeout(WRITE_TIMEOUT, self.ws.send(msg)).await {
+        let written = tokio::time::timeout(WRITE_TIMEOUT, self.ws.send(msg)).await;
+        self.after_write(written)
+    }
+
+    /// Whether the connection goes on after a write (within the timeout).
+    fn after_write(
+        &self,
+        written: Result<Result<(), axum::Error>, tokio::time::error::Elapsed>,
+    ) -> Flow {
+        match written {
             Ok(Ok(())) => Flow::Continue,
             Ok(Err(_)) => Flow::Close,
             Err(_) => {
@@ -235,17 +244,7 @@ impl Connection {
         if evicted {
             self.phase = Phase::Lobby;
         }
-        match written {
-            Ok(Ok(())) => Flow::Continue,
-            Ok(Err(_)) => Flow::Close,
-            Err(_) => {
-                tracing::warn!(
-                    conn = self.outbox.conn_id,
-                    "client stopped reading; closing"
-                );
-                Flow::Close
-            }
-        }
+        self.after_write(written)
     }
 
     async fn send(&mut self, msg: &ServerMsg) -> Flow {

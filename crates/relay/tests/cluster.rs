@@ -209,20 +209,11 @@ async fn a_room_spans_two_nodes_in_one_order() {
 
     // The host's pause reaches Ben; Ben, not host, is refused by the room
     // across nodes.
-    ana.send(&ClientMsg::Control {
-        seq: 1,
-        action: ControlAction::Pause { position: 42.0 },
-        server_ms: None,
-    })
-    .await;
+    ana.control(1, ControlAction::Pause { position: 42.0 })
+        .await;
     let (state, _) = ben.state_where(|s| s.epoch == 1).await;
     assert!(state.paused && (state.position - 42.0).abs() < 1e-9);
-    ben.send(&ClientMsg::Control {
-        seq: 1,
-        action: ControlAction::Seek { position: 5.0 },
-        server_ms: None,
-    })
-    .await;
+    ben.control(1, ControlAction::Seek { position: 5.0 }).await;
     ben.expect_error(ErrorCode::NotHost).await;
 
     // A third member on the first node, and Ben leaving from the second.
@@ -271,12 +262,8 @@ async fn a_killed_node_s_room_is_taken_over_with_its_seats() {
     let mut ben = Client::guest(&b, &code, "Ben").await;
     let ben_token = ben.token.clone();
     ben.send(&ClientMsg::Ready { ready: true }).await;
-    ana.send(&ClientMsg::Control {
-        seq: 1,
-        action: ControlAction::Pause { position: 42.0 },
-        server_ms: None,
-    })
-    .await;
+    ana.control(1, ControlAction::Pause { position: 42.0 })
+        .await;
     ben.state_where(|s| s.epoch == 1).await;
     ana.participants_where(|p| p.iter().any(|p| p.nickname == "Ben" && p.ready))
         .await;
@@ -444,30 +431,13 @@ async fn a_member_too_slow_for_its_node_is_dropped_from_the_room_elsewhere() {
     let _sloth = Client::guest_with_small_buffer(&b, &code, "Sloth").await;
     // Its node's queue for it fills up, then its socket write times out
     // (5 s): the room, on the first node, must hear of it.
-    let big = "z".repeat(1000);
     let sloth_away = |m: &ServerMsg| match m {
         ServerMsg::Participants { participants } => participants
             .iter()
             .any(|p| p.nickname == "Sloth" && p.reconnecting),
         _ => false,
     };
-    let mut dropped = false;
-    'flood: for _ in 0..200 {
-        for _ in 0..20 {
-            ana.send(&ClientMsg::Chat { text: big.clone() }).await;
-        }
-        let mut echoes = 0;
-        while echoes < 20 {
-            let m = ana.recv().await;
-            if sloth_away(&m) {
-                dropped = true;
-                break 'flood;
-            }
-            if matches!(m, ServerMsg::Chat { .. }) {
-                echoes += 1;
-            }
-        }
-    }
+    let dropped = ana.flood_until_away("Sloth", 200).await;
     if !dropped {
         ana.recv_until_within(TAKEOVER, |m| sloth_away(m).then_some(()))
             .await;

@@ -284,28 +284,7 @@ async fn a_client_that_stops_reading_is_dropped_without_hurting_others() {
     let code = ana.code();
     let _sloth = Client::guest_with_small_buffer(&relay, &code, "Sloth").await;
     // Sloth never reads again; Ana chats a lot and reads everything.
-    let big = "z".repeat(1000);
-    let mut dropped = false;
-    'flood: for _ in 0..200 {
-        for _ in 0..20 {
-            ana.send(&ClientMsg::Chat { text: big.clone() }).await;
-        }
-        let mut echoes = 0;
-        while echoes < 20 {
-            match ana.recv().await {
-                ServerMsg::Chat { .. } => echoes += 1,
-                ServerMsg::Participants { participants }
-                    if participants
-                        .iter()
-                        .any(|p| p.nickname == "Sloth" && p.reconnecting) =>
-                {
-                    dropped = true;
-                    break 'flood;
-                }
-                _ => {}
-            }
-        }
-    }
+    let dropped = ana.flood_until_away("Sloth", 200).await;
     assert!(dropped, "the slow client was dropped");
     // Ana still gets her messages.
     ana.send(&ClientMsg::Chat {

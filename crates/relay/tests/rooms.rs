@@ -156,12 +156,7 @@ async fn host_only_rooms_refuse_control_from_guests() {
     assert!(!list.iter().find(|p| p.nickname == "Ben").unwrap().host);
 
     // The host can, and the broadcast names who and which seq.
-    ana.send(&ClientMsg::Control {
-        seq: 7,
-        action: ControlAction::Seek { position: 42.0 },
-        server_ms: None,
-    })
-    .await;
+    ana.control(7, ControlAction::Seek { position: 42.0 }).await;
     let cause = ben
         .recv_until(|m| match m {
             ServerMsg::State {
@@ -193,12 +188,7 @@ async fn host_only_rooms_refuse_control_from_guests() {
         .then_some(())
     })
     .await;
-    ben.send(&ClientMsg::Control {
-        seq: 1,
-        action: ControlAction::Play { position: 42.0 },
-        server_ms: None,
-    })
-    .await;
+    ben.control(1, ControlAction::Play { position: 42.0 }).await;
     let (state, _) = ana.state_where(|s| !s.paused).await;
     assert_eq!(state.epoch, 2);
 }
@@ -224,14 +214,13 @@ async fn control_broadcasts_extrapolate_and_clamp_backdating() {
     let pos = state.position_at(sent_ms);
     assert!((pos - 12.0).abs() < 0.5, "extrapolated to {pos}");
 
-    ana.send(&ClientMsg::Control {
-        seq: 2,
-        action: ControlAction::Speed {
+    ana.control(
+        2,
+        ControlAction::Speed {
             speed: 1.5,
             position: 20.0,
         },
-        server_ms: None,
-    })
+    )
     .await;
     let (state, _) = ben.state_where(|s| s.speed == 1.5).await;
     assert_eq!(state.position, 20.0);
@@ -253,12 +242,8 @@ async fn stale_state_reports_do_not_count_as_position() {
     let relay = relay(config()).await;
     let mut ana = Client::host(&relay, "Ana", ControlMode::HostOnly).await;
     let mut ben = Client::guest(&relay, &ana.code(), "Ben").await;
-    ana.send(&ClientMsg::Control {
-        seq: 1,
-        action: ControlAction::Pause { position: 100.0 },
-        server_ms: None,
-    })
-    .await;
+    ana.control(1, ControlAction::Pause { position: 100.0 })
+        .await;
     let (state, now) = ben.state_where(|s| s.epoch == 1).await;
     assert!(state.paused);
     // Ben's player has not applied the pause yet: a report from epoch 0 at
@@ -465,12 +450,7 @@ async fn resume_within_grace_keeps_seat_host_and_ready() {
     ben.participants_where(|l| l.iter().all(|p| !p.reconnecting))
         .await;
     // Still the host: control works.
-    back.send(&ClientMsg::Control {
-        seq: 1,
-        action: ControlAction::Seek { position: 3.0 },
-        server_ms: None,
-    })
-    .await;
+    back.control(1, ControlAction::Seek { position: 3.0 }).await;
     ben.state_where(|s| s.position == 3.0).await;
 }
 
@@ -554,12 +534,7 @@ async fn the_room_waits_for_a_buffering_participant_and_resumes_together() {
     let relay = relay(config()).await;
     let mut ana = Client::host(&relay, "Ana", ControlMode::HostOnly).await;
     let mut ben = Client::guest(&relay, &ana.code(), "Ben").await;
-    ana.send(&ClientMsg::Control {
-        seq: 1,
-        action: ControlAction::Play { position: 50.0 },
-        server_ms: None,
-    })
-    .await;
+    ana.control(1, ControlAction::Play { position: 50.0 }).await;
     let (_, now) = ben.state_where(|s| !s.paused).await;
     let report = |buffering| {
         ClientMsg::State(StateReport {

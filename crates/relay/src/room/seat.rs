@@ -45,20 +45,9 @@ impl Seat {
         now_ms: f64,
     ) -> Self {
         Self {
-            id,
-            nickname,
-            token,
-            joined_ms: now_ms,
-            host: false,
-            ready: false,
-            buffering: false,
-            player_closed: false,
-            rtt_ms: None,
-            position: None,
-            drift_ms: None,
-            media,
             conn: Some(conn),
             disconnected_at: None,
+            ..Self::away(id, nickname, token, media, now_ms, Instant::now())
         }
     }
 

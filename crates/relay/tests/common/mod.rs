@@ -153,6 +153,42 @@ impl Client {
         self.send_raw(msg.encode()).await;
     }
 
+    /// Sends a control change dated now.
+    pub async fn control(&mut self, seq: u64, action: matinee_protocol::ControlAction) {
+        self.send(&ClientMsg::Control {
+            seq,
+            action,
+            server_ms: None,
+        })
+        .await;
+    }
+
+    /// Chats in rounds (reading the echoes) until a participant list shows
+    /// `name` as reconnecting, or `rounds` are done; true when it did.
+    pub async fn flood_until_away(&mut self, name: &str, rounds: usize) -> bool {
+        let big = "z".repeat(1000);
+        for _ in 0..rounds {
+            for _ in 0..20 {
+                self.send(&ClientMsg::Chat { text: big.clone() }).await;
+            }
+            let mut echoes = 0;
+            while echoes < 20 {
+                match self.recv().await {
+                    ServerMsg::Chat { .. } => echoes += 1,
+                    ServerMsg::Participants { participants }
+                        if participants
+                            .iter()
+                            .any(|p| p.nickname == name && p.reconnecting) =>
+                    {
+                        return true;
+                    }
+                    _ => {}
+                }
+            }
+        }
+        false
+    }
+
     pub async fn send_raw(&mut self, text: impl Into<String>) {
         self.ws
             .send(Message::text(text.into()))
