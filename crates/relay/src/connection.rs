@@ -13,7 +13,7 @@ use matinee_protocol::{
 
 use crate::limits::TokenBucket;
 use crate::outbox::{outbox, Inbox, Outbox, Outgoing};
-use crate::room::{Refusal, RoomCmd, RoomHandle};
+use crate::room::{server_full, Refusal, RoomCmd, RoomHandle};
 use crate::Shared;
 
 /// Longest wait for the socket to take one frame before the client counts
@@ -125,15 +125,9 @@ impl Connection {
                     let code = (*inbox.kill.borrow()).filter(|_| changed.is_ok());
                     match code {
                         Some(ErrorCode::SlowConsumer) => {
-                            // A room here already dropped the seat's link;
-                            // one on another node must be told.
-                            if let Phase::InRoom { room, pid } = &self.phase {
-                                if room.is_remote() {
-                                    let conn_id = self.outbox.conn_id;
-                                    room.send(RoomCmd::Disconnected { pid: *pid, conn_id }).await;
-                                }
-                            }
-                            self.phase = Phase::Lobby;
+                            // The phase stays: the room hears of it when the
+                            // connection ends, as for any dropped link (one
+                            // here that already dropped the seat ignores it).
                             self.close_with(ErrorCode::SlowConsumer, "You did not read messages fast enough.").await
                         }
                         Some(ErrorCode::SessionReplaced) => {
@@ -298,18 +292,12 @@ impl Connection {
             (None, Some((_, r))) => {
                 let mode = r.control_mode;
                 let make = || RoomHandle::spawn(code.clone(), mode, shared.clone());
-                let full = || {
-                    (
-                        ErrorCode::ServerFull,
-                        "This relay holds as many rooms as it can; try again later.".to_string(),
-                    )
-                };
                 match &shared.cluster {
                     None => shared
                         .registry
                         .get_or_insert(&code, shared.config.max_rooms, make)
-                        .ok_or_else(full)?,
-                    Some(cluster) => match cluster.adopt(&shared, &code, None, make).await? {
+                        .ok_or_else(server_full)?,
+                    Some(cluster) => match cluster.adopt(&shared, &code, make).await? {
                         crate::cluster::Located::Here(room) => room,
                         // Another node rebuilt it just now: resume there.
                         crate::cluster::Located::Taken => shared
@@ -486,13 +474,7 @@ impl Connection {
                         .insert_new(max, |code| {
                             RoomHandle::spawn(code, control_mode, shared.clone())
                         })
-                        .ok_or_else(|| {
-                            (
-                                ErrorCode::ServerFull,
-                                "This relay holds as many rooms as it can; try again later."
-                                    .to_string(),
-                            )
-                        }),
+                        .ok_or_else(server_full),
                     Some(cluster) => cluster.create_room(&shared, control_mode).await,
                 };
                 match room {

@@ -8,7 +8,7 @@ use matinee_protocol::{ControlMode, ErrorCode, RoomCode};
 use redis::Value;
 
 use super::{keeper, unavailable, wire, Cluster, RemoteRoom, LEASE};
-use crate::room::{Refusal, RoomHandle, StoredRoom};
+use crate::room::{server_full, Refusal, RoomHandle, StoredRoom};
 use crate::Shared;
 
 /// How often a node waiting for a dead owner's lease to run out looks again.
@@ -20,13 +20,6 @@ pub(crate) enum Located {
     Here(RoomHandle),
     /// Another node holds its lease.
     Taken,
-}
-
-fn full() -> Refusal {
-    (
-        ErrorCode::ServerFull,
-        "This relay holds as many rooms as it can; try again later.".into(),
-    )
 }
 
 impl Cluster {
@@ -68,16 +61,15 @@ impl Cluster {
         &self,
         shared: &Arc<Shared>,
         code: &RoomCode,
-        state: Option<String>,
         make: impl FnOnce() -> RoomHandle,
     ) -> Result<Located, Refusal> {
         if shared.registry.len() >= shared.config.max_rooms {
-            return Err(full());
+            return Err(server_full());
         }
         if !self.claim(code).await? {
             return Ok(Located::Taken);
         }
-        if let Err(refusal) = self.own(code, state).await {
+        if let Err(refusal) = self.own(code).await {
             self.release(code).await;
             return Err(refusal);
         }
@@ -100,7 +92,7 @@ impl Cluster {
         for _ in 0..16 {
             let code = crate::registry::random_code();
             let make = || RoomHandle::spawn(code.clone(), mode, shared.clone());
-            if let Located::Here(room) = self.adopt(shared, &code, None, make).await? {
+            if let Located::Here(room) = self.adopt(shared, &code, make).await? {
                 return Ok(room);
             }
         }
@@ -139,11 +131,11 @@ impl Cluster {
                     // Its node died: wait for the lease to run out.
                 }
                 Some(_) => {} // closing here just now
-                None => {
-                    if let Some(found) = self.take_over(shared, code).await? {
-                        return Ok(found);
-                    }
-                }
+                None => match self.take_over(shared, code).await? {
+                    None => return Ok(None),
+                    Some(Located::Here(room)) => return Ok(Some(room)),
+                    Some(Located::Taken) => {} // another node was quicker
+                },
             }
             if Instant::now() >= deadline {
                 return Err((
@@ -169,13 +161,12 @@ impl Cluster {
         })
     }
 
-    /// Runs the stored room here. Some(None): nothing is stored; None:
-    /// another node was quicker.
+    /// Runs the stored room here; None when nothing is stored.
     async fn take_over(
         &self,
         shared: &Arc<Shared>,
         code: &RoomCode,
-    ) -> Result<Option<Option<RoomHandle>>, Refusal> {
+    ) -> Result<Option<Located>, Refusal> {
         let mut conn = self.conn();
         let state: Option<String> = redis::cmd("GET")
             .arg(wire::state_key(code))
@@ -183,15 +174,13 @@ impl Cluster {
             .await
             .map_err(|e| self.down(e))?;
         let Some(stored) = state.and_then(|s| serde_json::from_str::<StoredRoom>(&s).ok()) else {
-            return Ok(Some(None));
+            return Ok(None);
         };
         let make = || RoomHandle::restore(stored, shared.clone());
-        match self.adopt(shared, code, None, make).await? {
-            Located::Here(room) => {
-                tracing::info!(room = %code, "took over a room whose node is gone");
-                Ok(Some(Some(room)))
-            }
-            Located::Taken => Ok(None),
+        let located = self.adopt(shared, code, make).await?;
+        if let Located::Here(_) = located {
+            tracing::info!(room = %code, "took over a room whose node is gone");
         }
+        Ok(Some(located))
     }
 }

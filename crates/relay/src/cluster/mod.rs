@@ -33,6 +33,7 @@ use tokio::sync::{mpsc, oneshot};
 
 use crate::outbox::{Outbox, Outgoing};
 use crate::room::{Refusal, RoomCmd};
+use crate::tokens::{hex, unhex};
 use crate::{RelayError, Shared};
 use wire::{MemberBody, OwnerCmd, ToOwner, WireResult};
 
@@ -72,18 +73,18 @@ pub(crate) enum Body {
 }
 
 impl Body {
-    fn to_wire(&self) -> MemberBody {
-        match self {
-            Body::Frame(f) => MemberBody::Frame {
-                text: f.as_str().to_owned(),
-            },
+    /// The message for `to`; a frame is copied once, straight into it.
+    fn encode(&self, to: &[(u64, u64)]) -> String {
+        let body = match self {
+            Body::Frame(f) => return wire::encode_frame(to, f.as_str()),
             Body::Evict => MemberBody::Evict,
             Body::Close(code) => MemberBody::Close { code: *code },
             Body::Reply { req, result } => MemberBody::Reply {
                 req: *req,
                 result: result.clone(),
             },
-        }
+        };
+        wire::encode_to_members(to, &body)
     }
 
     /// The same broadcast frame (one allocation shared by its targets).
@@ -94,6 +95,19 @@ impl Body {
             }
             _ => false,
         }
+    }
+}
+
+/// Queues a publish. A full queue (Redis slower than the rooms) drops it
+/// and says so; false only once the publisher has stopped.
+fn enqueue(queue: &mpsc::Sender<Publish>, item: Publish) -> bool {
+    match queue.try_send(item) {
+        Ok(()) => true,
+        Err(mpsc::error::TrySendError::Full(_)) => {
+            tracing::warn!("cluster publish queue full; a message was dropped");
+            true
+        }
+        Err(mpsc::error::TrySendError::Closed(_)) => false,
     }
 }
 
@@ -125,14 +139,7 @@ impl RemoteConn {
             conn,
             body,
         };
-        match self.queue.try_send(item) {
-            Ok(()) => true,
-            Err(mpsc::error::TrySendError::Full(_)) => {
-                tracing::warn!("cluster publish queue full; a message was dropped");
-                true
-            }
-            Err(mpsc::error::TrySendError::Closed(_)) => false,
-        }
+        enqueue(&self.queue, item)
     }
 }
 
@@ -302,22 +309,17 @@ impl Cluster {
 
     /// The resume-token key every node shares (made by the first node).
     pub async fn shared_secret(&self, fresh: [u8; 32]) -> Result<[u8; 32], RelayError> {
-        let hex: String = fresh.iter().map(|b| format!("{b:02x}")).collect();
         let mut conn = self.conn();
         let stored: String = redis::cmd("SET")
             .arg(wire::SECRET_KEY)
-            .arg(&hex)
+            .arg(hex(&fresh))
             .arg("NX")
             .arg("GET")
             .query_async::<Option<String>>(&mut conn)
             .await
             .map_err(|e| RelayError::Redis(e.to_string()))?
-            .unwrap_or(hex);
-        let bytes: Option<Vec<u8>> = (0..stored.len())
-            .step_by(2)
-            .map(|i| u8::from_str_radix(stored.get(i..i + 2)?, 16).ok())
-            .collect();
-        bytes
+            .unwrap_or_else(|| hex(&fresh));
+        unhex(&stored)
             .and_then(|b| <[u8; 32]>::try_from(b).ok())
             .ok_or_else(|| RelayError::Redis("the shared resume secret is malformed".into()))
     }
@@ -357,13 +359,12 @@ impl Cluster {
     }
 
     /// The room `code` now runs here: listen for its members elsewhere.
-    async fn own(&self, code: &RoomCode, state: Option<String>) -> Result<(), Refusal> {
+    async fn own(&self, code: &RoomCode) -> Result<(), Refusal> {
         self.subscribe(wire::in_channel(code)).await?;
-        let unsaved = state.is_some();
         self.owned
             .lock()
             .expect("owned lock")
-            .insert(code.clone(), OwnedRoom { state, unsaved });
+            .insert(code.clone(), OwnedRoom::default());
         Ok(())
     }
 
@@ -421,13 +422,7 @@ impl Cluster {
     }
 
     fn queue(&self, item: Publish) -> bool {
-        match self.queue.try_send(item) {
-            Ok(()) => true,
-            Err(e) => {
-                tracing::warn!("cluster publish queue: {e}");
-                false
-            }
-        }
+        enqueue(&self.queue, item)
     }
 
     /// Forwards a command of this node's connection to the room's owner.

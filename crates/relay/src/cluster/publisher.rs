@@ -34,7 +34,7 @@ fn messages(node_targets: Vec<Publish>) -> Vec<Outgoing> {
         if let Some((code, body, to)) = group.take() {
             out.push(Outgoing {
                 channel: wire::out_channel(&code),
-                payload: wire::encode_to_members(&to, &body.to_wire()),
+                payload: body.encode(&to),
                 to_owner_of: None,
             });
         }

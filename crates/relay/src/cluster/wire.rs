@@ -117,21 +117,24 @@ pub(crate) enum MemberBody {
 /// naming its targets (`F[[node,conn],…]\n{frame}`), not escaped inside
 /// JSON; anything else is `J{json}`.
 pub(crate) fn encode_to_members(to: &[(u64, u64)], body: &MemberBody) -> String {
-    let targets = serde_json::to_string(to).expect("serialisable");
     match body {
-        MemberBody::Frame { text } => {
-            let mut out = String::with_capacity(targets.len() + text.len() + 2);
-            out.push('F');
-            out.push_str(&targets);
-            out.push('\n');
-            out.push_str(text);
-            out
-        }
+        MemberBody::Frame { text } => encode_frame(to, text),
         other => {
             let msg = serde_json::json!({ "to": to, "body": other });
             format!("J{msg}")
         }
     }
+}
+
+/// A frame for `to`, in the `F` form of [`encode_to_members`].
+pub(crate) fn encode_frame(to: &[(u64, u64)], text: &str) -> String {
+    let targets = serde_json::to_string(to).expect("serialisable");
+    let mut out = String::with_capacity(targets.len() + text.len() + 2);
+    out.push('F');
+    out.push_str(&targets);
+    out.push('\n');
+    out.push_str(text);
+    out
 }
 
 /// Decodes what [`encode_to_members`] made.

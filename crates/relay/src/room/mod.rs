@@ -23,6 +23,14 @@ pub(crate) use stored::StoredRoom;
 /// A refusal: the code and a sentence for people.
 pub(crate) type Refusal = (ErrorCode, String);
 
+/// This relay holds as many rooms as it may.
+pub(crate) fn server_full() -> Refusal {
+    (
+        ErrorCode::ServerFull,
+        "This relay holds as many rooms as it can; try again later.".into(),
+    )
+}
+
 pub(crate) enum RoomCmd {
     Join {
         nickname: String,
@@ -110,11 +118,6 @@ impl RoomHandle {
         }
     }
 
-    /// The room runs on another node.
-    pub fn is_remote(&self) -> bool {
-        matches!(self.link, Link::Elsewhere(_))
-    }
-
     /// Sends a command; false when the room has ended.
     pub async fn send(&self, cmd: RoomCmd) -> bool {
         match &self.link {
@@ -192,6 +195,12 @@ impl RoomHandle {
     }
 }
 
+/// Hands the room's state to the cluster, which stores it in Redis.
+fn save(room: &Room, cluster: &crate::cluster::Cluster) {
+    let state = serde_json::to_string(&room.stored()).expect("serialisable");
+    cluster.save_state(room.code(), state);
+}
+
 async fn run(id: u64, mut room: Room, mut rx: mpsc::Receiver<RoomCmd>, shared: Arc<Shared>) {
     let mut tick = tokio::time::interval(shared.config.tick());
     tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
@@ -215,16 +224,14 @@ async fn run(id: u64, mut room: Room, mut rx: mpsc::Receiver<RoomCmd>, shared: A
         }
         if let Some(cluster) = &shared.cluster {
             if room.take_stored_dirty() {
-                let state = serde_json::to_string(&room.stored()).expect("serialisable");
-                cluster.save_state(room.code(), state);
+                save(&room, cluster);
             }
         }
     }
     shared.registry.remove(room.code(), id);
     if let Some(cluster) = &shared.cluster {
         if !expired {
-            let state = serde_json::to_string(&room.stored()).expect("serialisable");
-            cluster.save_state(room.code(), state);
+            save(&room, cluster);
         }
         cluster.disown(room.code(), expired, &shared).await;
     }
