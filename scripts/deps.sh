@@ -13,7 +13,9 @@ packages=(pkg-config libssl-dev build-essential curl file
 command -v npm >/dev/null || packages+=(nodejs npm)
 if [ "${1:-}" = test ]; then
   packages+=(redis-server xvfb xauth webkit2gtk-driver dbus dbus-x11 librsvg2-bin
-    gnome-keyring libsecret-tools)
+    gnome-keyring libsecret-tools
+    # A home router in network namespaces: NAT and port mapping.
+    iproute2 iptables miniupnpd-iptables)
 fi
 
 missing=()

@@ -5,6 +5,7 @@ const COMMANDS: &[&str] = &[
     "load_settings",
     "save_settings",
     "pick_file",
+    "prepare_hosting",
     "host_room",
     "join_room",
     "room_command",

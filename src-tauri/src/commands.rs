@@ -4,8 +4,8 @@
 use std::path::PathBuf;
 
 use matinee_client_core::{
-    invite_link, landing_url, report_playback, stream_media, Backoff, MediaSource, PartySession,
-    Role, SessionCmd, SessionConfig, SessionEvent, Settings,
+    report_playback, stream_media, Backoff, Invite, MediaSource, PartySession, RelayEndpoint, Role,
+    SessionCmd, SessionConfig, SessionEvent, Settings,
 };
 use matinee_jellyfin::Reporter;
 use matinee_protocol::{ControlMode, Participant, RoomCode};
@@ -15,7 +15,7 @@ use tauri::State;
 use tauri_plugin_dialog::DialogExt;
 
 use crate::error::AppError;
-use crate::hosting;
+use crate::hosting::{self, ReachReport};
 use crate::state::{AppState, LaunchRequest};
 
 #[derive(Serialize)]
@@ -117,11 +117,13 @@ pub struct RoomInfo {
     you: u32,
     host: bool,
     control_mode: ControlMode,
+    /// The relay this app is connected to.
     relay_url: String,
     invite_link: String,
     landing_url: Option<String>,
     hosting_locally: bool,
-    lan_relay_urls: Vec<String>,
+    /// Whether friends elsewhere can reach the host (hosting only).
+    reachability: Option<ReachReport>,
     participants: Vec<Participant>,
     warnings: Vec<String>,
     media_name: String,
@@ -142,7 +144,7 @@ async fn start_session(
     state: &AppState,
     role: Role,
     choice: MediaChoice,
-    relay_url: String,
+    relay: Vec<RelayEndpoint>,
     events: Channel<SessionEvent>,
 ) -> Result<matinee_client_core::SessionSnapshot, AppError> {
     let settings = state.settings.lock().await.clone();
@@ -170,7 +172,7 @@ async fn start_session(
     let mut mpv = matinee_mpv::LaunchOptions::new(binary);
     mpv.title = Some(format!("Matinee — {}", settings.nickname));
     let config = SessionConfig {
-        relay_url,
+        relay,
         nickname: settings.nickname.clone(),
         role,
         media,
@@ -213,56 +215,92 @@ async fn start_session(
 
 fn room_info(
     snap: matinee_client_core::SessionSnapshot,
-    public_relay: String,
-    hosting_locally: bool,
-    lan: Vec<String>,
+    invite: Invite,
+    reachability: Option<ReachReport>,
 ) -> RoomInfo {
-    let invite_relay = lan.first().cloned().unwrap_or_else(|| public_relay.clone());
+    let hosting_locally = reachability.is_some();
+    let (invite_link, landing_url) = match &reachability {
+        Some(ReachReport {
+            invite_link: Some(link),
+            landing_url,
+            ..
+        }) => (link.clone(), landing_url.clone()),
+        _ => {
+            let landing = invite
+                .relay
+                .as_deref()
+                .and_then(landing_base)
+                .map(|base| invite.landing_link(&base));
+            (invite.link(), landing)
+        }
+    };
     RoomInfo {
-        invite_link: invite_link(&snap.code, &invite_relay),
-        landing_url: landing_url(&snap.code, &invite_relay),
+        invite_link,
+        landing_url,
         code: snap.code,
         you: snap.you,
         host: snap.host,
         control_mode: snap.control_mode,
-        relay_url: public_relay,
+        relay_url: snap.relay_url,
         hosting_locally,
-        lan_relay_urls: lan,
+        reachability,
         participants: snap.participants,
         warnings: snap.warnings.iter().map(ToString::to_string).collect(),
         media_name: snap.media.name,
     }
 }
 
+/// The landing page's base (`https://host`) of a relay's WebSocket URL.
+fn landing_base(relay_ws_url: &str) -> Option<String> {
+    let (scheme, rest) = if let Some(r) = relay_ws_url.strip_prefix("wss://") {
+        ("https", r)
+    } else {
+        ("http", relay_ws_url.strip_prefix("ws://")?)
+    };
+    Some(format!("{scheme}://{}", rest.split('/').next()?))
+}
+
+/// Starts the relay on this computer ahead of *Create room* (when the
+/// settings name no relay), so the lobby can say whether friends
+/// elsewhere will reach it.
 #[tauri::command]
-pub async fn host_room(
+pub async fn prepare_hosting<R: tauri::Runtime>(
+    app: tauri::AppHandle<R>,
+    state: State<'_, AppState>,
+) -> Result<ReachReport, AppError> {
+    let relay = state.settings.lock().await.relay_url.clone();
+    if !relay.is_empty() {
+        return Ok(ReachReport::configured_relay(&relay));
+    }
+    hosting::ensure_started(&app, &state).await
+}
+
+#[tauri::command]
+pub async fn host_room<R: tauri::Runtime>(
+    app: tauri::AppHandle<R>,
     state: State<'_, AppState>,
     media: MediaChoice,
     events: Channel<SessionEvent>,
 ) -> Result<RoomInfo, AppError> {
     let settings = state.settings.lock().await.clone();
-    let (relay_url, lan, local) = if settings.relay_url.is_empty() {
-        let mut relay = state.relay.lock().await;
-        if relay.is_none() {
-            let config_dir = state
-                .settings_path
-                .parent()
-                .unwrap_or(std::path::Path::new("."));
-            let started = hosting::start_embedded(config_dir).await.map_err(|e| {
-                AppError::new("relay", format!("Could not host on this computer: {e}"))
-            })?;
-            *relay = Some(started);
-        }
-        let r = relay.as_ref().expect("just started");
-        (hosting::local_url(r), hosting::lan_urls(r), true)
+    let relay = if settings.relay_url.is_empty() {
+        hosting::ensure_started(&app, &state).await?;
+        let slot = state.relay.lock().await;
+        vec![slot.as_ref().expect("started").local_endpoint()]
     } else {
-        (settings.relay_url.clone(), Vec::new(), false)
+        vec![RelayEndpoint::url(settings.relay_url.clone())]
     };
     let role = Role::Host {
         control_mode: settings.control_mode,
     };
-    let snap = start_session(&state, role, media, relay_url.clone(), events).await?;
-    Ok(room_info(snap, relay_url, local, lan))
+    let snap = start_session(&state, role, media, relay, events).await?;
+    let invite = Invite::to_relay(snap.code.clone(), settings.relay_url.clone());
+    let reach = if settings.relay_url.is_empty() {
+        hosting::report(&state).await
+    } else {
+        None
+    };
+    Ok(room_info(snap, invite, reach))
 }
 
 #[tauri::command]
@@ -271,24 +309,28 @@ pub async fn join_room(
     code: String,
     media: MediaChoice,
     relay: Option<String>,
+    invite: Option<String>,
     events: Channel<SessionEvent>,
 ) -> Result<RoomInfo, AppError> {
-    let code = RoomCode::parse(&code)
-        .map_err(|e| AppError::new("code", format!("{}.", capitalise(&e.to_string()))))?;
-    let settings = state.settings.lock().await.clone();
-    let relay_url = relay
-        .filter(|r| !r.trim().is_empty())
-        .or_else(|| (!settings.relay_url.is_empty()).then(|| settings.relay_url.clone()))
-        .unwrap_or_else(|| format!("ws://127.0.0.1:{}/ws", hosting::DEFAULT_PORT));
-    let snap = start_session(
-        &state,
-        Role::Join { code },
-        media,
-        relay_url.clone(),
-        events,
-    )
-    .await?;
-    Ok(room_info(snap, relay_url, false, Vec::new()))
+    let invite = match invite.filter(|i| !i.trim().is_empty()) {
+        Some(link) => Invite::parse(&link)
+            .map_err(|e| AppError::new("invite", format!("{}.", capitalise(&e.to_string()))))?,
+        None => {
+            let code = RoomCode::parse(&code)
+                .map_err(|e| AppError::new("code", format!("{}.", capitalise(&e.to_string()))))?;
+            let settings = state.settings.lock().await.clone();
+            let url = relay
+                .filter(|r| !r.trim().is_empty())
+                .or_else(|| (!settings.relay_url.is_empty()).then(|| settings.relay_url.clone()))
+                .unwrap_or_else(|| format!("ws://127.0.0.1:{}/ws", matinee_hosting::DEFAULT_PORT));
+            Invite::to_relay(code, url)
+        }
+    };
+    let role = Role::Join {
+        code: invite.code.clone(),
+    };
+    let snap = start_session(&state, role, media, invite.endpoints(), events).await?;
+    Ok(room_info(snap, invite, None))
 }
 
 fn capitalise(s: &str) -> String {

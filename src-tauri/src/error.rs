@@ -22,7 +22,10 @@ impl From<matinee_client_core::ClientError> for AppError {
     fn from(e: matinee_client_core::ClientError) -> Self {
         use matinee_client_core::ClientError as E;
         let kind = match &e {
-            E::RelayUnreachable { .. } | E::RelayLost => "relay_unreachable",
+            E::RelayUnreachable { .. } | E::RelayLost | E::HostUnreachable { .. } | E::NoRelay => {
+                "relay_unreachable"
+            }
+            E::NotYourHost { .. } => "not_your_host",
             E::RelayIncompatible { .. } => "relay_incompatible",
             E::Refused { .. } => "refused",
             E::Mpv(_) => "mpv",

@@ -1,64 +1,122 @@
-//! The relay embedded in the app: "host on this computer".
+//! "Host on this computer": the embedded relay from `matinee-hosting`,
+//! started once and kept for the app's life, and its reachability sent to
+//! the window as it changes.
 
-use std::net::{IpAddr, SocketAddr};
+use matinee_hosting::{HostOptions, Hosting, Reachability};
+use serde::Serialize;
+use tauri::{Emitter, Manager};
 
-use matinee_relay::{RelayConfig, RelayHandle};
+use crate::error::AppError;
+use crate::state::AppState;
 
-/// The port friends' apps try first.
-pub const DEFAULT_PORT: u16 = 7878;
+/// The event the window hears when reachability or the invite changes.
+pub const REACH_EVENT: &str = "reachability";
 
-/// Where the embedded relay listens instead, e.g. `127.0.0.1:47878`
-/// (loopback only) or `0.0.0.0:9000`.
-pub const LISTEN_ENV: &str = "MATINEE_HOST_LISTEN";
+/// What the window shows about reaching this computer.
+#[derive(Debug, Clone, Serialize)]
+pub struct ReachReport {
+    /// `checking`, `anywhere`, `ipv6`, `local_network`, `carrier_nat`,
+    /// `this_computer`, or `relay` (a relay from the settings).
+    pub kind: String,
+    pub message: String,
+    /// The current room's invite, when hosting one here.
+    pub invite_link: Option<String>,
+    pub landing_url: Option<String>,
+}
 
-/// Starts the embedded relay: at `MATINEE_HOST_LISTEN` when set, else on
-/// all interfaces, on the default port if free, else on any port. Its
-/// resume key lives in `config_dir`, so when the app restarts mid-film the
-/// friends still connected rebuild the room on it.
-pub async fn start_embedded(config_dir: &std::path::Path) -> Result<RelayHandle, String> {
-    let on = |listen: SocketAddr| RelayConfig {
-        listen,
-        resume_secret_file: Some(config_dir.join("relay-resume-secret")),
-        ..RelayConfig::default()
-    };
-    if let Some(listen) = std::env::var(LISTEN_ENV)
-        .ok()
-        .filter(|v| !v.trim().is_empty())
-    {
-        let addr: SocketAddr = listen.trim().parse().map_err(|_| {
-            format!("{LISTEN_ENV}={listen} is not an address such as 127.0.0.1:7878")
+impl ReachReport {
+    pub fn new(reach: &Reachability) -> Self {
+        let kind = serde_json::to_value(reach)
+            .ok()
+            .and_then(|v| v["kind"].as_str().map(str::to_string))
+            .unwrap_or_default();
+        Self {
+            kind,
+            message: reach.message(),
+            invite_link: None,
+            landing_url: None,
+        }
+    }
+
+    /// What hosting on a relay from the settings means.
+    pub fn configured_relay(url: &str) -> Self {
+        Self {
+            kind: "relay".into(),
+            message: format!("Friends join through your relay ({url})"),
+            invite_link: None,
+            landing_url: None,
+        }
+    }
+
+    fn with_room(mut self, hosting: &Hosting, code: &matinee_protocol::RoomCode) -> Self {
+        self.invite_link = Some(hosting.invite(code).link());
+        self.landing_url = hosting.landing_link(code);
+        self
+    }
+}
+
+/// The embedded relay, started on first use (its port mapping runs in
+/// the background); later calls return at once.
+pub async fn ensure_started<R: tauri::Runtime>(
+    app: &tauri::AppHandle<R>,
+    state: &AppState,
+) -> Result<ReachReport, AppError> {
+    let mut slot = state.relay.lock().await;
+    if slot.is_none() {
+        let config_dir = state
+            .settings_path
+            .parent()
+            .unwrap_or(std::path::Path::new("."))
+            .to_path_buf();
+        let options = HostOptions::from_env(config_dir).map_err(|e| {
+            AppError::new("relay", format!("Could not host on this computer: {e}."))
         })?;
-        return matinee_relay::start(on(addr))
-            .await
-            .map_err(|e| e.to_string());
+        let hosting = Hosting::start(options).await.map_err(|e| {
+            AppError::new("relay", format!("Could not host on this computer: {e}."))
+        })?;
+        forward_changes(app.clone(), hosting.reachability());
+        *slot = Some(hosting);
     }
-    let any = |port: u16| on(SocketAddr::from(([0, 0, 0, 0], port)));
-    match matinee_relay::start(any(DEFAULT_PORT)).await {
-        Ok(relay) => Ok(relay),
-        Err(_) => matinee_relay::start(any(0))
-            .await
-            .map_err(|e| e.to_string()),
-    }
+    let hosting = slot.as_ref().expect("just started");
+    let report = ReachReport::new(&hosting.reachability().borrow());
+    Ok(match current_room(state).await {
+        Some(code) => report.with_room(hosting, &code),
+        None => report,
+    })
 }
 
-/// The relay's URL for this machine's own session.
-pub fn local_url(relay: &RelayHandle) -> String {
-    format!("ws://127.0.0.1:{}/ws", relay.addr().port())
+/// The room this app is in, if any.
+async fn current_room(state: &AppState) -> Option<matinee_protocol::RoomCode> {
+    state
+        .session
+        .lock()
+        .await
+        .as_ref()
+        .filter(|s| !s.is_finished())
+        .map(|s| s.snapshot().code)
 }
 
-/// URLs friends on the same network or VPN can use.
-pub fn lan_urls(relay: &RelayHandle) -> Vec<String> {
-    let port = relay.addr().port();
-    let mut urls: Vec<String> = if_addrs::get_if_addrs()
-        .unwrap_or_default()
-        .into_iter()
-        .filter(|i| !i.is_loopback() && !relay.addr().ip().is_loopback())
-        .filter_map(|i| match i.ip() {
-            IpAddr::V4(v4) if !v4.is_link_local() => Some(format!("ws://{v4}:{port}/ws")),
-            _ => None,
-        })
-        .collect();
-    urls.sort();
-    urls.dedup();
-    urls
+/// The current report with the current room's invite.
+pub async fn report(state: &AppState) -> Option<ReachReport> {
+    let slot = state.relay.lock().await;
+    let hosting = slot.as_ref()?;
+    let report = ReachReport::new(&hosting.reachability().borrow());
+    Some(match current_room(state).await {
+        Some(code) => report.with_room(hosting, &code),
+        None => report,
+    })
+}
+
+fn forward_changes<R: tauri::Runtime>(
+    app: tauri::AppHandle<R>,
+    mut reach: tokio::sync::watch::Receiver<Reachability>,
+) {
+    tauri::async_runtime::spawn(async move {
+        while reach.changed().await.is_ok() {
+            let state = app.state::<AppState>();
+            if let Some(report) = report(&state).await {
+                let _ = app.emit(REACH_EVENT, report);
+            }
+        }
+    });
 }

@@ -5,8 +5,8 @@ use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
 use matinee_client_core::{PartyHandle, Settings};
+use matinee_hosting::Hosting;
 use matinee_jellyfin::{Account, DeviceInfo, TokenStore};
-use matinee_relay::RelayHandle;
 use serde::Serialize;
 use tokio::sync::Mutex;
 
@@ -65,7 +65,8 @@ pub struct AppState {
     pub log_dir: PathBuf,
     pub settings: Mutex<Settings>,
     pub session: Mutex<Option<PartyHandle>>,
-    pub relay: Mutex<Option<RelayHandle>>,
+    /// The relay hosted on this computer, once started.
+    pub relay: Mutex<Option<Hosting>>,
     /// What the app was opened with (an invite link, a film), until the UI
     /// asks for it.
     pub launch: std::sync::Mutex<LaunchRequest>,

@@ -65,18 +65,17 @@ fn hosting_starts_the_embedded_relay_and_the_player() {
     );
     let relay = room["relay_url"].as_str().unwrap();
     assert!(
-        relay.starts_with("ws://127.0.0.1:") && relay.ends_with("/ws"),
-        "{relay}"
+        relay.starts_with("wss://127.0.0.1:") && relay.ends_with("/ws"),
+        "TLS always: {relay}"
     );
     assert_eq!(
-        room["lan_relay_urls"],
-        json!([]),
+        room["reachability"]["kind"], "this_computer",
         "loopback only: nothing to share"
     );
     let link = room["invite_link"].as_str().unwrap();
     assert!(
-        link.starts_with(&format!("matinee://join/{code}?relay=")),
-        "{link}"
+        link.starts_with(&format!("matinee://join/{code}?h=127.0.0.1:")) && link.contains("&fp="),
+        "the invite names the relay and pins its certificate: {link}"
     );
     let participants = room["participants"].as_array().unwrap();
     assert_eq!(participants.len(), 1);

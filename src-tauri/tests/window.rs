@@ -289,6 +289,18 @@ async fn host_in_the_window_and_join_from_the_cli() {
         |v| v.as_str() == Some("Signed in as Ana"),
     )
     .await;
+    // Before Create room, the host is told who can reach this computer
+    // (here the relay listens on loopback: MATINEE_HOST_LISTEN).
+    wait_for(
+        &client,
+        "the reachability line",
+        "return document.querySelector('.reach')?.textContent ?? ''",
+        |v| {
+            v.as_str()
+                .is_some_and(|t| t.contains("Only this computer can join"))
+        },
+    )
+    .await;
     screenshot(&display, &shots, "2-lobby.png");
     click_button(&client, "Create room").await;
 
@@ -334,11 +346,37 @@ async fn host_in_the_window_and_join_from_the_cli() {
     })
     .await;
 
-    // A friend joins from the command line.
+    // The room says the same, and shows the invite: the relay on this
+    // computer over TLS, pinned by the certificate's fingerprint.
+    let reach = js(
+        &client,
+        "return document.querySelector('.room-meta .reach')?.textContent ?? ''",
+    )
+    .await;
+    assert!(
+        reach
+            .as_str()
+            .unwrap()
+            .contains("Only this computer can join"),
+        "{reach}"
+    );
+    let invite = js(
+        &client,
+        "return document.querySelector('.invite-text')?.textContent ?? ''",
+    )
+    .await;
+    let invite = invite.as_str().unwrap().to_string();
+    assert!(
+        invite.starts_with(&format!(
+            "matinee://join/{code}?h=127.0.0.1:{relay_port}&fp="
+        )),
+        "{invite}"
+    );
+
+    // A friend joins from the command line with that invite.
     let mut bo = Command::new(&cli);
-    bo.args(["join", &code.to_lowercase()])
+    bo.args(["join", &invite])
         .arg(&film)
-        .args(["--relay", &format!("ws://127.0.0.1:{relay_port}/ws")])
         .args(["--nickname", "Bo", "--headless"])
         .stdin(Stdio::piped())
         .stdout(Stdio::null())

@@ -9,6 +9,7 @@ import type {
   JellyfinStatus,
   LaunchRequest,
   MediaChoice,
+  ReachReport,
   RoomInfo,
   SessionEvent,
   Settings,
@@ -46,8 +47,15 @@ export const api = {
   pickFile: () => invoke<string | null>("pick_file"),
   hostRoom: (media: MediaChoice, onEvent: (e: SessionEvent) => void) =>
     invoke<RoomInfo>("host_room", { media, events: channel(onEvent) }),
-  joinRoom: (code: string, media: MediaChoice, relay: string | null, onEvent: (e: SessionEvent) => void) =>
-    invoke<RoomInfo>("join_room", { code, media, relay, events: channel(onEvent) }),
+  joinRoom: (
+    code: string,
+    media: MediaChoice,
+    relay: string | null,
+    invite: string | null,
+    onEvent: (e: SessionEvent) => void,
+  ) => invoke<RoomInfo>("join_room", { code, media, relay, invite, events: channel(onEvent) }),
+  /** Starts the relay on this computer (when no relay is set) and says who can reach it. */
+  prepareHosting: () => invoke<ReachReport>("prepare_hosting"),
   command: (command: RoomCommand) => invoke<void>("room_command", { command }),
   leave: () => invoke<void>("leave_room"),
   takeLaunchRequest: () => invoke<LaunchRequest>("take_launch_request"),

@@ -26,10 +26,17 @@ export function checkCode(input: string): CodeCheck {
   return raw.length === CODE_LEN ? { state: "valid", code: raw } : { state: "partial", code: raw };
 }
 
-/** An invite: matinee://join/CODE?relay=URL */
+/**
+ * An invite: matinee://join/CODE?h=ADDR,ADDR&fp=PIN (the host's own relay,
+ * pinned) or matinee://join/CODE?relay=URL (a relay). The app checks the
+ * whole link again when joining; `link` keeps it.
+ */
 export interface Invite {
   code: string;
   relay: string | null;
+  /** How many addresses of the host's own relay the invite names. */
+  hosts: number;
+  link: string;
 }
 
 export function parseInvite(link: string): Invite | { error: string } {
@@ -45,7 +52,11 @@ export function parseInvite(link: string): Invite | { error: string } {
   if (relay !== null && !/^wss?:\/\/[^\s]+$/i.test(relay)) {
     return { error: "The invite’s relay address is not a ws:// or wss:// URL." };
   }
-  return { code: check.code, relay };
+  const hosts = (params.get("h") ?? "").split(",").filter((h) => h.length > 0).length;
+  if (hosts > 0 && !params.get("fp")) {
+    return { error: "The invite is cut short: copy the whole invite, up to its end." };
+  }
+  return { code: check.code, relay, hosts, link: text };
 }
 
 export function inviteLink(code: string, relay: string): string {

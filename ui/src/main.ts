@@ -3,7 +3,7 @@
 import { listen } from "@tauri-apps/api/event";
 import { getCurrentWebview } from "@tauri-apps/api/webview";
 import { api, errorText } from "./api";
-import { parseInvite } from "./code";
+import { parseInvite, type Invite } from "./code";
 import { el } from "./dom";
 import type { SessionFeed } from "./feed";
 import type { AppInfo, RoomInfo, Settings } from "./types";
@@ -72,7 +72,7 @@ function showFirstRun() {
   input.focus();
 }
 
-function showLobby(prefill: { code: string; relay: string | null } | null) {
+function showLobby(prefill: Invite | null) {
   room = null;
   const lobby = renderLobby({
     settings,

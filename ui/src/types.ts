@@ -52,6 +52,14 @@ export type SessionEvent =
   | { type: "player_reopened" }
   | { type: "ended"; reason: string };
 
+/** What the window shows about friends reaching the relay on this computer. */
+export interface ReachReport {
+  kind: "checking" | "anywhere" | "ipv6" | "local_network" | "carrier_nat" | "this_computer" | "relay";
+  message: string;
+  invite_link: string | null;
+  landing_url: string | null;
+}
+
 export interface RoomInfo {
   code: string;
   you: number;
@@ -61,7 +69,8 @@ export interface RoomInfo {
   invite_link: string;
   landing_url: string | null;
   hosting_locally: boolean;
-  lan_relay_urls: string[];
+  /** Whether friends elsewhere can reach this host (hosting here only). */
+  reachability: ReachReport | null;
   participants: Participant[];
   warnings: string[];
   media_name: string;

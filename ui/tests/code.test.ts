@@ -22,10 +22,22 @@ describe("room code validation as you type", () => {
 describe("invite links", () => {
   it("round-trips code and relay", () => {
     const link = inviteLink("K7MQ2X", "ws://192.168.1.20:7878/ws");
-    expect(parseInvite(link)).toEqual({ code: "K7MQ2X", relay: "ws://192.168.1.20:7878/ws" });
+    expect(parseInvite(link)).toEqual({ code: "K7MQ2X", relay: "ws://192.168.1.20:7878/ws", hosts: 0, link });
   });
   it("accepts a link without relay and lower-case codes", () => {
-    expect(parseInvite("matinee://join/k7mq2x")).toEqual({ code: "K7MQ2X", relay: null });
+    expect(parseInvite("matinee://join/k7mq2x")).toEqual({
+      code: "K7MQ2X",
+      relay: null,
+      hosts: 0,
+      link: "matinee://join/k7mq2x",
+    });
+  });
+  it("keeps a host invite whole, with its addresses and pin", () => {
+    const link = "matinee://join/K7MQ2X?h=10.0.0.2:7878,5.5.5.1:7878&fp=TWAKSIRMgPTTzPC6FBYxxilOIXKFENAx_k_DTqGninY";
+    expect(parseInvite(` ${link} `)).toEqual({ code: "K7MQ2X", relay: null, hosts: 2, link });
+    expect(parseInvite("matinee://join/K7MQ2X?h=10.0.0.2:7878")).toEqual({
+      error: "The invite is cut short: copy the whole invite, up to its end.",
+    });
   });
   it("rejects malformed links with a clear message", () => {
     expect(parseInvite("https://example.com")).toHaveProperty("error");

@@ -29,9 +29,47 @@ describe("join dialog", () => {
   });
 
   it("is pre-filled from an invite", () => {
-    const { root } = renderLobby({ settings, prefill: { code: "K7MQ2X", relay: "ws://10.0.0.2:7878/ws" }, onEntered: () => {} });
+    const link = "matinee://join/K7MQ2X?relay=ws%3A%2F%2F10.0.0.2%3A7878%2Fws";
+    const prefill = { code: "K7MQ2X", relay: "ws://10.0.0.2:7878/ws", hosts: 0, link };
+    const { root } = renderLobby({ settings, prefill, onEntered: () => {} });
     expect(root.querySelector<HTMLInputElement>("#join-code")!.value).toBe("K7MQ2X");
     expect(root.querySelector<HTMLInputElement>("#join-relay")!.value).toBe("ws://10.0.0.2:7878/ws");
+  });
+
+  it("joins a host's own relay with the whole invite, pinned", async () => {
+    const calls: { cmd: string; args: unknown }[] = [];
+    mockIPC((cmd, args) => {
+      calls.push({ cmd, args });
+      throw { kind: "not_your_host", message: "wss://5.5.5.1:7878/ws is not your host's relay" };
+    });
+    const link = "matinee://join/K7MQ2X?h=10.0.0.2:7878,5.5.5.1:7878&fp=TWAKSIRMgPTTzPC6FBYxxilOIXKFENAx_k_DTqGninY";
+    const lobby = renderLobby({ settings, prefill: { code: "K7MQ2X", relay: null, hosts: 2, link }, onEntered: () => {} });
+    document.body.replaceChildren(lobby.root);
+    const relay = lobby.root.querySelector<HTMLInputElement>("#join-relay")!;
+    expect(relay.readOnly).toBe(true);
+    expect(relay.value).toContain("From the invite");
+    lobby.dropFile("/films/film.mkv");
+    [...lobby.root.querySelectorAll("button")].find((b) => b.textContent === "Join room")!.click();
+    await new Promise((r) => setTimeout(r, 20));
+    const call = calls.find((c) => c.cmd === "join_room")!;
+    expect(call.args).toMatchObject({ code: "K7MQ2X", relay: null, invite: link });
+    expect(lobby.root.querySelector(".error")!.textContent).toContain("not your host's relay");
+  });
+
+  it("says whether friends elsewhere can reach this computer", async () => {
+    mockIPC((cmd) => {
+      if (cmd === "prepare_hosting") {
+        return { kind: "anywhere", message: "Friends anywhere can join (router: UPnP, 5.5.5.1:7878)", invite_link: null, landing_url: null };
+      }
+      return null;
+    });
+    const lobby = renderLobby({ settings, prefill: null, onEntered: () => {} });
+    document.body.replaceChildren(lobby.root);
+    const line = lobby.root.querySelector<HTMLElement>(".reach")!;
+    expect(line.textContent).toContain("Checking");
+    await new Promise((r) => setTimeout(r, 20));
+    expect(line.dataset.kind).toBe("anywhere");
+    expect(line.textContent).toContain("Friends anywhere can join (router: UPnP, 5.5.5.1:7878)");
   });
 
   it("joins through the app command and shows its error", async () => {

@@ -108,7 +108,7 @@ impl Party {
         };
         let i = self.peers.len();
         let config = SessionConfig {
-            relay_url: proxy.ws_url(),
+            relay: vec![matinee_client_core::RelayEndpoint::url(proxy.ws_url())],
             nickname: format!("peer{}", i + 1),
             role,
             media: MediaSource::file(media),

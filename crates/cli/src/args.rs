@@ -6,7 +6,7 @@ use std::path::{Path, PathBuf};
 use clap::{Args, Parser, Subcommand};
 use matinee_client_core::Role;
 use matinee_mpv::{LaunchOptions, MpvBinary};
-use matinee_protocol::{ControlMode, RoomCode};
+use matinee_protocol::{ControlMode, Invite, RoomCode};
 use matinee_sync::ControllerKind;
 
 pub const DEFAULT_RELAY: &str = "ws://127.0.0.1:7878/ws";
@@ -26,26 +26,35 @@ pub struct Cli {
 
 #[derive(Debug, Subcommand)]
 pub enum Command {
-    /// Create a room and print its code. Without --relay, runs a relay in
-    /// this process (others connect to it with --relay ws://YOUR-ADDRESS:PORT/ws).
+    /// Create a room and print its invite. Without --relay, hosts the way
+    /// the app does: a relay in this process on every interface, with TLS
+    /// and a port mapped on the router; friends join with the invite.
     Host {
         /// The film to play.
         file: PathBuf,
-        /// Where the built-in relay listens (use 0.0.0.0:7878 for friends
-        /// on other machines).
-        #[arg(long, default_value = "127.0.0.1:7878")]
-        listen: SocketAddr,
+        /// Where the built-in relay listens instead (e.g. 127.0.0.1:0 for
+        /// this computer only: no port mapping).
+        #[arg(long)]
+        listen: Option<SocketAddr>,
+        /// Do not ask the router to open a port.
+        #[arg(long)]
+        no_port_mapping: bool,
+        /// Where the relay's certificate and keys are kept (default: the
+        /// user's config folder, matinee-cli).
+        #[arg(long, env = "MATINEE_STATE_DIR")]
+        state_dir: Option<PathBuf>,
         /// Let everyone control playback (default: only the host).
         #[arg(long)]
         shared: bool,
         #[command(flatten)]
         common: Common,
     },
-    /// Join a room by its code.
+    /// Join a room by its invite (matinee://join/…) or its code.
     Join {
-        /// The 6-character room code (case does not matter).
-        #[arg(value_parser = parse_code)]
-        code: RoomCode,
+        /// The whole invite link the host sent, or the 6-character room
+        /// code (case does not matter; the relay then comes from --relay).
+        #[arg(value_parser = parse_invite)]
+        invite: Invite,
         /// Your copy of the film.
         file: PathBuf,
         #[command(flatten)]
@@ -55,7 +64,8 @@ pub enum Command {
 
 #[derive(Debug, Clone, Args)]
 pub struct Common {
-    /// Relay WebSocket URL (join default: ws://127.0.0.1:7878/ws).
+    /// Relay WebSocket URL, for a room on a standalone relay (join
+    /// default: the invite's addresses, else ws://127.0.0.1:7878/ws).
     #[arg(long, env = "MATINEE_RELAY")]
     pub relay: Option<String>,
     /// Your name in the room.
@@ -75,12 +85,28 @@ pub struct Common {
     pub mpv: Option<PathBuf>,
 }
 
-fn parse_code(s: &str) -> Result<RoomCode, String> {
-    RoomCode::parse(s).map_err(|e| e.to_string())
+fn parse_invite(s: &str) -> Result<Invite, String> {
+    if s.contains("://") {
+        Invite::parse(s).map_err(|e| e.to_string())
+    } else {
+        let code = RoomCode::parse(s).map_err(|e| e.to_string())?;
+        Ok(Invite::from_parts(code.as_str(), "").expect("a valid code"))
+    }
 }
 
 fn parse_controller(s: &str) -> Result<ControllerKind, String> {
     ControllerKind::parse(s).ok_or_else(|| "choose matinee or syncplay".to_string())
+}
+
+/// Where the CLI keeps its state when not told: `$XDG_CONFIG_HOME` or
+/// `~/.config` (`%APPDATA%` on Windows), then `matinee-cli`.
+pub fn default_state_dir() -> PathBuf {
+    let base = std::env::var_os("XDG_CONFIG_HOME")
+        .or_else(|| std::env::var_os("APPDATA"))
+        .map(PathBuf::from)
+        .or_else(|| std::env::var_os("HOME").map(|h| PathBuf::from(h).join(".config")))
+        .unwrap_or_else(std::env::temp_dir);
+    base.join("matinee-cli")
 }
 
 impl Cli {
@@ -105,7 +131,9 @@ impl Cli {
                     ControlMode::HostOnly
                 },
             },
-            Command::Join { code, .. } => Role::Join { code: code.clone() },
+            Command::Join { invite, .. } => Role::Join {
+                code: invite.code.clone(),
+            },
         }
     }
 }

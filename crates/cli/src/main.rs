@@ -7,7 +7,10 @@ mod output;
 use std::process::ExitCode;
 
 use clap::Parser;
-use matinee_client_core::{MediaSource, PartySession, SessionCmd, SessionConfig, SessionEvent};
+use matinee_client_core::{
+    MediaSource, PartySession, RelayEndpoint, SessionCmd, SessionConfig, SessionEvent,
+};
+use matinee_hosting::{HostOptions, Hosting};
 use tokio::io::AsyncBufReadExt;
 use tracing_subscriber::EnvFilter;
 
@@ -32,30 +35,52 @@ async fn main() -> ExitCode {
     }
 }
 
+/// SIGTERM (a service manager, `kill`): leave and release the port
+/// mapping as for Ctrl-C.
+async fn terminated() {
+    #[cfg(unix)]
+    {
+        use tokio::signal::unix::{signal, SignalKind};
+        if let Ok(mut term) = signal(SignalKind::terminate()) {
+            term.recv().await;
+            return;
+        }
+    }
+    std::future::pending::<()>().await
+}
+
 async fn run(cli: Cli, out: &Output) -> Result<(), String> {
     let common = cli.common().clone();
     let binary = matinee_mpv::locate(common.mpv.as_deref()).map_err(|e| e.to_string())?;
     // Host without --relay: run a relay in this process, like the app does.
-    let mut embedded = None;
-    let relay_url = match (&cli.command, &common.relay) {
-        (_, Some(url)) => url.clone(),
-        (Command::Host { listen, .. }, None) => {
-            let config = matinee_relay::RelayConfig {
+    let mut hosting = None;
+    let relay = match (&cli.command, &common.relay) {
+        (Command::Join { invite, .. }, _) if !invite.endpoints().is_empty() => invite.endpoints(),
+        (_, Some(url)) => vec![RelayEndpoint::url(url.clone())],
+        (
+            Command::Host {
+                listen,
+                no_port_mapping,
+                state_dir,
+                ..
+            },
+            None,
+        ) => {
+            let options = HostOptions {
+                config_dir: state_dir.clone().unwrap_or_else(args::default_state_dir),
                 listen: *listen,
-                ..matinee_relay::RelayConfig::default()
+                port_mapping: !no_port_mapping,
             };
-            let relay = matinee_relay::start(config)
-                .await
-                .map_err(|e| e.to_string())?;
-            let url = relay.ws_url();
-            out.hosting_relay(&url);
-            embedded = Some(relay);
-            url
+            let hosted = Hosting::start(options).await.map_err(|e| e.to_string())?;
+            out.hosting_relay(&hosted.relay().ws_url());
+            let local = hosted.local_endpoint();
+            hosting = Some(hosted);
+            vec![local]
         }
-        (Command::Join { .. }, None) => args::DEFAULT_RELAY.to_string(),
+        (Command::Join { .. }, None) => vec![RelayEndpoint::url(args::DEFAULT_RELAY)],
     };
     let config = SessionConfig {
-        relay_url: relay_url.clone(),
+        relay,
         nickname: common.nickname.clone(),
         role: cli.role(),
         media: MediaSource::file(cli.file()),
@@ -73,7 +98,11 @@ async fn run(cli: Cli, out: &Output) -> Result<(), String> {
         .map_err(|e| e.to_string())?;
     let mut events = session.events();
     let snap = session.snapshot();
-    out.joined(&snap, &relay_url, cli.file());
+    out.joined(&snap, &snap.relay_url, cli.file());
+    let mut reach = hosting.as_ref().map(|h| h.reachability());
+    if let Some(h) = &hosting {
+        out.reachability(&h.reachability().borrow(), h, &snap.code);
+    }
 
     let mut stdin = tokio::io::BufReader::new(tokio::io::stdin()).lines();
     let mut stdin_open = true;
@@ -102,12 +131,19 @@ async fn run(cli: Cli, out: &Output) -> Result<(), String> {
                 },
                 _ => stdin_open = false,
             },
+            changed = async { reach.as_mut().expect("guarded").changed().await }, if reach.is_some() => {
+                match (changed, &hosting) {
+                    (Ok(()), Some(h)) => out.reachability(&h.reachability().borrow(), h, &snap.code),
+                    _ => reach = None,
+                }
+            }
             _ = tokio::signal::ctrl_c() => break,
+            _ = terminated() => break,
         }
     }
     session.leave().await;
-    if let Some(relay) = embedded {
-        relay.shutdown().await;
+    if let Some(hosting) = hosting {
+        hosting.shutdown().await;
     }
     Ok(())
 }

@@ -4,6 +4,8 @@ use std::io::Write;
 use std::path::Path;
 
 use matinee_client_core::{ConnectionState, SessionEvent, SessionSnapshot};
+use matinee_hosting::{Hosting, Reachability};
+use matinee_protocol::RoomCode;
 use serde_json::json;
 
 pub struct Output {
@@ -33,6 +35,26 @@ impl Output {
         }
     }
 
+    /// Whether friends elsewhere can reach this host, and the invite that
+    /// reaches it (printed again whenever either changes).
+    pub fn reachability(&self, reach: &Reachability, hosting: &Hosting, code: &RoomCode) {
+        let invite = hosting.invite(code).link();
+        let landing = hosting.landing_link(code);
+        if self.json {
+            let mut v = serde_json::to_value(reach).unwrap_or_default();
+            v["message"] = json!(reach.message());
+            let v =
+                json!({"type": "reachability", "reach": v, "invite": invite, "landing": landing});
+            self.line(&v.to_string());
+        } else {
+            self.line(&reach.message());
+            self.line(&format!("Invite: {invite}"));
+            if let Some(landing) = landing {
+                self.line(&format!("Web link: {landing}"));
+            }
+        }
+    }
+
     pub fn joined(&self, snap: &SessionSnapshot, relay: &str, file: &Path) {
         if self.json {
             let v = json!({
@@ -53,7 +75,8 @@ impl Output {
                 .map(|n| n.to_string_lossy().into_owned())
                 .unwrap_or_default();
             self.line(&format!(
-                "Friends join with: matinee-cli join {} \"{name}\" --relay {relay}",
+                "Friends join with: matinee-cli join INVITE \"{name}\" (the invite is below; \
+                 or the code {} with --relay {relay} on a standalone relay)",
                 snap.code
             ));
             self.line("Type \"start\" when everyone is ready (\"start!\" to start anyway).");

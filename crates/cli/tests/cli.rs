@@ -1,66 +1,14 @@
 //! The matinee-cli binary: host with the built-in relay, join from a second
 //! process, control from stdin, real headless mpv in both.
 
-use std::process::Stdio;
+mod common;
+
 use std::time::Duration;
 
+use common::{invite_of, Cli};
 use matinee_testkit::{clip, ClipSpec};
 use serde_json::Value;
-use tokio::io::{AsyncBufReadExt, AsyncWriteExt, BufReader, Lines};
-use tokio::process::{Child, ChildStdin, ChildStdout, Command};
-
-struct Cli {
-    child: Child,
-    stdin: ChildStdin,
-    lines: Lines<BufReader<ChildStdout>>,
-}
-
-impl Cli {
-    fn spawn(args: &[&str]) -> Cli {
-        let mut child = Command::new(env!("CARGO_BIN_EXE_matinee-cli"))
-            .args(args)
-            .stdin(Stdio::piped())
-            .stdout(Stdio::piped())
-            .kill_on_drop(true)
-            .spawn()
-            .unwrap();
-        let stdin = child.stdin.take().unwrap();
-        let lines = BufReader::new(child.stdout.take().unwrap()).lines();
-        Cli {
-            child,
-            stdin,
-            lines,
-        }
-    }
-
-    /// Reads JSON lines until one satisfies `want`.
-    async fn until(&mut self, want: impl Fn(&Value) -> bool) -> Value {
-        tokio::time::timeout(Duration::from_secs(15), async {
-            loop {
-                let line = self
-                    .lines
-                    .next_line()
-                    .await
-                    .unwrap()
-                    .expect("cli still running");
-                let v: Value =
-                    serde_json::from_str(&line).unwrap_or_else(|_| panic!("not JSON: {line}"));
-                if want(&v) {
-                    return v;
-                }
-            }
-        })
-        .await
-        .expect("expected line in time")
-    }
-
-    async fn type_line(&mut self, line: &str) {
-        self.stdin
-            .write_all(format!("{line}\n").as_bytes())
-            .await
-            .unwrap();
-    }
-}
+use tokio::process::Command;
 
 #[tokio::test]
 async fn host_and_join_from_two_processes() {
@@ -76,23 +24,26 @@ async fn host_and_join_from_two_processes() {
         "--headless",
         "--json",
     ]);
-    let relay = host.until(|v| v["type"] == "relay").await["url"]
-        .as_str()
-        .unwrap()
-        .to_string();
     let code = host.until(|v| v["type"] == "room").await["code"]
         .as_str()
         .unwrap()
         .to_string();
     assert_eq!(code.len(), 6);
+    // Loopback only: the invite names this computer, over TLS pinned to
+    // the host's certificate.
+    let reach = host.until(|v| v["type"] == "reachability").await;
+    assert_eq!(reach["reach"]["kind"], "this_computer");
+    let invite = invite_of(&reach);
+    assert!(
+        invite.starts_with(&format!("matinee://join/{code}?h=127.0.0.1:"))
+            && invite.contains("&fp="),
+        "{invite}"
+    );
 
-    let lower = code.to_lowercase();
     let mut guest = Cli::spawn(&[
         "join",
-        &lower,
+        &invite,
         file,
-        "--relay",
-        &relay,
         "--nickname",
         "Ben",
         "--headless",
@@ -137,12 +88,67 @@ async fn host_and_join_from_two_processes() {
         .unwrap()
         .unwrap();
     assert!(status.success());
-    host.type_line("quit").await;
-    let status = tokio::time::timeout(Duration::from_secs(10), host.child.wait())
+    host.quit().await;
+}
+
+/// An invite made before candidates existed (one `relay=` URL) still joins
+/// a room on a standalone relay, and the code with --relay does too.
+#[tokio::test]
+async fn an_old_single_relay_invite_still_joins() {
+    let relay = matinee_relay::start(matinee_relay::RelayConfig::loopback())
         .await
-        .unwrap()
         .unwrap();
-    assert!(status.success());
+    let url = relay.ws_url();
+    let file = clip(ClipSpec::small(120));
+    let file = file.to_str().unwrap();
+    let mut host = Cli::spawn(&[
+        "host",
+        file,
+        "--relay",
+        &url,
+        "--nickname",
+        "Ana",
+        "--headless",
+        "--json",
+    ]);
+    let code = host.until(|v| v["type"] == "room").await["code"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    let old = format!(
+        "matinee://join/{code}?relay={}",
+        url.replace(':', "%3A").replace('/', "%2F")
+    );
+    let mut guest = Cli::spawn(&[
+        "join",
+        &old,
+        file,
+        "--nickname",
+        "Ben",
+        "--headless",
+        "--json",
+    ]);
+    let room = guest.until(|v| v["type"] == "room").await;
+    assert_eq!(room["code"], code.as_str());
+    assert_eq!(room["relay"], url.as_str());
+    host.until(|v| v["type"] == "notice" && v["text"] == "Ben joined")
+        .await;
+    guest.quit().await;
+    let mut cy = Cli::spawn(&[
+        "join",
+        &code,
+        file,
+        "--relay",
+        &url,
+        "--nickname",
+        "Cy",
+        "--headless",
+        "--json",
+    ]);
+    cy.until(|v| v["type"] == "room").await;
+    cy.quit().await;
+    host.quit().await;
+    relay.shutdown().await;
 }
 
 #[tokio::test]
@@ -156,7 +162,9 @@ async fn a_bad_code_or_missing_file_is_a_clear_error() {
     let err = String::from_utf8_lossy(&out.stderr);
     assert!(err.contains("'0' cannot appear in a room code"), "{err}");
 
+    let state = tempfile::tempdir().unwrap();
     let out = Command::new(env!("CARGO_BIN_EXE_matinee-cli"))
+        .env("MATINEE_STATE_DIR", state.path())
         .args([
             "host",
             "/nonexistent/film.mkv",

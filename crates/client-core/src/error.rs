@@ -7,6 +7,12 @@ pub enum ClientError {
     RelayUnreachable { url: String, reason: String },
     #[error("the relay at {url} is not a Matinee relay or speaks another version: {reason}")]
     RelayIncompatible { url: String, reason: String },
+    #[error("{url} is not your host's relay: its certificate is not the one in the invite, so nothing was sent to it (someone may be in the way; ask your host for a fresh invite)")]
+    NotYourHost { url: String },
+    #[error("could not reach the host at {tried}: {why}")]
+    HostUnreachable { tried: String, why: String },
+    #[error("no relay address to connect to (the invite names none)")]
+    NoRelay,
     #[error("the relay refused: {message}")]
     Refused { code: ErrorCode, message: String },
     #[error("the relay connection was lost")]

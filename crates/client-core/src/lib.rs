@@ -3,20 +3,22 @@
 //! this core.
 
 mod error;
-mod invite;
 mod jellyfin;
 mod media;
 mod mono;
 mod relay_link;
 mod session;
 mod settings;
+mod tls;
 
 pub use error::ClientError;
-pub use invite::{invite_link, landing_url, parse_invite, Invite, InviteError};
 pub use jellyfin::{report_playback, stream_media};
+pub use matinee_protocol::{Invite, InviteError, RelayEndpoint};
 pub use media::{compare_media, local_media_info, MediaSource, MediaWarning};
 pub use mono::now_ms;
-pub use relay_link::{Backoff, LinkEvent, RelayLink};
+pub use relay_link::{
+    is_private_authority, Backoff, Connected, LinkEvent, RelayLink, CANDIDATE_STAGGER,
+};
 pub use session::{
     ConnectionState, PartyHandle, PartySession, Role, SessionCmd, SessionConfig, SessionEvent,
     SessionSnapshot,

@@ -1,18 +1,21 @@
 //! The connection to the relay: hello on connect, reconnects with
 //! exponential backoff and jitter, events out, messages in.
 
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::Arc;
 use std::time::Duration;
 
 use futures_util::{SinkExt, StreamExt};
-use matinee_protocol::{ClientMsg, ErrorCode, ServerMsg, Welcome, PROTOCOL_VERSION};
+use matinee_protocol::{ClientMsg, ErrorCode, RelayEndpoint, ServerMsg, Welcome, PROTOCOL_VERSION};
 use rand::Rng;
 use tokio::net::TcpStream;
 use tokio::sync::mpsc;
+use tokio_tungstenite::tungstenite::client::IntoClientRequest;
 use tokio_tungstenite::tungstenite::protocol::WebSocketConfig;
 use tokio_tungstenite::tungstenite::Message;
-use tokio_tungstenite::{MaybeTlsStream, WebSocketStream};
+use tokio_tungstenite::{Connector, MaybeTlsStream, WebSocketStream};
 
-use crate::ClientError;
+use crate::{tls, ClientError};
 
 type Ws = WebSocketStream<MaybeTlsStream<TcpStream>>;
 
@@ -76,25 +79,70 @@ pub enum LinkEvent {
     Up(Welcome),
 }
 
+/// The first connection: the relay's welcome, and which URL answered.
+#[derive(Debug, Clone)]
+pub struct Connected {
+    pub welcome: Welcome,
+    pub url: String,
+}
+
 /// Sending side of the relay connection. Dropping it closes the link.
 #[derive(Clone)]
 pub struct RelayLink {
     out: mpsc::Sender<ClientMsg>,
 }
 
-async fn open(url: &str, client: &str) -> Result<(Ws, Welcome), ClientError> {
+/// Delay between starting attempts at successive candidates (RFC 8305's
+/// "Connection Attempt Delay").
+pub const CANDIDATE_STAGGER: Duration = Duration::from_millis(250);
+
+/// Connects to one endpoint: TCP, TLS (pinned or checked), WebSocket,
+/// hello, welcome.
+async fn open(endpoint: &RelayEndpoint, client: &str) -> Result<(Ws, Welcome), ClientError> {
+    let url = endpoint.url.as_str();
     let unreachable = |reason: String| ClientError::RelayUnreachable {
         url: url.to_string(),
         reason,
     };
+    let request = url
+        .into_client_request()
+        .map_err(|e| unreachable(e.to_string()))?;
+    let host = request
+        .uri()
+        .host()
+        .ok_or_else(|| unreachable("the address has no host".into()))?
+        .trim_start_matches('[')
+        .trim_end_matches(']')
+        .to_string();
+    let secure = request.uri().scheme_str() == Some("wss");
+    let port = request
+        .uri()
+        .port_u16()
+        .unwrap_or(if secure { 443 } else { 80 });
+    let mismatch = Arc::new(AtomicBool::new(false));
+    let connector = match (secure, endpoint.pin) {
+        (false, _) => Connector::Plain,
+        (true, Some(pin)) => Connector::Rustls(tls::pinned(pin, mismatch.clone())),
+        (true, None) => Connector::Rustls(tls::public_roots()),
+    };
     let config = WebSocketConfig::default().max_message_size(Some(MAX_INCOMING));
-    let (mut ws, _) = tokio::time::timeout(
-        CONNECT_TIMEOUT,
-        tokio_tungstenite::connect_async_with_config(url, Some(config), true),
-    )
-    .await
-    .map_err(|_| unreachable("no answer within 10 s".into()))?
-    .map_err(|e| unreachable(e.to_string()))?;
+    let handshake = async {
+        let tcp = TcpStream::connect((host.as_str(), port)).await?;
+        tcp.set_nodelay(true)?;
+        tokio_tungstenite::client_async_tls_with_config(request, tcp, Some(config), Some(connector))
+            .await
+            .map_err(std::io::Error::other)
+    };
+    let (mut ws, _) = match tokio::time::timeout(CONNECT_TIMEOUT, handshake).await {
+        Err(_) => return Err(unreachable("no answer within 10 s".into())),
+        Ok(Err(_)) if mismatch.load(Ordering::SeqCst) => {
+            return Err(ClientError::NotYourHost {
+                url: url.to_string(),
+            })
+        }
+        Ok(Err(e)) => return Err(unreachable(e.to_string())),
+        Ok(Ok(done)) => done,
+    };
     let hello = ClientMsg::Hello {
         protocol: PROTOCOL_VERSION,
         client: client.to_string(),
@@ -138,26 +186,135 @@ async fn open(url: &str, client: &str) -> Result<(Ws, Welcome), ClientError> {
     }
 }
 
+/// Tries every endpoint, the next one starting [`CANDIDATE_STAGGER`] after
+/// the last (or at once when the last failed), and keeps the first that
+/// completes the handshake and the hello; the others are closed. Returns
+/// the winner's index.
+pub(crate) async fn open_any(
+    endpoints: &[RelayEndpoint],
+    client: &str,
+) -> Result<(Ws, Welcome, usize), ClientError> {
+    let mut attempts = tokio::task::JoinSet::new();
+    let mut failures: Vec<(usize, ClientError)> = Vec::new();
+    let mut next = 0;
+    loop {
+        if next < endpoints.len() {
+            let (endpoint, client) = (endpoints[next].clone(), client.to_string());
+            let index = next;
+            attempts.spawn(async move { (index, open(&endpoint, &client).await) });
+            next += 1;
+        }
+        // Wait for an attempt to end, or for the stagger before the next.
+        let stagger = tokio::time::sleep(CANDIDATE_STAGGER);
+        tokio::select! {
+            done = attempts.join_next() => match done {
+                Some(Ok((index, Ok((ws, welcome))))) => {
+                    tracing::info!(url = %endpoints[index].url, "connected to the relay");
+                    return Ok((ws, welcome, index));
+                }
+                Some(Ok((index, Err(e)))) => {
+                    tracing::debug!(url = %endpoints[index].url, error = %e, "candidate failed");
+                    failures.push((index, e));
+                }
+                Some(Err(e)) => tracing::warn!("connection attempt ended: {e}"),
+                None if next >= endpoints.len() => {
+                    return Err(explain_failures(endpoints, failures));
+                }
+                None => {}
+            },
+            _ = stagger, if next < endpoints.len() => {}
+        }
+    }
+}
+
+/// One error for people out of every candidate's.
+fn explain_failures(
+    endpoints: &[RelayEndpoint],
+    mut failures: Vec<(usize, ClientError)>,
+) -> ClientError {
+    failures.sort_by_key(|(_, e)| match e {
+        ClientError::NotYourHost { .. } => 0,
+        ClientError::Refused { .. } => 1,
+        ClientError::RelayIncompatible { .. } => 2,
+        _ => 3,
+    });
+    let Some((_, first)) = failures.first() else {
+        return ClientError::NoRelay;
+    };
+    match first {
+        ClientError::RelayUnreachable { .. }
+            if endpoints.len() > 1
+                || endpoints
+                    .iter()
+                    .all(|e| is_private_authority(e.authority())) =>
+        {
+            let tried: Vec<&str> = endpoints.iter().map(RelayEndpoint::authority).collect();
+            let all_private = endpoints
+                .iter()
+                .all(|e| is_private_authority(e.authority()));
+            let why = if all_private {
+                "the invite only has addresses inside the host's own network, so the host's \
+                 router did not open a port for Matinee; the host can use a relay \
+                 (Settings → Relay)"
+                    .to_string()
+            } else {
+                let reasons: Vec<String> = failures.iter().map(|(_, e)| e.to_string()).collect();
+                reasons.join("; ")
+            };
+            ClientError::HostUnreachable {
+                tried: tried.join(", "),
+                why,
+            }
+        }
+        _ => failures.swap_remove(0).1,
+    }
+}
+
+/// A LAN, link-local, loopback or carrier-grade NAT address: not
+/// reachable from another home.
+pub fn is_private_authority(authority: &str) -> bool {
+    let host = authority
+        .rsplit_once(':')
+        .map_or(authority, |(h, _)| h)
+        .trim_start_matches('[')
+        .trim_end_matches(']');
+    match host.parse::<std::net::IpAddr>() {
+        Ok(std::net::IpAddr::V4(v4)) => {
+            v4.is_private()
+                || v4.is_loopback()
+                || v4.is_link_local()
+                || (v4.octets()[0] == 100 && (v4.octets()[1] & 0xC0) == 64)
+        }
+        Ok(std::net::IpAddr::V6(v6)) => {
+            v6.is_loopback()
+                || (v6.segments()[0] & 0xfe00) == 0xfc00
+                || (v6.segments()[0] & 0xffc0) == 0xfe80
+        }
+        Err(_) => false,
+    }
+}
+
 impl RelayLink {
     /// Connects and says hello. The first connection must succeed; after
     /// that the link reconnects by itself and reports [`LinkEvent`]s.
+    /// The endpoints are the ways to one relay (an invite's candidates):
+    /// the first to answer is used, and tried first on every reconnect.
     pub async fn connect(
-        url: &str,
+        endpoints: &[RelayEndpoint],
         client: &str,
         backoff: Backoff,
-    ) -> Result<(Self, Welcome, mpsc::Receiver<LinkEvent>), ClientError> {
-        let (ws, welcome) = open(url, client).await?;
+    ) -> Result<(Self, Connected, mpsc::Receiver<LinkEvent>), ClientError> {
+        let (ws, welcome, winner) = open_any(endpoints, client).await?;
+        let mut order = endpoints.to_vec();
+        order[..=winner].rotate_right(1);
+        let connected = Connected {
+            welcome,
+            url: order[0].url.clone(),
+        };
         let (out_tx, out_rx) = mpsc::channel(OUTBOX);
         let (ev_tx, ev_rx) = mpsc::channel(EVENTS);
-        tokio::spawn(run(
-            ws,
-            url.to_string(),
-            client.to_string(),
-            backoff,
-            out_rx,
-            ev_tx,
-        ));
-        Ok((Self { out: out_tx }, welcome, ev_rx))
+        tokio::spawn(run(ws, order, client.to_string(), backoff, out_rx, ev_tx));
+        Ok((Self { out: out_tx }, connected, ev_rx))
     }
 
     /// Queues a message; false when the link is gone or its queue is full
@@ -169,7 +326,7 @@ impl RelayLink {
 
 async fn run(
     mut ws: Ws,
-    url: String,
+    mut endpoints: Vec<RelayEndpoint>,
     client: String,
     mut backoff: Backoff,
     mut out_rx: mpsc::Receiver<ClientMsg>,
@@ -227,8 +384,9 @@ async fn run(
                     out = out_rx.recv() => if out.is_none() { return },
                 }
             }
-            match open(&url, &client).await {
-                Ok((ws, welcome)) => {
+            match open_any(&endpoints, &client).await {
+                Ok((ws, welcome, winner)) => {
+                    endpoints[..=winner].rotate_right(1);
                     backoff.reset();
                     if ev_tx.send(LinkEvent::Up(welcome)).await.is_err() {
                         return;

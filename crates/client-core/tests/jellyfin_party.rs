@@ -8,8 +8,8 @@ mod fake;
 use std::time::Duration;
 
 use matinee_client_core::{
-    report_playback, stream_media, Backoff, MediaSource, MediaWarning, PartySession, Role,
-    SessionCmd, SessionConfig,
+    report_playback, stream_media, Backoff, MediaSource, MediaWarning, PartySession, RelayEndpoint,
+    Role, SessionCmd, SessionConfig,
 };
 use matinee_jellyfin::JellyfinClient;
 use matinee_jellyfin::Reporter;
@@ -21,7 +21,7 @@ use matinee_testkit::{clip, ClipSpec};
 
 fn config(relay_url: String, nickname: &str, role: Role, media: MediaSource) -> SessionConfig {
     SessionConfig {
-        relay_url,
+        relay: vec![RelayEndpoint::url(relay_url)],
         nickname: nickname.into(),
         role,
         media,

@@ -6,7 +6,8 @@
 use std::time::{Duration, Instant};
 
 use matinee_client_core::{
-    Backoff, MediaSource, PartyHandle, PartySession, Role, SessionCmd, SessionConfig, SessionEvent,
+    Backoff, MediaSource, PartyHandle, PartySession, RelayEndpoint, Role, SessionCmd,
+    SessionConfig, SessionEvent,
 };
 use matinee_mpv::{locate, LaunchOptions, MpvClient};
 use matinee_protocol::{ControlMode, RoomCode};
@@ -22,7 +23,7 @@ async fn relay() -> RelayHandle {
 
 fn config(relay: &RelayHandle, nickname: &str, role: Role) -> SessionConfig {
     SessionConfig {
-        relay_url: relay.ws_url(),
+        relay: vec![RelayEndpoint::url(relay.ws_url())],
         nickname: nickname.into(),
         role,
         media: MediaSource::file(clip(ClipSpec::small(120))),
@@ -304,7 +305,7 @@ async fn clear_errors_for_a_wrong_code_and_a_dead_relay() {
 
 fn config_for_url(url: &str) -> SessionConfig {
     SessionConfig {
-        relay_url: url.into(),
+        relay: vec![RelayEndpoint::url(url)],
         nickname: "Eve".into(),
         role: Role::Host {
             control_mode: ControlMode::HostOnly,
@@ -344,7 +345,7 @@ async fn a_link_cut_for_30_s_keeps_the_seat_and_resyncs_without_seeking_others()
         .await
         .unwrap();
     let mut cy_config = config(&relay, "Cy", Role::Join { code });
-    cy_config.relay_url = link.ws_url();
+    cy_config.relay = vec![RelayEndpoint::url(link.ws_url())];
     let cy = Peer::start(cy_config).await;
     let cy_id = cy.session.snapshot().you;
     eventually("Cy in step", Duration::from_secs(8), || {

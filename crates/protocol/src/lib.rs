@@ -13,6 +13,7 @@
 mod client;
 mod code;
 mod decode;
+mod invite;
 mod server;
 mod types;
 mod validate;
@@ -20,6 +21,7 @@ mod validate;
 pub use client::{ClientMsg, RoomRebuild, StateReport};
 pub use code::{RoomCode, RoomCodeError, CODE_ALPHABET, CODE_LEN};
 pub use decode::DecodeError;
+pub use invite::{encode_fingerprint, Invite, InviteError, RelayEndpoint, MAX_CANDIDATES};
 pub use server::{ErrorCode, Joined, NoticeEvent, Pong, ServerMsg, Welcome};
 pub use types::{
     ControlAction, ControlCause, ControlMode, MediaInfo, Participant, ParticipantId, PlaybackState,

@@ -9,8 +9,9 @@ use clap::Parser;
 ///
 /// Every flag can also be set by the environment variable shown with it.
 /// The relay speaks WebSocket at /ws and serves /healthz, /metrics and the
-/// invite landing page /join/CODE on the same port. For TLS, put it behind
-/// a reverse proxy (see the README).
+/// invite landing page /join/CODE on the same port. For TLS, give it a
+/// certificate (--tls-cert, --tls-key) or put it behind a reverse proxy
+/// (see the README).
 #[derive(Debug, Clone, Parser)]
 #[command(name = "matinee-relay", version)]
 pub struct RelayConfig {
@@ -111,6 +112,21 @@ pub struct RelayConfig {
     #[arg(long = "redis", env = "MATINEE_REDIS_URL")]
     pub redis_url: Option<String>,
 
+    /// PEM certificate chain for TLS (with --tls-key). Clients then use
+    /// wss://; the same port still answers plain http for /healthz and the
+    /// invite pages, but not for WebSockets.
+    #[arg(long, env = "MATINEE_RELAY_TLS_CERT", requires = "tls_key")]
+    pub tls_cert: Option<std::path::PathBuf>,
+
+    /// PEM private key of --tls-cert.
+    #[arg(long, env = "MATINEE_RELAY_TLS_KEY", requires = "tls_cert")]
+    pub tls_key: Option<std::path::PathBuf>,
+
+    /// A certificate given in code (the app's self-signed one); takes the
+    /// place of --tls-cert/--tls-key.
+    #[arg(skip)]
+    pub tls: Option<crate::TlsIdentity>,
+
     /// Log format: "text" or "json".
     #[arg(long, env = "MATINEE_RELAY_LOG_FORMAT", default_value = "text")]
     pub log_format: String,
@@ -129,6 +145,20 @@ impl RelayConfig {
         Self {
             listen: "127.0.0.1:0".parse().expect("valid address"),
             ..Self::default()
+        }
+    }
+
+    /// The certificate to serve, if any.
+    pub(crate) fn tls_identity(&self) -> Result<Option<crate::TlsIdentity>, crate::RelayError> {
+        match (&self.tls, &self.tls_cert, &self.tls_key) {
+            (Some(identity), _, _) => Ok(Some(identity.clone())),
+            (None, Some(cert), Some(key)) => {
+                crate::TlsIdentity::from_pem_files(cert, key).map(Some)
+            }
+            (None, None, None) => Ok(None),
+            _ => Err(crate::RelayError::Tls(
+                "--tls-cert and --tls-key go together".into(),
+            )),
         }
     }
 

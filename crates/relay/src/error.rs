@@ -12,6 +12,8 @@ pub enum RelayError {
     Secret(std::io::Error),
     #[error("cannot use Redis at {0}")]
     Redis(String),
+    #[error("cannot use TLS: {0}")]
+    Tls(String),
     #[error("the relay stopped: {0}")]
     Serve(std::io::Error),
     #[error("the relay task ended unexpectedly")]

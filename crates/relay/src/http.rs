@@ -4,13 +4,14 @@ use std::net::{IpAddr, SocketAddr};
 use std::sync::Arc;
 
 use axum::extract::ws::WebSocketUpgrade;
-use axum::extract::{ConnectInfo, Path, State};
+use axum::extract::{ConnectInfo, Path, RawQuery, State};
 use axum::http::{header, HeaderMap, HeaderValue, StatusCode};
 use axum::response::{Html, IntoResponse, Response};
 use axum::routing::get;
 use axum::{Json, Router};
-use matinee_protocol::RoomCode;
+use matinee_protocol::Invite;
 
+use crate::listener::Peer;
 use crate::{connection, landing, Shared};
 
 /// Initial read buffer of a connection, in bytes.
@@ -57,10 +58,17 @@ fn origin_allowed(shared: &Shared, headers: &HeaderMap) -> bool {
 
 async fn websocket(
     State(shared): State<Arc<Shared>>,
-    ConnectInfo(peer): ConnectInfo<SocketAddr>,
+    ConnectInfo(peer): ConnectInfo<Peer>,
     headers: HeaderMap,
     upgrade: WebSocketUpgrade,
 ) -> Response {
+    if shared.tls && !peer.secure {
+        return (
+            StatusCode::UPGRADE_REQUIRED,
+            "this relay speaks TLS: connect with wss://\n",
+        )
+            .into_response();
+    }
     if !origin_allowed(&shared, &headers) {
         tracing::warn!(origin = ?headers.get(header::ORIGIN), "origin refused");
         return (StatusCode::FORBIDDEN, "origin not allowed\n").into_response();
@@ -68,7 +76,7 @@ async fn websocket(
     if shared.metrics.connections.get() as usize >= shared.config.max_connections {
         return (StatusCode::SERVICE_UNAVAILABLE, "relay is full\n").into_response();
     }
-    let ip = client_ip(&shared, peer, &headers);
+    let ip = client_ip(&shared, peer.addr, &headers);
     // Frames up to the limit are read and answered with a clear error by the
     // connection; far larger ones are cut off by the WebSocket layer.
     let hard_cap = shared
@@ -132,33 +140,51 @@ fn relay_url(shared: &Shared, headers: &HeaderMap) -> Option<String> {
     if !valid {
         return None;
     }
-    let tls = headers
-        .get("x-forwarded-proto")
-        .is_some_and(|p| p.as_bytes().eq_ignore_ascii_case(b"https"));
+    let tls = shared.tls
+        || headers
+            .get("x-forwarded-proto")
+            .is_some_and(|p| p.as_bytes().eq_ignore_ascii_case(b"https"));
     Some(format!("{}://{host}/ws", if tls { "wss" } else { "ws" }))
+}
+
+/// The invite a landing page request stands for: its own query when it
+/// carries one (the host's app made the link), else this relay's URL.
+fn landing_invite(
+    shared: &Shared,
+    code: &str,
+    query: Option<&str>,
+    headers: &HeaderMap,
+) -> Result<Invite, String> {
+    let query = query.unwrap_or("");
+    let invite = Invite::from_parts(code, query).map_err(|e| capitalised(&e.to_string()))?;
+    if !invite.endpoints().is_empty() {
+        return Ok(invite);
+    }
+    let url = relay_url(shared, headers).ok_or("The request has no valid Host header.")?;
+    Ok(Invite::to_relay(invite.code, url))
+}
+
+fn capitalised(text: &str) -> String {
+    let mut chars = text.chars();
+    chars
+        .next()
+        .map(|c| c.to_uppercase().chain(chars).collect())
+        .unwrap_or_default()
 }
 
 async fn join_page(
     State(shared): State<Arc<Shared>>,
     Path(code): Path<String>,
+    RawQuery(query): RawQuery,
     headers: HeaderMap,
 ) -> Response {
-    let mut response = match RoomCode::parse(&code) {
-        Err(e) => (
+    let mut response = match landing_invite(&shared, &code, query.as_deref(), &headers) {
+        Ok(invite) => Html(landing::page(&invite)).into_response(),
+        Err(reason) => (
             StatusCode::BAD_REQUEST,
-            Html(landing::bad_code_page(&e.to_string())),
+            Html(landing::bad_code_page(&reason)),
         )
             .into_response(),
-        Ok(code) => match relay_url(&shared, &headers) {
-            Some(url) => Html(landing::page(&code, &url)).into_response(),
-            None => (
-                StatusCode::BAD_REQUEST,
-                Html(landing::bad_code_page(
-                    "The request has no valid Host header.",
-                )),
-            )
-                .into_response(),
-        },
     };
     response.headers_mut().insert(
         header::CONTENT_SECURITY_POLICY,

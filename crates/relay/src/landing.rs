@@ -4,15 +4,12 @@
 //! The page never says whether a room exists, so it cannot be used to guess
 //! codes around the join throttle.
 
+use matinee_protocol::Invite;
 use matinee_protocol::RoomCode;
-use percent_encoding::{utf8_percent_encode, NON_ALPHANUMERIC};
 
 /// The deep link that opens the app's join dialog.
 pub fn deep_link(code: &RoomCode, relay_ws_url: &str) -> String {
-    format!(
-        "matinee://join/{code}?relay={}",
-        utf8_percent_encode(relay_ws_url, NON_ALPHANUMERIC)
-    )
+    Invite::to_relay(code.clone(), relay_ws_url).link()
 }
 
 fn escape(text: &str) -> String {
@@ -44,10 +41,18 @@ a.button:focus,a.button:hover{background:#ffd27f}\
 p.small{color:#a4a8b8;font-size:.9rem}\
 code{background:#11131a;padding:.1rem .35rem;border-radius:4px;word-break:break-all}";
 
-/// The whole page for a valid code.
-pub fn page(code: &RoomCode, relay_ws_url: &str) -> String {
-    let link = escape(&deep_link(code, relay_ws_url));
-    let relay = escape(relay_ws_url);
+/// The whole page for an invite.
+pub fn page(invite: &Invite) -> String {
+    let code = &invite.code;
+    let deep = invite.link();
+    let link = escape(&deep);
+    let manual = match &invite.relay {
+        Some(relay) if invite.hosts.is_empty() => format!(
+            "type the code <b>{code}</b> and set the relay to <code>{}</code>",
+            escape(relay)
+        ),
+        _ => format!("and paste this whole invite into <b>Join</b>: <code>{link}</code>"),
+    };
     format!(
         "<!doctype html>\n<html lang=\"en\"><head><meta charset=\"utf-8\">\
 <meta name=\"viewport\" content=\"width=device-width,initial-scale=1\">\
@@ -58,8 +63,7 @@ pub fn page(code: &RoomCode, relay_ws_url: &str) -> String {
 <a class=\"button\" href=\"{link}\">Open in Matinee</a>\
 <p>Your browser may ask whether to open Matinee: allow it.</p>\
 <p class=\"small\">Don't have Matinee yet? Install it from the project's releases \
-(Linux .deb or AppImage), open it, choose <b>Join</b>, type the code <b>{code}</b> \
-and set the relay to <code>{relay}</code>.</p>\
+(Linux .deb or AppImage), open it, choose <b>Join</b> {manual}.</p>\
 <p class=\"small\">Have the same film ready: everyone plays their own copy.</p>\
 </main></body></html>\n"
     )
@@ -85,14 +89,14 @@ mod tests {
         let code = RoomCode::parse("ABCDEF").unwrap();
         assert_eq!(
             deep_link(&code, "ws://127.0.0.1:7878/ws"),
-            "matinee://join/ABCDEF?relay=ws%3A%2F%2F127%2E0%2E0%2E1%3A7878%2Fws"
+            "matinee://join/ABCDEF?relay=ws%3A%2F%2F127.0.0.1%3A7878%2Fws"
         );
     }
 
     #[test]
     fn page_escapes_what_it_shows() {
         let code = RoomCode::parse("ABCDEF").unwrap();
-        let html = page(&code, "ws://x/<script>");
+        let html = page(&Invite::to_relay(code, "ws://x/<script>"));
         assert!(!html.contains("<script>"));
         assert!(html.contains("&lt;script&gt;"));
     }

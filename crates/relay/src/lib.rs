@@ -21,10 +21,12 @@ mod error;
 mod http;
 mod landing;
 mod limits;
+mod listener;
 mod metrics;
 mod outbox;
 mod registry;
 mod room;
+mod tls;
 mod tokens;
 
 use std::net::SocketAddr;
@@ -38,6 +40,7 @@ pub use clock::ServerClock;
 pub use config::RelayConfig;
 pub use error::RelayError;
 pub use landing::deep_link;
+pub use tls::TlsIdentity;
 
 /// State every connection and room of one relay shares.
 pub(crate) struct Shared {
@@ -48,6 +51,8 @@ pub(crate) struct Shared {
     join_throttle: limits::JoinThrottle,
     tokens: tokens::TokenSigner,
     shutdown: CancellationToken,
+    /// WebSockets need TLS (the relay has a certificate).
+    tls: bool,
     next_conn: AtomicU64,
     /// The other nodes, when rooms are shared through Redis.
     cluster: Option<Arc<cluster::Cluster>>,
@@ -74,6 +79,8 @@ impl Shared {
 /// A running relay.
 pub struct RelayHandle {
     addr: SocketAddr,
+    /// SHA-256 of the certificate, when the relay speaks TLS.
+    fingerprint: Option<[u8; 32]>,
     clock: ServerClock,
     shutdown: CancellationToken,
     task: JoinHandle<Result<(), RelayError>>,
@@ -91,14 +98,26 @@ impl RelayHandle {
         self.clock.now_ms()
     }
 
-    /// The WebSocket URL clients connect to.
+    /// The WebSocket URL clients connect to (`wss://` with TLS).
     pub fn ws_url(&self) -> String {
-        format!("ws://{}/ws", self.addr)
+        let scheme = if self.fingerprint.is_some() {
+            "wss"
+        } else {
+            "ws"
+        };
+        format!("{scheme}://{}/ws", self.addr)
     }
 
-    /// The http base URL (health, metrics, invite pages).
+    /// The http base URL (health, metrics, invite pages). With TLS the
+    /// same port also answers plain http for these.
     pub fn http_url(&self) -> String {
         format!("http://{}", self.addr)
+    }
+
+    /// SHA-256 of the relay's TLS certificate (what invites pin), when it
+    /// speaks TLS.
+    pub fn tls_fingerprint(&self) -> Option<[u8; 32]> {
+        self.fingerprint
     }
 
     /// Closes every connection (with a `shutting_down` error) and stops.
@@ -130,21 +149,18 @@ pub async fn start(config: RelayConfig) -> Result<RelayHandle, RelayError> {
         // Every node must accept the tokens any node minted.
         tokens = tokens::TokenSigner::shared(c.cluster.shared_secret(tokens.key()).await?);
     }
-    let listener = tokio::net::TcpListener::bind(config.listen)
-        .await
-        .map_err(|source| RelayError::Bind {
-            addr: config.listen,
-            source,
-        })?;
-    let addr = listener.local_addr().map_err(RelayError::Serve)?;
-    // Small frames go out at once: Nagle's algorithm would hold a second
-    // message (a notice after a state) until the first is acknowledged.
-    let listener = axum::serve::ListenerExt::tap_io(listener, |tcp| {
-        if let Err(e) = tcp.set_nodelay(true) {
-            tracing::debug!("could not set TCP_NODELAY: {e}");
-        }
-    });
+    let identity = config.tls_identity()?;
+    let tls = identity.as_ref().map(|i| i.server_config()).transpose()?;
+    let tcp = listener::bind(config.listen).map_err(|source| RelayError::Bind {
+        addr: config.listen,
+        source,
+    })?;
     let shutdown = CancellationToken::new();
+    let listener =
+        listener::RelayListener::start(tcp, tls, shutdown.clone()).map_err(RelayError::Serve)?;
+    let addr = axum::serve::Listener::local_addr(&listener)
+        .map_err(RelayError::Serve)?
+        .addr;
     let clock = ServerClock::new();
     let shared = Arc::new(Shared {
         join_throttle: limits::JoinThrottle::new(config.max_joins_per_minute),
@@ -154,6 +170,7 @@ pub async fn start(config: RelayConfig) -> Result<RelayHandle, RelayError> {
         metrics: metrics::Metrics::new(),
         registry: registry::Registry::default(),
         shutdown: shutdown.clone(),
+        tls: identity.is_some(),
         // Connection ids start at a random point, so that ids from
         // different nodes of a cluster do not collide.
         next_conn: AtomicU64::new(u64::from(rand::random::<u32>()) << 32),
@@ -162,7 +179,7 @@ pub async fn start(config: RelayConfig) -> Result<RelayHandle, RelayError> {
     if let Some(c) = cluster {
         c.run(shared.clone());
     }
-    let app = http::router(shared).into_make_service_with_connect_info::<SocketAddr>();
+    let app = http::router(shared).into_make_service_with_connect_info::<listener::Peer>();
     let stop = shutdown.clone();
     let task = tokio::spawn(async move {
         axum::serve(listener, app)
@@ -170,9 +187,11 @@ pub async fn start(config: RelayConfig) -> Result<RelayHandle, RelayError> {
             .await
             .map_err(RelayError::Serve)
     });
-    tracing::info!(%addr, "relay listening");
+    let fingerprint = identity.map(|i| i.fingerprint());
+    tracing::info!(%addr, tls = fingerprint.is_some(), "relay listening");
     Ok(RelayHandle {
         addr,
+        fingerprint,
         clock,
         shutdown,
         task,

@@ -59,8 +59,7 @@ async fn the_landing_page_opens_the_app_with_the_deep_link() {
     assert_eq!(status, 200);
     let relay_param = format!("ws://{}/ws", relay.addr())
         .replace(':', "%3A")
-        .replace('/', "%2F")
-        .replace('.', "%2E");
+        .replace('/', "%2F");
     let link = format!("matinee://join/ABCDEF?relay={relay_param}");
     assert!(body.contains(&format!("href=\"{link}\"")), "{body}");
     assert!(body.contains("Install"));
@@ -86,7 +85,7 @@ async fn a_public_url_overrides_the_host_header() {
     .await;
     let (_, _, body) = get(relay.addr(), "/join/ABCDEF", "").await;
     assert!(
-        body.contains("relay=wss%3A%2F%2Frelay%2Eexample%2Fws"),
+        body.contains("relay=wss%3A%2F%2Frelay.example%2Fws"),
         "{body}"
     );
 }

@@ -1,16 +1,17 @@
 // The lobby: host a room from a local file, or join one by code.
 
 import { api, errorText } from "../api";
-import { checkCode } from "../code";
+import { checkCode, type Invite } from "../code";
 import { el, fileName } from "../dom";
 import { SessionFeed } from "../feed";
+import { reachLine } from "../reach";
 import type { MediaChoice, RoomInfo, Settings } from "../types";
 
 export type MediaTarget = "host" | "join";
 
 export interface LobbyHooks {
   settings: Settings;
-  prefill: { code: string; relay: string | null } | null;
+  prefill: Invite | null;
   /** A room was entered; its events come through `feed`. */
   onEntered(room: RoomInfo, feed: SessionFeed): void;
   /** Open the Jellyfin library to choose for the host or the join card. */
@@ -70,12 +71,18 @@ export function renderLobby(hooks: LobbyHooks): Lobby {
   const createBtn = el("button", { class: "primary", type: "button", text: "Create room" });
   const hosting = hooks.settings.relay_url
     ? `Using the relay ${hooks.settings.relay_url}`
-    : "Hosting on this computer: friends on your network or VPN connect to you directly.";
+    : "Hosting on this computer: friends connect to you directly, encrypted.";
+  const reach = reachLine();
+  if (!hooks.settings.relay_url) {
+    reach.show({ kind: "checking", message: "Checking whether friends outside your network can reach you…", invite_link: null, landing_url: null });
+    api.prepareHosting().then(reach.show, (e) => reach.show({ kind: "local_network", message: errorText(e), invite_link: null, landing_url: null }));
+  }
   const hostCard = el(
     "section",
     { class: "card", "aria-labelledby": "host-title" },
     el("h2", { id: "host-title", text: "Host a watch party" }),
     el("p", { class: "muted", text: hosting }),
+    ...(hooks.settings.relay_url ? [] : [reach.root]),
     hostPick.root,
     createBtn,
   );
@@ -109,9 +116,18 @@ export function renderLobby(hooks: LobbyHooks): Lobby {
     codeInput.setSelectionRange(pos, pos);
     validate();
   });
+  // An invite to the host's own relay carries its addresses and
+  // certificate: the whole link goes to the app, the field only says so.
+  let inviteLink: string | null = null;
   if (hooks.prefill) {
     codeInput.value = hooks.prefill.code;
     relayInput.value = hooks.prefill.relay ?? "";
+    if (hooks.prefill.hosts > 0) {
+      inviteLink = hooks.prefill.link;
+      relayInput.value = `From the invite: the host’s computer (${hooks.prefill.hosts} address${hooks.prefill.hosts === 1 ? "" : "es"}, encrypted)`;
+      relayInput.readOnly = true;
+      relayInput.classList.add("from-invite");
+    }
   } else {
     relayInput.value = hooks.settings.relay_url;
   }
@@ -157,8 +173,9 @@ export function renderLobby(hooks: LobbyHooks): Lobby {
     busy(true, joinBtn, "Joining…");
     const feed = new SessionFeed();
     try {
-      const relay = relayInput.value.trim() || null;
-      hooks.onEntered(await api.joinRoom(c.code, joinMedia, relay, feed.push), feed);
+      const fromInvite = inviteLink !== null && hooks.prefill?.code === c.code;
+      const relay = fromInvite ? null : relayInput.value.trim() || null;
+      hooks.onEntered(await api.joinRoom(c.code, joinMedia, relay, fromInvite ? inviteLink : null, feed.push), feed);
     } catch (e) {
       feed.close();
       showError(errorText(e));

@@ -3,6 +3,7 @@
 import { api, errorText, type RoomCommand } from "../api";
 import { el } from "../dom";
 import { renderParticipants } from "../participants";
+import { onReachability, reachLine } from "../reach";
 import { indicator } from "../status";
 import type { Connection, Participant, RoomInfo, SessionEvent, SyncStatus } from "../types";
 
@@ -23,11 +24,11 @@ export function renderRoom(room: RoomInfo, onLeave: (reason: string | null) => v
   const send = (cmd: RoomCommand) => api.command(cmd).catch((e) => addLine("error", errorText(e)));
 
   // Header: code, invite, hosting info.
-  const copyBtn = (label: string, text: string) => {
+  const copyBtn = (label: string, text: () => string) => {
     const b = el("button", { class: "secondary small", type: "button", text: label });
     b.addEventListener("click", async () => {
       try {
-        await navigator.clipboard.writeText(text);
+        await navigator.clipboard.writeText(text());
         b.textContent = "Copied";
       } catch {
         b.textContent = "Copy failed";
@@ -36,21 +37,46 @@ export function renderRoom(room: RoomInfo, onLeave: (reason: string | null) => v
     });
     return b;
   };
+  // The invite grows when the router opens a port: copy the newest.
+  let inviteLink = room.invite_link;
+  let landingUrl = room.landing_url;
+  const inviteText = el("code", { class: "invite-text", title: inviteLink, text: inviteLink });
   const invite = el(
     "div",
     { class: "invite" },
-    copyBtn("Copy app link", room.invite_link),
-    ...(room.landing_url ? [copyBtn("Copy web link", room.landing_url)] : []),
+    copyBtn("Copy invite", () => inviteLink),
+    ...(landingUrl ? [copyBtn("Copy web link", () => landingUrl ?? "")] : []),
   );
-  const hostingText = room.hosting_locally
-    ? `Hosting on this computer${room.lan_relay_urls.length ? ` · friends use ${room.lan_relay_urls.join(" or ")}` : ""}`
-    : `Relay ${room.relay_url}`;
+  const hostingText = room.hosting_locally ? "Hosting on this computer · encrypted" : `Relay ${room.relay_url}`;
+  const reach = reachLine();
+  if (room.reachability) {
+    reach.show(room.reachability);
+    onReachability(
+      (r) => {
+        if (r.invite_link) {
+          inviteLink = r.invite_link;
+          inviteText.textContent = inviteLink;
+          inviteText.title = inviteLink;
+        }
+        landingUrl = r.landing_url ?? landingUrl;
+      },
+      () => reach.root.isConnected,
+    );
+  }
   const pill = el("div", { class: "status-pill", role: "status", "aria-live": "polite" });
   const header = el(
     "header",
     { class: "room-header" },
     el("div", {}, el("div", { class: "eyebrow", text: "Room" }), el("div", { class: "room-code", text: room.code, "aria-label": `Room code ${room.code.split("").join(" ")}` })),
-    el("div", { class: "room-meta" }, el("div", { class: "media", text: room.media_name }), el("div", { class: "muted small-text", text: hostingText }), invite),
+    el(
+      "div",
+      { class: "room-meta" },
+      el("div", { class: "media", text: room.media_name }),
+      el("div", { class: "muted small-text", text: hostingText }),
+      ...(room.reachability ? [reach.root] : []),
+      ...(room.host ? [inviteText] : []),
+      invite,
+    ),
     pill,
   );
 

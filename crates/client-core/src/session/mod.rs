@@ -12,7 +12,10 @@ use matinee_sync::{EngineConfig, PlayerSample, SyncStatus};
 use serde::Serialize;
 use tokio::sync::{broadcast, mpsc, watch};
 
-use crate::{compare_media, now_ms, Backoff, ClientError, MediaSource, MediaWarning, RelayLink};
+use crate::{
+    compare_media, now_ms, Backoff, ClientError, MediaSource, MediaWarning, RelayEndpoint,
+    RelayLink,
+};
 use player::Player;
 
 /// Create a room or join one.
@@ -25,7 +28,8 @@ pub enum Role {
 /// Everything a session needs to start.
 #[derive(Debug, Clone)]
 pub struct SessionConfig {
-    pub relay_url: String,
+    /// The ways to the room's relay (an invite's candidates), best first.
+    pub relay: Vec<RelayEndpoint>,
     pub nickname: String,
     pub role: Role,
     /// What to play (the user's own choice).
@@ -206,12 +210,8 @@ impl PartySession {
         })?;
         // The relay first: when it is unreachable, say so before a player
         // window opens.
-        let (link, _welcome, link_events) = RelayLink::connect(
-            &config.relay_url,
-            &config.client_name,
-            config.backoff.clone(),
-        )
-        .await?;
+        let (link, connected, link_events) =
+            RelayLink::connect(&config.relay, &config.client_name, config.backoff.clone()).await?;
         let player = Player::open(&config.mpv, &config.media, None).await?;
         media.duration = media.duration.or(player.duration());
         let mut link_events = link_events;
@@ -251,7 +251,7 @@ impl PartySession {
             player_open: true,
             player_endpoint: Some(player.endpoint()),
             player_pid: player.pid(),
-            relay_url: config.relay_url.clone(),
+            relay_url: connected.url.clone(),
             controls_sent: 0,
             seeks: 0,
         };

@@ -1,0 +1,286 @@
+//! Friends in other homes: a host behind a home router that does NAT and
+//! runs the real miniupnpd, a friend on "the internet", each a Linux
+//! network namespace made (and always removed) by `scripts/netlab`. The
+//! host runs `matinee-cli host` the way the app hosts (all interfaces, TLS,
+//! port mapping); the friend joins with the invite it printed.
+//!
+//! Needs root, `ip`, `iptables-legacy` and `miniupnpd` (scripts/test
+//! installs them and runs these with `--ignored`):
+//! `cargo test -p matinee-cli --test netns -- --ignored --test-threads 2`.
+
+mod common;
+
+use std::path::PathBuf;
+use std::process::Command;
+use std::time::Duration;
+
+use common::{invite_of, Cli};
+use matinee_testkit::{clip, ClipSpec};
+use serde_json::Value;
+
+/// Namespaces for one case, removed on drop (also when the test fails).
+struct Lab {
+    prefix: String,
+}
+
+fn netlab() -> PathBuf {
+    PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../scripts/netlab")
+}
+
+impl Lab {
+    fn up(case: &str, mode: &str) -> Lab {
+        let prefix = format!("mt{}{case}", std::process::id() % 10000);
+        let lab = Lab { prefix };
+        let out = Command::new(netlab())
+            .args(["up", &lab.prefix, mode])
+            .output()
+            .expect("scripts/netlab runs");
+        assert!(
+            out.status.success(),
+            "netlab up: {}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        lab
+    }
+
+    fn ns(&self, name: &str) -> String {
+        format!("{}-{name}", self.prefix)
+    }
+
+    /// The router's port forwards.
+    fn mappings(&self) -> Vec<String> {
+        let out = Command::new(netlab())
+            .args(["mappings", &self.prefix])
+            .output()
+            .unwrap();
+        String::from_utf8_lossy(&out.stdout)
+            .lines()
+            .map(str::to_string)
+            .collect()
+    }
+
+    fn host(&self, film: &str) -> Cli {
+        Cli::spawn_in(
+            Some(&self.ns("home")),
+            &["host", film, "--nickname", "Ana", "--headless", "--json"],
+        )
+    }
+
+    fn friend(&self, invite: &str, film: &str) -> Cli {
+        Cli::spawn_in(
+            Some(&self.ns("inet")),
+            &[
+                "join",
+                invite,
+                film,
+                "--nickname",
+                "Ben",
+                "--headless",
+                "--json",
+            ],
+        )
+    }
+}
+
+impl Drop for Lab {
+    fn drop(&mut self) {
+        let _ = Command::new(netlab()).args(["down", &self.prefix]).status();
+    }
+}
+
+fn film() -> String {
+    clip(ClipSpec::small(120)).display().to_string()
+}
+
+/// The host's reachability once it is settled (not "checking").
+async fn settled_reach(host: &mut Cli) -> Value {
+    host.until_within(Duration::from_secs(30), |v| {
+        v["type"] == "reachability" && v["reach"]["kind"] != "checking"
+    })
+    .await
+}
+
+/// (a) UPnP and NAT-PMP/PCP on: the friend joins through the router's
+/// public address, TLS pinned, the films play in step, and the router
+/// forwards nothing once the host quits.
+#[tokio::test]
+#[ignore = "needs root and network namespaces (scripts/test runs it)"]
+async fn a_friend_elsewhere_joins_through_the_mapped_port_and_plays_in_step() {
+    let lab = Lab::up("a", "upnp");
+    let film = film();
+    let mut host = lab.host(&film);
+    let reach = settled_reach(&mut host).await;
+    assert_eq!(reach["reach"]["kind"], "anywhere", "{reach}");
+    let message = reach["reach"]["message"].as_str().unwrap();
+    assert!(
+        message.starts_with("Friends anywhere can join (router: ") && message.contains("5.5.5.1:"),
+        "{message}"
+    );
+    let invite = invite_of(&reach);
+    assert!(
+        invite.contains("10.77.0.2:") && invite.contains("5.5.5.1:"),
+        "{invite}"
+    );
+    assert!(invite.len() <= 200, "{invite}");
+    assert!(
+        reach["landing"]
+            .as_str()
+            .unwrap()
+            .starts_with("http://5.5.5.1:"),
+        "{reach}"
+    );
+    assert_eq!(lab.mappings().len(), 1, "one port forwarded");
+
+    let mut friend = lab.friend(&invite, &film);
+    let room = friend.until(|v| v["type"] == "room").await;
+    assert!(
+        room["relay"]
+            .as_str()
+            .unwrap()
+            .starts_with("wss://5.5.5.1:"),
+        "the public candidate won: {room}"
+    );
+    host.until(|v| v["type"] == "notice" && v["text"] == "Ben joined")
+        .await;
+    host.type_line("start!").await;
+    friend
+        .until(|v| v["type"] == "status" && v["status"] == "synced")
+        .await;
+    // Steady play from 5 s on: the friend's measured drift over 8 s.
+    tokio::time::sleep(Duration::from_secs(5)).await;
+    let mut drifts = Vec::new();
+    let until = tokio::time::Instant::now() + Duration::from_secs(8);
+    while tokio::time::Instant::now() < until {
+        let Ok(Some(v)) = tokio::time::timeout(Duration::from_secs(2), friend.next()).await else {
+            continue;
+        };
+        if v["type"] == "drift" {
+            drifts.push(v["drift_ms"].as_f64().unwrap().abs());
+        }
+    }
+    assert!(drifts.len() >= 8, "drift reported: {drifts:?}");
+    drifts.sort_by(f64::total_cmp);
+    let p95 = drifts[(drifts.len() * 95 / 100).min(drifts.len() - 1)];
+    eprintln!(
+        "friend's drift over the mapped port: p95 {p95:.1} ms over {} samples",
+        drifts.len()
+    );
+    assert!(p95 <= 20.0, "p95 drift {p95} ms: {drifts:?}");
+
+    friend.quit().await;
+    host.quit().await;
+    assert_eq!(
+        lab.mappings(),
+        Vec::<String>::new(),
+        "mapping removed on quit"
+    );
+}
+
+/// (b) UPnP off, NAT-PMP and PCP on.
+#[tokio::test]
+#[ignore = "needs root and network namespaces (scripts/test runs it)"]
+async fn nat_pmp_or_pcp_alone_opens_the_port() {
+    let lab = Lab::up("b", "natpmp");
+    let film = film();
+    let mut host = lab.host(&film);
+    let reach = settled_reach(&mut host).await;
+    assert_eq!(reach["reach"]["kind"], "anywhere", "{reach}");
+    let method = reach["reach"]["method"].as_str().unwrap();
+    assert!(method == "PCP" || method == "NAT-PMP", "{method}");
+    let mut friend = lab.friend(&invite_of(&reach), &film);
+    friend.until(|v| v["type"] == "room").await;
+    friend.quit().await;
+    host.quit().await;
+    assert_eq!(
+        lab.mappings(),
+        Vec::<String>::new(),
+        "mapping removed on quit"
+    );
+}
+
+/// (c) The router refuses: the host hears "only your network", the invite
+/// has no public address, and the friend's error says why.
+#[tokio::test]
+#[ignore = "needs root and network namespaces (scripts/test runs it)"]
+async fn a_refused_mapping_is_said_plainly_to_host_and_friend() {
+    let lab = Lab::up("c", "refuse");
+    let film = film();
+    let mut host = lab.host(&film);
+    let reach = settled_reach(&mut host).await;
+    assert_eq!(reach["reach"]["kind"], "local_network", "{reach}");
+    assert!(reach["reach"]["message"]
+        .as_str()
+        .unwrap()
+        .starts_with("Only your network can reach you: the router refused port mapping"));
+    let invite = invite_of(&reach);
+    assert!(!invite.contains("5.5.5.1"), "{invite}");
+    let (ok, error) = lab.friend(&invite, &film).ended().await;
+    assert!(!ok);
+    let error = error.expect("an error line");
+    assert!(
+        error.contains("10.77.0.2")
+            && error.contains("only has addresses inside the host's own network"),
+        "{error}"
+    );
+    host.quit().await;
+}
+
+/// (d) Carrier-grade NAT: the router's own address is 100.64.0.2.
+#[tokio::test]
+#[ignore = "needs root and network namespaces (scripts/test runs it)"]
+async fn carrier_grade_nat_is_recognised() {
+    let lab = Lab::up("d", "cgnat");
+    let film = film();
+    let mut host = lab.host(&film);
+    let reach = settled_reach(&mut host).await;
+    assert_eq!(reach["reach"]["kind"], "carrier_nat", "{reach}");
+    assert!(reach["reach"]["message"]
+        .as_str()
+        .unwrap()
+        .contains("carrier-grade NAT"));
+    assert!(!invite_of(&reach).contains("5.5.5.1"));
+    host.quit().await;
+}
+
+/// (e) A man in the middle: the invite's public address leads to another
+/// relay with its own certificate. Refused; the impostor never sees the
+/// friend's hello.
+#[tokio::test]
+#[ignore = "needs root and network namespaces (scripts/test runs it)"]
+async fn another_relay_in_the_way_is_refused_before_anything_is_sent() {
+    let lab = Lab::up("e", "upnp");
+    let film = film();
+    let mut host = lab.host(&film);
+    let reach = settled_reach(&mut host).await;
+    let invite = invite_of(&reach);
+    let public = reach["reach"]["public"].as_str().unwrap().to_string();
+    let mut impostor = Cli::spawn_in(
+        Some(&lab.ns("inet")),
+        &[
+            "host",
+            &film,
+            "--listen",
+            "5.5.5.2:7979",
+            "--nickname",
+            "Eve",
+            "--headless",
+            "--json",
+        ],
+    );
+    impostor.until(|v| v["type"] == "room").await;
+    let forged = invite.replace(&public, "5.5.5.2:7979");
+    assert_ne!(forged, invite);
+    let (ok, error) = lab.friend(&forged, &film).ended().await;
+    assert!(!ok);
+    let error = error.expect("an error line");
+    assert!(error.contains("is not your host's relay"), "{error}");
+    assert!(error.contains("nothing was sent"), "{error}");
+    // The impostor's room saw nobody.
+    let _ = tokio::time::timeout(Duration::from_secs(2), impostor.until(|_| false)).await;
+    assert!(
+        !impostor.seen.iter().any(|v| v.to_string().contains("Ben")),
+        "{:?}",
+        impostor.seen
+    );
+    host.quit().await;
+}

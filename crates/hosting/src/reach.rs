@@ -1,0 +1,160 @@
+//! Whether friends outside the host's network can reach this computer, in
+//! words for people.
+
+use std::net::{IpAddr, SocketAddr};
+
+use serde::Serialize;
+
+/// What the host is told about their reachability.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[serde(tag = "kind", rename_all = "snake_case")]
+pub enum Reachability {
+    /// Port mapping is being tried.
+    Checking,
+    /// The router forwards a public port to the relay.
+    Anywhere { method: String, public: SocketAddr },
+    /// No mapped IPv4 port, but a global IPv6 address (reachable unless a
+    /// firewall drops what comes in).
+    Ipv6 { address: SocketAddr },
+    /// Friends on the same network only.
+    LocalNetwork { reason: LocalReason },
+    /// The router's own internet address is shared or private: carrier-grade
+    /// NAT (or a second router in front of this one).
+    CarrierNat { router_address: Option<IpAddr> },
+    /// The relay listens on loopback: only this computer.
+    ThisComputer,
+}
+
+/// Why the router did not open a port.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum LocalReason {
+    /// The router answers port mapping requests but granted none.
+    Refused,
+    /// Nothing on the network answers UPnP, NAT-PMP or PCP.
+    NoPortMapping,
+    /// No default route: not on a network with a router.
+    NoRouter,
+}
+
+impl Reachability {
+    /// One sentence for the lobby and the room.
+    pub fn message(&self) -> String {
+        match self {
+            Self::Checking => "Checking whether friends outside your network can reach you…".into(),
+            Self::Anywhere { method, public } => {
+                format!("Friends anywhere can join (router: {method}, {public})")
+            }
+            Self::Ipv6 { address } => format!(
+                "Friends with IPv6 can join ({address}); others only from your network: \
+                 the router did not open a port for IPv4"
+            ),
+            Self::LocalNetwork { reason } => match reason {
+                LocalReason::Refused => "Only your network can reach you: the router refused \
+                                         port mapping (UPnP or NAT-PMP may be off in its settings)"
+                    .into(),
+                LocalReason::NoPortMapping => "Only your network can reach you: the router offers \
+                                               no port mapping (turn on UPnP or NAT-PMP in its \
+                                               settings, or use a relay: Settings → Relay)"
+                    .into(),
+                LocalReason::NoRouter => {
+                    "Only your network can reach you: no router was found".into()
+                }
+            },
+            Self::CarrierNat { .. } => "Your provider shares one internet address among many \
+                                        homes (carrier-grade NAT), so friends outside cannot \
+                                        reach this computer: use a relay (Settings → Relay; \
+                                        README: running a relay)"
+                .into(),
+            Self::ThisComputer => "Only this computer can join: the relay listens on loopback \
+                                   (MATINEE_HOST_LISTEN)"
+                .into(),
+        }
+    }
+
+    /// The public address invites should carry, if any.
+    pub fn public(&self) -> Option<SocketAddr> {
+        match self {
+            Self::Anywhere { public, .. } => Some(*public),
+            _ => None,
+        }
+    }
+
+    /// Friends in other homes can join.
+    pub fn reaches_internet(&self) -> bool {
+        matches!(self, Self::Anywhere { .. } | Self::Ipv6 { .. })
+    }
+}
+
+/// An address that is not on the internet: private, shared (RFC 6598,
+/// 100.64.0.0/10), loopback, link-local or unspecified. A router whose
+/// own external address is one of these sits behind another NAT.
+pub fn is_non_public(ip: IpAddr) -> bool {
+    match ip {
+        IpAddr::V4(v4) => {
+            let [a, b, ..] = v4.octets();
+            v4.is_private()
+                || v4.is_loopback()
+                || v4.is_link_local()
+                || v4.is_unspecified()
+                || (a == 100 && (b & 0xC0) == 64)
+        }
+        IpAddr::V6(v6) => {
+            v6.is_loopback()
+                || v6.is_unspecified()
+                || (v6.segments()[0] & 0xfe00) == 0xfc00
+                || (v6.segments()[0] & 0xffc0) == 0xfe80
+        }
+    }
+}
+
+/// A global unicast IPv6 address (2000::/3).
+pub fn is_global_ipv6(ip: IpAddr) -> bool {
+    matches!(ip, IpAddr::V6(v6) if (v6.segments()[0] & 0xe000) == 0x2000)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn shared_and_private_router_addresses_are_not_public() {
+        for ip in [
+            "100.64.0.1",
+            "100.127.255.254",
+            "10.0.0.1",
+            "192.168.1.1",
+            "0.0.0.0",
+        ] {
+            assert!(is_non_public(ip.parse().unwrap()), "{ip}");
+        }
+        for ip in ["100.128.0.1", "5.5.5.1", "203.0.113.9"] {
+            assert!(!is_non_public(ip.parse().unwrap()), "{ip}");
+        }
+        assert!(is_global_ipv6("2001:db8::1".parse().unwrap()));
+        assert!(!is_global_ipv6("fd00::1".parse().unwrap()));
+        assert!(!is_global_ipv6("fe80::1".parse().unwrap()));
+    }
+
+    #[test]
+    fn messages_say_what_to_do() {
+        let anywhere = Reachability::Anywhere {
+            method: "UPnP".into(),
+            public: "5.5.5.1:7878".parse().unwrap(),
+        };
+        assert_eq!(
+            anywhere.message(),
+            "Friends anywhere can join (router: UPnP, 5.5.5.1:7878)"
+        );
+        assert!(Reachability::CarrierNat {
+            router_address: None
+        }
+        .message()
+        .contains("carrier-grade NAT"));
+        assert!(Reachability::LocalNetwork {
+            reason: LocalReason::Refused
+        }
+        .message()
+        .starts_with("Only your network can reach you: the router refused port mapping"));
+    }
+}

@@ -1,0 +1,384 @@
+//! Invite links: how a friend finds a room.
+//!
+//! `matinee://join/CODE?h=ADDR,ADDR&fp=FINGERPRINT` names the host's own
+//! relay by several candidate addresses (`host:port`; LAN, mapped public,
+//! global IPv6), all reached over `wss://` and accepted only with the
+//! certificate whose SHA-256 is `fp` (base64url, no padding).
+//! `matinee://join/CODE?relay=URL` names a relay by its full WebSocket URL
+//! (a public relay, and every invite made before candidates existed). Both
+//! may appear together; the joiner tries them all.
+//!
+//! The relay's landing page takes the same query:
+//! `http(s)://HOST:PORT/join/CODE?h=…&fp=…` is an invite too.
+
+use base64::Engine;
+
+use crate::RoomCode;
+
+/// Most candidate addresses one invite may carry.
+pub const MAX_CANDIDATES: usize = 8;
+const B64: base64::engine::GeneralPurpose = base64::engine::general_purpose::URL_SAFE_NO_PAD;
+
+/// A parsed invite.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
+pub struct Invite {
+    pub code: RoomCode,
+    /// The host's relay at `host:port` addresses, best first.
+    pub hosts: Vec<String>,
+    /// SHA-256 of the host relay's certificate, which `hosts` must present.
+    #[serde(skip)]
+    pub fingerprint: Option<[u8; 32]>,
+    /// A relay's WebSocket URL (`ws://` or `wss://`).
+    pub relay: Option<String>,
+}
+
+/// One way to reach a room's relay.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct RelayEndpoint {
+    /// `ws://…/ws` or `wss://…/ws`.
+    pub url: String,
+    /// Accept exactly the certificate with this SHA-256 (no authority).
+    pub pin: Option<[u8; 32]>,
+}
+
+impl RelayEndpoint {
+    /// A relay known by its URL, checked as the web checks certificates.
+    pub fn url(url: impl Into<String>) -> Self {
+        Self {
+            url: url.into(),
+            pin: None,
+        }
+    }
+
+    /// The `host:port` part of the URL, for messages.
+    pub fn authority(&self) -> &str {
+        let rest = self.url.split_once("://").map_or(&*self.url, |(_, r)| r);
+        rest.split('/').next().unwrap_or(rest)
+    }
+}
+
+/// Why a link is not an invite, in words for people.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum InviteError {
+    #[error("that is not a Matinee invite link (it should start with matinee://join/)")]
+    NotAnInvite,
+    #[error("the invite's room code is wrong: {0}")]
+    Code(String),
+    #[error("the invite's relay address is not a ws:// or wss:// URL")]
+    Relay,
+    #[error("the invite's host address {0:?} is not an address and port")]
+    Host(String),
+    #[error("the invite's certificate fingerprint is damaged (copy the whole invite)")]
+    Fingerprint,
+    #[error("the invite names host addresses without their certificate fingerprint (copy the whole invite)")]
+    MissingFingerprint,
+}
+
+fn percent_decode(s: &str) -> Option<String> {
+    let bytes = s.as_bytes();
+    let mut out = Vec::with_capacity(bytes.len());
+    let mut i = 0;
+    while i < bytes.len() {
+        match bytes[i] {
+            b'%' => {
+                let hex = s.get(i + 1..i + 3)?;
+                out.push(u8::from_str_radix(hex, 16).ok()?);
+                i += 3;
+            }
+            b'+' => {
+                out.push(b' ');
+                i += 1;
+            }
+            b => {
+                out.push(b);
+                i += 1;
+            }
+        }
+    }
+    String::from_utf8(out).ok()
+}
+
+/// Percent-encodes all but unreserved characters and those in `keep`.
+fn percent_encode(s: &str, keep: &[u8]) -> String {
+    s.bytes()
+        .map(|b| match b {
+            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'_' | b'.' | b'~' => {
+                (b as char).to_string()
+            }
+            b if keep.contains(&b) => (b as char).to_string(),
+            _ => format!("%{b:02X}"),
+        })
+        .collect()
+}
+
+fn valid_relay(url: &str) -> bool {
+    let lower = url.to_ascii_lowercase();
+    let rest = lower
+        .strip_prefix("ws://")
+        .or_else(|| lower.strip_prefix("wss://"));
+    rest.is_some_and(|r| !r.is_empty() && !r.contains(char::is_whitespace) && r.len() < 2048)
+}
+
+/// `a.b.c.d:port`, `[v6]:port` or `name:port`.
+fn valid_host(host: &str) -> bool {
+    if host.parse::<std::net::SocketAddr>().is_ok() {
+        return true;
+    }
+    let Some((name, port)) = host.rsplit_once(':') else {
+        return false;
+    };
+    port.parse::<u16>().is_ok_and(|p| p != 0)
+        && !name.is_empty()
+        && name.len() <= 253
+        && name
+            .chars()
+            .all(|c| c.is_ascii_alphanumeric() || c == '-' || c == '.')
+}
+
+/// The fingerprint as invites write it.
+pub fn encode_fingerprint(fp: &[u8; 32]) -> String {
+    B64.encode(fp)
+}
+
+fn decode_fingerprint(text: &str) -> Option<[u8; 32]> {
+    B64.decode(text).ok()?.try_into().ok()
+}
+
+impl Invite {
+    /// An invite to the host's own relay.
+    pub fn to_host(code: RoomCode, hosts: Vec<String>, fingerprint: [u8; 32]) -> Self {
+        Self {
+            code,
+            hosts,
+            fingerprint: Some(fingerprint),
+            relay: None,
+        }
+    }
+
+    /// An invite to a relay known by its URL.
+    pub fn to_relay(code: RoomCode, relay: impl Into<String>) -> Self {
+        Self {
+            code,
+            hosts: Vec::new(),
+            fingerprint: None,
+            relay: Some(relay.into()),
+        }
+    }
+
+    /// Parses `matinee://join/CODE?…`, or a landing page's
+    /// `http(s)://HOST/join/CODE?…`.
+    pub fn parse(link: &str) -> Result<Self, InviteError> {
+        let link = link.trim();
+        let (scheme, rest) = link.split_once("://").ok_or(InviteError::NotAnInvite)?;
+        let path = if scheme.eq_ignore_ascii_case("matinee") {
+            rest.strip_prefix("join/").ok_or(InviteError::NotAnInvite)?
+        } else if scheme.eq_ignore_ascii_case("https") || scheme.eq_ignore_ascii_case("http") {
+            let (_, path) = rest.split_once("/join/").ok_or(InviteError::NotAnInvite)?;
+            path
+        } else {
+            return Err(InviteError::NotAnInvite);
+        };
+        let path = path.split('#').next().unwrap_or(path);
+        let (code, query) = path.split_once('?').unwrap_or((path, ""));
+        let code = percent_decode(code.trim_end_matches('/')).ok_or(InviteError::NotAnInvite)?;
+        Self::from_parts(&code, query)
+    }
+
+    /// An invite from its room code and its query (`h=…&fp=…&relay=…`).
+    pub fn from_parts(code: &str, query: &str) -> Result<Self, InviteError> {
+        let code = RoomCode::parse(code).map_err(|e| InviteError::Code(e.to_string()))?;
+        let mut invite = Self {
+            code,
+            hosts: Vec::new(),
+            fingerprint: None,
+            relay: None,
+        };
+        for pair in query.split('&').filter(|p| !p.is_empty()) {
+            let (k, v) = pair.split_once('=').unwrap_or((pair, ""));
+            match k {
+                "relay" => {
+                    let url = percent_decode(v).ok_or(InviteError::Relay)?;
+                    if !valid_relay(&url) {
+                        return Err(InviteError::Relay);
+                    }
+                    invite.relay = Some(url);
+                }
+                "h" => {
+                    let list = percent_decode(v).ok_or(InviteError::Host(v.into()))?;
+                    for host in list.split(',').filter(|h| !h.is_empty()) {
+                        if !valid_host(host) || invite.hosts.len() >= MAX_CANDIDATES {
+                            return Err(InviteError::Host(host.chars().take(60).collect()));
+                        }
+                        invite.hosts.push(host.to_string());
+                    }
+                }
+                "fp" => {
+                    invite.fingerprint =
+                        Some(decode_fingerprint(v).ok_or(InviteError::Fingerprint)?);
+                }
+                _ => {}
+            }
+        }
+        if !invite.hosts.is_empty() && invite.fingerprint.is_none() {
+            return Err(InviteError::MissingFingerprint);
+        }
+        Ok(invite)
+    }
+
+    /// The query part (`h=…&fp=…&relay=…`), without the `?`.
+    pub fn query(&self) -> String {
+        let mut parts = Vec::new();
+        if !self.hosts.is_empty() {
+            let hosts: Vec<String> = self.hosts.iter().map(|h| percent_encode(h, b":")).collect();
+            parts.push(format!("h={}", hosts.join(",")));
+        }
+        if let Some(fp) = &self.fingerprint {
+            parts.push(format!("fp={}", encode_fingerprint(fp)));
+        }
+        if let Some(relay) = &self.relay {
+            parts.push(format!("relay={}", percent_encode(relay, b"")));
+        }
+        parts.join("&")
+    }
+
+    /// The app link, `matinee://join/CODE?…`.
+    pub fn link(&self) -> String {
+        let query = self.query();
+        if query.is_empty() {
+            format!("matinee://join/{}", self.code)
+        } else {
+            format!("matinee://join/{}?{query}", self.code)
+        }
+    }
+
+    /// The relay's landing page at `base` (`http://host:port`), carrying
+    /// the same invite.
+    pub fn landing_link(&self, base: &str) -> String {
+        let query = self.query();
+        let base = base.trim_end_matches('/');
+        if query.is_empty() {
+            format!("{base}/join/{}", self.code)
+        } else {
+            format!("{base}/join/{}?{query}", self.code)
+        }
+    }
+
+    /// Every way to the room's relay, in the order to try them.
+    pub fn endpoints(&self) -> Vec<RelayEndpoint> {
+        let mut out: Vec<RelayEndpoint> = self
+            .hosts
+            .iter()
+            .map(|h| RelayEndpoint {
+                url: format!("wss://{h}/ws"),
+                pin: self.fingerprint,
+            })
+            .collect();
+        if let Some(relay) = &self.relay {
+            out.push(RelayEndpoint::url(relay.clone()));
+        }
+        out
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn code() -> RoomCode {
+        RoomCode::parse("K7MQ2X").unwrap()
+    }
+
+    #[test]
+    fn old_invites_with_one_relay_still_parse_and_round_trip() {
+        let link = "matinee://join/K7MQ2X?relay=ws%3A%2F%2F192.168.1.20%3A7878%2Fws";
+        let invite = Invite::parse(link).unwrap();
+        assert_eq!(
+            invite,
+            Invite::to_relay(code(), "ws://192.168.1.20:7878/ws")
+        );
+        assert_eq!(invite.link(), link);
+        assert_eq!(
+            invite.endpoints(),
+            vec![RelayEndpoint::url("ws://192.168.1.20:7878/ws")]
+        );
+    }
+
+    #[test]
+    fn three_candidates_and_a_pin_fit_in_a_chat_message() {
+        let hosts = vec![
+            "192.168.178.20:7878".to_string(),
+            "203.0.113.77:53412".to_string(),
+            "[2001:db8:1234:5678:9abc:def0:1234:5678]:7878".to_string(),
+        ];
+        let invite = Invite::to_host(code(), hosts.clone(), [0xAB; 32]);
+        let link = invite.link();
+        assert!(link.len() <= 200, "{} characters: {link}", link.len());
+        let back = Invite::parse(&link).unwrap();
+        assert_eq!(back, invite);
+        let endpoints = back.endpoints();
+        assert_eq!(endpoints.len(), 3);
+        assert_eq!(
+            endpoints[2].url,
+            "wss://[2001:db8:1234:5678:9abc:def0:1234:5678]:7878/ws"
+        );
+        assert!(endpoints.iter().all(|e| e.pin == Some([0xAB; 32])));
+        assert_eq!(endpoints[1].authority(), "203.0.113.77:53412");
+    }
+
+    #[test]
+    fn a_landing_page_link_is_an_invite_too() {
+        let invite = Invite::to_host(code(), vec!["5.5.5.1:7878".into()], [7; 32]);
+        let landing = invite.landing_link("http://5.5.5.1:7878");
+        assert!(landing.starts_with("http://5.5.5.1:7878/join/K7MQ2X?h=5.5.5.1:7878&fp="));
+        assert_eq!(Invite::parse(&landing).unwrap(), invite);
+    }
+
+    #[test]
+    fn accepts_variants_people_paste() {
+        let i = Invite::parse("  MATINEE://join/k7mq2x/  ").unwrap();
+        assert_eq!(i.code.as_str(), "K7MQ2X");
+        assert!(i.endpoints().is_empty());
+        let i = Invite::parse("matinee://join/K7M-Q2X?x=1&relay=wss://relay.example/ws").unwrap();
+        assert_eq!(i.relay.as_deref(), Some("wss://relay.example/ws"));
+    }
+
+    #[test]
+    fn rejects_malformed_links_clearly() {
+        assert_eq!(
+            Invite::parse("https://example.com/K7MQ2X"),
+            Err(InviteError::NotAnInvite)
+        );
+        assert_eq!(
+            Invite::parse("matinee://leave/K7MQ2X"),
+            Err(InviteError::NotAnInvite)
+        );
+        assert!(matches!(
+            Invite::parse("matinee://join/K7MQ20"),
+            Err(InviteError::Code(_))
+        ));
+        assert_eq!(
+            Invite::parse("matinee://join/K7MQ2X?relay=javascript%3Aalert(1)"),
+            Err(InviteError::Relay)
+        );
+        assert_eq!(
+            Invite::parse("matinee://join/K7MQ2X?relay=%ZZ"),
+            Err(InviteError::Relay)
+        );
+        assert_eq!(
+            Invite::parse("matinee://join/K7MQ2X?h=1.2.3.4:7878"),
+            Err(InviteError::MissingFingerprint)
+        );
+        assert_eq!(
+            Invite::parse("matinee://join/K7MQ2X?h=1.2.3.4:7878&fp=AAAA"),
+            Err(InviteError::Fingerprint)
+        );
+        assert!(matches!(
+            Invite::parse("matinee://join/K7MQ2X?h=1.2.3.4%2Fx:1&fp=AAAA"),
+            Err(InviteError::Host(_))
+        ));
+        assert!(matches!(
+            Invite::parse("matinee://join/K7MQ2X?h=1.2.3.4:0&fp=AAAA"),
+            Err(InviteError::Host(_))
+        ));
+    }
+}
