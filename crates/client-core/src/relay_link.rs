@@ -243,15 +243,13 @@ fn explain_failures(
     };
     match first {
         ClientError::RelayUnreachable { .. }
-            if endpoints.len() > 1
-                || endpoints
-                    .iter()
-                    .all(|e| is_private_authority(e.authority())) =>
+            if endpoints.len() > 1 || endpoints.iter().all(|e| e.pin.is_some()) =>
         {
             let tried: Vec<&str> = endpoints.iter().map(RelayEndpoint::authority).collect();
+            // A host's own relay known only by home-network addresses.
             let all_private = endpoints
                 .iter()
-                .all(|e| is_private_authority(e.authority()));
+                .all(|e| e.pin.is_some() && is_private_authority(e.authority()));
             let why = if all_private {
                 "the invite only has addresses inside the host's own network, so the host's \
                  router did not open a port for Matinee; the host can use a relay \

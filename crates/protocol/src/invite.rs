@@ -121,8 +121,8 @@ fn valid_relay(url: &str) -> bool {
 
 /// `a.b.c.d:port`, `[v6]:port` or `name:port`.
 fn valid_host(host: &str) -> bool {
-    if host.parse::<std::net::SocketAddr>().is_ok() {
-        return true;
+    if let Ok(addr) = host.parse::<std::net::SocketAddr>() {
+        return addr.port() != 0;
     }
     let Some((name, port)) = host.rsplit_once(':') else {
         return false;

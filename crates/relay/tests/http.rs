@@ -89,3 +89,40 @@ async fn a_public_url_overrides_the_host_header() {
         "{body}"
     );
 }
+
+/// With a certificate, WebSockets need TLS, while the same port still
+/// answers plain http for health and the landing page (no browser warning),
+/// whose button carries the host's invite unchanged.
+#[tokio::test]
+async fn a_tls_relay_serves_landing_pages_in_plain_http_and_websockets_only_over_tls() {
+    let dir = tempfile::tempdir().unwrap();
+    let identity = matinee_relay::TlsIdentity::self_signed_in(dir.path()).unwrap();
+    let relay = relay(RelayConfig {
+        tls: Some(identity.clone()),
+        ..config()
+    })
+    .await;
+    assert_eq!(relay.tls_fingerprint(), Some(identity.fingerprint()));
+    assert!(relay.ws_url().starts_with("wss://"), "{}", relay.ws_url());
+
+    let (status, _, body) = get(relay.addr(), "/healthz", "").await;
+    assert_eq!(status, 200, "{body}");
+    let upgrade = "Upgrade: websocket\r\nConnection: Upgrade\r\nSec-WebSocket-Version: 13\r\nSec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\n";
+    let (status, _, body) = get(relay.addr(), "/ws", upgrade).await;
+    assert_eq!(status, 426, "plain WebSocket refused: {body}");
+    assert!(body.contains("connect with wss://"), "{body}");
+
+    let query = "h=10.0.0.2:7878,5.5.5.1:7878&fp=TWAKSIRMgPTTzPC6FBYxxilOIXKFENAx_k_DTqGninY";
+    let (status, _, body) = get(relay.addr(), &format!("/join/K7MQ2X?{query}"), "").await;
+    assert_eq!(status, 200);
+    assert!(
+        body.contains(&format!(
+            "href=\"matinee://join/K7MQ2X?{}\"",
+            query.replace('&', "&amp;")
+        )),
+        "{body}"
+    );
+    let (status, _, body) = get(relay.addr(), "/join/K7MQ2X?h=10.0.0.2:7878", "").await;
+    assert_eq!(status, 400, "a cut invite is refused clearly: {body}");
+    assert!(body.contains("fingerprint"), "{body}");
+}
