@@ -213,6 +213,12 @@ async fn host_in_the_window_and_join_from_the_cli() {
     let env = fresh_home(home.path());
 
     let (_xvfb, display) = start_xvfb();
+    // Inside a home network behind a router with a real miniupnpd
+    // (scripts/e2e as root): host the way people do, on every interface.
+    // Else on loopback only.
+    let lab = std::env::var("MATINEE_E2E_NETLAB")
+        .ok()
+        .filter(|l| !l.is_empty());
     let relay_port = free_port();
     let (driver_port, native_port) = (free_port(), free_port());
     let tauri_driver = need(
@@ -230,7 +236,13 @@ async fn host_in_the_window_and_join_from_the_cli() {
         .args(["--native-port", &native_port.to_string()])
         .envs(env.iter().map(|(k, v)| (k.as_str(), v.as_os_str())))
         .env("DISPLAY", &display)
-        .env("MATINEE_HOST_LISTEN", format!("127.0.0.1:{relay_port}"))
+        .env(
+            "MATINEE_HOST_LISTEN",
+            match lab {
+                Some(_) => String::new(),
+                None => format!("127.0.0.1:{relay_port}"),
+            },
+        )
         .env("WEBKIT_DISABLE_COMPOSITING_MODE", "1")
         .env("LIBGL_ALWAYS_SOFTWARE", "1")
         .stdout(Stdio::null())
@@ -289,16 +301,18 @@ async fn host_in_the_window_and_join_from_the_cli() {
         |v| v.as_str() == Some("Signed in as Ana"),
     )
     .await;
-    // Before Create room, the host is told who can reach this computer
-    // (here the relay listens on loopback: MATINEE_HOST_LISTEN).
+    // Before Create room, the host is told who can reach this computer:
+    // behind the lab's router, everyone (a port mapped by the real
+    // miniupnpd); else only this computer (loopback).
+    let reachable = match lab {
+        Some(_) => "Friends anywhere can join (router: ",
+        None => "Only this computer can join",
+    };
     wait_for(
         &client,
         "the reachability line",
         "return document.querySelector('.reach')?.textContent ?? ''",
-        |v| {
-            v.as_str()
-                .is_some_and(|t| t.contains("Only this computer can join"))
-        },
+        |v| v.as_str().is_some_and(|t| t.contains(reachable)),
     )
     .await;
     screenshot(&display, &shots, "2-lobby.png");
@@ -353,28 +367,38 @@ async fn host_in_the_window_and_join_from_the_cli() {
         "return document.querySelector('.room-meta .reach')?.textContent ?? ''",
     )
     .await;
-    assert!(
-        reach
-            .as_str()
-            .unwrap()
-            .contains("Only this computer can join"),
-        "{reach}"
-    );
+    assert!(reach.as_str().unwrap().contains(reachable), "{reach}");
     let invite = js(
         &client,
         "return document.querySelector('.invite-text')?.textContent ?? ''",
     )
     .await;
     let invite = invite.as_str().unwrap().to_string();
-    assert!(
-        invite.starts_with(&format!(
-            "matinee://join/{code}?h=127.0.0.1:{relay_port}&fp="
-        )),
-        "{invite}"
-    );
+    match lab {
+        Some(_) => assert!(
+            invite.starts_with(&format!("matinee://join/{code}?h=10.77.0.2:"))
+                && invite.contains(",5.5.5.1:")
+                && invite.contains("&fp="),
+            "LAN and public addresses, pinned: {invite}"
+        ),
+        None => assert!(
+            invite.starts_with(&format!(
+                "matinee://join/{code}?h=127.0.0.1:{relay_port}&fp="
+            )),
+            "{invite}"
+        ),
+    }
 
-    // A friend joins from the command line with that invite.
-    let mut bo = Command::new(&cli);
+    // A friend joins from the command line with that invite (from "the
+    // internet", behind the lab's router).
+    let mut bo = match &lab {
+        Some(lab) => {
+            let mut c = Command::new("ip");
+            c.args(["netns", "exec", &format!("{lab}-inet")]).arg(&cli);
+            c
+        }
+        None => Command::new(&cli),
+    };
     bo.args(["join", &invite])
         .arg(&film)
         .args(["--nickname", "Bo", "--headless"])

@@ -98,7 +98,7 @@ export function renderLobby(hooks: LobbyHooks): Lobby {
     "aria-describedby": "code-help",
   });
   const codeHelp = el("div", { id: "code-help", class: "hint", text: "6 characters, from your host" });
-  const relayInput = el("input", { id: "join-relay", placeholder: "ws://host:7878/ws (from the invite)" });
+  const relayInput = el("input", { id: "join-relay", placeholder: "From the invite, or a relay: wss://relay.example/ws" });
   const joinPick = mediaPicker("Choose your copy…", browse && (() => browse("join")));
   const joinBtn = el("button", { class: "primary", type: "button", text: "Join room", disabled: "" });
   const validate = () => {
