@@ -284,3 +284,49 @@ async fn another_relay_in_the_way_is_refused_before_anything_is_sent() {
     );
     host.quit().await;
 }
+
+/// A host killed with SIGKILL leaves its mapping on the router; the next
+/// start takes it back (PCP: the same mapping; UPnP: the one recorded is
+/// removed first), so there is never a second one, and quitting then
+/// removes it.
+#[tokio::test]
+#[ignore = "needs root and network namespaces (scripts/test runs it)"]
+async fn a_mapping_left_by_a_crash_is_taken_back_by_the_next_start() {
+    crash_then_restart("g", "upnp", "PCP").await;
+    crash_then_restart("u", "upnponly", "UPnP").await;
+}
+
+async fn crash_then_restart(case: &str, mode: &str, method: &str) {
+    let lab = Lab::up(case, mode);
+    let film = film();
+    let state = tempfile::tempdir().unwrap();
+    let state_dir = state.path().to_str().unwrap();
+    let host = |lab: &Lab| {
+        Cli::spawn_in(
+            Some(&lab.ns("home")),
+            &[
+                "host",
+                &film,
+                "--nickname",
+                "Ana",
+                "--headless",
+                "--json",
+                "--state-dir",
+                state_dir,
+            ],
+        )
+    };
+    let mut first = host(&lab);
+    let reach = settled_reach(&mut first).await;
+    assert_eq!(reach["reach"]["kind"], "anywhere", "{reach}");
+    assert_eq!(reach["reach"]["method"], method, "{reach}");
+    first.child.kill().await.unwrap();
+    assert_eq!(lab.mappings().len(), 1, "the crash left its mapping");
+
+    let mut second = host(&lab);
+    let reach = settled_reach(&mut second).await;
+    assert_eq!(reach["reach"]["kind"], "anywhere", "{reach}");
+    assert_eq!(lab.mappings().len(), 1, "taken back, not doubled");
+    second.quit().await;
+    assert_eq!(lab.mappings(), Vec::<String>::new(), "nothing left");
+}
