@@ -151,8 +151,17 @@ impl Hosting {
             None
         } else {
             clean_left_mapping(&options.config_dir).await;
+            let addr = relay.addr();
+            let ipv6 = (addr.is_ipv6() && addr.ip().is_unspecified())
+                .then(|| {
+                    global_ipv6()
+                        .first()
+                        .map(|ip| SocketAddr::new(*ip, addr.port()))
+                })
+                .flatten();
             Some(PortMapping::start(
-                relay.addr().port(),
+                addr.port(),
+                ipv6,
                 &options.config_dir,
                 reach_tx,
             ))

@@ -56,8 +56,15 @@ fn method(probe: Option<&ProbeOutput>) -> &'static str {
 }
 
 impl PortMapping {
-    /// Starts mapping `local_port`; `reach` follows the outcome.
-    pub fn start(local_port: u16, config_dir: &Path, reach: watch::Sender<Reachability>) -> Self {
+    /// Starts mapping `local_port`; `reach` follows the outcome. `ipv6` is
+    /// a global IPv6 address the relay answers on, if any: friends with
+    /// IPv6 reach it even when no IPv4 port is mapped.
+    pub fn start(
+        local_port: u16,
+        ipv6: Option<SocketAddr>,
+        config_dir: &Path,
+        reach: watch::Sender<Reachability>,
+    ) -> Self {
         let client = portmapper::Client::new(portmapper::Config {
             enable_upnp: true,
             enable_pcp: true,
@@ -65,7 +72,7 @@ impl PortMapping {
             protocol: portmapper::Protocol::Tcp,
         });
         let record = config_dir.join(RECORD_FILE);
-        let task = tokio::spawn(run(client.clone(), local_port, record.clone(), reach));
+        let task = tokio::spawn(run(client.clone(), local_port, ipv6, record.clone(), reach));
         Self {
             client,
             record,
@@ -89,6 +96,7 @@ impl PortMapping {
 async fn run(
     client: portmapper::Client,
     local_port: u16,
+    ipv6: Option<SocketAddr>,
     record: PathBuf,
     reach: watch::Sender<Reachability>,
 ) {
@@ -105,9 +113,12 @@ async fn run(
     };
     tracing::info!(?probe, "port mapping protocols");
     if probe.is_none() && portmapper_has_no_gateway() {
-        reach.send_replace(Reachability::LocalNetwork {
-            reason: LocalReason::NoRouter,
-        });
+        reach.send_replace(or_ipv6(
+            Reachability::LocalNetwork {
+                reason: LocalReason::NoRouter,
+            },
+            ipv6,
+        ));
         return;
     }
     let method = method(probe.as_ref());
@@ -122,6 +133,7 @@ async fn run(
             Some(Some(addr)) => mapped_reach(addr, method, &record),
             _ => diagnose(probe.as_ref()).await,
         };
+        let now = or_ipv6(now, ipv6);
         tracing::info!(reach = ?now, "reachability");
         reach.send_replace(now.clone());
         if now.reaches_internet() {
@@ -136,6 +148,17 @@ async fn run(
         }
         tokio::time::sleep(RETRY_EVERY).await;
         client.procure_mapping();
+    }
+}
+
+/// Without a mapped IPv4 port, a global IPv6 address still lets friends
+/// with IPv6 in.
+fn or_ipv6(reach: Reachability, ipv6: Option<SocketAddr>) -> Reachability {
+    match (reach, ipv6) {
+        (Reachability::LocalNetwork { .. } | Reachability::CarrierNat { .. }, Some(address)) => {
+            Reachability::Ipv6 { address }
+        }
+        (reach, _) => reach,
     }
 }
 
@@ -248,5 +271,32 @@ pub async fn clean_left_mapping(config_dir: &Path) {
             "removed a port mapping a crash left"
         ),
         Err(e) => tracing::info!("no port mapping left to remove: {e}"),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_global_ipv6_address_helps_only_when_no_port_was_mapped() {
+        let v6: SocketAddr = "[2001:db8::7]:7878".parse().unwrap();
+        let refused = Reachability::LocalNetwork {
+            reason: LocalReason::Refused,
+        };
+        assert_eq!(
+            or_ipv6(refused.clone(), Some(v6)),
+            Reachability::Ipv6 { address: v6 }
+        );
+        assert_eq!(or_ipv6(refused.clone(), None), refused);
+        let cgnat = Reachability::CarrierNat {
+            router_address: None,
+        };
+        assert_eq!(or_ipv6(cgnat, Some(v6)), Reachability::Ipv6 { address: v6 });
+        let mapped = Reachability::Anywhere {
+            method: "UPnP".into(),
+            public: "5.5.5.1:7878".parse().unwrap(),
+        };
+        assert_eq!(or_ipv6(mapped.clone(), Some(v6)), mapped);
     }
 }
