@@ -225,6 +225,36 @@ async fn a_refused_mapping_is_said_plainly_to_host_and_friend() {
     host.quit().await;
 }
 
+/// The router refuses, but the home has global IPv6 (routed, no NAT):
+/// friends with IPv6 can join, through that address.
+#[tokio::test]
+#[ignore = "needs root and network namespaces (scripts/test runs it)"]
+async fn global_ipv6_lets_friends_in_when_no_port_is_mapped() {
+    let lab = Lab::up("6", "refuse6");
+    let film = film();
+    let mut host = lab.host(&film);
+    let reach = settled_reach(&mut host).await;
+    assert_eq!(reach["reach"]["kind"], "ipv6", "{reach}");
+    let message = reach["reach"]["message"].as_str().unwrap();
+    assert!(
+        message.starts_with("Friends with IPv6 can join ([2001:db8:77::2]:"),
+        "{message}"
+    );
+    let invite = invite_of(&reach);
+    assert!(invite.contains("%5B2001:db8:77::2%5D:"), "{invite}");
+    let mut friend = lab.friend(&invite, &film);
+    let room = friend.until(|v| v["type"] == "room").await;
+    assert!(
+        room["relay"]
+            .as_str()
+            .unwrap()
+            .starts_with("wss://[2001:db8:77::2]:"),
+        "{room}"
+    );
+    friend.quit().await;
+    host.quit().await;
+}
+
 /// (d) Carrier-grade NAT: the router's own address is 100.64.0.2.
 #[tokio::test]
 #[ignore = "needs root and network namespaces (scripts/test runs it)"]
