@@ -8,7 +8,7 @@ use matinee_client_core::{
     SessionCmd, SessionConfig, SessionEvent, Settings,
 };
 use matinee_jellyfin::Reporter;
-use matinee_protocol::{ControlMode, Participant, RoomCode};
+use matinee_protocol::{relay_url_from_input, ControlMode, Participant, RoomCode};
 use serde::{Deserialize, Serialize};
 use tauri::ipc::Channel;
 use tauri::State;
@@ -319,10 +319,18 @@ pub async fn join_room(
             let code = RoomCode::parse(&code)
                 .map_err(|e| AppError::new("code", format!("{}.", capitalise(&e.to_string()))))?;
             let settings = state.settings.lock().await.clone();
-            let url = relay
+            let typed = relay
                 .filter(|r| !r.trim().is_empty())
                 .or_else(|| (!settings.relay_url.is_empty()).then(|| settings.relay_url.clone()))
-                .unwrap_or_else(|| format!("ws://127.0.0.1:{}/ws", matinee_hosting::DEFAULT_PORT));
+                .ok_or_else(|| {
+                    AppError::new(
+                        "relay",
+                        "Paste the invite your host sent (it holds their address), \
+                         or enter the relay from it.",
+                    )
+                })?;
+            let url = relay_url_from_input(&typed)
+                .map_err(|e| AppError::new("relay", format!("{}.", capitalise(&e.to_string()))))?;
             Invite::to_relay(code, url)
         }
     };

@@ -57,7 +57,7 @@ fn settings_are_validated_saved_and_loaded() {
     );
 
     let mut bad_relay = settings("Ana");
-    bad_relay["settings"]["relay_url"] = json!("http://example.org");
+    bad_relay["settings"]["relay_url"] = json!("ftp://example.org");
     assert_eq!(
         kind(&t.invoke("save_settings", bad_relay).unwrap_err()),
         "settings"
@@ -131,6 +131,62 @@ fn joining_checks_the_code_and_the_relay_before_opening_a_player() {
     drop(closed);
     let err = join("K7MQ2X", &format!("ws://127.0.0.1:{port}/ws")).unwrap_err();
     assert_eq!(kind(&err), "relay_unreachable", "{err}");
+    let message = err["message"].as_str().unwrap();
+    assert!(
+        message.contains("nothing answers there"),
+        "worded for people: {message}"
+    );
+
+    // What people type in the relay field: host:port is completed (and
+    // then found unreachable), nonsense is refused before anything runs,
+    // and an empty field asks for the invite.
+    let err = join("K7MQ2X", &format!("127.0.0.1:{port}")).unwrap_err();
+    assert_eq!(kind(&err), "relay_unreachable", "{err}");
+    assert!(
+        err["message"]
+            .as_str()
+            .unwrap()
+            .contains(&format!("ws://127.0.0.1:{port}/ws")),
+        "completed to a WebSocket URL: {err}"
+    );
+    let err = join("K7MQ2X", "ftp://example.org").unwrap_err();
+    assert_eq!(kind(&err), "relay", "{err}");
+    assert!(
+        err["message"]
+            .as_str()
+            .unwrap()
+            .contains("is not a relay address"),
+        "{err}"
+    );
+    let err = join("K7MQ2X", "").unwrap_err();
+    assert_eq!(kind(&err), "relay", "{err}");
+    assert!(
+        err["message"]
+            .as_str()
+            .unwrap()
+            .starts_with("Paste the invite"),
+        "{err}"
+    );
+
+    // A relay that answers http but not at this path.
+    let web = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let web_port = web.local_addr().unwrap().port();
+    std::thread::spawn(move || {
+        use std::io::{Read, Write};
+        if let Ok((mut s, _)) = web.accept() {
+            let mut buf = [0u8; 2048];
+            let _ = s.read(&mut buf);
+            let _ = s.write_all(b"HTTP/1.1 200 OK\r\ncontent-length: 2\r\n\r\nhi");
+        }
+    });
+    let err = join("K7MQ2X", &format!("ws://127.0.0.1:{web_port}/")).unwrap_err();
+    assert!(
+        err["message"]
+            .as_str()
+            .unwrap()
+            .contains("not as a Matinee relay (HTTP 200 OK)"),
+        "{err}"
+    );
 }
 
 #[test]

@@ -62,3 +62,41 @@ export function parseInvite(link: string): Invite | { error: string } {
 export function inviteLink(code: string, relay: string): string {
   return `matinee://join/${code}?relay=${encodeURIComponent(relay)}`;
 }
+
+/**
+ * A relay's WebSocket URL from what people type (mirrors
+ * relay_url_from_input in crates/protocol/src/invite.rs): a name means
+ * wss://NAME/ws, host:port (not 443) means ws://host:port/ws, http(s)://
+ * becomes ws(s)://, and a missing path becomes /ws.
+ */
+export function normalizeRelay(input: string): { url: string } | { error: string } {
+  const text = input.trim();
+  const bad = { error: `“${text.slice(0, 80)}” is not a relay address (it looks like relay.example.com, 192.168.1.5:7878 or wss://relay.example.com/ws)` };
+  if (text.length === 0 || /\s/.test(text)) return bad;
+  const m = /^([a-z]+):\/\/(.*)$/i.exec(text);
+  let scheme: string;
+  let rest: string;
+  if (m) {
+    const given = m[1].toLowerCase();
+    if (given === "ws" || given === "http") scheme = "ws";
+    else if (given === "wss" || given === "https") scheme = "wss";
+    else return bad;
+    rest = m[2];
+  } else {
+    const authority = text.split("/")[0];
+    const port = /^[^:]+:(\d{1,5})$/.exec(authority);
+    scheme = port && Number(port[1]) !== 443 ? "ws" : "wss";
+    rest = text;
+  }
+  const slash = rest.indexOf("/");
+  const authority = slash === -1 ? rest : rest.slice(0, slash);
+  const path = slash === -1 || slash === rest.length - 1 ? "ws" : rest.slice(slash + 1);
+  const hostPort = /^(\[[0-9a-f:.]+\]|[a-z0-9.-]+)(:(\d{1,5}))?$/i.exec(authority);
+  if (!hostPort || (hostPort[3] !== undefined && (Number(hostPort[3]) === 0 || Number(hostPort[3]) > 65535))) return bad;
+  return { url: `${scheme}://${authority}/${path}` };
+}
+
+/** Whether pasted text is a whole invite rather than a code. */
+export function looksLikeInvite(text: string): boolean {
+  return /:\/\//.test(text) || /\/join\//i.test(text);
+}

@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { checkCode, inviteLink, parseInvite } from "../src/code";
+import { checkCode, inviteLink, looksLikeInvite, normalizeRelay, parseInvite } from "../src/code";
 
 describe("room code validation as you type", () => {
   it("accepts lower case, spaces and a middle dash", () => {
@@ -44,5 +44,25 @@ describe("invite links", () => {
     expect(parseInvite("matinee://join/K7MQ")).toEqual({ error: "The invite’s room code is incomplete." });
     const bad = parseInvite("matinee://join/K7MQ2X?relay=javascript:alert(1)");
     expect(bad).toHaveProperty("error");
+  });
+});
+
+describe("relay addresses people type", () => {
+  it("completes them like the app does", () => {
+    expect(normalizeRelay("relay.example.com")).toEqual({ url: "wss://relay.example.com/ws" });
+    expect(normalizeRelay("192.168.1.5:7878")).toEqual({ url: "ws://192.168.1.5:7878/ws" });
+    expect(normalizeRelay("https://relay.example.com")).toEqual({ url: "wss://relay.example.com/ws" });
+    expect(normalizeRelay("http://10.0.0.2:7878/")).toEqual({ url: "ws://10.0.0.2:7878/ws" });
+    expect(normalizeRelay("wss://relay.example.com/ws")).toEqual({ url: "wss://relay.example.com/ws" });
+  });
+  it("refuses what is no address", () => {
+    for (const bad of ["", "ftp://x", "two words", "wss://", "javascript:alert(1)"]) {
+      expect(normalizeRelay(bad)).toHaveProperty("error");
+    }
+  });
+  it("tells a pasted invite from a code", () => {
+    expect(looksLikeInvite("matinee://join/K7MQ2X")).toBe(true);
+    expect(looksLikeInvite("http://5.5.5.1:7878/join/K7MQ2X?h=x")).toBe(true);
+    expect(looksLikeInvite("K7MQ2X")).toBe(false);
   });
 });

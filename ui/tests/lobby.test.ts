@@ -56,6 +56,32 @@ describe("join dialog", () => {
     expect(lobby.root.querySelector(".error")!.textContent).toContain("not your host's relay");
   });
 
+  it("takes a whole invite pasted into the code field", () => {
+    const { root } = renderLobby({ settings, prefill: null, onEntered: () => {} });
+    document.body.replaceChildren(root);
+    const link = "matinee://join/K7MQ2X?h=10.0.0.2:7878&fp=TWAKSIRMgPTTzPC6FBYxxilOIXKFENAx_k_DTqGninY";
+    const code = typeCode(root, link);
+    expect(code.value).toBe("K7MQ2X");
+    const relay = root.querySelector<HTMLInputElement>("#join-relay")!;
+    expect(relay.readOnly).toBe(true);
+    expect(relay.value).toContain("From the invite");
+    typeCode(root, "matinee://join/K7MQ2X?h=10.0.0.2:7878");
+    expect(root.querySelector("#code-help")!.textContent).toContain("copy the whole invite");
+  });
+
+  it("checks the relay as it is typed and says what it will use", () => {
+    const { root } = renderLobby({ settings, prefill: null, onEntered: () => {} });
+    document.body.replaceChildren(root);
+    const relay = root.querySelector<HTMLInputElement>("#join-relay")!;
+    relay.value = "relay.example.com";
+    relay.dispatchEvent(new Event("input"));
+    expect(root.querySelector("#relay-help")!.textContent).toBe("Will connect to wss://relay.example.com/ws");
+    relay.value = "ftp://nope";
+    relay.dispatchEvent(new Event("input"));
+    expect(relay.classList.contains("invalid")).toBe(true);
+    expect(root.querySelector("#relay-help")!.textContent).toContain("is not a relay address");
+  });
+
   it("says whether friends elsewhere can reach this computer", async () => {
     mockIPC((cmd) => {
       if (cmd === "prepare_hosting") {

@@ -127,11 +127,13 @@ async fn open(endpoint: &RelayEndpoint, client: &str) -> Result<(Ws, Welcome), C
     };
     let config = WebSocketConfig::default().max_message_size(Some(MAX_INCOMING));
     let handshake = async {
-        let tcp = TcpStream::connect((host.as_str(), port)).await?;
-        tcp.set_nodelay(true)?;
+        let tcp = TcpStream::connect((host.as_str(), port))
+            .await
+            .map_err(|e| tcp_reason(&e))?;
+        let _ = tcp.set_nodelay(true);
         tokio_tungstenite::client_async_tls_with_config(request, tcp, Some(config), Some(connector))
             .await
-            .map_err(std::io::Error::other)
+            .map_err(|e| ws_reason(&e))
     };
     let (mut ws, _) = match tokio::time::timeout(CONNECT_TIMEOUT, handshake).await {
         Err(_) => return Err(unreachable("no answer within 10 s".into())),
@@ -140,7 +142,7 @@ async fn open(endpoint: &RelayEndpoint, client: &str) -> Result<(Ws, Welcome), C
                 url: url.to_string(),
             })
         }
-        Ok(Err(e)) => return Err(unreachable(e.to_string())),
+        Ok(Err(reason)) => return Err(unreachable(reason)),
         Ok(Ok(done)) => done,
     };
     let hello = ClientMsg::Hello {
@@ -183,6 +185,38 @@ async fn open(endpoint: &RelayEndpoint, client: &str) -> Result<(Ws, Welcome), C
         Some(Ok(_)) => Err(incompatible("unexpected frame".into())),
         Some(Err(e)) => Err(unreachable(e.to_string())),
         None => Err(unreachable("closed during hello".into())),
+    }
+}
+
+/// Why a TCP connection failed, for people.
+fn tcp_reason(e: &std::io::Error) -> String {
+    use std::io::ErrorKind as K;
+    match e.kind() {
+        K::ConnectionRefused => "nothing answers there (is Matinee open at that address, \
+                                 and is the port right?)"
+            .into(),
+        K::NetworkUnreachable | K::HostUnreachable => {
+            "that address cannot be reached from this network".into()
+        }
+        K::TimedOut => "no answer (a firewall may be dropping the connection)".into(),
+        _ if e.to_string().contains("lookup") => "that name is unknown (check its spelling)".into(),
+        _ => e.to_string(),
+    }
+}
+
+/// Why the WebSocket handshake failed, for people.
+fn ws_reason(e: &tokio_tungstenite::tungstenite::Error) -> String {
+    use tokio_tungstenite::tungstenite::Error as E;
+    match e {
+        E::Http(response) => format!(
+            "it answered, but not as a Matinee relay (HTTP {}); a relay's address ends in /ws",
+            response.status()
+        ),
+        E::Io(io) if io.to_string().contains("certificate") => {
+            format!("its certificate is not trusted ({io})")
+        }
+        E::Io(io) => tcp_reason(io),
+        other => other.to_string(),
     }
 }
 

@@ -21,7 +21,7 @@ pub struct Settings {
 pub enum SettingsError {
     #[error("choose a nickname of 1 to {MAX_NICKNAME_CHARS} characters")]
     Nickname,
-    #[error("the relay must be a ws:// or wss:// address, or empty to host on this computer")]
+    #[error("the relay must be an address such as relay.example.com or wss://relay.example.com/ws, or empty to host on this computer")]
     Relay,
     #[error("there is no file at {0}")]
     MpvPath(String),
@@ -39,10 +39,9 @@ impl Settings {
         if n == 0 || n > MAX_NICKNAME_CHARS || self.nickname.chars().any(char::is_control) {
             return Err(SettingsError::Nickname);
         }
-        let lower = self.relay_url.to_ascii_lowercase();
-        let ws = lower.starts_with("ws://") || lower.starts_with("wss://");
-        if !self.relay_url.is_empty() && !ws {
-            return Err(SettingsError::Relay);
+        if !self.relay_url.is_empty() {
+            self.relay_url = matinee_protocol::relay_url_from_input(&self.relay_url)
+                .map_err(|_| SettingsError::Relay)?;
         }
         if !self.mpv_path.is_empty() && !Path::new(&self.mpv_path).is_file() {
             return Err(SettingsError::MpvPath(self.mpv_path));
@@ -91,10 +90,20 @@ mod tests {
         assert_eq!(
             bad(Settings {
                 nickname: "A".into(),
-                relay_url: "http://x".into(),
+                relay_url: "ftp://x".into(),
                 ..Default::default()
             }),
             SettingsError::Relay
+        );
+        // What people type is completed: a name means wss://NAME/ws.
+        let typed = Settings {
+            nickname: "A".into(),
+            relay_url: "relay.example.com".into(),
+            ..Default::default()
+        };
+        assert_eq!(
+            typed.validated().unwrap().relay_url,
+            "wss://relay.example.com/ws"
         );
         assert!(matches!(
             bad(Settings {

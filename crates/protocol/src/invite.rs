@@ -72,6 +72,8 @@ pub enum InviteError {
     Fingerprint,
     #[error("the invite names host addresses without their certificate fingerprint (copy the whole invite)")]
     MissingFingerprint,
+    #[error("“{0}” is not a relay address (it looks like relay.example.com, 192.168.1.5:7878 or wss://relay.example.com/ws)")]
+    RelayInput(String),
 }
 
 fn percent_decode(s: &str) -> Option<String> {
@@ -133,6 +135,60 @@ fn valid_host(host: &str) -> bool {
         && name
             .chars()
             .all(|c| c.is_ascii_alphanumeric() || c == '-' || c == '.')
+}
+
+/// A relay's WebSocket URL from what people type: `relay.example.com`
+/// (→ `wss://relay.example.com/ws`), `192.168.1.5:7878` (a port other
+/// than 443 → `ws://…/ws`), `https://…` / `http://…` (→ `wss://` /
+/// `ws://`), or a full `ws(s)://…/ws` URL, kept as it is.
+pub fn relay_url_from_input(input: &str) -> Result<String, InviteError> {
+    let text = input.trim();
+    let bad = || InviteError::RelayInput(text.chars().take(80).collect());
+    if text.is_empty() || text.chars().any(char::is_whitespace) {
+        return Err(bad());
+    }
+    let lower = text.to_ascii_lowercase();
+    let (scheme, rest) = match lower.split_once("://") {
+        Some(("ws" | "http", _)) => ("ws", &text[text.find("://").expect("split") + 3..]),
+        Some(("wss" | "https", _)) => ("wss", &text[text.find("://").expect("split") + 3..]),
+        Some(_) => return Err(bad()),
+        None => {
+            let authority = text.split('/').next().unwrap_or(text);
+            let port = authority
+                .rsplit_once(':')
+                .filter(|(h, _)| !h.ends_with(':') && !h.is_empty())
+                .and_then(|(_, p)| p.parse::<u16>().ok());
+            (
+                if port.is_some_and(|p| p != 443) {
+                    "ws"
+                } else {
+                    "wss"
+                },
+                text,
+            )
+        }
+    };
+    let (authority, path) = rest.split_once('/').unwrap_or((rest, ""));
+    let bare_name = !authority.is_empty()
+        && (authority.parse::<std::net::IpAddr>().is_ok()
+            || authority
+                .trim_start_matches('[')
+                .trim_end_matches(']')
+                .parse::<std::net::Ipv6Addr>()
+                .is_ok()
+            || authority
+                .chars()
+                .all(|c| c.is_ascii_alphanumeric() || c == '-' || c == '.'));
+    if !bare_name && !valid_host(authority) {
+        return Err(bad());
+    }
+    let path = if path.is_empty() { "ws" } else { path };
+    let url = format!("{scheme}://{authority}/{path}");
+    if valid_relay(&url) {
+        Ok(url)
+    } else {
+        Err(bad())
+    }
 }
 
 /// The fingerprint as invites write it.
@@ -331,6 +387,33 @@ mod tests {
         let landing = invite.landing_link("http://5.5.5.1:7878");
         assert!(landing.starts_with("http://5.5.5.1:7878/join/K7MQ2X?h=5.5.5.1:7878&fp="));
         assert_eq!(Invite::parse(&landing).unwrap(), invite);
+    }
+
+    #[test]
+    fn relay_addresses_are_completed_the_way_people_type_them() {
+        let ok = |input: &str, want: &str| {
+            assert_eq!(relay_url_from_input(input).as_deref(), Ok(want), "{input}")
+        };
+        ok("relay.example.com", "wss://relay.example.com/ws");
+        ok(" relay.example.com:443 ", "wss://relay.example.com:443/ws");
+        ok("192.168.1.5:7878", "ws://192.168.1.5:7878/ws");
+        ok("https://relay.example.com", "wss://relay.example.com/ws");
+        ok("http://10.0.0.2:7878/", "ws://10.0.0.2:7878/ws");
+        ok("wss://relay.example.com/ws", "wss://relay.example.com/ws");
+        ok("WS://10.0.0.2:7878/ws", "ws://10.0.0.2:7878/ws");
+        for bad in [
+            "",
+            "   ",
+            "ftp://x",
+            "two words",
+            "wss://",
+            "javascript:alert(1)",
+        ] {
+            assert!(
+                matches!(relay_url_from_input(bad), Err(InviteError::RelayInput(_))),
+                "{bad}"
+            );
+        }
     }
 
     #[test]

@@ -21,7 +21,9 @@ mod validate;
 pub use client::{ClientMsg, RoomRebuild, StateReport};
 pub use code::{RoomCode, RoomCodeError, CODE_ALPHABET, CODE_LEN};
 pub use decode::DecodeError;
-pub use invite::{encode_fingerprint, Invite, InviteError, RelayEndpoint, MAX_CANDIDATES};
+pub use invite::{
+    encode_fingerprint, relay_url_from_input, Invite, InviteError, RelayEndpoint, MAX_CANDIDATES,
+};
 pub use server::{ErrorCode, Joined, NoticeEvent, Pong, ServerMsg, Welcome};
 pub use types::{
     ControlAction, ControlCause, ControlMode, MediaInfo, Participant, ParticipantId, PlaybackState,

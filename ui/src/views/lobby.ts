@@ -1,7 +1,7 @@
 // The lobby: host a room from a local file, or join one by code.
 
 import { api, errorText } from "../api";
-import { checkCode, type Invite } from "../code";
+import { checkCode, looksLikeInvite, normalizeRelay, parseInvite, type Invite } from "../code";
 import { el, fileName } from "../dom";
 import { SessionFeed } from "../feed";
 import { reachLine } from "../reach";
@@ -91,14 +91,18 @@ export function renderLobby(hooks: LobbyHooks): Lobby {
   const codeInput = el("input", {
     id: "join-code",
     class: "code-input",
-    placeholder: "K7MQ2X",
-    maxlength: "7",
+    placeholder: "K7MQ2X or paste the invite",
     autocomplete: "off",
     spellcheck: "false",
     "aria-describedby": "code-help",
   });
   const codeHelp = el("div", { id: "code-help", class: "hint", text: "6 characters, from your host" });
-  const relayInput = el("input", { id: "join-relay", placeholder: "From the invite, or a relay: wss://relay.example/ws" });
+  const relayInput = el("input", {
+    id: "join-relay",
+    placeholder: "From the invite, or a relay: relay.example.com",
+    "aria-describedby": "relay-help",
+  });
+  const relayHelp = el("div", { id: "relay-help", class: "hint" });
   const joinPick = mediaPicker("Choose your copy…", browse && (() => browse("join")));
   const joinBtn = el("button", { class: "primary", type: "button", text: "Join room", disabled: "" });
   const validate = () => {
@@ -111,26 +115,60 @@ export function renderLobby(hooks: LobbyHooks): Lobby {
     return c;
   };
   codeInput.addEventListener("input", () => {
+    // A whole invite pasted into the code field fills code and relay.
+    if (looksLikeInvite(codeInput.value)) {
+      const invite = parseInvite(codeInput.value);
+      if ("error" in invite) {
+        codeInput.value = "";
+        validate();
+        codeHelp.textContent = invite.error;
+        codeInput.classList.add("invalid");
+        return;
+      }
+      applyInvite(invite);
+      validate();
+      return;
+    }
     const pos = codeInput.selectionStart;
     codeInput.value = codeInput.value.toUpperCase();
     codeInput.setSelectionRange(pos, pos);
     validate();
   });
+  relayInput.addEventListener("input", () => checkRelay());
+  for (const input of [codeInput, relayInput]) {
+    input.addEventListener("keydown", (e) => {
+      if (e.key === "Enter" && !joinBtn.disabled) joinBtn.click();
+    });
+  }
   // An invite to the host's own relay carries its addresses and
   // certificate: the whole link goes to the app, the field only says so.
-  let inviteLink: string | null = null;
-  if (hooks.prefill) {
-    codeInput.value = hooks.prefill.code;
-    relayInput.value = hooks.prefill.relay ?? "";
-    if (hooks.prefill.hosts > 0) {
-      inviteLink = hooks.prefill.link;
-      relayInput.value = `From the invite: the host’s computer (${hooks.prefill.hosts} address${hooks.prefill.hosts === 1 ? "" : "es"}, encrypted)`;
-      relayInput.readOnly = true;
-      relayInput.classList.add("from-invite");
+  let invited: Invite | null = null;
+  function applyInvite(invite: Invite) {
+    invited = invite;
+    codeInput.value = invite.code;
+    relayInput.value = invite.relay ?? "";
+    relayInput.readOnly = invite.hosts > 0;
+    relayInput.classList.toggle("from-invite", true);
+    if (invite.hosts > 0) {
+      relayInput.value = `From the invite: the host’s computer (${invite.hosts} address${invite.hosts === 1 ? "" : "es"}, encrypted)`;
     }
-  } else {
-    relayInput.value = hooks.settings.relay_url;
+    relayHelp.textContent = "From the invite";
   }
+  function checkRelay() {
+    if (relayInput.readOnly) return;
+    relayInput.classList.remove("from-invite");
+    const typed = relayInput.value.trim();
+    if (!typed) {
+      relayHelp.textContent = "";
+      relayInput.classList.remove("invalid");
+      return;
+    }
+    const r = normalizeRelay(typed);
+    relayInput.classList.toggle("invalid", "error" in r);
+    relayHelp.textContent = "error" in r ? r.error : r.url === typed ? "" : `Will connect to ${r.url}`;
+  }
+  if (hooks.prefill) applyInvite(hooks.prefill);
+  else relayInput.value = hooks.settings.relay_url;
   const joinCard = el(
     "section",
     { class: "card", "aria-labelledby": "join-title" },
@@ -140,6 +178,7 @@ export function renderLobby(hooks: LobbyHooks): Lobby {
     codeHelp,
     el("label", { for: "join-relay", text: "Relay" }),
     relayInput,
+    relayHelp,
     joinPick.root,
     joinBtn,
   );
@@ -173,9 +212,9 @@ export function renderLobby(hooks: LobbyHooks): Lobby {
     busy(true, joinBtn, "Joining…");
     const feed = new SessionFeed();
     try {
-      const fromInvite = inviteLink !== null && hooks.prefill?.code === c.code;
-      const relay = fromInvite ? null : relayInput.value.trim() || null;
-      hooks.onEntered(await api.joinRoom(c.code, joinMedia, relay, fromInvite ? inviteLink : null, feed.push), feed);
+      const invite = invited !== null && invited.hosts > 0 && invited.code === c.code ? invited : null;
+      const relay = invite ? null : relayInput.value.trim() || null;
+      hooks.onEntered(await api.joinRoom(c.code, joinMedia, relay, invite ? invite.link : null, feed.push), feed);
     } catch (e) {
       feed.close();
       showError(errorText(e));
