@@ -9,6 +9,7 @@ const COMMANDS: &[&str] = &[
     "host_room",
     "join_room",
     "room_command",
+    "player_position",
     "leave_room",
     "take_launch_request",
     "jellyfin_status",

@@ -393,6 +393,32 @@ pub async fn room_command(
     }
 }
 
+/// Where the local player is, for the room view's time and seek bar.
+#[derive(Serialize)]
+pub struct PlayerPosition {
+    position: Option<f64>,
+    duration: Option<f64>,
+    paused: bool,
+}
+
+#[tauri::command]
+pub async fn player_position(state: State<'_, AppState>) -> Result<PlayerPosition, AppError> {
+    let session = state.session.lock().await;
+    let session = session
+        .as_ref()
+        .ok_or_else(|| AppError::new("no_room", "You are not in a room."))?;
+    let sample = *session.player_samples().borrow();
+    let snap = session.snapshot();
+    Ok(PlayerPosition {
+        position: sample.and_then(|s| s.position),
+        duration: snap
+            .media
+            .duration
+            .or(snap.room_media.and_then(|m| m.duration)),
+        paused: sample.map_or(snap.playback.paused, |s| s.paused),
+    })
+}
+
 #[tauri::command]
 pub async fn leave_room(state: State<'_, AppState>) -> Result<(), AppError> {
     if let Some(session) = state.session.lock().await.take() {

@@ -56,6 +56,7 @@ pub fn with_commands<R: Runtime>(builder: tauri::Builder<R>) -> tauri::Builder<R
         commands::host_room,
         commands::join_room,
         commands::room_command,
+        commands::player_position,
         commands::leave_room,
         commands::take_launch_request,
         jellyfin::jellyfin_status,

@@ -401,12 +401,26 @@ async fn host_in_the_window_and_join_from_the_cli() {
     };
     bo.args(["join", &invite])
         .arg(&film)
-        .args(["--nickname", "Bo", "--headless"])
+        .args(["--nickname", "Bo", "--headless", "--json"])
         .stdin(Stdio::piped())
-        .stdout(Stdio::null())
+        .stdout(Stdio::piped())
         .stderr(Stdio::null());
     let mut bo = Reaped::spawn(bo, "matinee-cli");
     let mut bo_stdin = bo.0.stdin.take().unwrap();
+    // What Bo's CLI prints, one JSON line each, collected as it comes.
+    let bo_heard = std::sync::Arc::new(std::sync::Mutex::new(Vec::<Value>::new()));
+    {
+        use std::io::BufRead;
+        let out = std::io::BufReader::new(bo.0.stdout.take().unwrap());
+        let heard = bo_heard.clone();
+        std::thread::spawn(move || {
+            for line in out.lines().map_while(Result::ok) {
+                if let Ok(v) = serde_json::from_str::<Value>(&line) {
+                    heard.lock().unwrap().push(v);
+                }
+            }
+        });
+    }
     let people = wait_for(&client, "Bo joins", PARTICIPANTS, |v| names(v).len() == 2).await;
     assert_eq!(names(&people), ["Ana (you)", "Bo"], "host first");
 
@@ -444,6 +458,43 @@ async fn host_in_the_window_and_join_from_the_cli() {
         .as_str()
         .unwrap()
         .contains(&format!("Room {code} is open")));
+
+    // The room shows the film's time; a seek from its seek bar reaches Bo.
+    wait_for(
+        &client,
+        "the duration next to the seek bar",
+        "return document.querySelector('.timeline .time.total')?.textContent ?? ''",
+        |v| v.as_str() == Some("1:00"),
+    )
+    .await;
+    js(
+        &client,
+        "const b = document.querySelector('.timeline .seek'); b.value = '30'; \
+         b.dispatchEvent(new Event('input')); b.dispatchEvent(new Event('change')); return true",
+    )
+    .await;
+    let deadline = Instant::now() + WAIT;
+    loop {
+        let at_30 = bo_heard.lock().unwrap().iter().any(|v| {
+            v["type"] == "playback"
+                && v["playback"]["position"]
+                    .as_f64()
+                    .is_some_and(|p| (p - 30.0).abs() < 0.5)
+        });
+        if at_30 {
+            break;
+        }
+        assert!(Instant::now() < deadline, "Bo never heard the seek to 0:30");
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    wait_for(
+        &client,
+        "the window's own time follows",
+        "return document.querySelector('.timeline .time')?.textContent ?? ''",
+        |v| v.as_str() == Some("0:30"),
+    )
+    .await;
+    screenshot(&display, &shots, "3b-room-seek-bar.png");
 
     // Bo leaves: the list shrinks.
     writeln!(bo_stdin, "quit").unwrap();

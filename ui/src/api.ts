@@ -57,6 +57,9 @@ export const api = {
   /** Starts the relay on this computer (when no relay is set) and says who can reach it. */
   prepareHosting: () => invoke<ReachReport>("prepare_hosting"),
   command: (command: RoomCommand) => invoke<void>("room_command", { command }),
+  /** Where this computer's player is: for the time and the seek bar. */
+  playerPosition: () =>
+    invoke<{ position: number | null; duration: number | null; paused: boolean }>("player_position"),
   leave: () => invoke<void>("leave_room"),
   takeLaunchRequest: () => invoke<LaunchRequest>("take_launch_request"),
 };

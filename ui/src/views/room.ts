@@ -111,6 +111,69 @@ export function renderRoom(room: RoomInfo, onLeave: (reason: string | null) => v
   });
   const controls = el("div", { class: "controls" }, playBtn, readyBtn, startBtn, modeSelect, reopenBtn, leaveBtn);
 
+  // Time and seek bar: this computer's player, polled while the room shows.
+  const timeNow = el("span", { class: "time", text: "–:––" });
+  const timeTotal = el("span", { class: "time total", text: "–:––" });
+  const seekBar = el("input", {
+    type: "range",
+    class: "seek",
+    min: "0",
+    max: "0",
+    step: "0.1",
+    value: "0",
+    "aria-label": "Seek",
+  });
+  let dragging = false;
+  seekBar.addEventListener("input", () => {
+    dragging = true;
+    timeNow.textContent = formatTime(Number(seekBar.value));
+  });
+  seekBar.addEventListener("change", () => {
+    dragging = false;
+    send({ kind: "seek", position: Number(seekBar.value) });
+  });
+  const timeline = el("div", { class: "timeline" }, timeNow, seekBar, timeTotal);
+  let duration = 0;
+  const poll = async () => {
+    if (!root.isConnected) return;
+    try {
+      const p = await api.playerPosition();
+      if (p.duration && p.duration > 0) {
+        duration = p.duration;
+        seekBar.max = String(duration);
+        timeTotal.textContent = formatTime(duration);
+      }
+      if (!dragging && p.position !== null) {
+        seekBar.value = String(p.position);
+        timeNow.textContent = formatTime(p.position);
+      }
+    } catch {
+      // Not in a room any more: the view is about to go.
+    }
+    setTimeout(poll, 250);
+  };
+  const mayControlNow = () => (me()?.host ?? false) || controlMode === "shared";
+  // Keys, as in mpv: space plays or pauses, arrows jump 5 s.
+  const onKey = (e: KeyboardEvent) => {
+    if (!root.isConnected) {
+      document.removeEventListener("keydown", onKey);
+      return;
+    }
+    const t = e.target as HTMLElement | null;
+    if (t && (t.tagName === "TEXTAREA" || t.tagName === "SELECT" || (t.tagName === "INPUT" && (t as HTMLInputElement).type !== "range"))) return;
+    if (!mayControlNow() || playerClosed) return;
+    if (e.key === " ") {
+      e.preventDefault();
+      send(paused ? { kind: "play" } : { kind: "pause" });
+    } else if (e.key === "ArrowLeft" || e.key === "ArrowRight") {
+      e.preventDefault();
+      const now = Number(seekBar.value);
+      const to = Math.max(0, Math.min(duration || Infinity, now + (e.key === "ArrowLeft" ? -5 : 5)));
+      send({ kind: "seek", position: to });
+    }
+  };
+  document.addEventListener("keydown", onKey);
+
   // Participants.
   const people = el("section", { class: "card people", "aria-labelledby": "people-title" }, el("h2", { id: "people-title", text: "Watching" }));
   const peopleList = el("div");
@@ -147,6 +210,8 @@ export function renderRoom(room: RoomInfo, onLeave: (reason: string | null) => v
     playBtn.textContent = paused ? "Play" : "Pause";
     playBtn.disabled = !mayControl || playerClosed;
     playBtn.title = mayControl ? "" : "Only the host controls playback";
+    seekBar.disabled = !mayControl || playerClosed;
+    seekBar.title = mayControl ? "Seek (← and → jump 5 s, space plays or pauses)" : "Only the host controls playback";
     startBtn.hidden = !host;
     startBtn.textContent = participants.every((p) => p.ready || p.reconnecting) ? "Start for everyone" : "Start anyway";
     modeSelect.hidden = !host;
@@ -213,9 +278,20 @@ export function renderRoom(room: RoomInfo, onLeave: (reason: string | null) => v
     header,
     warnings,
     controls,
+    timeline,
     el("div", { class: "room-grid" }, people, chat),
   );
   refresh();
+  setTimeout(poll, 0);
   addLine("notice", room.host ? `Room ${room.code} is open. Copy the invite and send it to your friends.` : `You joined room ${room.code}.`);
   return { root, handle };
+}
+
+/** 83 → "1:23", 3723 → "1:02:03". */
+export function formatTime(seconds: number): string {
+  const t = Math.max(0, Math.round(seconds));
+  const h = Math.floor(t / 3600);
+  const m = Math.floor((t % 3600) / 60);
+  const sec = String(t % 60).padStart(2, "0");
+  return h > 0 ? `${h}:${String(m).padStart(2, "0")}:${sec}` : `${m}:${sec}`;
 }
