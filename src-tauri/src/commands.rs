@@ -80,6 +80,15 @@ pub async fn save_settings(
     settings: Settings,
 ) -> Result<Settings, AppError> {
     let settings = settings.validated()?;
+    if !settings.mpv_path.is_empty() {
+        // Run it now (`--version`): a file that is not mpv is refused here,
+        // not at Create room.
+        let check = settings.clone();
+        tokio::task::spawn_blocking(move || mpv_binary(&check))
+            .await
+            .map_err(|e| AppError::new("settings", e.to_string()))?
+            .map_err(|e| AppError::new("settings", format!("{}.", capitalise(&e.to_string()))))?;
+    }
     settings.save(&state.settings_path)?;
     *state.settings.lock().await = settings.clone();
     Ok(settings)

@@ -56,6 +56,30 @@ fn settings_are_validated_saved_and_loaded() {
         "nothing saved"
     );
 
+    // A file that is not mpv is refused when saving (it is run with
+    // --version), not later at Create room; About then shows the mpv found.
+    let mut not_mpv = settings("Ana");
+    let hostname = t.dir.path().join("hostname");
+    std::fs::write(&hostname, "box\n").unwrap();
+    not_mpv["settings"]["mpv_path"] = json!(hostname.display().to_string());
+    let err = t.invoke("save_settings", not_mpv).unwrap_err();
+    assert_eq!(kind(&err), "settings", "{err}");
+    assert!(
+        err["message"]
+            .as_str()
+            .unwrap()
+            .contains("is not a runnable mpv"),
+        "{err}"
+    );
+    let real = which::which("mpv").expect("mpv installed");
+    let mut real_mpv = settings("Ana");
+    real_mpv["settings"]["mpv_path"] = json!(real.display().to_string());
+    t.invoke("save_settings", real_mpv)
+        .expect("a real mpv is accepted");
+    let about = t.invoke("app_info", json!({})).unwrap();
+    assert_eq!(about["mpv"]["ok"], true, "{about}");
+    assert_eq!(about["mpv"]["path"], real.display().to_string());
+
     let mut bad_relay = settings("Ana");
     bad_relay["settings"]["relay_url"] = json!("ftp://example.org");
     assert_eq!(

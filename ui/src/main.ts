@@ -26,7 +26,14 @@ let openedInvite: string | null = null;
 
 function topBar(): HTMLElement {
   const gear = el("button", { class: "ghost", type: "button", "aria-label": "Settings", text: "Settings" });
-  gear.addEventListener("click", () => openSettings(settings, info, (s) => { settings = s; if (!room) showLobby(null); }));
+  gear.addEventListener("click", () =>
+    openSettings(settings, info, async (s) => {
+      settings = s;
+      // The mpv banner and About follow the new settings at once.
+      info = await api.appInfo().catch(() => info);
+      if (!room) showLobby(null);
+    }),
+  );
   return el(
     "nav",
     { class: "topbar" },
@@ -38,7 +45,14 @@ function topBar(): HTMLElement {
 
 function mpvBanner(): HTMLElement | null {
   if (!info || info.mpv.ok) return null;
-  return el("div", { class: "warning", role: "alert" }, el("b", { text: "mpv is needed to play films. " }), info.mpv.error);
+  const again = el("button", { class: "secondary small", type: "button", text: "Check again" });
+  again.addEventListener("click", async () => {
+    again.disabled = true;
+    again.textContent = "Checking…";
+    info = await api.appInfo().catch(() => info);
+    if (!room) showLobby(null);
+  });
+  return el("div", { class: "warning", role: "alert" }, el("b", { text: "mpv is needed to play films. " }), info.mpv.error, " ", again);
 }
 
 function showFirstRun() {

@@ -4,7 +4,7 @@ import { api, errorText } from "../api";
 import { el } from "../dom";
 import type { AppInfo, Settings } from "../types";
 
-export function openSettings(current: Settings, info: AppInfo | null, onSaved: (s: Settings) => void): void {
+export function openSettings(current: Settings, info: AppInfo | null, onSaved: (s: Settings) => void | Promise<void>): void {
   const dialog = el("dialog", { class: "settings", "aria-labelledby": "settings-title" });
   const field = (id: string, label: string, value: string, placeholder: string, hint: string) => {
     const input = el("input", { id, placeholder });
@@ -51,17 +51,22 @@ export function openSettings(current: Settings, info: AppInfo | null, onSaved: (
   form.addEventListener("submit", async (ev) => {
     ev.preventDefault();
     try {
+      save.disabled = true;
+      save.textContent = "Checking…";
       const saved = await api.saveSettings({
         nickname: nick.input.value.trim(),
         relay_url: relay.input.value.trim(),
         mpv_path: mpv.input.value.trim(),
         control_mode: mode.value as Settings["control_mode"],
       });
-      onSaved(saved);
+      await onSaved(saved);
       dialog.close();
     } catch (e) {
       error.hidden = false;
       error.textContent = errorText(e);
+    } finally {
+      save.disabled = false;
+      save.textContent = "Save";
     }
   });
   document.body.append(dialog);
