@@ -19,6 +19,18 @@ export function formatDrift(d?: number): string {
   return `${sign}${Math.abs(d).toFixed(0)} ms`;
 }
 
+/** 83 → "1:23", 3723 → "1:02:03". */
+function clock(seconds: number): string {
+  const t = Math.max(0, Math.round(seconds));
+  const h = Math.floor(t / 3600);
+  const m = Math.floor((t % 3600) / 60);
+  const s = String(t % 60).padStart(2, "0");
+  return h > 0 ? `${h}:${String(m).padStart(2, "0")}:${s}` : `${m}:${s}`;
+}
+
+/** A copy whose length differs from the host's by more than this differs. */
+const COPY_TOLERANCE_S = 2.5;
+
 export interface ParticipantActions {
   canManage: boolean;
   onPassHost(id: number): void;
@@ -30,6 +42,7 @@ export function renderParticipants(list: Participant[], you: number, actions: Pa
   ul.className = "participants";
   ul.setAttribute("aria-label", "Participants");
   const sorted = [...list].sort((a, b) => Number(b.host) - Number(a.host) || a.joined_ms - b.joined_ms);
+  const roomLength = list.find((p) => p.host)?.media?.duration ?? null;
   for (const p of sorted) {
     const li = document.createElement("li");
     li.className = "participant";
@@ -45,6 +58,12 @@ export function renderParticipants(list: Participant[], you: number, actions: Pa
     if (p.buffering) badges.append(badge("Buffering", "warn"));
     if (p.reconnecting) badges.append(badge("Reconnecting", "warn"));
     if (p.player_closed) badges.append(badge("Player closed", "bad"));
+    const length = p.media?.duration ?? null;
+    if (!p.host && roomLength !== null && length !== null && Math.abs(length - roomLength) > COPY_TOLERANCE_S) {
+      const b = badge(length < roomLength ? `Shorter copy (${clock(length)})` : `Longer copy (${clock(length)})`, "warn");
+      b.title = `${p.nickname}’s copy is ${clock(length)} long; the host’s is ${clock(roomLength)}`;
+      badges.append(b);
+    }
     li.append(badges);
     const stats = document.createElement("span");
     stats.className = "stats";

@@ -9,7 +9,7 @@ export interface Indicator {
   detail: string;
 }
 
-export function indicator(status: SyncStatus, connection: Connection, driftMs: number | null): Indicator {
+export function indicator(status: SyncStatus, connection: Connection, driftMs: number | null, roomPaused = true): Indicator {
   if (connection.state === "offline") {
     return { tone: "bad", label: "Offline", detail: connection.reason };
   }
@@ -27,6 +27,10 @@ export function indicator(status: SyncStatus, connection: Connection, driftMs: n
       return { tone: "busy", label: "Catching up", detail: "Jumping to the room position" };
     case "buffering":
       return { tone: "warn", label: "Buffering", detail: "The room waits for you" };
+    case "ended":
+      return roomPaused
+        ? { tone: "idle", label: "Film ended", detail: "Press Play to watch it again from the start" }
+        : { tone: "warn", label: "Your copy ended", detail: "Your file is shorter than the room’s; the room plays on" };
     case "player_closed":
       return { tone: "bad", label: "Player closed", detail: "Reopen mpv to rejoin playback" };
     case "waiting":

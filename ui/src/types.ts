@@ -8,7 +8,8 @@ export type SyncStatus =
   | "correcting"
   | "seeking"
   | "buffering"
-  | "player_closed";
+  | "player_closed"
+  | "ended";
 
 export interface Participant {
   id: number;
@@ -21,6 +22,8 @@ export interface Participant {
   rtt_ms?: number;
   position?: number;
   drift_ms?: number;
+  /** What this participant plays: its own copy's name, size and length. */
+  media?: { name: string; size_bytes?: number | null; duration?: number | null };
   joined_ms: number;
 }
 

@@ -35,4 +35,16 @@ describe("participants list", () => {
     expect(onKick).toHaveBeenCalledWith(2);
     expect(ul.querySelector('li[data-id="1"]')!.querySelectorAll("button")).toHaveLength(0);
   });
+
+  it("shows the host whose copy differs from theirs", () => {
+    const media = (duration: number) => ({ name: "film.mkv", size_bytes: 1, duration });
+    const room: Participant[] = [
+      { ...base, id: 1, nickname: "Ana", joined_ms: 1, host: true, media: media(120) },
+      { ...base, id: 2, nickname: "Ben", joined_ms: 2, media: media(60) },
+      { ...base, id: 3, nickname: "Cy", joined_ms: 3, media: media(121) },
+    ];
+    const items = [...renderParticipants(room, 1, { canManage: false, onPassHost: vi.fn(), onKick: vi.fn() }).querySelectorAll("li")];
+    expect(items[1].textContent).toContain("Shorter copy (1:00)");
+    expect(items[2].textContent).not.toContain("copy");
+  });
 });

@@ -23,3 +23,11 @@ describe("sync status indicator", () => {
     expect(indicator("buffering", connected, null).tone).toBe("warn");
   });
 });
+
+describe("the end of the film", () => {
+  it("says the film ended, or that only this copy did", () => {
+    const ok = { state: "connected" as const };
+    expect(indicator("ended", ok, null, true)).toMatchObject({ label: "Film ended" });
+    expect(indicator("ended", ok, null, false)).toMatchObject({ label: "Your copy ended", tone: "warn" });
+  });
+});

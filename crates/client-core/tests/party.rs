@@ -10,9 +10,9 @@ use matinee_client_core::{
     SessionConfig, SessionEvent,
 };
 use matinee_mpv::{locate, LaunchOptions, MpvClient};
-use matinee_protocol::{ControlMode, RoomCode};
+use matinee_protocol::{ControlMode, NoticeEvent, RoomCode};
 use matinee_relay::{RelayConfig, RelayHandle};
-use matinee_sync::EngineConfig;
+use matinee_sync::{EngineConfig, SyncStatus};
 use matinee_testkit::{clip, ClipSpec};
 
 const FRAME: f64 = 1.0 / 120.0;
@@ -512,4 +512,129 @@ async fn a_restarted_relay_rebuilds_the_room_from_its_members() {
         "a guest's pause is refused in the rebuilt room"
     );
     let _ = down;
+}
+
+/// Everything a session said, collected in the background.
+fn record(session: &PartyHandle) -> std::sync::Arc<std::sync::Mutex<Vec<SessionEvent>>> {
+    let seen = std::sync::Arc::new(std::sync::Mutex::new(Vec::new()));
+    let mut rx = session.events();
+    let sink = seen.clone();
+    tokio::spawn(async move {
+        while let Ok(ev) = rx.recv().await {
+            sink.lock().unwrap().push(ev);
+        }
+    });
+    seen
+}
+
+/// A notice of someone pausing or jumping, which nobody did here.
+fn made_up_action(events: &[SessionEvent]) -> Option<&SessionEvent> {
+    events.iter().find(|e| {
+        matches!(
+            e,
+            SessionEvent::Notice {
+                event: NoticeEvent::Paused | NoticeEvent::Seeked,
+                ..
+            }
+        )
+    })
+}
+
+fn with_film(mut cfg: SessionConfig, seconds: u32) -> SessionConfig {
+    cfg.media = MediaSource::file(clip(ClipSpec::small(seconds)));
+    cfg
+}
+
+/// The end of the film: both players stop at the end, the room pauses
+/// there for everyone and says so, nobody is said to have paused or
+/// jumped, and Play then starts the film again from the start.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_end_of_the_film_pauses_the_room_and_play_starts_it_again() {
+    let relay = relay().await;
+    let host = Role::Host {
+        control_mode: ControlMode::Shared,
+    };
+    let ana = Peer::start(with_film(config(&relay, "Ana", host), 5)).await;
+    let ana_heard = record(&ana.session);
+    let code = ana.session.snapshot().code;
+    let ben = Peer::start(with_film(config(&relay, "Ben", Role::Join { code }), 5)).await;
+    let ben_heard = record(&ben.session);
+    start_playing(&ana).await;
+    eventually("the film ends for both", Duration::from_secs(12), || {
+        [&ana, &ben].iter().all(|p| {
+            let s = p.session.snapshot();
+            s.status == SyncStatus::Ended && s.playback.paused && s.playback.position > 4.7
+        })
+    })
+    .await;
+    tokio::time::sleep(Duration::from_secs(2)).await;
+    for heard in [&ana_heard, &ben_heard] {
+        let heard = heard.lock().unwrap();
+        assert_eq!(made_up_action(&heard), None, "nobody paused or jumped");
+        assert!(
+            heard.iter().any(|e| matches!(
+                e,
+                SessionEvent::Notice {
+                    event: NoticeEvent::Ended,
+                    ..
+                }
+            )),
+            "the room says the film ended"
+        );
+    }
+    assert!(ana.paused() && ben.paused(), "both players stay at the end");
+
+    ben.session.send(SessionCmd::Play);
+    eventually(
+        "watching again from the start",
+        Duration::from_secs(5),
+        || {
+            let now = Instant::now();
+            !ana.paused()
+                && !ben.paused()
+                && ana.position_at(now) < 3.0
+                && ben.position_at(now) < 3.0
+        },
+    )
+    .await;
+}
+
+/// A friend's copy is shorter (5 s in a 20 s room): at its end it stops
+/// alone, says so to that friend only, and the room plays on; in a
+/// host-only room the friend is not told off for it either.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_shorter_copy_ends_alone_and_the_room_plays_on() {
+    for mode in [ControlMode::Shared, ControlMode::HostOnly] {
+        let relay = relay().await;
+        let host = Role::Host { control_mode: mode };
+        let ana = Peer::start(with_film(config(&relay, "Ana", host), 20)).await;
+        let ana_heard = record(&ana.session);
+        let code = ana.session.snapshot().code;
+        let ben = Peer::start(with_film(config(&relay, "Ben", Role::Join { code }), 5)).await;
+        let ben_heard = record(&ben.session);
+        start_playing(&ana).await;
+        eventually("Ben's copy ends", Duration::from_secs(12), || {
+            ben.session.snapshot().status == SyncStatus::Ended
+        })
+        .await;
+        tokio::time::sleep(Duration::from_secs(2)).await;
+        let room = ana.session.snapshot().playback;
+        assert!(!room.paused, "{mode:?}: the room plays on");
+        assert!(!ana.paused(), "{mode:?}: the host's film plays on");
+        assert!(
+            ana.position_at(Instant::now()) > 6.5,
+            "{mode:?}: not pulled back"
+        );
+        assert!(ben.paused(), "{mode:?}: Ben's player waits at its end");
+        for heard in [&ana_heard, &ben_heard] {
+            let heard = heard.lock().unwrap();
+            assert_eq!(made_up_action(&heard), None, "{mode:?}");
+            assert!(
+                !heard
+                    .iter()
+                    .any(|e| matches!(e, SessionEvent::Refused { .. })),
+                "{mode:?}: nothing refused: {heard:?}"
+            );
+        }
+    }
 }

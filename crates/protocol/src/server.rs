@@ -109,6 +109,8 @@ pub enum NoticeEvent {
     Buffering,
     BufferingDone,
     PlayerClosed,
+    /// The room reached the end of the film and paused there.
+    Ended,
 }
 
 /// Machine-readable reason of an [`ServerMsg::Error`].

@@ -87,6 +87,9 @@ pub enum SyncStatus {
     Seeking,
     Buffering,
     PlayerClosed,
+    /// This copy is at its end: the film has ended, or the room plays on
+    /// past the end of this (shorter) copy.
+    Ended,
 }
 
 /// Something the UI may want to know.
@@ -156,6 +159,8 @@ pub struct SyncEngine {
     sample: Option<PlayerSample>,
     last: Option<LastSample>,
     player_closed: bool,
+    /// Length of this copy, seconds (from the player), once known.
+    duration: Option<f64>,
     commanded_speed: f64,
     /// When our last seek was sent, and to where.
     seek_sent: Option<f64>,
@@ -174,6 +179,10 @@ pub struct Stats {
     pub controls_sent: u64,
     pub pauses_applied: u64,
 }
+
+/// A position this close to the copy's end counts as its end, seconds
+/// (mpv's last frame is one frame before the duration).
+const END_MARGIN_S: f64 = 0.25;
 
 /// Unpause at once when this close to the room, seconds.
 const START_TOLERANCE_S: f64 = 0.012;
@@ -221,6 +230,7 @@ impl SyncEngine {
             sample: None,
             last: None,
             player_closed: false,
+            duration: None,
             commanded_speed: 1.0,
             seek_sent: None,
             seek_latency_ms: 50.0,
@@ -373,6 +383,17 @@ impl SyncEngine {
         out
     }
 
+    /// The length of this copy (from the player), for telling its end from
+    /// a user's pause.
+    pub fn set_duration(&mut self, duration: Option<f64>) {
+        self.duration = duration.filter(|d| d.is_finite() && *d > 0.0);
+    }
+
+    /// `position` is at this copy's end.
+    fn at_end(&self, position: f64) -> bool {
+        self.duration.is_some_and(|d| position >= d - END_MARGIN_S)
+    }
+
     /// The player's pause property changed to `paused` at `position`.
     pub fn on_player_pause(
         &mut self,
@@ -386,8 +407,15 @@ impl SyncEngine {
         if self.echo.take_pause(paused, now_ms) || self.player_closed {
             return Vec::new();
         }
-        if self.sample.is_some_and(|s| s.eof) {
-            return Vec::new();
+        // mpv pauses by itself at the end of the file (keep-open): reaching
+        // the end of one's copy is nobody's action.
+        let at_end = position
+            .or_else(|| self.expected_local(now_ms))
+            .is_some_and(|p| self.at_end(p));
+        if self.sample.is_some_and(|s| s.eof) || (paused && at_end) {
+            let mut out = Vec::new();
+            self.update_status(&mut out);
+            return out;
         }
         let Some(server) = self.clock.to_server(now_ms) else {
             return Vec::new();
@@ -477,7 +505,7 @@ impl SyncEngine {
         if self.echo.take_seek(position, now_ms) || (position - room_pos).abs() < tol {
             return Vec::new(); // our seek, or a move towards the room
         }
-        if self.player_closed || self.sample.is_some_and(|s| s.eof) {
+        if self.player_closed || self.sample.is_some_and(|s| s.eof) || self.at_end(position) {
             return Vec::new();
         }
         self.user_action(ControlAction::Seek { position }, now_ms)
@@ -664,6 +692,16 @@ impl SyncEngine {
             return;
         }
 
+        if self.at_end(room_pos) {
+            // The room plays on past the end of this copy: stay at its end
+            // (mpv has paused there), never seek beyond it.
+            if !sample.paused && !pause_pending && self.at_end(position) {
+                self.command(PlayerCommand::Pause(true), now_ms, out);
+            }
+            self.update_status(out);
+            return;
+        }
+
         if sample.paused {
             // Starting needs the real clock: the rough offset from a server
             // timestamp is off by the one-way delay. The first pong comes
@@ -776,6 +814,12 @@ impl SyncEngine {
         let status = match (self.room, self.sample) {
             (None, _) => SyncStatus::NoRoom,
             _ if self.player_closed => SyncStatus::PlayerClosed,
+            (Some(r), Some(s))
+                if s.position.is_some_and(|p| self.at_end(p))
+                    && now_server.is_some_and(|t| self.at_end(r.position_at(t))) =>
+            {
+                SyncStatus::Ended
+            }
             (_, Some(s)) if s.buffering => SyncStatus::Buffering,
             (Some(r), _) if r.paused || now_server.is_some_and(|t| !r.is_playing_at(t)) => {
                 SyncStatus::Waiting

@@ -202,12 +202,12 @@ export function renderRoom(room: RoomInfo, onLeave: (reason: string | null) => v
 
   const me = () => participants.find((p) => p.id === room.you);
   function refresh() {
-    const i = indicator(status, connection, drift);
+    const i = indicator(status, connection, drift, paused);
     pill.className = `status-pill tone-${i.tone}`;
     pill.replaceChildren(el("span", { class: "dot" }), el("span", { class: "label", text: i.label }), el("span", { class: "detail", text: i.detail }));
     const host = me()?.host ?? false;
     const mayControl = host || controlMode === "shared";
-    playBtn.textContent = paused ? "Play" : "Pause";
+    playBtn.textContent = paused ? (status === "ended" ? "Watch again" : "Play") : "Pause";
     playBtn.disabled = !mayControl || playerClosed;
     playBtn.title = mayControl ? "" : "Only the host controls playback";
     seekBar.disabled = !mayControl || playerClosed;

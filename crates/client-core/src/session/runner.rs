@@ -206,6 +206,7 @@ impl Runner {
         let Some(p) = &self.player else { return };
         let sample = p.sample();
         self.local.send_replace(Some(sample));
+        self.engine.set_duration(p.duration());
         let actions = self.engine.tick(sample, now_ms());
         self.apply(actions);
     }

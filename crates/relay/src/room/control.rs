@@ -9,9 +9,11 @@ use super::state::Room;
 const MAX_BACKDATE_MS: f64 = 2000.0;
 /// Longest delay before a scheduled start, in ms.
 const MAX_START_LEAD_MS: f64 = 3000.0;
+/// Play pressed this close to the end of the film starts it again, s.
+const RESTART_WITHIN_S: f64 = 0.5;
 
 fn clock_label(secs: f64) -> String {
-    let s = secs.max(0.0).floor() as u64;
+    let s = secs.max(0.0).round() as u64;
     if s >= 3600 {
         format!("{}:{:02}:{:02}", s / 3600, (s / 60) % 60, s % 60)
     } else {
@@ -39,6 +41,13 @@ impl Room {
         }
         let now = self.now_ms();
         let anchor = server_ms.map_or(now, |t| t.clamp(now - MAX_BACKDATE_MS, now));
+        // Play at the very end of the film means "watch it again".
+        let action = match (action, self.film_duration()) {
+            (ControlAction::Play { position }, Some(d)) if position >= d - RESTART_WITHIN_S => {
+                ControlAction::Play { position: 0.0 }
+            }
+            (action, _) => action,
+        };
         let (event, verb) = match action {
             ControlAction::Play { .. } => (NoticeEvent::Played, "played"),
             ControlAction::Pause { .. } => (NoticeEvent::Paused, "paused"),
@@ -54,6 +63,38 @@ impl Room {
             _ => format!("{name} {verb} {}", clock_label(action.position())),
         };
         self.notice(event, text, Some(by));
+    }
+
+    /// The room's film length (from the host's copy), when known.
+    pub(super) fn film_duration(&self) -> Option<f64> {
+        self.media
+            .as_ref()
+            .and_then(|m| m.duration)
+            .filter(|d| d.is_finite() && *d > 0.0)
+    }
+
+    /// A playing room that reached the end of the film pauses there, for
+    /// everyone, and says so: nobody's copy keeps "playing" into nothing.
+    pub(super) fn end_film_if_over(&mut self) {
+        let Some(duration) = self.film_duration() else {
+            return;
+        };
+        let now = self.now_ms();
+        if self.playback.paused || self.playback.position_at(now) < duration {
+            return;
+        }
+        let p = &mut self.playback;
+        p.position = duration;
+        p.paused = true;
+        p.anchor_ms = now;
+        p.epoch += 1;
+        p.waiting_for_buffering = false;
+        self.broadcast_state(None);
+        self.notice(
+            NoticeEvent::Ended,
+            "The film has ended. Press Play to watch it again from the start.".into(),
+            None,
+        );
     }
 
     /// Delay before a shared start: the configured lead plus the slowest RTT.
@@ -156,7 +197,10 @@ mod tests {
     #[test]
     fn clock_labels() {
         assert_eq!(clock_label(0.0), "0:00");
-        assert_eq!(clock_label(75.9), "1:15");
+        // Rounded, not cut: a seek to 80 s (79.996 after a round trip)
+        // reads 1:20, not 1:19.
+        assert_eq!(clock_label(75.9), "1:16");
+        assert_eq!(clock_label(79.996), "1:20");
         assert_eq!(clock_label(3725.0), "1:02:05");
     }
 }

@@ -162,6 +162,7 @@ impl Room {
                 );
             }
         }
+        self.end_film_if_over();
         self.broadcast_state(None);
         // Changes to who is there go out at once; the figures (RTT, drift,
         // position) are refreshed every few ticks.
