@@ -6,7 +6,7 @@
 //!
 //! Needs root, `ip`, `iptables-legacy` and `miniupnpd` (scripts/test
 //! installs them and runs these with `--ignored`):
-//! `cargo test -p matinee-cli --test netns -- --ignored --test-threads 2`.
+//! `cargo test --workspace --test netns -- --ignored --test-threads 1`.
 
 mod common;
 
