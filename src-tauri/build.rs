@@ -12,6 +12,7 @@ const COMMANDS: &[&str] = &[
     "player_position",
     "leave_room",
     "take_launch_request",
+    "confirm_close",
     "jellyfin_status",
     "jellyfin_connect",
     "jellyfin_sign_in",

@@ -436,6 +436,20 @@ pub async fn leave_room(state: State<'_, AppState>) -> Result<(), AppError> {
     Ok(())
 }
 
+/// The person chose to end the party and close the window.
+#[tauri::command]
+pub fn confirm_close<R: tauri::Runtime>(
+    window: tauri::Window<R>,
+    state: State<'_, AppState>,
+) -> Result<(), AppError> {
+    state
+        .close_confirmed
+        .store(true, std::sync::atomic::Ordering::SeqCst);
+    window
+        .close()
+        .map_err(|e| AppError::new("window", e.to_string()))
+}
+
 /// What the app was opened with, once: a second call returns nothing.
 #[tauri::command]
 pub fn take_launch_request(state: State<'_, AppState>) -> LaunchRequest {

@@ -85,6 +85,30 @@ pub async fn ensure_started<R: tauri::Runtime>(
     })
 }
 
+/// How many friends are in a room whose relay runs in this app (they
+/// would lose it if the window closed), when the state can be read
+/// without waiting.
+pub fn friends_depending_on_us(state: &AppState) -> usize {
+    let (Ok(relay), Ok(session)) = (state.relay.try_lock(), state.session.try_lock()) else {
+        return 0;
+    };
+    let Some(session) = session.as_ref().filter(|s| !s.is_finished()) else {
+        return 0;
+    };
+    if relay.is_none() {
+        return 0;
+    }
+    let snap = session.snapshot();
+    let local = snap.relay_url.contains("://127.0.0.1:") || snap.relay_url.contains("://[::1]:");
+    if !local {
+        return 0;
+    }
+    snap.participants
+        .iter()
+        .filter(|p| p.id != snap.you && !p.reconnecting)
+        .count()
+}
+
 /// The room this app is in, if any.
 async fn current_room(state: &AppState) -> Option<matinee_protocol::RoomCode> {
     state

@@ -59,6 +59,7 @@ pub fn with_commands<R: Runtime>(builder: tauri::Builder<R>) -> tauri::Builder<R
         commands::player_position,
         commands::leave_room,
         commands::take_launch_request,
+        commands::confirm_close,
         jellyfin::jellyfin_status,
         jellyfin::jellyfin_connect,
         jellyfin::jellyfin_sign_in,
@@ -125,6 +126,24 @@ pub fn run() {
         }))
         .plugin(tauri_plugin_deep_link::init())
         .plugin(tauri_plugin_dialog::init())
+        .on_window_event(|window, event| {
+            // Closing the window while friends watch through the relay in
+            // this app ends the party for them: ask first.
+            if let tauri::WindowEvent::CloseRequested { api, .. } = event {
+                let state = window.state::<AppState>();
+                if state
+                    .close_confirmed
+                    .load(std::sync::atomic::Ordering::SeqCst)
+                {
+                    return;
+                }
+                let friends = hosting::friends_depending_on_us(&state);
+                if friends > 0 {
+                    api.prevent_close();
+                    let _ = window.emit("confirm-close", friends);
+                }
+            }
+        })
         .setup(|app| {
             let log_dir = app.path().app_log_dir()?;
             std::fs::create_dir_all(&log_dir)?;

@@ -71,6 +71,8 @@ pub struct AppState {
     /// asks for it.
     pub launch: std::sync::Mutex<LaunchRequest>,
     pub jellyfin: Mutex<JellyfinState>,
+    /// The person agreed to end the party by closing the window.
+    pub close_confirmed: std::sync::atomic::AtomicBool,
 }
 
 impl AppState {
@@ -95,6 +97,7 @@ impl AppState {
             session: Mutex::new(None),
             relay: Mutex::new(None),
             launch: std::sync::Mutex::new(LaunchRequest::default()),
+            close_confirmed: std::sync::atomic::AtomicBool::new(false),
             jellyfin: Mutex::new(JellyfinState {
                 account,
                 restored: false,

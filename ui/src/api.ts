@@ -62,6 +62,8 @@ export const api = {
     invoke<{ position: number | null; duration: number | null; paused: boolean }>("player_position"),
   leave: () => invoke<void>("leave_room"),
   takeLaunchRequest: () => invoke<LaunchRequest>("take_launch_request"),
+  /** End the party for everyone and close the window. */
+  confirmClose: () => invoke<void>("confirm_close"),
 };
 
 /** The user's Jellyfin server. */

@@ -5,7 +5,7 @@ import { getCurrentWebview } from "@tauri-apps/api/webview";
 import { api, errorText } from "./api";
 import { parseInvite, type Invite } from "./code";
 import { el } from "./dom";
-import type { SessionFeed } from "./feed";
+import { SessionFeed } from "./feed";
 import type { AppInfo, RoomInfo, Settings } from "./types";
 import { renderJellyfin } from "./views/jellyfin";
 import { renderLobby, type Lobby, type MediaTarget } from "./views/lobby";
@@ -121,14 +121,29 @@ function showJellyfin(lobby: Lobby, target: MediaTarget) {
   app.replaceChildren(topBar(), view.root);
 }
 
-function showRoom(info: RoomInfo, feed: SessionFeed) {
+function showRoom(info: RoomInfo, feed: SessionFeed, again?: (feed: SessionFeed) => Promise<RoomInfo>) {
   lobbyDrop = null;
-  const view = renderRoom(info, (reason) => {
-    feed.close();
-    if (room !== view) return;
-    banner = reason ? `You left the room: ${reason}` : null;
-    showLobby(null);
-  });
+  const view = renderRoom(
+    info,
+    (reason) => {
+      feed.close();
+      if (room !== view) return;
+      // Leaving by choice needs no explanation; anything else does.
+      banner = reason ? `The party ended: ${reason}.` : null;
+      showLobby(null);
+    },
+    again &&
+      (async () => {
+        feed.close();
+        const next = new SessionFeed();
+        try {
+          showRoom(await again(next), next, again);
+        } catch (e) {
+          next.close();
+          throw e;
+        }
+      }),
+  );
   room = view;
   app.replaceChildren(topBar(), view.root);
   feed.attach(view.handle);
@@ -149,6 +164,26 @@ function openInvite(link: string) {
   showLobby(invite);
 }
 
+/** Closing the window would end the party for friends: ask first. */
+function askBeforeClosing(friends: number) {
+  if (document.querySelector("dialog.confirm-close")) return;
+  const dialog = el("dialog", { class: "confirm-close", "aria-labelledby": "close-title" });
+  const who = friends === 1 ? "A friend is" : `${friends} friends are`;
+  const stay = el("button", { class: "secondary", type: "button", text: "Keep watching" });
+  const end = el("button", { class: "danger primary", type: "button", text: "End the party" });
+  stay.addEventListener("click", () => dialog.close());
+  end.addEventListener("click", () => api.confirmClose().catch(() => dialog.close()));
+  dialog.append(
+    el("h2", { id: "close-title", text: `${who} still watching — end the party?` }),
+    el("p", { class: "muted", text: "The room runs on this computer: closing Matinee ends it for everyone." }),
+    el("div", { class: "actions" }, stay, end),
+  );
+  dialog.addEventListener("close", () => dialog.remove());
+  document.body.append(dialog);
+  dialog.showModal();
+  stay.focus();
+}
+
 function openFile(path: string) {
   if (lobbyDrop) lobbyDrop(path);
   else openedFile = path; // first run or in a room: the lobby takes it later
@@ -158,6 +193,7 @@ async function start() {
   [settings, info] = await Promise.all([api.loadSettings(), api.appInfo().catch(() => null)]);
   await listen<string>("invite", (e) => openInvite(e.payload));
   await listen<string>("open-file", (e) => openFile(e.payload));
+  await listen<number>("confirm-close", (e) => askBeforeClosing(e.payload));
   await getCurrentWebview().onDragDropEvent((e) => {
     if (e.payload.type === "drop" && e.payload.paths.length && lobbyDrop) lobbyDrop(e.payload.paths[0]);
   });

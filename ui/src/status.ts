@@ -9,13 +9,20 @@ export interface Indicator {
   detail: string;
 }
 
-export function indicator(status: SyncStatus, connection: Connection, driftMs: number | null, roomPaused = true): Indicator {
+export function indicator(
+  status: SyncStatus,
+  connection: Connection,
+  driftMs: number | null,
+  roomPaused = true,
+  localPaused = false,
+): Indicator {
   if (connection.state === "offline") {
     return { tone: "bad", label: "Offline", detail: connection.reason };
   }
   if (connection.state === "reconnecting") {
     const secs = (connection.retry_in_ms / 1000).toFixed(1);
-    return { tone: "warn", label: "Reconnecting", detail: `Playing on; retrying in ${secs} s (attempt ${connection.attempt})` };
+    const here = localPaused ? "Paused here" : "Playing on";
+    return { tone: "warn", label: "Reconnecting", detail: `${here}; retrying in ${secs} s (attempt ${connection.attempt})` };
   }
   const drift = driftMs === null ? "" : `${driftMs >= 0 ? "+" : "−"}${Math.abs(driftMs).toFixed(0)} ms`;
   switch (status) {

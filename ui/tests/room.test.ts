@@ -76,3 +76,50 @@ describe("time and seek bar", () => {
     expect(calls).not.toContain("room_command");
   });
 });
+
+describe("when the room is out of reach", () => {
+  it("counts down, shows everyone as away, and ends with Try again", async () => {
+    const chats: unknown[] = [];
+    mockIPC((cmd, args) => {
+      if (cmd === "room_command") chats.push((args as { command: unknown }).command);
+      return cmd === "player_position" ? { position: 12, duration: 60, paused: true } : null;
+    });
+    let retried = 0;
+    let left: string | null | undefined;
+    const view = renderRoom(room(false, "shared"), (r) => (left = r), async () => {
+      retried += 1;
+    });
+    document.body.replaceChildren(view.root);
+    await tick(30);
+    view.handle({ type: "connection", connection: { state: "reconnecting", attempt: 3, retry_in_ms: 4000 } });
+    const detail = () => view.root.querySelector(".status-pill .detail")!.textContent!;
+    expect(detail()).toMatch(/^Paused here; retrying in 4\.0 s \(attempt 3\)$/);
+    expect(view.root.querySelector(".people")!.classList.contains("away")).toBe(true);
+    await tick(1100);
+    expect(detail()).toMatch(/retrying in [23]\.\d s/);
+    const play = view.root.querySelector<HTMLButtonElement>(".controls button.primary")!;
+    expect(play.disabled).toBe(true);
+
+    // Chat written meanwhile waits, marked, and goes once back.
+    const input = view.root.querySelector<HTMLInputElement>(".chat-form input")!;
+    input.value = "still there?";
+    view.root.querySelector<HTMLFormElement>(".chat-form")!.dispatchEvent(new Event("submit", { cancelable: true }));
+    expect(view.root.querySelector(".chat-log .unsent")!.textContent).toContain("not sent yet");
+    view.handle({ type: "connection", connection: { state: "connected" } });
+    expect(view.root.querySelector(".chat-log .unsent")).toBeNull();
+    expect(play.disabled).toBe(false);
+    view.handle({ type: "connection", connection: { state: "reconnecting", attempt: 4, retry_in_ms: 8000 } });
+
+    view.handle({ type: "ended", reason: "the host's computer or the relay could not be reached for 45 s, so the party ended" });
+    const panel = view.root.querySelector(".ended")!;
+    expect(panel.textContent).toContain("The host's computer or the relay could not be reached");
+    const [again, back] = [...panel.querySelectorAll("button")];
+    expect(again.textContent).toBe("Try again");
+    again.click();
+    await tick(10);
+    expect(retried).toBe(1);
+    expect(chats).toContainEqual({ kind: "chat", text: "still there?" });
+    back.click();
+    expect(left).toContain("could not be reached");
+  });
+});

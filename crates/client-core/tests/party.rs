@@ -638,3 +638,56 @@ async fn a_shorter_copy_ends_alone_and_the_room_plays_on() {
         }
     }
 }
+
+/// The host's computer (and with it the relay it hosted) vanished: the
+/// friend keeps playing and shows reconnecting, and once nobody could
+/// come back to the room (the resume grace, here 1 s, plus a margin of
+/// 5 s), the party ends with a reason instead of retrying forever.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_vanished_host_ends_the_party_after_the_grace_instead_of_retrying_forever() {
+    let relay = matinee_relay::start(RelayConfig {
+        resume_grace_secs: 1.0,
+        ..RelayConfig::loopback()
+    })
+    .await
+    .unwrap();
+    let ana = start_host(&relay, ControlMode::Shared).await;
+    let code = ana.session.snapshot().code;
+    let ben = Peer::start(config(&relay, "Ben", Role::Join { code })).await;
+    let ben_heard = record(&ben.session);
+    start_playing(&ana).await;
+    eventually("Ben plays", Duration::from_secs(8), || !ben.paused()).await;
+    let gone = Instant::now();
+    drop(ana);
+    relay.shutdown().await;
+    eventually("Ben shows reconnecting", Duration::from_secs(5), || {
+        matches!(
+            ben.session.snapshot().connection,
+            matinee_client_core::ConnectionState::Reconnecting { .. }
+        )
+    })
+    .await;
+    assert!(!ben.paused(), "the film plays on meanwhile");
+    eventually("the party ends", Duration::from_secs(15), || {
+        ben.session.is_finished()
+    })
+    .await;
+    let after = gone.elapsed();
+    assert!(
+        after >= Duration::from_secs(6),
+        "not before grace + margin: {after:?}"
+    );
+    let heard = ben_heard.lock().unwrap();
+    let reason = heard
+        .iter()
+        .find_map(|e| match e {
+            SessionEvent::Ended { reason } => Some(reason.clone()),
+            _ => None,
+        })
+        .expect("an end with a reason");
+    assert!(
+        reason.contains("could not be reached") && reason.contains("the party ended"),
+        "{reason}"
+    );
+    eprintln!("the party ended {after:?} after the host vanished: {reason}");
+}

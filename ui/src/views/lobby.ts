@@ -13,7 +13,7 @@ export interface LobbyHooks {
   settings: Settings;
   prefill: Invite | null;
   /** A room was entered; its events come through `feed`. */
-  onEntered(room: RoomInfo, feed: SessionFeed): void;
+  onEntered(room: RoomInfo, feed: SessionFeed, again: (feed: SessionFeed) => Promise<RoomInfo>): void;
   /** Open the Jellyfin library to choose for the host or the join card. */
   onBrowseJellyfin?(target: MediaTarget): void;
 }
@@ -195,7 +195,8 @@ export function renderLobby(hooks: LobbyHooks): Lobby {
     busy(true, createBtn, "Opening mpv…");
     const feed = new SessionFeed();
     try {
-      hooks.onEntered(await api.hostRoom(hostMedia, feed.push), feed);
+      const again = (f: SessionFeed) => api.hostRoom(hostMedia, f.push);
+      hooks.onEntered(await again(feed), feed, again);
     } catch (e) {
       feed.close();
       showError(errorText(e));
@@ -214,7 +215,8 @@ export function renderLobby(hooks: LobbyHooks): Lobby {
     try {
       const invite = invited !== null && invited.hosts > 0 && invited.code === c.code ? invited : null;
       const relay = invite ? null : relayInput.value.trim() || null;
-      hooks.onEntered(await api.joinRoom(c.code, joinMedia, relay, invite ? invite.link : null, feed.push), feed);
+      const again = (f: SessionFeed) => api.joinRoom(c.code, joinMedia, relay, invite ? invite.link : null, f.push);
+      hooks.onEntered(await again(feed), feed, again);
     } catch (e) {
       feed.close();
       showError(errorText(e));

@@ -12,10 +12,18 @@ export interface RoomView {
   handle(e: SessionEvent): void;
 }
 
-export function renderRoom(room: RoomInfo, onLeave: (reason: string | null) => void): RoomView {
+export function renderRoom(
+  room: RoomInfo,
+  onLeave: (reason: string | null) => void,
+  onRetry?: () => Promise<void>,
+): RoomView {
   let participants: Participant[] = room.participants;
   let status: SyncStatus = "waiting";
   let connection: Connection = { state: "connected" };
+  // When the next reconnect attempt is due (local clock), for a countdown
+  // that ticks.
+  let retryAt = 0;
+  let localPaused = false;
   let drift: number | null = null;
   let paused = true;
   let controlMode = room.control_mode;
@@ -143,6 +151,7 @@ export function renderRoom(room: RoomInfo, onLeave: (reason: string | null) => v
         seekBar.max = String(duration);
         timeTotal.textContent = formatTime(duration);
       }
+      localPaused = p.paused;
       if (!dragging && p.position !== null) {
         seekBar.value = String(p.position);
         timeNow.textContent = formatTime(p.position);
@@ -161,7 +170,7 @@ export function renderRoom(room: RoomInfo, onLeave: (reason: string | null) => v
     }
     const t = e.target as HTMLElement | null;
     if (t && (t.tagName === "TEXTAREA" || t.tagName === "SELECT" || (t.tagName === "INPUT" && (t as HTMLInputElement).type !== "range"))) return;
-    if (!mayControlNow() || playerClosed) return;
+    if (!mayControlNow() || playerClosed || connection.state !== "connected") return;
     if (e.key === " ") {
       e.preventDefault();
       send(paused ? { kind: "play" } : { kind: "pause" });
@@ -175,7 +184,8 @@ export function renderRoom(room: RoomInfo, onLeave: (reason: string | null) => v
   document.addEventListener("keydown", onKey);
 
   // Participants.
-  const people = el("section", { class: "card people", "aria-labelledby": "people-title" }, el("h2", { id: "people-title", text: "Watching" }));
+  const peopleTitle = el("h2", { id: "people-title", text: "Watching" });
+  const people = el("section", { class: "card people", "aria-labelledby": "people-title" }, peopleTitle);
   const peopleList = el("div");
   people.append(peopleList);
 
@@ -183,26 +193,48 @@ export function renderRoom(room: RoomInfo, onLeave: (reason: string | null) => v
   const log = el("ol", { class: "chat-log", "aria-live": "polite", "aria-label": "Chat and room events" });
   const chatInput = el("input", { placeholder: "Say something…", maxlength: "500", "aria-label": "Chat message" });
   const chatForm = el("form", { class: "chat-form" }, chatInput, el("button", { class: "secondary", type: "submit", text: "Send" }));
+  // Chat typed while out of touch waits, marked, and goes when the
+  // connection is back (the relay link drops what is sent meanwhile).
+  const unsent: { text: string; line: HTMLElement }[] = [];
   chatForm.addEventListener("submit", (ev) => {
     ev.preventDefault();
     const text = chatInput.value.trim();
     if (!text) return;
     chatInput.value = "";
-    send({ kind: "chat", text });
+    if (connection.state === "connected") {
+      send({ kind: "chat", text });
+      return;
+    }
+    const line = addLine("chat", text, me()?.nickname ?? "You");
+    line.classList.add("unsent");
+    line.append(el("span", { class: "unsent-note", text: " · not sent yet: waiting for the connection" }));
+    unsent.push({ text, line });
   });
+  function flushUnsent() {
+    for (const { text, line } of unsent.splice(0)) {
+      line.remove();
+      send({ kind: "chat", text });
+    }
+  }
   const chat = el("section", { class: "card chat", "aria-labelledby": "chat-title" }, el("h2", { id: "chat-title", text: "Chat" }), log, chatForm);
-  function addLine(kind: "chat" | "notice" | "error", text: string, who?: string) {
+  function addLine(kind: "chat" | "notice" | "error", text: string, who?: string): HTMLElement {
     const li = el("li", { class: `line ${kind}` });
     if (who) li.append(el("b", { text: `${who} ` }));
     li.append(text);
     log.append(li);
     while (log.children.length > 300) log.firstElementChild?.remove();
     log.scrollTop = log.scrollHeight;
+    return li;
   }
 
   const me = () => participants.find((p) => p.id === room.you);
   function refresh() {
-    const i = indicator(status, connection, drift, paused);
+    const shown: Connection =
+      connection.state === "reconnecting" ? { ...connection, retry_in_ms: Math.max(0, retryAt - Date.now()) } : connection;
+    const i = indicator(status, shown, drift, paused, localPaused);
+    const away = connection.state !== "connected";
+    people.classList.toggle("away", away);
+    peopleTitle.textContent = away ? "Watching (out of touch: shown as away)" : "Watching";
     pill.className = `status-pill tone-${i.tone}`;
     pill.replaceChildren(el("span", { class: "dot" }), el("span", { class: "label", text: i.label }), el("span", { class: "detail", text: i.detail }));
     const host = me()?.host ?? false;
@@ -210,7 +242,12 @@ export function renderRoom(room: RoomInfo, onLeave: (reason: string | null) => v
     playBtn.textContent = paused ? (status === "ended" ? "Watch again" : "Play") : "Pause";
     playBtn.disabled = !mayControl || playerClosed;
     playBtn.title = mayControl ? "" : "Only the host controls playback";
-    seekBar.disabled = !mayControl || playerClosed;
+    const offline = connection.state !== "connected";
+    seekBar.disabled = !mayControl || playerClosed || offline;
+    if (offline) {
+      playBtn.disabled = true;
+      playBtn.title = "Out of touch with the room: controls come back with the connection";
+    }
     seekBar.title = mayControl ? "Seek (← and → jump 5 s, space plays or pauses)" : "Only the host controls playback";
     startBtn.hidden = !host;
     startBtn.textContent = participants.every((p) => p.ready || p.reconnecting) ? "Start for everyone" : "Start anyway";
@@ -245,6 +282,8 @@ export function renderRoom(room: RoomInfo, onLeave: (reason: string | null) => v
         break;
       case "connection":
         connection = e.connection;
+        if (connection.state === "reconnecting") retryAt = Date.now() + connection.retry_in_ms;
+        if (connection.state === "connected") flushUnsent();
         break;
       case "chat":
         addLine("chat", e.text, e.nickname);
@@ -264,7 +303,7 @@ export function renderRoom(room: RoomInfo, onLeave: (reason: string | null) => v
         playerClosed = false;
         break;
       case "ended":
-        onLeave(e.reason);
+        showEnded(e.reason);
         return;
       default:
         break;
@@ -281,8 +320,49 @@ export function renderRoom(room: RoomInfo, onLeave: (reason: string | null) => v
     timeline,
     el("div", { class: "room-grid" }, people, chat),
   );
+  // The party is over (not by our choice): say why, offer to try again.
+  function showEnded(reason: string) {
+    const back = el("button", { class: "secondary", type: "button", text: "Back to the lobby" });
+    back.addEventListener("click", () => onLeave(reason));
+    const buttons: HTMLElement[] = [back];
+    const problem = el("p", { class: "error", hidden: "" });
+    if (onRetry) {
+      const retry = el("button", { class: "primary", type: "button", text: "Try again" });
+      retry.addEventListener("click", async () => {
+        retry.disabled = true;
+        retry.textContent = "Trying…";
+        try {
+          await onRetry();
+        } catch (e) {
+          problem.hidden = false;
+          problem.textContent = errorText(e);
+          retry.disabled = false;
+          retry.textContent = "Try again";
+        }
+      });
+      buttons.unshift(retry);
+    }
+    const panel = el(
+      "section",
+      { class: "card ended", role: "alert" },
+      el("h2", { text: "The party ended" }),
+      el("p", { text: reason.charAt(0).toUpperCase() + reason.slice(1) + "." }),
+      problem,
+      el("div", { class: "actions" }, ...buttons),
+    );
+    controls.replaceWith(panel);
+    timeline.remove();
+    connection = { state: "offline", reason };
+    refresh();
+  }
+
   refresh();
   setTimeout(poll, 0);
+  // The reconnect countdown ticks.
+  const ticker = setInterval(() => {
+    if (!root.isConnected) clearInterval(ticker);
+    else if (connection.state === "reconnecting") refresh();
+  }, 1000);
   addLine("notice", room.host ? `Room ${room.code} is open. Copy the invite and send it to your friends.` : `You joined room ${room.code}.`);
   return { root, handle };
 }

@@ -36,6 +36,18 @@ pub(super) struct Runner {
     snapshot: watch::Sender<SessionSnapshot>,
     /// The local player as last sampled; none while it is closed.
     local: watch::Sender<Option<PlayerSample>>,
+    /// Since when the relay has been unreachable, if it is.
+    lost_since: Option<tokio::time::Instant>,
+    /// How long to keep trying before the party counts as over: the
+    /// relay's resume grace (the seat is gone after it) plus a margin for
+    /// a relay that restarts and rebuilds the room.
+    give_up_after: Duration,
+}
+
+/// The margin after the resume grace: half of it, at least 5 s.
+fn give_up_after(resume_grace_secs: f64) -> Duration {
+    let grace = resume_grace_secs.clamp(0.0, 3600.0);
+    Duration::from_secs_f64(grace + (grace / 2.0).max(5.0))
 }
 
 enum Flow {
@@ -69,6 +81,8 @@ impl Runner {
             events,
             snapshot,
             local,
+            lost_since: None,
+            give_up_after: give_up_after(joined.resume_grace_secs),
         };
         r.update_permissions();
         let actions = r
@@ -158,7 +172,7 @@ impl Runner {
                 ev = next_player_event(&mut self.player) => self.on_player(ev).await,
                 _ = tick.tick() => {
                     self.tick();
-                    Flow::Go
+                    self.given_up()
                 }
                 _ = tokio::time::sleep_until(deadline) => {
                     self.tick();
@@ -187,6 +201,19 @@ impl Runner {
             };
         });
         self.emit(SessionEvent::Ended { reason });
+    }
+
+    /// Ends the party once the relay has been unreachable for longer than
+    /// a seat is kept: nobody will be there to come back to.
+    fn given_up(&self) -> Flow {
+        match self.lost_since {
+            Some(since) if since.elapsed() >= self.give_up_after => Flow::End(format!(
+                "the host's computer or the relay could not be reached for {} s, so the party \
+                 ended (your film played on until now)",
+                self.give_up_after.as_secs()
+            )),
+            _ => Flow::Go,
+        }
     }
 
     /// When the engine wants an extra tick (a scheduled start).
@@ -344,6 +371,8 @@ impl Runner {
             LinkEvent::Down {
                 attempt, retry_in, ..
             } => {
+                self.lost_since
+                    .get_or_insert_with(tokio::time::Instant::now);
                 let connection = ConnectionState::Reconnecting {
                     attempt,
                     retry_in_ms: retry_in.as_millis() as u64,
@@ -353,6 +382,7 @@ impl Runner {
                 self.emit(SessionEvent::Connection { connection });
             }
             LinkEvent::Up(_) => {
+                self.lost_since = None;
                 // What we know of the room goes along, so a relay that
                 // restarted (and lost it) can rebuild it.
                 let (code, rebuild) = {
