@@ -83,7 +83,7 @@ fn start_xvfb() -> (Reaped, String) {
         .unwrap_or(97);
     let display = format!(":{n}");
     let mut xvfb = Command::new(need("Xvfb", "apt install xvfb"));
-    xvfb.args([&display, "-screen", "0", "1100x760x24", "-nolisten", "tcp"])
+    xvfb.args([&display, "-screen", "0", "1920x1080x24", "-nolisten", "tcp"])
         .stdout(Stdio::null())
         .stderr(Stdio::null());
     let xvfb = Reaped::spawn(xvfb, "Xvfb");
@@ -164,11 +164,17 @@ async fn click_button(client: &Client, text: &str) {
     step(text, button.click()).await.unwrap();
 }
 
-/// The whole X screen, as a person would see it.
+/// The window (at the screen's top left), as a person would see it.
 fn screenshot(display: &str, dir: &Path, name: &str) {
+    screenshot_sized(display, dir, name, 1100, 760);
+}
+
+/// The top-left `w`×`h` of the screen: the window at that size.
+fn screenshot_sized(display: &str, dir: &Path, name: &str, w: u32, h: u32) {
     std::fs::create_dir_all(dir).unwrap();
     let out = Command::new("ffmpeg")
-        .args(["-loglevel", "error", "-y", "-f", "x11grab", "-i", display])
+        .args(["-loglevel", "error", "-y", "-f", "x11grab"])
+        .args(["-video_size", &format!("{w}x{h}"), "-i", display])
         .args(["-frames:v", "1"])
         .arg(dir.join(name))
         .stdin(Stdio::null())
@@ -495,6 +501,53 @@ async fn host_in_the_window_and_join_from_the_cli() {
     )
     .await;
     screenshot(&display, &shots, "3b-room-seek-bar.png");
+
+    // A small and a large window.
+    for (w, h, name) in [
+        (800, 600, "3c-room-800x600.png"),
+        (1920, 1080, "3d-room-1920x1080.png"),
+    ] {
+        step("resize", client.set_window_size(w, h)).await.unwrap();
+        tokio::time::sleep(Duration::from_millis(500)).await;
+        screenshot_sized(&display, &shots, name, w, h);
+    }
+    step("resize", client.set_window_size(1100, 760))
+        .await
+        .unwrap();
+
+    // The end of the film: from near the end, play; the room stops at the
+    // end for everyone and says so; nobody is said to have paused.
+    js(
+        &client,
+        "const b = document.querySelector('.timeline .seek'); b.value = '57'; \
+         b.dispatchEvent(new Event('input')); b.dispatchEvent(new Event('change')); return true",
+    )
+    .await;
+    wait_for(
+        &client,
+        "at 0:57",
+        "return document.querySelector('.timeline .time')?.textContent ?? ''",
+        |v| v.as_str() == Some("0:57"),
+    )
+    .await;
+    click_button(&client, "Play").await;
+    wait_for(&client, "the film ends", STATUS, |v| {
+        v.as_str() == Some("Film ended")
+    })
+    .await;
+    let chat = wait_for(&client, "the end is said", CHAT, |v| {
+        v.as_str().is_some_and(|t| t.contains("The film has ended"))
+    })
+    .await;
+    assert!(
+        !chat.as_str().unwrap().contains("paused 1:00"),
+        "nobody paused: {chat}"
+    );
+    wait_for(&client, "Watch again", PLAY_BUTTON, |v| {
+        v.as_str() == Some("Watch again")
+    })
+    .await;
+    screenshot(&display, &shots, "3e-film-ended.png");
 
     // Bo leaves: the list shrinks.
     writeln!(bo_stdin, "quit").unwrap();

@@ -33,6 +33,8 @@ const COPY_TOLERANCE_S = 2.5;
 
 export interface ParticipantActions {
   canManage: boolean;
+  /** The room is paused (or ended): drift means nothing then. */
+  roomPaused?: boolean;
   onPassHost(id: number): void;
   onKick(id: number): void;
 }
@@ -67,7 +69,8 @@ export function renderParticipants(list: Participant[], you: number, actions: Pa
     li.append(badges);
     const stats = document.createElement("span");
     stats.className = "stats";
-    stats.textContent = `RTT ${formatRtt(p.rtt_ms)} · drift ${formatDrift(p.drift_ms)}`;
+    const drift = actions.roomPaused || p.player_closed ? undefined : p.drift_ms;
+    stats.textContent = `RTT ${formatRtt(p.rtt_ms)} · drift ${formatDrift(drift)}`;
     li.append(stats);
     if (actions.canManage && p.id !== you) {
       const host = document.createElement("button");

@@ -258,6 +258,7 @@ export function renderRoom(
     reopenBtn.hidden = !playerClosed;
     peopleList.replaceChildren(
       renderParticipants(participants, room.you, {
+        roomPaused: paused,
         canManage: host,
         onPassHost: (to) => send({ kind: "pass_host", to }),
         onKick: (participant) => send({ kind: "kick", participant }),
