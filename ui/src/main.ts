@@ -160,7 +160,11 @@ function openInvite(link: string) {
     if (!room) showLobby(null);
     return;
   }
-  if (room) return; // already in a room: keep it
+  if (room) {
+    // Already in a room: keep it, and say what arrived.
+    room.note(`An invite to room ${invite.code} arrived. Leave this room to join it (open the invite again then).`);
+    return;
+  }
   showLobby(invite);
 }
 

@@ -123,3 +123,27 @@ describe("when the room is out of reach", () => {
     expect(left).toContain("could not be reached");
   });
 });
+
+describe("removing someone", () => {
+  it("asks first, and removes only on yes", async () => {
+    const sent: unknown[] = [];
+    mockIPC((cmd, args) => {
+      if (cmd === "room_command") sent.push((args as { command: unknown }).command);
+      return cmd === "player_position" ? { position: 1, duration: 60, paused: true } : null;
+    });
+    const view = renderRoom(room(true, "host_only"), () => {});
+    document.body.replaceChildren(view.root);
+    const remove = () => [...view.root.querySelectorAll("button")].find((b) => b.textContent === "Remove")!;
+    remove().click();
+    let dialog = document.querySelector("dialog.confirm")!;
+    expect(dialog.textContent).toContain("Remove Bo from the room?");
+    [...dialog.querySelectorAll("button")].find((b) => b.textContent === "Cancel")!.click();
+    await tick(10);
+    expect(sent).toEqual([]);
+    remove().click();
+    dialog = document.querySelector("dialog.confirm")!;
+    [...dialog.querySelectorAll("button")].find((b) => b.textContent === "Remove")!.click();
+    await tick(10);
+    expect(sent).toEqual([{ kind: "kick", participant: 2 }]);
+  });
+});

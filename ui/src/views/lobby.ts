@@ -234,6 +234,7 @@ export function renderLobby(hooks: LobbyHooks): Lobby {
     dropFile(path: string) {
       if (checkCode(codeInput.value).state !== "empty") joinPick.set(...fileChoice(path));
       else hostPick.set(...fileChoice(path));
+      showError(null);
     },
     setMedia(target, choice, label) {
       (target === "host" ? hostPick : joinPick).set(choice, label);

@@ -3,6 +3,7 @@
 import { api, errorText, type RoomCommand } from "../api";
 import { el } from "../dom";
 import { renderParticipants } from "../participants";
+import { confirmDialog } from "../confirm";
 import { onReachability, reachLine } from "../reach";
 import { indicator } from "../status";
 import type { Connection, Participant, RoomInfo, SessionEvent, SyncStatus } from "../types";
@@ -10,6 +11,8 @@ import type { Connection, Participant, RoomInfo, SessionEvent, SyncStatus } from
 export interface RoomView {
   root: HTMLElement;
   handle(e: SessionEvent): void;
+  /** A line in the room's log, from the app itself. */
+  note(text: string): void;
 }
 
 export function renderRoom(
@@ -28,6 +31,7 @@ export function renderRoom(
   let paused = true;
   let controlMode = room.control_mode;
   let playerClosed = false;
+  let started = false;
 
   const send = (cmd: RoomCommand) => api.command(cmd).catch((e) => addLine("error", errorText(e)));
 
@@ -219,6 +223,8 @@ export function renderRoom(
   const chat = el("section", { class: "card chat", "aria-labelledby": "chat-title" }, el("h2", { id: "chat-title", text: "Chat" }), log, chatForm);
   function addLine(kind: "chat" | "notice" | "error", text: string, who?: string): HTMLElement {
     const li = el("li", { class: `line ${kind}` });
+    const now = new Date();
+    li.append(el("time", { class: "at", text: `${String(now.getHours()).padStart(2, "0")}:${String(now.getMinutes()).padStart(2, "0")} ` }));
     if (who) li.append(el("b", { text: `${who} ` }));
     li.append(text);
     log.append(li);
@@ -249,7 +255,10 @@ export function renderRoom(
       playBtn.title = "Out of touch with the room: controls come back with the connection";
     }
     seekBar.title = mayControl ? "Seek (← and → jump 5 s, space plays or pauses)" : "Only the host controls playback";
-    startBtn.hidden = !host;
+    // Ready and Start are for before the film: once it has started they go.
+    if (!paused) started = true;
+    readyBtn.hidden = started;
+    startBtn.hidden = !host || started;
     startBtn.textContent = participants.every((p) => p.ready || p.reconnecting) ? "Start for everyone" : "Start anyway";
     modeSelect.hidden = !host;
     modeSelect.value = controlMode;
@@ -261,7 +270,15 @@ export function renderRoom(
         roomPaused: paused,
         canManage: host,
         onPassHost: (to) => send({ kind: "pass_host", to }),
-        onKick: (participant) => send({ kind: "kick", participant }),
+        onKick: async (participant) => {
+          const name = participants.find((p) => p.id === participant)?.nickname ?? "them";
+          const sure = await confirmDialog(
+            `Remove ${name} from the room?`,
+            `${name} leaves the room at once and is told they were removed.`,
+            "Remove",
+          );
+          if (sure) send({ kind: "kick", participant });
+        },
       }),
     );
   }
@@ -302,6 +319,7 @@ export function renderRoom(
         break;
       case "player_reopened":
         playerClosed = false;
+        addLine("notice", "mpv is open again and joins the room where it is.");
         break;
       case "ended":
         showEnded(e.reason);
@@ -365,7 +383,7 @@ export function renderRoom(
     else if (connection.state === "reconnecting") refresh();
   }, 1000);
   addLine("notice", room.host ? `Room ${room.code} is open. Copy the invite and send it to your friends.` : `You joined room ${room.code}.`);
-  return { root, handle };
+  return { root, handle, note: (text: string) => addLine("notice", text) };
 }
 
 /** 83 → "1:23", 3723 → "1:02:03". */
