@@ -558,7 +558,121 @@ async fn host_in_the_window_and_join_from_the_cli() {
     drop(bo);
 
     watch_from_jellyfin(&client, &display, &shots, &film, &env).await;
+    friend_of_a_host_who_vanishes(&client, &display, &shots, &film, &cli, &app, &env).await;
     step("close", client.close()).await.unwrap();
+}
+
+/// The window joins a room a CLI host made (by pasting its invite), the
+/// host's process is killed: the window shows reconnecting with everyone
+/// away, then "The party ended" with Try again and Back to the lobby.
+async fn friend_of_a_host_who_vanishes(
+    client: &Client,
+    display: &str,
+    shots: &Path,
+    film: &Path,
+    cli: &Path,
+    app: &Path,
+    env: &[(String, PathBuf)],
+) {
+    click_button(client, "Leave room").await;
+    let state = tempfile::tempdir().unwrap();
+    let mut cy = Command::new(cli);
+    cy.args(["host"])
+        .arg(film)
+        .args([
+            "--listen",
+            "127.0.0.1:0",
+            "--nickname",
+            "Cy",
+            "--headless",
+            "--json",
+        ])
+        .arg("--state-dir")
+        .arg(state.path())
+        // A short resume grace, so the party ends within the test.
+        .env("MATINEE_RELAY_RESUME_GRACE_SECS", "1")
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::null());
+    let mut cy = Reaped::spawn(cy, "matinee-cli host");
+    let invite = {
+        use std::io::BufRead;
+        let mut lines = std::io::BufReader::new(cy.0.stdout.take().unwrap()).lines();
+        loop {
+            let line = lines.next().expect("Cy prints its invite").unwrap();
+            let v: Value = serde_json::from_str(&line).unwrap();
+            if v["type"] == "reachability" {
+                break v["invite"].as_str().unwrap().to_string();
+            }
+        }
+    };
+    // Paste the whole invite into the code field (one input event, as a
+    // paste makes), then hand the film over as "Open with" does.
+    let pasted = serde_json::to_string(&invite).unwrap();
+    js(
+        client,
+        &format!(
+            "const c = document.querySelector('#join-code'); c.value = {pasted}; \
+             c.dispatchEvent(new Event('input')); return c.value"
+        ),
+    )
+    .await;
+    wait_for(
+        client,
+        "the invite fills the join card",
+        "return document.querySelector('#join-relay')?.value ?? ''",
+        |v| v.as_str().is_some_and(|t| t.starts_with("From the invite")),
+    )
+    .await;
+    let second = Command::new(app)
+        .arg(film)
+        .envs(env.iter().map(|(k, v)| (k.as_str(), v.as_os_str())))
+        .env("DISPLAY", display)
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .status()
+        .expect("a second launch hands the film over");
+    assert!(second.success());
+    wait_for(
+        client,
+        "the film reaches the join card",
+        "return document.querySelectorAll('.drop-zone')[1]?.classList.contains('has-file') ?? false",
+        |v| v == &json!(true),
+    )
+    .await;
+    click_button(client, "Join room").await;
+    wait_for(client, "in Cy's room", PARTICIPANTS, |v| {
+        names(v) == ["Cy", "Ana (you)"]
+    })
+    .await;
+
+    drop(cy); // SIGKILL: the host's computer is gone, and its relay with it
+    wait_for(client, "reconnecting", STATUS, |v| {
+        v.as_str() == Some("Reconnecting")
+    })
+    .await;
+    let away = js(
+        client,
+        "return document.querySelector('.people')?.classList.contains('away') ?? false",
+    )
+    .await;
+    assert_eq!(away, json!(true), "everyone shown as away");
+    screenshot(display, shots, "7-host-gone-reconnecting.png");
+    let ended = wait_for(
+        client,
+        "the party ends",
+        "return document.querySelector('.card.ended')?.innerText ?? ''",
+        |v| v.as_str().is_some_and(|t| t.contains("The party ended")),
+    )
+    .await;
+    let ended = ended.as_str().unwrap();
+    assert!(ended.contains("could not be reached"), "{ended}");
+    assert!(
+        ended.contains("Try again") && ended.contains("Back to the lobby"),
+        "{ended}"
+    );
+    screenshot(display, shots, "8-party-ended.png");
+    click_button(client, "Back to the lobby").await;
 }
 
 async fn type_into(client: &Client, css: &str, text: &str) {

@@ -371,7 +371,8 @@ export function renderRoom(
     );
     controls.replaceWith(panel);
     timeline.remove();
-    connection = { state: "offline", reason };
+    // The reason is in the panel; the indicator says it in two words.
+    connection = { state: "offline", reason: "The party ended" };
     refresh();
   }
 
