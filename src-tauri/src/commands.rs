@@ -87,7 +87,7 @@ pub async fn save_settings(
         tokio::task::spawn_blocking(move || mpv_binary(&check))
             .await
             .map_err(|e| AppError::new("settings", e.to_string()))?
-            .map_err(|e| AppError::new("settings", format!("{}.", capitalise(&e.to_string()))))?;
+            .map_err(|e| AppError::sentence("settings", e))?;
     }
     settings.save(&state.settings_path)?;
     *state.settings.lock().await = settings.clone();
@@ -322,11 +322,9 @@ pub async fn join_room(
     events: Channel<SessionEvent>,
 ) -> Result<RoomInfo, AppError> {
     let invite = match invite.filter(|i| !i.trim().is_empty()) {
-        Some(link) => Invite::parse(&link)
-            .map_err(|e| AppError::new("invite", format!("{}.", capitalise(&e.to_string()))))?,
+        Some(link) => Invite::parse(&link).map_err(|e| AppError::sentence("invite", e))?,
         None => {
-            let code = RoomCode::parse(&code)
-                .map_err(|e| AppError::new("code", format!("{}.", capitalise(&e.to_string()))))?;
+            let code = RoomCode::parse(&code).map_err(|e| AppError::sentence("code", e))?;
             let settings = state.settings.lock().await.clone();
             let typed = relay
                 .filter(|r| !r.trim().is_empty())
@@ -338,8 +336,7 @@ pub async fn join_room(
                          or enter the relay from it.",
                     )
                 })?;
-            let url = relay_url_from_input(&typed)
-                .map_err(|e| AppError::new("relay", format!("{}.", capitalise(&e.to_string()))))?;
+            let url = relay_url_from_input(&typed).map_err(|e| AppError::sentence("relay", e))?;
             Invite::to_relay(code, url)
         }
     };
@@ -348,13 +345,6 @@ pub async fn join_room(
     };
     let snap = start_session(&state, role, media, invite.endpoints(), events).await?;
     Ok(room_info(snap, invite, None))
-}
-
-fn capitalise(s: &str) -> String {
-    let mut c = s.chars();
-    c.next()
-        .map(|f| f.to_uppercase().collect::<String>() + c.as_str())
-        .unwrap_or_default()
 }
 
 /// A request from the room view.

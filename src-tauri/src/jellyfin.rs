@@ -105,12 +105,7 @@ impl From<JellyfinError> for AppError {
             JellyfinError::Keyring(_) | JellyfinError::Storage(_) => "jellyfin_keyring",
             _ => "jellyfin",
         };
-        let text = e.to_string();
-        let mut message = text[..1].to_uppercase() + &text[1..];
-        if !message.ends_with(['.', ')', ':']) {
-            message.push('.');
-        }
-        AppError::new(kind, message)
+        AppError::sentence(kind, e)
     }
 }
 

@@ -657,6 +657,20 @@ async fn friend_of_a_host_who_vanishes(
     )
     .await;
     assert_eq!(away, json!(true), "everyone shown as away");
+    // Chat written now is kept, marked as not sent yet.
+    type_into(client, ".chat-form input", "still there?").await;
+    click_button(client, "Send").await;
+    let unsent = wait_for(
+        client,
+        "the chat waits, marked",
+        "return document.querySelector('.chat-log .unsent')?.textContent ?? ''",
+        |v| v.as_str().is_some_and(|t| t.contains("still there?")),
+    )
+    .await;
+    assert!(
+        unsent.as_str().unwrap().contains("not sent yet"),
+        "{unsent}"
+    );
     screenshot(display, shots, "7-host-gone-reconnecting.png");
     let ended = wait_for(
         client,

@@ -73,6 +73,25 @@ pub enum MediaWarning {
     ProviderIds { ours: String, room: String },
 }
 
+/// 1_234_567 → "1.2 MB"; small sizes in KB.
+fn megabytes(bytes: u64) -> String {
+    if bytes >= 1_000_000 {
+        format!("{:.1} MB", bytes as f64 / 1e6)
+    } else {
+        format!("{} KB", bytes.div_ceil(1000))
+    }
+}
+
+/// 83.4 → "1:23", 3723 → "1:02:03".
+fn clock(seconds: f64) -> String {
+    let t = seconds.max(0.0).round() as u64;
+    if t >= 3600 {
+        format!("{}:{:02}:{:02}", t / 3600, (t / 60) % 60, t % 60)
+    } else {
+        format!("{}:{:02}", t / 60, t % 60)
+    }
+}
+
 impl std::fmt::Display for MediaWarning {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         match self {
@@ -82,12 +101,17 @@ impl std::fmt::Display for MediaWarning {
                     "your file is named \"{ours}\", the room plays \"{room}\""
                 )
             }
-            MediaWarning::Size { ours, room } => {
-                write!(f, "your file has {ours} bytes, the room's has {room}")
-            }
+            MediaWarning::Size { ours, room } => write!(
+                f,
+                "your file is {}, the room's is {}",
+                megabytes(*ours),
+                megabytes(*room)
+            ),
             MediaWarning::Duration { ours, room } => write!(
                 f,
-                "your file lasts {ours:.1} s, the room's {room:.1} s: it may be another cut"
+                "your file lasts {}, the room's {}: it may be another cut",
+                clock(*ours),
+                clock(*room)
             ),
             MediaWarning::ProviderIds { ours, room } => {
                 write!(f, "your item is {ours}, the room's is {room}")
@@ -282,5 +306,30 @@ mod tests {
             compare_media(&jellyfin, &wrong)[0],
             MediaWarning::ProviderIds { .. }
         ));
+    }
+}
+
+#[cfg(test)]
+mod warning_text {
+    use super::MediaWarning;
+
+    #[test]
+    fn warnings_read_in_megabytes_and_minutes() {
+        let size = MediaWarning::Size {
+            ours: 734_003_200,
+            room: 1_468_006_400,
+        };
+        assert_eq!(
+            size.to_string(),
+            "your file is 734.0 MB, the room's is 1468.0 MB"
+        );
+        let length = MediaWarning::Duration {
+            ours: 60.02,
+            room: 5421.0,
+        };
+        assert_eq!(
+            length.to_string(),
+            "your file lasts 1:00, the room's 1:30:21: it may be another cut"
+        );
     }
 }

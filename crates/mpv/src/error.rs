@@ -3,11 +3,7 @@ use std::path::PathBuf;
 /// Everything that can go wrong with mpv.
 #[derive(Debug, Clone, thiserror::Error)]
 pub enum MpvError {
-    #[error(
-        "mpv was not found. Install it (Debian/Ubuntu: sudo apt install mpv; \
-         macOS: brew install mpv; Windows: https://mpv.io/installation), \
-         or point Matinee at it with MATINEE_MPV=/path/to/mpv or in Settings"
-    )]
+    #[error("{}", not_found_text())]
     NotFound,
     #[error("{path} is not a runnable mpv: {reason}")]
     NotRunnable { path: PathBuf, reason: String },
@@ -38,5 +34,18 @@ pub enum MpvError {
 impl From<std::io::Error> for MpvError {
     fn from(e: std::io::Error) -> Self {
         MpvError::Io(e.to_string())
+    }
+}
+
+/// What to do when mpv is missing, for this platform only.
+fn not_found_text() -> &'static str {
+    if cfg!(target_os = "windows") {
+        "mpv was not found. Install it (https://mpv.io/installation, or scoop install mpv), \
+         or choose mpv.exe in Settings"
+    } else if cfg!(target_os = "macos") {
+        "mpv was not found. Install it (brew install mpv), or choose it in Settings"
+    } else {
+        "mpv was not found. Install it (Debian/Ubuntu: sudo apt install mpv), \
+         or choose it in Settings"
     }
 }
