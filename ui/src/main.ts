@@ -100,6 +100,9 @@ function showLobby(prefill: Invite | null) {
   const notice = banner ? el("div", { class: "notice-banner", role: "status", text: banner }) : null;
   banner = null;
   app.replaceChildren(topBar(), ...[mpvBanner(), notice].filter((n): n is HTMLElement => n !== null), lobby.root);
+  // Keyboard users land on the first thing to do, not on nothing.
+  const first = prefill ? lobby.root.querySelector<HTMLElement>("#join-code") : lobby.root.querySelector<HTMLElement>("button.primary");
+  first?.focus();
 }
 
 // The library replaces the lobby, which is kept as it was (code typed,
