@@ -1,5 +1,6 @@
 // The participant list, as DOM.
 
+import { formatTime } from "./time";
 import type { Participant } from "./types";
 
 function badge(text: string, kind: string): HTMLElement {
@@ -17,15 +18,6 @@ export function formatDrift(d?: number): string {
   if (d === undefined) return "–";
   const sign = d >= 0 ? "+" : "−";
   return `${sign}${Math.abs(d).toFixed(0)} ms`;
-}
-
-/** 83 → "1:23", 3723 → "1:02:03". */
-function clock(seconds: number): string {
-  const t = Math.max(0, Math.round(seconds));
-  const h = Math.floor(t / 3600);
-  const m = Math.floor((t % 3600) / 60);
-  const s = String(t % 60).padStart(2, "0");
-  return h > 0 ? `${h}:${String(m).padStart(2, "0")}:${s}` : `${m}:${s}`;
 }
 
 /** A copy whose length differs from the host's by more than this differs. */
@@ -62,8 +54,8 @@ export function renderParticipants(list: Participant[], you: number, actions: Pa
     if (p.player_closed) badges.append(badge("Player closed", "bad"));
     const length = p.media?.duration ?? null;
     if (!p.host && roomLength !== null && length !== null && Math.abs(length - roomLength) > COPY_TOLERANCE_S) {
-      const b = badge(length < roomLength ? `Shorter copy (${clock(length)})` : `Longer copy (${clock(length)})`, "warn");
-      b.title = `${p.nickname}’s copy is ${clock(length)} long; the host’s is ${clock(roomLength)}`;
+      const b = badge(length < roomLength ? `Shorter copy (${formatTime(length)})` : `Longer copy (${formatTime(length)})`, "warn");
+      b.title = `${p.nickname}’s copy is ${formatTime(length)} long; the host’s is ${formatTime(roomLength)}`;
       badges.append(b);
     }
     li.append(badges);

@@ -59,6 +59,11 @@ impl Lab {
             .collect()
     }
 
+    /// The router forwards nothing any more.
+    fn assert_no_mappings(&self, when: &str) {
+        assert_eq!(self.mappings(), Vec::<String>::new(), "{when}");
+    }
+
     fn host(&self, film: &str) -> Cli {
         Cli::spawn_in(
             Some(&self.ns("home")),
@@ -169,11 +174,7 @@ async fn a_friend_elsewhere_joins_through_the_mapped_port_and_plays_in_step() {
 
     friend.quit().await;
     host.quit().await;
-    assert_eq!(
-        lab.mappings(),
-        Vec::<String>::new(),
-        "mapping removed on quit"
-    );
+    lab.assert_no_mappings("mapping removed on quit");
 }
 
 /// (b) UPnP off, NAT-PMP and PCP on.
@@ -191,11 +192,7 @@ async fn nat_pmp_or_pcp_alone_opens_the_port() {
     friend.until(|v| v["type"] == "room").await;
     friend.quit().await;
     host.quit().await;
-    assert_eq!(
-        lab.mappings(),
-        Vec::<String>::new(),
-        "mapping removed on quit"
-    );
+    lab.assert_no_mappings("mapping removed on quit");
 }
 
 /// (c) The router refuses: the host hears "only your network", the invite
@@ -358,5 +355,5 @@ async fn crash_then_restart(case: &str, mode: &str, method: &str) {
     assert_eq!(reach["reach"]["kind"], "anywhere", "{reach}");
     assert_eq!(lab.mappings().len(), 1, "taken back, not doubled");
     second.quit().await;
-    assert_eq!(lab.mappings(), Vec::<String>::new(), "nothing left");
+    lab.assert_no_mappings("nothing left");
 }

@@ -82,16 +82,6 @@ fn megabytes(bytes: u64) -> String {
     }
 }
 
-/// 83.4 → "1:23", 3723 → "1:02:03".
-fn clock(seconds: f64) -> String {
-    let t = seconds.max(0.0).round() as u64;
-    if t >= 3600 {
-        format!("{}:{:02}:{:02}", t / 3600, (t / 60) % 60, t % 60)
-    } else {
-        format!("{}:{:02}", t / 60, t % 60)
-    }
-}
-
 impl std::fmt::Display for MediaWarning {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         match self {
@@ -110,8 +100,8 @@ impl std::fmt::Display for MediaWarning {
             MediaWarning::Duration { ours, room } => write!(
                 f,
                 "your file lasts {}, the room's {}: it may be another cut",
-                clock(*ours),
-                clock(*room)
+                matinee_protocol::clock_text(*ours),
+                matinee_protocol::clock_text(*room)
             ),
             MediaWarning::ProviderIds { ours, room } => {
                 write!(f, "your item is {ours}, the room's is {room}")

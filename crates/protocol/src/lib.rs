@@ -31,6 +31,17 @@ pub use types::{
 };
 pub use validate::{ValidationError, MAX_CHAT_CHARS, MAX_NICKNAME_CHARS, MAX_POSITION_SECS};
 
+/// A position or length as people read it: 83.4 → "1:23", 3723 → "1:02:03"
+/// (rounded to the second).
+pub fn clock_text(seconds: f64) -> String {
+    let t = seconds.max(0.0).round() as u64;
+    if t >= 3600 {
+        format!("{}:{:02}:{:02}", t / 3600, (t / 60) % 60, t % 60)
+    } else {
+        format!("{}:{:02}", t / 60, t % 60)
+    }
+}
+
 /// Version of the wire protocol. A relay refuses a hello with another major
 /// version with [`ErrorCode::ProtocolVersion`].
 pub const PROTOCOL_VERSION: u32 = 1;

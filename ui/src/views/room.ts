@@ -6,6 +6,9 @@ import { renderParticipants } from "../participants";
 import { confirmDialog } from "../confirm";
 import { onReachability, reachLine } from "../reach";
 import { indicator } from "../status";
+import { formatTime } from "../time";
+
+export { formatTime };
 import type { Connection, Participant, RoomInfo, SessionEvent, SyncStatus } from "../types";
 
 export interface RoomView {
@@ -385,13 +388,4 @@ export function renderRoom(
   }, 1000);
   addLine("notice", room.host ? `Room ${room.code} is open. Copy the invite and send it to your friends.` : `You joined room ${room.code}.`);
   return { root, handle, note: (text: string) => addLine("notice", text) };
-}
-
-/** 83 → "1:23", 3723 → "1:02:03". */
-export function formatTime(seconds: number): string {
-  const t = Math.max(0, Math.round(seconds));
-  const h = Math.floor(t / 3600);
-  const m = Math.floor((t % 3600) / 60);
-  const sec = String(t % 60).padStart(2, "0");
-  return h > 0 ? `${h}:${String(m).padStart(2, "0")}:${sec}` : `${m}:${sec}`;
 }

@@ -13,12 +13,7 @@ const MAX_START_LEAD_MS: f64 = 3000.0;
 const RESTART_WITHIN_S: f64 = 0.5;
 
 fn clock_label(secs: f64) -> String {
-    let s = secs.max(0.0).round() as u64;
-    if s >= 3600 {
-        format!("{}:{:02}:{:02}", s / 3600, (s / 60) % 60, s % 60)
-    } else {
-        format!("{}:{:02}", s / 60, s % 60)
-    }
+    matinee_protocol::clock_text(secs)
 }
 
 impl Room {
