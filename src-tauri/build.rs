@@ -13,6 +13,7 @@ const COMMANDS: &[&str] = &[
     "leave_room",
     "take_launch_request",
     "confirm_close",
+    "cancel_start",
     "jellyfin_status",
     "jellyfin_connect",
     "jellyfin_sign_in",

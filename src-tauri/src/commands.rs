@@ -195,7 +195,14 @@ async fn start_session(
     if let Some(old) = slot.take() {
         old.leave().await;
     }
-    let session = PartySession::start(config).await?;
+    // Cancel while joining gives up at once (a player already opened is
+    // closed with the dropped start).
+    let session = tokio::select! {
+        started = PartySession::start(config) => started?,
+        _ = state.cancel_start.notified() => {
+            return Err(AppError::new("cancelled", "Stopped: you cancelled."));
+        }
+    };
     if let Some(reporter) = reporter {
         report_playback(&session, reporter);
     }
@@ -424,6 +431,12 @@ pub async fn leave_room(state: State<'_, AppState>) -> Result<(), AppError> {
         session.leave().await;
     }
     Ok(())
+}
+
+/// Gives up a host or join in progress.
+#[tauri::command]
+pub fn cancel_start(state: State<'_, AppState>) {
+    state.cancel_start.notify_waiters();
 }
 
 /// The person chose to end the party and close the window.

@@ -60,6 +60,7 @@ pub fn with_commands<R: Runtime>(builder: tauri::Builder<R>) -> tauri::Builder<R
         commands::leave_room,
         commands::take_launch_request,
         commands::confirm_close,
+        commands::cancel_start,
         jellyfin::jellyfin_status,
         jellyfin::jellyfin_connect,
         jellyfin::jellyfin_sign_in,

@@ -71,6 +71,9 @@ pub struct AppState {
     /// asks for it.
     pub launch: std::sync::Mutex<LaunchRequest>,
     pub jellyfin: Mutex<JellyfinState>,
+    /// Wakes a party start in progress to give it up (Cancel while
+    /// joining).
+    pub cancel_start: tokio::sync::Notify,
     /// The person agreed to end the party by closing the window.
     pub close_confirmed: std::sync::atomic::AtomicBool,
 }
@@ -98,6 +101,7 @@ impl AppState {
             relay: Mutex::new(None),
             launch: std::sync::Mutex::new(LaunchRequest::default()),
             close_confirmed: std::sync::atomic::AtomicBool::new(false),
+            cancel_start: tokio::sync::Notify::new(),
             jellyfin: Mutex::new(JellyfinState {
                 account,
                 restored: false,

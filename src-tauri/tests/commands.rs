@@ -192,6 +192,26 @@ fn joining_checks_the_code_and_the_relay_before_opening_a_player() {
         "{err}"
     );
 
+    // A relay that accepts the connection and then says nothing: joining
+    // would wait 10 s for it; Cancel gives up at once.
+    let silent = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let silent_port = silent.local_addr().unwrap().port();
+    let window = t.window.clone();
+    let canceller = std::thread::spawn(move || {
+        std::thread::sleep(std::time::Duration::from_millis(500));
+        common::invoke(&window, "cancel_start", json!({})).unwrap();
+    });
+    let asked = std::time::Instant::now();
+    let err = join("K7MQ2X", &format!("ws://127.0.0.1:{silent_port}/ws")).unwrap_err();
+    canceller.join().unwrap();
+    assert_eq!(kind(&err), "cancelled", "{err}");
+    assert!(
+        asked.elapsed() < std::time::Duration::from_secs(5),
+        "given up at once, not after the 10 s timeout: {:?}",
+        asked.elapsed()
+    );
+    drop(silent);
+
     // A relay that answers http but not at this path.
     let web = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
     let web_port = web.local_addr().unwrap().port();

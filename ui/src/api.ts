@@ -64,6 +64,8 @@ export const api = {
   takeLaunchRequest: () => invoke<LaunchRequest>("take_launch_request"),
   /** End the party for everyone and close the window. */
   confirmClose: () => invoke<void>("confirm_close"),
+  /** Give up a join (or host) in progress. */
+  cancelStart: () => invoke<void>("cancel_start"),
 };
 
 /** The user's Jellyfin server. */

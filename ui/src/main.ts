@@ -32,7 +32,7 @@ function topBar(): HTMLElement {
       // The mpv banner and About follow the new settings at once.
       info = await api.appInfo().catch(() => info);
       if (!room) showLobby(null);
-    }),
+    }, room !== null),
   );
   return el(
     "nav",

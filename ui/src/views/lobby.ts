@@ -105,6 +105,8 @@ export function renderLobby(hooks: LobbyHooks): Lobby {
   const relayHelp = el("div", { id: "relay-help", class: "hint" });
   const joinPick = mediaPicker("Choose your copy…", browse && (() => browse("join")));
   const joinBtn = el("button", { class: "primary", type: "button", text: "Join room", disabled: "" });
+  const cancelJoin = el("button", { class: "ghost", type: "button", text: "Cancel", hidden: "" });
+  cancelJoin.addEventListener("click", () => api.cancelStart().catch(() => undefined));
   const validate = () => {
     const c = checkCode(codeInput.value);
     codeInput.classList.toggle("invalid", c.state === "invalid");
@@ -181,6 +183,7 @@ export function renderLobby(hooks: LobbyHooks): Lobby {
     relayHelp,
     joinPick.root,
     joinBtn,
+    cancelJoin,
   );
   validate();
 
@@ -211,6 +214,7 @@ export function renderLobby(hooks: LobbyHooks): Lobby {
     if (!joinMedia) return showError("Choose your copy of the film first.");
     showError(null);
     busy(true, joinBtn, "Joining…");
+    cancelJoin.hidden = false;
     const feed = new SessionFeed();
     try {
       const invite = invited !== null && invited.hosts > 0 && invited.code === c.code ? invited : null;
@@ -221,6 +225,7 @@ export function renderLobby(hooks: LobbyHooks): Lobby {
       feed.close();
       showError(errorText(e));
     } finally {
+      cancelJoin.hidden = true;
       busy(false, joinBtn, "Join room");
       validate();
     }

@@ -4,14 +4,25 @@ import { api, errorText } from "../api";
 import { el } from "../dom";
 import type { AppInfo, Settings } from "../types";
 
-export function openSettings(current: Settings, info: AppInfo | null, onSaved: (s: Settings) => void | Promise<void>): void {
+export function openSettings(
+  current: Settings,
+  info: AppInfo | null,
+  onSaved: (s: Settings) => void | Promise<void>,
+  inRoom = false,
+): void {
   const dialog = el("dialog", { class: "settings", "aria-labelledby": "settings-title" });
   const field = (id: string, label: string, value: string, placeholder: string, hint: string) => {
     const input = el("input", { id, placeholder });
     input.value = value;
     return { input, node: el("div", { class: "field" }, el("label", { for: id, text: label }), input, el("div", { class: "hint", text: hint })) };
   };
-  const nick = field("set-nick", "Nickname", current.nickname, "Your name", "Shown to everyone in the room.");
+  const nick = field(
+    "set-nick",
+    "Nickname",
+    current.nickname,
+    "Your name",
+    inRoom ? "Shown to everyone; a new name shows from the next room you join." : "Shown to everyone in the room.",
+  );
   const relay = field("set-relay", "Relay", current.relay_url, "Empty: host on this computer", "Leave empty to host rooms on this computer (no setup).");
   const mpv = field("set-mpv", "mpv", current.mpv_path, "Found automatically", "Path to mpv if Matinee cannot find it.");
   const mode = el("select", { id: "set-mode" });
