@@ -90,6 +90,13 @@ pub async fn save_settings(
             .map_err(|e| AppError::sentence("settings", e))?;
     }
     settings.save(&state.settings_path)?;
+    // A new name shows in the room at once.
+    let renamed = state.settings.lock().await.nickname != settings.nickname;
+    if renamed {
+        if let Some(session) = state.session.lock().await.as_ref() {
+            session.send(SessionCmd::Rename(settings.nickname.clone()));
+        }
+    }
     *state.settings.lock().await = settings.clone();
     Ok(settings)
 }

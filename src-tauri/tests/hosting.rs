@@ -94,6 +94,38 @@ fn hosting_starts_the_embedded_relay_and_the_player() {
     )
     .expect("play");
 
+    // A new name in Settings shows in the room at once.
+    invoke(
+        &window,
+        "save_settings",
+        json!({ "settings": { "nickname": "Ann", "relay_url": "", "mpv_path": "", "control_mode": "shared" } }),
+    )
+    .unwrap();
+    let state = tauri::Manager::state::<matinee_app::AppState>(&window);
+    let waited = std::time::Instant::now();
+    loop {
+        let names: Vec<String> = state
+            .session
+            .blocking_lock()
+            .as_ref()
+            .map(|s| {
+                s.snapshot()
+                    .participants
+                    .iter()
+                    .map(|p| p.nickname.clone())
+                    .collect()
+            })
+            .unwrap_or_default();
+        if names == ["Ann"] {
+            break;
+        }
+        assert!(
+            waited.elapsed().as_secs() < 10,
+            "renamed in the room: {names:?}"
+        );
+        std::thread::sleep(std::time::Duration::from_millis(50));
+    }
+
     // Hosting again reuses the embedded relay and replaces the session.
     let again = host(&window).expect("second room");
     assert_eq!(again["relay_url"], room["relay_url"]);

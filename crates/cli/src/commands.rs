@@ -4,7 +4,7 @@ use matinee_client_core::{SessionCmd, SessionSnapshot};
 use matinee_protocol::ControlMode;
 
 const HELP: &str = "commands: play, pause, seek SECONDS, speed X, ready, unready, start, start!, \
-chat TEXT, mode shared|host-only, host ID, kick ID, reopen, who, quit";
+chat TEXT, name NEW, mode shared|host-only, host ID, kick ID, reopen, who, quit";
 
 /// What a typed line asks for.
 #[derive(Debug, PartialEq)]
@@ -64,6 +64,7 @@ fn parse_command(line: &str) -> Result<Option<SessionCmd>, String> {
         "start" => SessionCmd::Start { force: false },
         "start!" => SessionCmd::Start { force: true },
         "chat" if !rest.is_empty() => SessionCmd::Chat(rest.to_string()),
+        "name" if !rest.is_empty() => SessionCmd::Rename(rest.to_string()),
         "mode" => SessionCmd::SetControlMode(match rest {
             "shared" => ControlMode::Shared,
             "host-only" => ControlMode::HostOnly,

@@ -71,6 +71,8 @@ pub enum ClientMsg {
     Kick { participant: ParticipantId },
     /// A chat line.
     Chat { text: String },
+    /// Change one's name in the room.
+    Rename { nickname: String },
     /// Clock probe; the relay answers with [`crate::Pong`].
     Ping { client_ms: f64 },
 }
@@ -113,6 +115,7 @@ impl ClientMsg {
             ClientMsg::PassHost { .. } => "pass_host",
             ClientMsg::Kick { .. } => "kick",
             ClientMsg::Chat { .. } => "chat",
+            ClientMsg::Rename { .. } => "rename",
             ClientMsg::Ping { .. } => "ping",
         }
     }
@@ -132,6 +135,7 @@ impl ClientMsg {
         "pass_host",
         "kick",
         "chat",
+        "rename",
         "ping",
     ];
 }

@@ -111,6 +111,8 @@ pub enum NoticeEvent {
     PlayerClosed,
     /// The room reached the end of the film and paused there.
     Ended,
+    /// Someone changed their name.
+    Renamed,
 }
 
 /// Machine-readable reason of an [`ServerMsg::Error`].

@@ -138,6 +138,13 @@ impl ClientMsg {
             }
             ClientMsg::State(s) => state(s),
             ClientMsg::Chat { text: t } => text("text", t, MAX_CHAT_CHARS),
+            ClientMsg::Rename { nickname } => {
+                text("nickname", nickname, MAX_NICKNAME_CHARS)?;
+                if nickname.contains('\n') {
+                    return Err(bad("nickname", "must be one line"));
+                }
+                Ok(())
+            }
             ClientMsg::Ping { client_ms } => finite("client_ms", *client_ms),
             ClientMsg::Leave
             | ClientMsg::Ready { .. }

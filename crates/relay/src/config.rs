@@ -26,6 +26,10 @@ pub struct RelayConfig {
     #[arg(long, env = "MATINEE_RELAY_PUBLIC_URL")]
     pub public_url: Option<String>,
 
+    /// Where people get the app (linked from the invite landing page).
+    #[arg(long, env = "MATINEE_RELAY_DOWNLOAD_URL")]
+    pub download_url: Option<String>,
+
     /// Largest WebSocket message accepted, in bytes.
     #[arg(long, env = "MATINEE_RELAY_MAX_FRAME_BYTES", default_value_t = 64 * 1024)]
     pub max_frame_bytes: usize,

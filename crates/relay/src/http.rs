@@ -179,7 +179,11 @@ async fn join_page(
     headers: HeaderMap,
 ) -> Response {
     let mut response = match landing_invite(&shared, &code, query.as_deref(), &headers) {
-        Ok(invite) => Html(landing::page(&invite)).into_response(),
+        Ok(invite) => Html(landing::page(
+            &invite,
+            shared.config.download_url.as_deref(),
+        ))
+        .into_response(),
         Err(reason) => (
             StatusCode::BAD_REQUEST,
             Html(landing::bad_code_page(&reason)),

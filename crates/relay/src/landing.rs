@@ -41,9 +41,17 @@ a.button:focus,a.button:hover{background:#ffd27f}\
 p.small{color:#a4a8b8;font-size:.9rem}\
 code{background:#11131a;padding:.1rem .35rem;border-radius:4px;word-break:break-all}";
 
-/// The whole page for an invite.
-pub fn page(invite: &Invite) -> String {
+/// The whole page for an invite; `download` is where to get the app, if
+/// the relay was told (`--download-url`).
+pub fn page(invite: &Invite, download: Option<&str>) -> String {
     let code = &invite.code;
+    let install = match download {
+        Some(url) => format!(
+            "<a href=\"{}\">Install it</a> (Linux .deb or AppImage, Windows, macOS)",
+            escape(url)
+        ),
+        None => "Install it from the project's releases (Linux .deb or AppImage)".into(),
+    };
     let deep = invite.link();
     let link = escape(&deep);
     let manual = match &invite.relay {
@@ -62,8 +70,7 @@ pub fn page(invite: &Invite) -> String {
 <div class=\"code\">{code}</div>\
 <a class=\"button\" href=\"{link}\">Open in Matinee</a>\
 <p>Your browser may ask whether to open Matinee: allow it.</p>\
-<p class=\"small\">Don't have Matinee yet? Install it from the project's releases \
-(Linux .deb or AppImage), open it, choose <b>Join</b> {manual}.</p>\
+<p class=\"small\">Don't have Matinee yet? {install}, open it, choose <b>Join</b> {manual}.</p>\
 <p class=\"small\">Have the same film ready: everyone plays their own copy.</p>\
 </main></body></html>\n"
     )
@@ -96,7 +103,18 @@ mod tests {
     #[test]
     fn page_escapes_what_it_shows() {
         let code = RoomCode::parse("ABCDEF").unwrap();
-        let html = page(&Invite::to_relay(code, "ws://x/<script>"));
+        let html = page(&Invite::to_relay(code.clone(), "ws://x/<script>"), None);
+        assert!(html.contains("Install it from the project's releases"));
+        let linked = page(
+            &Invite::to_relay(code, "wss://relay.example/ws"),
+            Some("https://example.org/get?a=1&b=\"2\""),
+        );
+        assert!(
+            linked.contains(
+                "<a href=\"https://example.org/get?a=1&amp;b=&quot;2&quot;\">Install it</a>"
+            ),
+            "{linked}"
+        );
         assert!(!html.contains("<script>"));
         assert!(html.contains("&lt;script&gt;"));
     }

@@ -779,3 +779,49 @@ async fn a_former_host_whose_seat_expired_comes_back_as_a_guest() {
         "the role stays with whoever held the room"
     );
 }
+
+/// A new name shows to everyone at once, with a notice; a name that is
+/// empty or on two lines is refused and changes nothing.
+#[tokio::test]
+async fn a_participant_renames_in_the_room() {
+    let relay = relay(common::config()).await;
+    let mut ana = Client::host(&relay, "Ana", ControlMode::HostOnly).await;
+    let mut ben = Client::guest(&relay, &ana.code(), "Ben").await;
+    ben.send(&ClientMsg::Rename {
+        nickname: " Benjamin ".into(),
+    })
+    .await;
+    let text = ana
+        .recv_until(|m| match m {
+            ServerMsg::Notice {
+                event: matinee_protocol::NoticeEvent::Renamed,
+                text,
+                ..
+            } => Some(text.clone()),
+            _ => None,
+        })
+        .await;
+    assert_eq!(text, "Ben is now Benjamin");
+    let ben_id = ben.id;
+    ana.participants_where(|ps| {
+        ps.iter()
+            .any(|p| p.id == ben_id && p.nickname == "Benjamin")
+    })
+    .await;
+    for bad in ["   ", "two\nlines"] {
+        ben.send(&ClientMsg::Rename {
+            nickname: bad.into(),
+        })
+        .await;
+        ben.expect_error(matinee_protocol::ErrorCode::InvalidValue)
+            .await;
+    }
+    ben.send(&ClientMsg::Chat { text: "hi".into() }).await;
+    let nick = ana
+        .recv_until(|m| match m {
+            ServerMsg::Chat { nickname, .. } => Some(nickname.clone()),
+            _ => None,
+        })
+        .await;
+    assert_eq!(nick, "Benjamin", "the last good name stays");
+}

@@ -262,7 +262,13 @@ export function renderRoom(
     if (!paused) started = true;
     readyBtn.hidden = started;
     startBtn.hidden = !host || started;
-    startBtn.textContent = participants.every((p) => p.ready || p.reconnecting) ? "Start for everyone" : "Start anyway";
+    const allReady = participants.every((p) => p.ready || p.reconnecting);
+    startBtn.textContent = allReady ? "Start for everyone" : "Start anyway";
+    startBtn.title = allReady
+      ? "Everyone is ready: start the film for all at the same moment"
+      : "Not everyone is ready: start for all at the same moment anyway";
+    playBtn.title ||= "Play or pause for everyone (space)";
+    readyBtn.title = "Tell the host you have your copy open and are ready to start";
     modeSelect.hidden = !host;
     modeSelect.value = controlMode;
     ready = me()?.ready ?? false;

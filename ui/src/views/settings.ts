@@ -21,7 +21,7 @@ export function openSettings(
     "Nickname",
     current.nickname,
     "Your name",
-    inRoom ? "Shown to everyone; a new name shows from the next room you join." : "Shown to everyone in the room.",
+    inRoom ? "Shown to everyone; the room sees a new name at once." : "Shown to everyone in the room.",
   );
   const relay = field("set-relay", "Relay", current.relay_url, "Empty: host on this computer", "Leave empty to host rooms on this computer (no setup).");
   const mpv = field("set-mpv", "mpv", current.mpv_path, "Found automatically", "Path to mpv if Matinee cannot find it.");

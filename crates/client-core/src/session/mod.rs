@@ -59,6 +59,8 @@ pub enum SessionCmd {
         force: bool,
     },
     Chat(String),
+    /// Change one's name in the room (and in a rebuild after a restart).
+    Rename(String),
     SetControlMode(ControlMode),
     PassHost(ParticipantId),
     Kick(ParticipantId),

@@ -276,6 +276,10 @@ impl Runner {
             SessionCmd::Chat(text) => {
                 self.link.send(ClientMsg::Chat { text });
             }
+            SessionCmd::Rename(nickname) => {
+                self.cfg.nickname = nickname.clone();
+                self.link.send(ClientMsg::Rename { nickname });
+            }
             SessionCmd::SetControlMode(mode) => {
                 self.link.send(ClientMsg::SetControlMode { mode });
             }

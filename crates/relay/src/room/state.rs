@@ -373,6 +373,20 @@ impl Room {
             }
             ClientMsg::State(report) => self.on_report(idx, &report),
             ClientMsg::Chat { text } => self.on_chat(idx, text),
+            ClientMsg::Rename { nickname } => {
+                let nickname = nickname.trim().to_string();
+                let old = std::mem::replace(&mut self.seats[idx].nickname, nickname.clone());
+                if old != nickname {
+                    self.roster_dirty = true;
+                    self.stored_dirty = true;
+                    let id = self.seats[idx].id;
+                    self.notice(
+                        NoticeEvent::Renamed,
+                        format!("{old} is now {nickname}"),
+                        Some(id),
+                    );
+                }
+            }
             ClientMsg::Control {
                 seq,
                 action,
