@@ -96,9 +96,16 @@ export function renderRoom(
   );
 
   // Warnings about the media.
-  const warnings = el("div", { class: "warning", role: "alert" });
+  // One line that opens to the details, so the chat stays on screen.
+  const warnings = el("details", { class: "warning", role: "alert" });
   warnings.hidden = room.warnings.length === 0;
-  warnings.textContent = room.warnings.length ? `Your file may differ from the room’s: ${room.warnings.join("; ")}.` : "";
+  if (room.warnings.length) {
+    const n = room.warnings.length;
+    warnings.append(
+      el("summary", { text: `Your copy may differ from the room’s (${n} difference${n === 1 ? "" : "s"})` }),
+      el("ul", {}, ...room.warnings.map((w) => el("li", { text: w.charAt(0).toUpperCase() + w.slice(1) }))),
+    );
+  }
 
   // Controls.
   const playBtn = el("button", { class: "primary", type: "button", text: "Play" });
