@@ -46,6 +46,33 @@ fn deliver<R: Runtime>(app: &tauri::AppHandle<R>, req: LaunchRequest) {
 }
 
 /// The app's commands, on any runtime (the tests use the mock one).
+/// Closing the main window while friends watch through the relay in this
+/// app would end the party for them: the close is held and the window
+/// asked ("confirm-close", with how many friends), until the person agrees
+/// (`confirm_close`). Call it from the app's run-event callback.
+pub fn guard_close<R: Runtime>(app: &tauri::AppHandle<R>, event: &tauri::RunEvent) {
+    let tauri::RunEvent::WindowEvent {
+        label,
+        event: tauri::WindowEvent::CloseRequested { api, .. },
+        ..
+    } = event
+    else {
+        return;
+    };
+    let state = app.state::<AppState>();
+    if state
+        .close_confirmed
+        .load(std::sync::atomic::Ordering::SeqCst)
+    {
+        return;
+    }
+    let friends = hosting::friends_depending_on_us(&state);
+    if friends > 0 {
+        api.prevent_close();
+        let _ = app.emit_to(label.as_str(), "confirm-close", friends);
+    }
+}
+
 pub fn with_commands<R: Runtime>(builder: tauri::Builder<R>) -> tauri::Builder<R> {
     builder.invoke_handler(tauri::generate_handler![
         commands::app_info,
@@ -127,24 +154,6 @@ pub fn run() {
         }))
         .plugin(tauri_plugin_deep_link::init())
         .plugin(tauri_plugin_dialog::init())
-        .on_window_event(|window, event| {
-            // Closing the window while friends watch through the relay in
-            // this app ends the party for them: ask first.
-            if let tauri::WindowEvent::CloseRequested { api, .. } = event {
-                let state = window.state::<AppState>();
-                if state
-                    .close_confirmed
-                    .load(std::sync::atomic::Ordering::SeqCst)
-                {
-                    return;
-                }
-                let friends = hosting::friends_depending_on_us(&state);
-                if friends > 0 {
-                    api.prevent_close();
-                    let _ = window.emit("confirm-close", friends);
-                }
-            }
-        })
         .setup(|app| {
             let log_dir = app.path().app_log_dir()?;
             std::fs::create_dir_all(&log_dir)?;
@@ -174,6 +183,7 @@ pub fn run() {
         .build(tauri::generate_context!("../tauri.conf.json"))
         .expect("the app starts")
         .run(|app, event| {
+            guard_close(app, &event);
             if let tauri::RunEvent::Exit = event {
                 let state = app.state::<AppState>();
                 tauri::async_runtime::block_on(async {

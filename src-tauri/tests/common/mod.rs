@@ -10,14 +10,22 @@ use tauri::test::{get_ipc_response, mock_builder, MockRuntime, INVOKE_KEY};
 use tauri::webview::InvokeRequest;
 use tauri::{App, WebviewWindow};
 
-/// The app, with settings and logs in `dir`, and its main window.
-pub fn app_in(dir: &Path) -> (App<MockRuntime>, WebviewWindow<MockRuntime>) {
+/// The app, with settings and logs in `dir`, before its event loop runs
+/// (which opens the main window from tauri.conf.json).
+#[allow(dead_code)]
+pub fn app_unstarted(dir: &Path) -> App<MockRuntime> {
     let tokens = std::sync::Arc::new(matinee_jellyfin::MemoryStore::default());
     let state = AppState::new(dir.join("settings.json"), dir.join("logs"), tokens);
-    let app = with_commands(mock_builder())
+    with_commands(mock_builder())
         .manage(state)
         .build(tauri::generate_context!("../tauri.conf.json"))
-        .expect("app builds");
+        .expect("app builds")
+}
+
+/// The app, with settings and logs in `dir`, and its main window.
+#[allow(dead_code)]
+pub fn app_in(dir: &Path) -> (App<MockRuntime>, WebviewWindow<MockRuntime>) {
+    let app = app_unstarted(dir);
     let window = tauri::WebviewWindowBuilder::new(&app, "main", Default::default())
         .build()
         .expect("main window");
