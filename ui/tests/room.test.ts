@@ -147,3 +147,16 @@ describe("removing someone", () => {
     expect(sent).toEqual([{ kind: "kick", participant: 2 }]);
   });
 });
+
+describe("a shorter copy", () => {
+  it("says where this copy ended while the room plays on", async () => {
+    mockIPC((cmd) => (cmd === "player_position" ? { position: 60, duration: 60, paused: true } : null));
+    const view = renderRoom(room(false, "shared"), () => {});
+    document.body.replaceChildren(view.root);
+    await tick(30);
+    view.handle({ type: "playback", playback: { position: 0, paused: false, speed: 1, anchor_ms: 0, epoch: 1, waiting_for_buffering: false } });
+    view.handle({ type: "status", status: "ended" });
+    expect(view.root.querySelector(".chat-log")!.textContent).toContain("Your copy ended at 1:00; the room plays on.");
+    expect(view.root.querySelector(".status-pill .label")!.textContent).toBe("Your copy ended");
+  });
+});

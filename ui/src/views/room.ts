@@ -308,6 +308,9 @@ export function renderRoom(
         paused = e.playback.paused;
         break;
       case "status":
+        if (e.status === "ended" && status !== "ended" && !paused) {
+          addLine("notice", `Your copy ended at ${formatTime(duration)}; the room plays on.`);
+        }
         status = e.status;
         if (status !== "synced" && status !== "correcting") drift = null;
         break;
