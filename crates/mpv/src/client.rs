@@ -103,6 +103,12 @@ impl MpvClient {
             .lock()
             .expect("pending lock")
             .insert(id, tx);
+        let name = command
+            .get(0)
+            .and_then(Value::as_str)
+            .unwrap_or("?")
+            .to_string();
+        tracing::debug!(id, command = %name, "mpv request");
         let mut line = serde_json::to_string(&json!({"command": command, "request_id": id}))
             .expect("commands serialise");
         line.push('\n');
@@ -128,6 +134,7 @@ impl MpvClient {
             Ok(Err(_)) => Err(MpvError::Closed),
             Err(_) => {
                 self.forget(id);
+                tracing::warn!(id, command = %name, "mpv did not answer in time");
                 Err(MpvError::Timeout(timeout.as_secs_f64()))
             }
         }
@@ -250,6 +257,7 @@ async fn read_loop<R: AsyncRead + Unpin>(
                 let _ = inner.events.send(event);
             }
         } else if let Some(id) = v.get("request_id").and_then(Value::as_u64) {
+            tracing::debug!(id, "mpv reply");
             let reply = inner.pending.lock().expect("pending lock").remove(&id);
             if let Some(reply) = reply {
                 let result = match v.get("error").and_then(Value::as_str) {
