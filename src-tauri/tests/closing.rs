@@ -22,14 +22,10 @@ type Outcome = Arc<Mutex<Option<(Vec<String>, bool)>>>;
 #[test]
 fn closing_the_window_while_a_friend_watches_asks_first() {
     let dir = tempfile::tempdir().unwrap();
-    let mpv_conf = dir.path().join("config/mpv");
-    std::fs::create_dir_all(&mpv_conf).unwrap();
-    std::fs::write(mpv_conf.join("mpv.conf"), "vo=null\nao=null\n").unwrap();
-    // SAFETY: set before any other thread of this test binary starts.
-    unsafe {
-        std::env::set_var("XDG_CONFIG_HOME", dir.path().join("config"));
-        std::env::set_var("MATINEE_HOST_LISTEN", "127.0.0.1:0");
-    }
+    // The app reads the user's mpv.conf: make this user's mpv headless.
+    // SAFETY: this test binary has one test and calls this before any other
+    // thread starts.
+    unsafe { common::headless_loopback_user(dir.path()) };
     let app = common::app_unstarted(dir.path());
     let outcome: Outcome = Arc::default();
     let result = outcome.clone();

@@ -15,15 +15,9 @@ use tauri::WebviewWindow;
 fn hosting_starts_the_embedded_relay_and_the_player() {
     let dir = tempfile::tempdir().unwrap();
     // The app reads the user's mpv.conf: make this user's mpv headless.
-    let mpv_conf = dir.path().join("config/mpv");
-    std::fs::create_dir_all(&mpv_conf).unwrap();
-    std::fs::write(mpv_conf.join("mpv.conf"), "vo=null\nao=null\n").unwrap();
-    // SAFETY: this test binary has one test and sets these before any
-    // other thread starts.
-    unsafe {
-        std::env::set_var("XDG_CONFIG_HOME", dir.path().join("config"));
-        std::env::set_var("MATINEE_HOST_LISTEN", "127.0.0.1:0");
-    }
+    // SAFETY: this test binary has one test and calls this before any other
+    // thread starts.
+    unsafe { common::headless_loopback_user(dir.path()) };
 
     // Every log line at every level, into a file under the app's folder,
     // to be searched for secrets at the end.

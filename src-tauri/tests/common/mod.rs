@@ -10,6 +10,24 @@ use tauri::test::{get_ipc_response, mock_builder, MockRuntime, INVOKE_KEY};
 use tauri::webview::InvokeRequest;
 use tauri::{App, WebviewWindow};
 
+/// Makes this test binary's user a headless one hosting on loopback: an
+/// mpv.conf without video or audio under `dir`, `XDG_CONFIG_HOME` there and
+/// `MATINEE_HOST_LISTEN` on a loopback port.
+///
+/// # Safety
+/// Sets environment variables: call it first thing in a test binary with
+/// one test, before any other thread starts.
+#[allow(dead_code)]
+pub unsafe fn headless_loopback_user(dir: &Path) {
+    let mpv_conf = dir.join("config/mpv");
+    std::fs::create_dir_all(&mpv_conf).unwrap();
+    std::fs::write(mpv_conf.join("mpv.conf"), "vo=null\nao=null\n").unwrap();
+    unsafe {
+        std::env::set_var("XDG_CONFIG_HOME", dir.join("config"));
+        std::env::set_var("MATINEE_HOST_LISTEN", "127.0.0.1:0");
+    }
+}
+
 /// The app, with settings and logs in `dir`, before its event loop runs
 /// (which opens the main window from tauri.conf.json).
 #[allow(dead_code)]
