@@ -49,8 +49,9 @@ impl ReachReport {
     }
 
     fn with_room(mut self, hosting: &Hosting, code: &matinee_protocol::RoomCode) -> Self {
-        self.invite_link = Some(hosting.invite(code).link());
-        self.landing_url = hosting.landing_link(code);
+        let invite = hosting.invite(code);
+        self.landing_url = hosting.landing_link(&invite);
+        self.invite_link = Some(invite.link());
         self
     }
 }
@@ -61,28 +62,25 @@ pub async fn ensure_started<R: tauri::Runtime>(
     app: &tauri::AppHandle<R>,
     state: &AppState,
 ) -> Result<ReachReport, AppError> {
-    let mut slot = state.relay.lock().await;
-    if slot.is_none() {
-        let config_dir = state
-            .settings_path
-            .parent()
-            .unwrap_or(std::path::Path::new("."))
-            .to_path_buf();
-        let options = HostOptions::from_env(config_dir).map_err(|e| {
-            AppError::new("relay", format!("Could not host on this computer: {e}."))
-        })?;
-        let hosting = Hosting::start(options).await.map_err(|e| {
-            AppError::new("relay", format!("Could not host on this computer: {e}."))
-        })?;
-        forward_changes(app.clone(), hosting.reachability());
-        *slot = Some(hosting);
+    {
+        let mut slot = state.relay.lock().await;
+        if slot.is_none() {
+            let config_dir = state
+                .settings_path
+                .parent()
+                .unwrap_or(std::path::Path::new("."))
+                .to_path_buf();
+            let cannot = |e: matinee_hosting::HostingError| {
+                AppError::new("relay", format!("Could not host on this computer: {e}."))
+            };
+            let hosting = Hosting::start(HostOptions::from_env(config_dir).map_err(cannot)?)
+                .await
+                .map_err(cannot)?;
+            forward_changes(app.clone(), hosting.reachability());
+            *slot = Some(hosting);
+        }
     }
-    let hosting = slot.as_ref().expect("just started");
-    let report = ReachReport::new(&hosting.reachability().borrow());
-    Ok(match current_room(state).await {
-        Some(code) => report.with_room(hosting, &code),
-        None => report,
-    })
+    Ok(report(state).await.expect("the relay runs"))
 }
 
 /// How many friends are in a room whose relay runs in this app (they
@@ -92,16 +90,15 @@ pub fn friends_depending_on_us(state: &AppState) -> usize {
     let (Ok(relay), Ok(session)) = (state.relay.try_lock(), state.session.try_lock()) else {
         return 0;
     };
-    let Some(session) = session.as_ref().filter(|s| !s.is_finished()) else {
+    let (Some(relay), Some(session)) = (
+        relay.as_ref(),
+        session.as_ref().filter(|s| !s.is_finished()),
+    ) else {
         return 0;
     };
-    if relay.is_none() {
-        return 0;
-    }
     let snap = session.snapshot();
-    let local = snap.relay_url.contains("://127.0.0.1:") || snap.relay_url.contains("://[::1]:");
-    if !local {
-        return 0;
+    if snap.relay_url != relay.local_endpoint().url {
+        return 0; // the room is on another relay: closing here ends nothing
     }
     snap.participants
         .iter()

@@ -38,8 +38,9 @@ impl Output {
     /// Whether friends elsewhere can reach this host, and the invite that
     /// reaches it (printed again whenever either changes).
     pub fn reachability(&self, reach: &Reachability, hosting: &Hosting, code: &RoomCode) {
-        let invite = hosting.invite(code).link();
-        let landing = hosting.landing_link(code);
+        let invite = hosting.invite(code);
+        let landing = hosting.landing_link(&invite);
+        let invite = invite.link();
         if self.json {
             let mut v = serde_json::to_value(reach).unwrap_or_default();
             v["message"] = json!(reach.message());

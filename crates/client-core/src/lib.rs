@@ -16,9 +16,7 @@ pub use jellyfin::{report_playback, stream_media};
 pub use matinee_protocol::{Invite, InviteError, RelayEndpoint};
 pub use media::{compare_media, local_media_info, MediaSource, MediaWarning};
 pub use mono::now_ms;
-pub use relay_link::{
-    is_private_authority, Backoff, Connected, LinkEvent, RelayLink, CANDIDATE_STAGGER,
-};
+pub use relay_link::{Backoff, Connected, LinkEvent, RelayLink, CANDIDATE_STAGGER};
 pub use session::{
     ConnectionState, PartyHandle, PartySession, Role, SessionCmd, SessionConfig, SessionEvent,
     SessionSnapshot,

@@ -281,9 +281,7 @@ fn explain_failures(
         {
             let tried: Vec<&str> = endpoints.iter().map(RelayEndpoint::authority).collect();
             // A host's own relay known only by home-network addresses.
-            let all_private = endpoints
-                .iter()
-                .all(|e| e.pin.is_some() && is_private_authority(e.authority()));
+            let all_private = endpoints.iter().all(|e| e.pin.is_some() && e.is_private());
             let why = if all_private {
                 "the invite only has addresses inside the host's own network, so the host's \
                  router did not open a port for Matinee; the host can use a relay \
@@ -299,30 +297,6 @@ fn explain_failures(
             }
         }
         _ => failures.swap_remove(0).1,
-    }
-}
-
-/// A LAN, link-local, loopback or carrier-grade NAT address: not
-/// reachable from another home.
-pub fn is_private_authority(authority: &str) -> bool {
-    let host = authority
-        .rsplit_once(':')
-        .map_or(authority, |(h, _)| h)
-        .trim_start_matches('[')
-        .trim_end_matches(']');
-    match host.parse::<std::net::IpAddr>() {
-        Ok(std::net::IpAddr::V4(v4)) => {
-            v4.is_private()
-                || v4.is_loopback()
-                || v4.is_link_local()
-                || (v4.octets()[0] == 100 && (v4.octets()[1] & 0xC0) == 64)
-        }
-        Ok(std::net::IpAddr::V6(v6)) => {
-            v6.is_loopback()
-                || (v6.segments()[0] & 0xfe00) == 0xfc00
-                || (v6.segments()[0] & 0xffc0) == 0xfe80
-        }
-        Err(_) => false,
     }
 }
 

@@ -253,14 +253,12 @@ impl Hosting {
     /// The landing page (plain http on the relay's port, so browsers show
     /// no certificate warning), at the address most likely to work for a
     /// friend elsewhere.
-    pub fn landing_link(&self, code: &RoomCode) -> Option<String> {
-        let candidates = self.candidates();
-        let best = self
-            .reach
-            .borrow()
-            .public()
-            .or_else(|| candidates.first().copied())?;
-        Some(self.invite(code).landing_link(&format!("http://{best}")))
+    pub fn landing_link(&self, invite: &Invite) -> Option<String> {
+        let best = match self.reach.borrow().public() {
+            Some(public) => public.to_string(),
+            None => invite.hosts.first()?.clone(),
+        };
+        Some(invite.landing_link(&format!("http://{best}")))
     }
 
     /// Releases the port mapping and stops the relay.

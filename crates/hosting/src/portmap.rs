@@ -112,7 +112,7 @@ async fn run(
         _ => None,
     };
     tracing::info!(?probe, "port mapping protocols");
-    if probe.is_none() && portmapper_has_no_gateway() {
+    if probe.is_none() && only_loopback_interfaces() {
         reach.send_replace(or_ipv6(
             Reachability::LocalNetwork {
                 reason: LocalReason::NoRouter,
@@ -162,7 +162,7 @@ fn or_ipv6(reach: Reachability, ipv6: Option<SocketAddr>) -> Reachability {
     }
 }
 
-fn portmapper_has_no_gateway() -> bool {
+fn only_loopback_interfaces() -> bool {
     if_addrs::get_if_addrs()
         .map(|ifs| ifs.iter().all(|i| i.is_loopback()))
         .unwrap_or(true)

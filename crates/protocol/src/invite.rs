@@ -55,6 +55,19 @@ impl RelayEndpoint {
         let rest = self.url.split_once("://").map_or(&*self.url, |(_, r)| r);
         rest.split('/').next().unwrap_or(rest)
     }
+
+    /// The URL names an address that is not on the internet (a home
+    /// network, loopback, carrier-grade NAT): friends elsewhere cannot
+    /// reach it.
+    pub fn is_private(&self) -> bool {
+        let authority = self.authority();
+        let host = authority
+            .rsplit_once(':')
+            .map_or(authority, |(h, _)| h)
+            .trim_start_matches('[')
+            .trim_end_matches(']');
+        host.parse().is_ok_and(crate::is_non_public)
+    }
 }
 
 /// Why a link is not an invite, in words for people.
@@ -379,6 +392,10 @@ mod tests {
         );
         assert!(endpoints.iter().all(|e| e.pin == Some([0xAB; 32])));
         assert_eq!(endpoints[1].authority(), "203.0.113.77:53412");
+        assert!(endpoints[0].is_private(), "a LAN address");
+        assert!(!endpoints[1].is_private() && !endpoints[2].is_private());
+        assert!(RelayEndpoint::url("wss://[fd00::1]:7878/ws").is_private());
+        assert!(!RelayEndpoint::url("wss://relay.example/ws").is_private());
     }
 
     #[test]

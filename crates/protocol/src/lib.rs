@@ -10,6 +10,7 @@
 //! timestamps are milliseconds since the Unix epoch (`f64`) and their names
 //! end in `_ms`.
 
+mod address;
 mod client;
 mod code;
 mod decode;
@@ -18,6 +19,7 @@ mod server;
 mod types;
 mod validate;
 
+pub use address::{is_global_ipv6, is_non_public};
 pub use client::{ClientMsg, RoomRebuild, StateReport};
 pub use code::{RoomCode, RoomCodeError, CODE_ALPHABET, CODE_LEN};
 pub use decode::DecodeError;
