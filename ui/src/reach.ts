@@ -43,7 +43,7 @@ export function reachLine(): ReachLine {
   const icon = el("span", { class: "reach-icon", "aria-hidden": "true" });
   const text = el("span", { class: "reach-text" });
   const root = el("p", { class: "reach", role: "status", "aria-live": "polite" }, icon, text);
-  let started = false;
+  let listening = false;
   const line: ReachLine = {
     root,
     show(report) {
@@ -51,9 +51,9 @@ export function reachLine(): ReachLine {
       root.dataset.kind = report.kind;
       icon.textContent = ICON[report.kind] ?? "•";
       text.textContent = report.message;
-      if (!started) {
-        started = true;
-        onReachability(line.show, () => root.isConnected || !started);
+      if (!listening) {
+        listening = true;
+        onReachability(line.show, () => root.isConnected);
       }
     },
   };

@@ -1,6 +1,7 @@
 import { clearMocks, mockIPC } from "@tauri-apps/api/mocks";
 import { afterEach, describe, expect, it } from "vitest";
-import { formatTime, renderRoom } from "../src/views/room";
+import { formatTime } from "../src/time";
+import { renderRoom } from "../src/views/room";
 import type { RoomInfo } from "../src/types";
 
 afterEach(() => clearMocks());

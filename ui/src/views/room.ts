@@ -7,8 +7,6 @@ import { confirmDialog } from "../confirm";
 import { onReachability, reachLine } from "../reach";
 import { indicator } from "../status";
 import { formatTime } from "../time";
-
-export { formatTime };
 import type { Connection, Participant, RoomInfo, SessionEvent, SyncStatus } from "../types";
 
 export interface RoomView {
