@@ -97,12 +97,12 @@ fn film() -> String {
     clip(ClipSpec::small(120)).display().to_string()
 }
 
-/// Runs a case, and once more if its first run failed. Processes started
-/// with `ip netns exec` from this test were seen, now and then, to take
-/// 10–40 s to start (mpv before opening its socket, even `mpv --version`),
-/// which no timeout in the product should wait for; the same starts made
-/// directly never stalled, so the cause is left to find (see the session
-/// note). A deterministic failure still fails: twice.
+/// Runs a case, and once more if its first run failed. The stalls that
+/// made this necessary (processes in the home namespace waiting 10-40 s)
+/// were name lookups sent to the machine's nameserver through the lab's
+/// router, where they are dropped; `scripts/netlab` now gives each
+/// namespace its own resolver settings. The second run stays as a guard
+/// against the lab's own set-up; a deterministic failure still fails twice.
 async fn once_more_if_it_stalls<F, Fut>(case: F)
 where
     F: Fn() -> Fut,
