@@ -134,11 +134,20 @@ mod tests {
     fn a_too_old_mpv_names_the_version_needed() {
         let dir = tempfile::tempdir().unwrap();
         let fake = dir.path().join("mpv");
-        std::fs::write(&fake, "#!/bin/sh\necho 'mpv 0.29.1 Copyright'\n").unwrap();
         #[cfg(unix)]
         {
-            use std::os::unix::fs::PermissionsExt;
-            std::fs::set_permissions(&fake, std::fs::Permissions::from_mode(0o755)).unwrap();
+            // The script is written by a child shell, not by this process:
+            // a file this process held open for writing could be inherited
+            // by another test thread's fork at that moment, and executing
+            // it would then fail with ETXTBSY ("text file busy").
+            let made = Command::new("/bin/sh")
+                .arg("-c")
+                .arg("printf '#!/bin/sh\\necho \"mpv 0.29.1 Copyright\"\\n' > \"$1\" && chmod 755 \"$1\"")
+                .arg("sh")
+                .arg(&fake)
+                .status()
+                .unwrap();
+            assert!(made.success());
             let err = locate(Some(&fake)).unwrap_err();
             assert!(matches!(err, MpvError::TooOld { .. }));
             assert!(err.to_string().contains("0.29.1") && err.to_string().contains("0.33"));
