@@ -374,6 +374,7 @@ pub enum RoomCommand {
     SetControlMode { mode: ControlMode },
     PassHost { to: u32 },
     Kick { participant: u32 },
+    StopWaitingFor { participant: u32 },
     ReopenPlayer,
 }
 
@@ -389,6 +390,7 @@ impl From<RoomCommand> for SessionCmd {
             RoomCommand::SetControlMode { mode } => SessionCmd::SetControlMode(mode),
             RoomCommand::PassHost { to } => SessionCmd::PassHost(to),
             RoomCommand::Kick { participant } => SessionCmd::Kick(participant),
+            RoomCommand::StopWaitingFor { participant } => SessionCmd::StopWaitingFor(participant),
             RoomCommand::ReopenPlayer => SessionCmd::ReopenPlayer,
         }
     }

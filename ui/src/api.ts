@@ -25,6 +25,7 @@ export type RoomCommand =
   | { kind: "set_control_mode"; mode: "host_only" | "shared" }
   | { kind: "pass_host"; to: number }
   | { kind: "kick"; participant: number }
+  | { kind: "stop_waiting_for"; participant: number }
   | { kind: "reopen_player" };
 
 function channel(onEvent: (e: SessionEvent) => void): Channel<SessionEvent> {

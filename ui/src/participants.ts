@@ -29,6 +29,8 @@ export interface ParticipantActions {
   roomPaused?: boolean;
   onPassHost(id: number): void;
   onKick(id: number): void;
+  /** Play on without waiting while this participant buffers. */
+  onStopWaiting?(id: number): void;
 }
 
 export function renderParticipants(list: Participant[], you: number, actions: ParticipantActions): HTMLElement {
@@ -49,7 +51,8 @@ export function renderParticipants(list: Participant[], you: number, actions: Pa
     badges.className = "badges";
     if (p.host) badges.append(badge("Host", "host"));
     if (p.ready) badges.append(badge("Ready", "ready"));
-    if (p.buffering) badges.append(badge("Buffering", "warn"));
+    if (p.catching_up) badges.append(badge("Catching up", "warn"));
+    else if (p.buffering) badges.append(badge("Buffering", "warn"));
     if (p.reconnecting) badges.append(badge("Reconnecting", "warn"));
     if (p.player_closed) badges.append(badge("Player closed", "bad"));
     const length = p.media?.duration ?? null;
@@ -74,6 +77,15 @@ export function renderParticipants(list: Participant[], you: number, actions: Pa
       kick.textContent = "Remove";
       kick.addEventListener("click", () => actions.onKick(p.id));
       li.append(host, kick);
+      if (p.buffering && !p.catching_up && actions.onStopWaiting) {
+        const onStop = actions.onStopWaiting;
+        const playOn = document.createElement("button");
+        playOn.className = "ghost small";
+        playOn.textContent = "Don’t wait";
+        playOn.title = `Play on without waiting for ${p.nickname}; they catch up on their own`;
+        playOn.addEventListener("click", () => onStop(p.id));
+        li.append(playOn);
+      }
     }
     ul.append(li);
   }

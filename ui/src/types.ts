@@ -17,6 +17,8 @@ export interface Participant {
   host: boolean;
   ready: boolean;
   buffering: boolean;
+  /** Buffering, and the room plays on without waiting for them. */
+  catching_up?: boolean;
   reconnecting: boolean;
   player_closed: boolean;
   rtt_ms?: number;

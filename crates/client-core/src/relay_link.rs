@@ -208,6 +208,18 @@ fn tcp_reason(e: &std::io::Error) -> String {
 fn ws_reason(e: &tokio_tungstenite::tungstenite::Error) -> String {
     use tokio_tungstenite::tungstenite::Error as E;
     match e {
+        // The relay's own refusal (too many connections from this address,
+        // a full relay) says why in its body.
+        E::Http(response)
+            if matches!(response.status().as_u16(), 429 | 503)
+                && response.body().as_ref().is_some_and(|b| !b.is_empty()) =>
+        {
+            let body = response.body().as_deref().unwrap_or_default();
+            String::from_utf8_lossy(body)
+                .trim()
+                .trim_end_matches('.')
+                .to_string()
+        }
         E::Http(response) => format!(
             "it answered, but not as a Matinee relay (HTTP {}); a relay's address ends in /ws",
             response.status()

@@ -67,8 +67,12 @@ pub enum ClientMsg {
     SetControlMode { mode: ControlMode },
     /// Host only: hand the host role to another participant.
     PassHost { to: ParticipantId },
-    /// Host only: remove a participant from the room.
+    /// Host only: remove a participant from the room, for the room's life
+    /// (their seat and address may not come back).
     Kick { participant: ParticipantId },
+    /// Host only: play on without waiting for this participant while they
+    /// buffer (they catch up on their own).
+    StopWaitingFor { participant: ParticipantId },
     /// A chat line.
     Chat { text: String },
     /// Change one's name in the room.
@@ -114,6 +118,7 @@ impl ClientMsg {
             ClientMsg::SetControlMode { .. } => "set_control_mode",
             ClientMsg::PassHost { .. } => "pass_host",
             ClientMsg::Kick { .. } => "kick",
+            ClientMsg::StopWaitingFor { .. } => "stop_waiting_for",
             ClientMsg::Chat { .. } => "chat",
             ClientMsg::Rename { .. } => "rename",
             ClientMsg::Ping { .. } => "ping",
@@ -134,6 +139,7 @@ impl ClientMsg {
         "set_control_mode",
         "pass_host",
         "kick",
+        "stop_waiting_for",
         "chat",
         "rename",
         "ping",
@@ -152,7 +158,7 @@ pub(crate) fn examples() -> Vec<ClientMsg> {
     };
     vec![
         ClientMsg::Hello {
-            protocol: 1,
+            protocol: 2,
             client: "matinee-cli/0.1.0".into(),
         },
         ClientMsg::Create {
@@ -192,6 +198,7 @@ pub(crate) fn examples() -> Vec<ClientMsg> {
         },
         ClientMsg::PassHost { to: 2 },
         ClientMsg::Kick { participant: 2 },
+        ClientMsg::StopWaitingFor { participant: 2 },
         ClientMsg::Chat { text: "hi".into() },
         ClientMsg::Ping { client_ms: 1.5 },
     ]
@@ -201,8 +208,11 @@ pub(crate) fn examples() -> Vec<ClientMsg> {
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct RoomRebuild {
     pub nickname: String,
-    /// The member held the host role.
-    pub host: bool,
+    /// The newest [`crate::ServerMsg::HostProof`] this member received,
+    /// when it was the host: a rebuilt room gives the host role to the
+    /// member with the newest valid proof, never on a member's word.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub host_proof: Option<String>,
     pub ready: bool,
     pub control_mode: crate::ControlMode,
     /// The room's playback as last heard (its anchor is wall-clock time, so

@@ -102,7 +102,7 @@ mod tests {
 
     #[test]
     fn decodes_a_valid_hello() {
-        let msg = ClientMsg::decode(r#"{"type":"hello","protocol":1,"client":"t"}"#).unwrap();
+        let msg = ClientMsg::decode(r#"{"type":"hello","protocol":2,"client":"t"}"#).unwrap();
         assert_eq!(
             msg,
             ClientMsg::Hello {

@@ -15,6 +15,7 @@ mod client;
 mod code;
 mod decode;
 mod invite;
+mod names;
 mod server;
 mod types;
 mod validate;
@@ -26,6 +27,7 @@ pub use decode::DecodeError;
 pub use invite::{
     encode_fingerprint, relay_url_from_input, Invite, InviteError, RelayEndpoint, MAX_CANDIDATES,
 };
+pub use names::{clean_nickname, nickname_key, unique_nickname};
 pub use server::{ErrorCode, Joined, NoticeEvent, Pong, ServerMsg, Welcome};
 pub use types::{
     ControlAction, ControlCause, ControlMode, MediaInfo, Participant, ParticipantId, PlaybackState,
@@ -46,4 +48,4 @@ pub fn clock_text(seconds: f64) -> String {
 
 /// Version of the wire protocol. A relay refuses a hello with another major
 /// version with [`ErrorCode::ProtocolVersion`].
-pub const PROTOCOL_VERSION: u32 = 1;
+pub const PROTOCOL_VERSION: u32 = 2;

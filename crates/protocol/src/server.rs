@@ -26,6 +26,18 @@ pub enum ServerMsg {
     },
     /// The control mode changed.
     ControlMode { mode: crate::ControlMode },
+    /// You are the host. Keep the newest proof: a relay that restarted
+    /// gives the host role back only to the member showing it (in
+    /// [`crate::RoomRebuild::host_proof`]). Sent when you become host and
+    /// whenever the room's bans change.
+    HostProof { proof: String },
+    /// A participant's media details (sent once on join and on change;
+    /// participant lists leave them out).
+    Media {
+        participant: ParticipantId,
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        media: Option<crate::MediaInfo>,
+    },
     /// A chat line.
     Chat {
         from: ParticipantId,
@@ -162,6 +174,11 @@ pub enum ErrorCode {
     ShuttingDown,
     /// The relay could not do it; try again.
     Unavailable,
+    /// The client's address is over a quota (rooms created a minute, rooms
+    /// open at once).
+    QuotaExceeded,
+    /// The host removed this seat or address from the room.
+    Banned,
 }
 
 impl ErrorCode {
@@ -190,6 +207,8 @@ impl ErrorCode {
             ErrorCode::SlowConsumer => "slow_consumer",
             ErrorCode::ShuttingDown => "shutting_down",
             ErrorCode::Unavailable => "unavailable",
+            ErrorCode::QuotaExceeded => "quota_exceeded",
+            ErrorCode::Banned => "banned",
         }
     }
 }

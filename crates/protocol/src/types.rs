@@ -153,6 +153,10 @@ pub struct Participant {
     pub host: bool,
     pub ready: bool,
     pub buffering: bool,
+    /// Buffering, and the room plays on without waiting for them (the host
+    /// chose so, or the room waited as long as it waits).
+    #[serde(default)]
+    pub catching_up: bool,
     /// The connection dropped; the seat is kept for the grace period.
     pub reconnecting: bool,
     /// The participant's player is closed or crashed.
@@ -168,6 +172,8 @@ pub struct Participant {
     /// time, in milliseconds (positive = ahead).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub drift_ms: Option<f64>,
+    /// Sent in a newcomer's snapshot and in [`crate::ServerMsg::Media`];
+    /// participant lists leave it out.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub media: Option<MediaInfo>,
     /// Server time at which the participant first joined.

@@ -13,6 +13,8 @@ pub const MAX_POSITION_SECS: f64 = 1_000_000.0;
 pub const SPEED_RANGE: (f64, f64) = (0.25, 4.0);
 const MAX_CLIENT_NAME_CHARS: usize = 64;
 const MAX_TOKEN_CHARS: usize = 128;
+/// Longest host proof (it lists the room's bans).
+pub const MAX_PROOF_CHARS: usize = 8192;
 const MAX_MEDIA_NAME_CHARS: usize = 512;
 const MAX_PROVIDER_IDS: usize = 8;
 const MAX_PROVIDER_ID_CHARS: usize = 64;
@@ -106,18 +108,15 @@ impl ClientMsg {
             | ClientMsg::Join {
                 nickname, media: m, ..
             } => {
-                text("nickname", nickname, MAX_NICKNAME_CHARS)?;
-                if nickname.contains('\n') {
-                    return Err(bad("nickname", "must be one line"));
-                }
+                crate::clean_nickname(nickname)?;
                 m.as_ref().map_or(Ok(()), media)
             }
             ClientMsg::Resume { token, rebuild, .. } => {
                 text("token", token, MAX_TOKEN_CHARS)?;
                 let Some(r) = rebuild else { return Ok(()) };
-                text("nickname", &r.nickname, MAX_NICKNAME_CHARS)?;
-                if r.nickname.contains('\n') {
-                    return Err(bad("nickname", "must be one line"));
+                crate::clean_nickname(&r.nickname)?;
+                if let Some(proof) = &r.host_proof {
+                    text("host_proof", proof, MAX_PROOF_CHARS)?;
                 }
                 position("position", r.playback.position)?;
                 speed(r.playback.speed)?;
@@ -138,20 +137,15 @@ impl ClientMsg {
             }
             ClientMsg::State(s) => state(s),
             ClientMsg::Chat { text: t } => text("text", t, MAX_CHAT_CHARS),
-            ClientMsg::Rename { nickname } => {
-                text("nickname", nickname, MAX_NICKNAME_CHARS)?;
-                if nickname.contains('\n') {
-                    return Err(bad("nickname", "must be one line"));
-                }
-                Ok(())
-            }
+            ClientMsg::Rename { nickname } => crate::clean_nickname(nickname).map(drop),
             ClientMsg::Ping { client_ms } => finite("client_ms", *client_ms),
             ClientMsg::Leave
             | ClientMsg::Ready { .. }
             | ClientMsg::Start { .. }
             | ClientMsg::SetControlMode { .. }
             | ClientMsg::PassHost { .. }
-            | ClientMsg::Kick { .. } => Ok(()),
+            | ClientMsg::Kick { .. }
+            | ClientMsg::StopWaitingFor { .. } => Ok(()),
         }
     }
 }

@@ -42,6 +42,38 @@ pub struct RelayConfig {
     #[arg(long, env = "MATINEE_RELAY_MAX_JOINS_PER_MINUTE", default_value_t = 20)]
     pub max_joins_per_minute: u32,
 
+    /// Rooms one address may create per minute.
+    #[arg(
+        long,
+        env = "MATINEE_RELAY_MAX_CREATES_PER_MINUTE",
+        default_value_t = 10
+    )]
+    pub max_creates_per_minute: u32,
+
+    /// Rooms created from one address that may be open at once.
+    #[arg(long, env = "MATINEE_RELAY_MAX_ROOMS_PER_ADDRESS", default_value_t = 8)]
+    pub max_rooms_per_address: usize,
+
+    /// WebSocket connections one address may hold at once (an IPv6
+    /// address counts by its /64). It may hold this many more plain HTTP
+    /// sockets (invite pages, health checks) besides.
+    #[arg(
+        long,
+        env = "MATINEE_RELAY_MAX_CONNECTIONS_PER_ADDRESS",
+        default_value_t = 32
+    )]
+    pub max_connections_per_address: usize,
+
+    /// Close an HTTP connection whose request headers have not fully
+    /// arrived this many seconds after it opened or after its previous
+    /// request (slow or silent clients, idle keep-alive).
+    #[arg(
+        long,
+        env = "MATINEE_RELAY_HEADER_TIMEOUT_SECS",
+        default_value_t = 10.0
+    )]
+    pub header_timeout_secs: f64,
+
     /// Participants allowed in one room.
     #[arg(long, env = "MATINEE_RELAY_MAX_PARTICIPANTS", default_value_t = 16)]
     pub max_participants: usize,
@@ -81,6 +113,24 @@ pub struct RelayConfig {
     #[arg(long, env = "MATINEE_RELAY_ROOM_GRACE_SECS", default_value_t = 60.0)]
     pub room_grace_secs: f64,
 
+    /// How long a room that never had a second member is kept once nobody
+    /// is connected, in seconds.
+    #[arg(
+        long,
+        env = "MATINEE_RELAY_LONELY_ROOM_GRACE_SECS",
+        default_value_t = 15.0
+    )]
+    pub lonely_room_grace_secs: f64,
+
+    /// How long the room waits for a participant who is buffering before
+    /// it plays on without them (they show as catching up), in seconds.
+    #[arg(
+        long,
+        env = "MATINEE_RELAY_MAX_BUFFERING_WAIT_SECS",
+        default_value_t = 20.0
+    )]
+    pub max_buffering_wait_secs: f64,
+
     /// Messages queued for one slow client before it is disconnected.
     #[arg(long, env = "MATINEE_RELAY_SEND_QUEUE", default_value_t = 256)]
     pub send_queue: usize,
@@ -100,8 +150,9 @@ pub struct RelayConfig {
     pub wait_for_buffering: bool,
 
     /// Browser origins allowed to open WebSockets (comma-separated). Requests
-    /// without an Origin header (the app, the CLI) are always allowed.
-    /// Empty: any origin.
+    /// without an Origin header (the app, the CLI) are always allowed;
+    /// requests from web pages (they carry an Origin) are refused unless
+    /// their origin is listed.
     #[arg(long, env = "MATINEE_RELAY_ALLOWED_ORIGINS", value_delimiter = ',')]
     pub allowed_origins: Vec<String>,
 
@@ -176,6 +227,15 @@ impl RelayConfig {
 
     pub(crate) fn hello_timeout(&self) -> Duration {
         Duration::from_secs_f64(self.hello_timeout_secs.max(0.1))
+    }
+
+    pub(crate) fn header_timeout(&self) -> Duration {
+        Duration::from_secs_f64(self.header_timeout_secs.max(0.1))
+    }
+
+    /// Sockets one address may hold: its WebSockets and as many others.
+    pub(crate) fn max_sockets_per_address(&self) -> usize {
+        self.max_connections_per_address.saturating_mul(2).max(1)
     }
 
     pub(crate) fn max_chat_chars(&self) -> usize {

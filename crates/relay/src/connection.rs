@@ -24,6 +24,10 @@ const WRITE_BATCH: usize = 32;
 /// Over-limit messages tolerated within one refill of the bucket before the
 /// connection is closed.
 const RATE_STRIKES_BEFORE_CLOSE: u32 = 200;
+/// Pings in flight whose pongs are awaited (a pong must answer one).
+const PINGS_IN_FLIGHT: usize = 4;
+/// Longest part of a client's input quoted back in an error, in characters.
+const MAX_QUOTED_CHARS: usize = 160;
 /// After the relay closes a connection, how long it keeps reading (and
 /// dropping) what the client still sends, so the client reads the error and
 /// the close before the socket goes away. Closing a socket with unread data
@@ -59,11 +63,14 @@ struct Connection {
     last_message: Instant,
     /// The relay sent a close frame: linger before dropping the socket.
     closing: bool,
+    /// Stamps of the pings sent and not yet answered: a pong carrying any
+    /// other stamp (unsolicited, or forged to fake a long RTT) is ignored.
+    pings: std::collections::VecDeque<[u8; 8]>,
 }
 
 pub(crate) async fn serve(ws: WebSocket, ip: IpAddr, shared: Arc<Shared>) {
     let conn_id = shared.next_conn_id();
-    let (outbox, inbox) = outbox(conn_id, shared.config.send_queue);
+    let (outbox, inbox) = outbox(conn_id, ip, shared.config.send_queue);
     shared.metrics.connections.inc();
     shared.metrics.connections_total.inc();
     tracing::debug!(conn = conn_id, %ip, "connection opened");
@@ -77,6 +84,7 @@ pub(crate) async fn serve(ws: WebSocket, ip: IpAddr, shared: Arc<Shared>) {
         strikes: 0,
         last_message: Instant::now(),
         closing: false,
+        pings: std::collections::VecDeque::new(),
     };
     conn.run(inbox).await;
     if let Phase::InRoom { room, pid } = std::mem::replace(&mut conn.phase, Phase::Lobby) {
@@ -154,6 +162,11 @@ impl Connection {
                 },
                 frame = self.ws.recv() => match frame {
                     Some(Ok(Message::Text(text))) => self.on_text(text).await,
+                    Some(Ok(Message::Binary(_))) if matches!(self.phase, Phase::New) => {
+                        // Nothing but a hello opens a connection (and only
+                        // a message resets the hello timer).
+                        self.close_with(ErrorCode::HelloRequired, "Say hello first.").await
+                    }
                     Some(Ok(Message::Binary(_))) => {
                         self.last_message = Instant::now();
                         if self.rate_limited().await {
@@ -174,8 +187,12 @@ impl Connection {
                     }
                 },
                 _ = ping.tick() => {
-                    let stamp = self.shared.clock.now_ms().to_le_bytes().to_vec();
-                    self.write(Message::Ping(stamp.into())).await
+                    let stamp = self.shared.clock.now_ms().to_le_bytes();
+                    if self.pings.len() >= PINGS_IN_FLIGHT {
+                        self.pings.pop_front();
+                    }
+                    self.pings.push_back(stamp);
+                    self.write(Message::Ping(stamp.to_vec().into())).await
                 }
                 _ = tokio::time::sleep_until(idle_deadline) => {
                     self.close_with(ErrorCode::IdleTimeout, "Nothing received for too long.").await
@@ -351,6 +368,11 @@ impl Connection {
         let Ok(stamp) = <[u8; 8]>::try_from(payload) else {
             return;
         };
+        let Some(sent) = self.pings.iter().position(|p| *p == stamp) else {
+            return;
+        };
+        // Older pings left unanswered are not answered later.
+        self.pings.drain(..=sent);
         let rtt_ms = self.shared.clock.now_ms() - f64::from_le_bytes(stamp);
         if !(0.0..60_000.0).contains(&rtt_ms) {
             return;
@@ -388,7 +410,7 @@ impl Connection {
             Err(e) => {
                 let fatal = matches!(self.phase, Phase::New);
                 return self
-                    .send_error(decode_error(&e), &e.to_string(), fatal)
+                    .send_error(decode_error(&e), &shortened(&e.to_string()), fatal)
                     .await;
             }
         };
@@ -459,6 +481,29 @@ impl Connection {
         ok
     }
 
+    /// A room may be created from this address: within its rooms a
+    /// minute, and its rooms open at once (the place returned).
+    fn create_allowed(&self) -> Result<Option<Arc<crate::limits::Held>>, Refusal> {
+        let config = &self.shared.config;
+        let Some(place) = self.shared.rooms_held.take(self.ip) else {
+            tracing::warn!(ip = %self.ip, "room creation refused: too many open rooms");
+            let max = config.max_rooms_per_address;
+            return Err((
+                ErrorCode::QuotaExceeded,
+                format!("Your address has {max} rooms open, as many as it may; leave one first."),
+            ));
+        };
+        if !self.shared.create_throttle.attempt(self.ip, Instant::now()) {
+            tracing::warn!(ip = %self.ip, "room creation throttled");
+            let max = config.max_creates_per_minute;
+            return Err((
+                ErrorCode::QuotaExceeded,
+                format!("Your address created {max} rooms this minute, as many as it may; wait a minute."),
+            ));
+        }
+        Ok(Some(Arc::new(place)))
+    }
+
     async fn in_lobby(&mut self, msg: ClientMsg) -> Flow {
         let result = match msg {
             ClientMsg::Create {
@@ -466,16 +511,20 @@ impl Connection {
                 control_mode,
                 media,
             } => {
+                let place = match self.create_allowed() {
+                    Ok(place) => place,
+                    Err(refusal) => return self.refuse(refusal).await,
+                };
                 let shared = self.shared.clone();
                 let max = shared.config.max_rooms;
                 let room = match &shared.cluster {
                     None => shared
                         .registry
                         .insert_new(max, |code| {
-                            RoomHandle::spawn(code, control_mode, shared.clone())
+                            RoomHandle::spawn(code, control_mode, shared.clone()).counted_in(place)
                         })
                         .ok_or_else(server_full),
-                    Some(cluster) => cluster.create_room(&shared, control_mode).await,
+                    Some(cluster) => cluster.create_room(&shared, control_mode, place).await,
                 };
                 match room {
                     Ok(room) => room
@@ -524,6 +573,17 @@ impl Connection {
             Err(refusal) => self.refuse(refusal).await,
         }
     }
+}
+
+/// An error text quoting the client's input, cut to [`MAX_QUOTED_CHARS`]
+/// (a 60 kB value is not sent back whole).
+fn shortened(text: &str) -> String {
+    if text.chars().count() <= MAX_QUOTED_CHARS {
+        return text.to_string();
+    }
+    let mut cut: String = text.chars().take(MAX_QUOTED_CHARS).collect();
+    cut.push('…');
+    cut
 }
 
 fn throttled() -> Refusal {

@@ -45,11 +45,13 @@ fn client_ip(shared: &Shared, peer: SocketAddr, headers: &HeaderMap) -> IpAddr {
     peer.ip()
 }
 
+/// Requests without an Origin (the app, the CLI) pass; a web page's only
+/// when its origin is allowlisted: otherwise any page the host visits could
+/// open WebSockets to the relay in the host's app and spend its quotas.
 fn origin_allowed(shared: &Shared, headers: &HeaderMap) -> bool {
     let allowed = &shared.config.allowed_origins;
     match headers.get(header::ORIGIN) {
         None => true,
-        Some(_) if allowed.is_empty() => true,
         Some(origin) => origin
             .to_str()
             .is_ok_and(|o| allowed.iter().any(|a| a.trim_end_matches('/') == o)),
@@ -74,9 +76,22 @@ async fn websocket(
         return (StatusCode::FORBIDDEN, "origin not allowed\n").into_response();
     }
     if shared.metrics.connections.get() as usize >= shared.config.max_connections {
-        return (StatusCode::SERVICE_UNAVAILABLE, "relay is full\n").into_response();
+        return (
+            StatusCode::SERVICE_UNAVAILABLE,
+            "This relay holds as many connections as it can; try again later.\n",
+        )
+            .into_response();
     }
     let ip = client_ip(&shared, peer.addr, &headers);
+    let Some(place) = shared.websockets.take(ip) else {
+        tracing::warn!(%ip, "connection refused: its address holds its quota");
+        let cap = shared.websockets.cap();
+        return (
+            StatusCode::TOO_MANY_REQUESTS,
+            format!("Too many connections from your address ({cap} at most); close some and try again.\n"),
+        )
+            .into_response();
+    };
     // Frames up to the limit are read and answered with a clear error by the
     // connection; far larger ones are cut off by the WebSocket layer.
     let hard_cap = shared
@@ -90,7 +105,12 @@ async fn websocket(
         .read_buffer_size(READ_BUFFER)
         .max_message_size(hard_cap)
         .max_frame_size(hard_cap)
-        .on_upgrade(move |ws| connection::serve(ws, ip, shared))
+        .on_upgrade(move |ws| async move {
+            connection::serve(ws, ip, shared).await;
+            // The socket's places (as a socket, as a WebSocket) are given
+            // back when it ends.
+            drop((place, peer));
+        })
 }
 
 async fn healthz(State(shared): State<Arc<Shared>>) -> Response {
@@ -126,41 +146,19 @@ async fn metrics(State(shared): State<Arc<Shared>>) -> Response {
         .into_response()
 }
 
-/// The WebSocket URL an invite should point at.
-fn relay_url(shared: &Shared, headers: &HeaderMap) -> Option<String> {
-    if let Some(url) = &shared.config.public_url {
-        return Some(url.clone());
-    }
-    let host = headers.get(header::HOST)?.to_str().ok()?;
-    let valid = !host.is_empty()
-        && host.len() <= 255
-        && host
-            .chars()
-            .all(|c| c.is_ascii_alphanumeric() || ".-:[]".contains(c));
-    if !valid {
-        return None;
-    }
-    let tls = shared.tls
-        || headers
-            .get("x-forwarded-proto")
-            .is_some_and(|p| p.as_bytes().eq_ignore_ascii_case(b"https"));
-    Some(format!("{}://{host}/ws", if tls { "wss" } else { "ws" }))
-}
-
 /// The invite a landing page request stands for: its own query when it
-/// carries one (the host's app made the link), else this relay's URL.
-fn landing_invite(
-    shared: &Shared,
-    code: &str,
-    query: Option<&str>,
-    headers: &HeaderMap,
-) -> Result<Invite, String> {
+/// carries one (the host's app made the link), else this relay's public
+/// URL. Without one the relay does not guess from the request's Host
+/// header: whoever sent the request chose that header.
+fn landing_invite(shared: &Shared, code: &str, query: Option<&str>) -> Result<Invite, String> {
     let query = query.unwrap_or("");
     let invite = Invite::from_parts(code, query).map_err(|e| capitalised(&e.to_string()))?;
     if !invite.endpoints().is_empty() {
         return Ok(invite);
     }
-    let url = relay_url(shared, headers).ok_or("The request has no valid Host header.")?;
+    let url = shared.config.public_url.clone().ok_or(
+        "This link does not say which relay the room is on. Ask your host for the whole invite link.",
+    )?;
     Ok(Invite::to_relay(invite.code, url))
 }
 
@@ -176,9 +174,8 @@ async fn join_page(
     State(shared): State<Arc<Shared>>,
     Path(code): Path<String>,
     RawQuery(query): RawQuery,
-    headers: HeaderMap,
 ) -> Response {
-    let mut response = match landing_invite(&shared, &code, query.as_deref(), &headers) {
+    let mut response = match landing_invite(&shared, &code, query.as_deref()) {
         Ok(invite) => Html(landing::page(
             &invite,
             shared.config.download_url.as_deref(),

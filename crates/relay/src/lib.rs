@@ -26,6 +26,7 @@ mod metrics;
 mod outbox;
 mod registry;
 mod room;
+mod serve;
 mod tls;
 mod tokens;
 
@@ -49,6 +50,11 @@ pub(crate) struct Shared {
     metrics: metrics::Metrics,
     registry: registry::Registry,
     join_throttle: limits::JoinThrottle,
+    create_throttle: limits::JoinThrottle,
+    /// WebSockets held per address.
+    websockets: Arc<limits::HeldPerAddress>,
+    /// Rooms open per address that created them.
+    rooms_held: Arc<limits::HeldPerAddress>,
     tokens: tokens::TokenSigner,
     shutdown: CancellationToken,
     /// WebSockets need TLS (the relay has a certificate).
@@ -137,8 +143,19 @@ impl RelayHandle {
     }
 }
 
+/// Raises this process's soft limit of open files to its hard limit: every
+/// socket is a file, and a low soft limit (often 1024, or 256) would let a
+/// few hundred idle sockets lock everyone out.
+fn raise_open_file_limit() {
+    match rlimit::increase_nofile_limit(u64::MAX) {
+        Ok(limit) => tracing::debug!(limit, "open file limit"),
+        Err(e) => tracing::warn!("could not raise the open file limit: {e}"),
+    }
+}
+
 /// Binds `config.listen` and serves until shut down.
 pub async fn start(config: RelayConfig) -> Result<RelayHandle, RelayError> {
+    raise_open_file_limit();
     let mut tokens = tokens::TokenSigner::load(config.resume_secret_file.as_deref())
         .map_err(RelayError::Secret)?;
     let cluster = match &config.redis_url {
@@ -156,14 +173,19 @@ pub async fn start(config: RelayConfig) -> Result<RelayHandle, RelayError> {
         source,
     })?;
     let shutdown = CancellationToken::new();
-    let listener =
-        listener::RelayListener::start(tcp, tls, shutdown.clone()).map_err(RelayError::Serve)?;
-    let addr = axum::serve::Listener::local_addr(&listener)
-        .map_err(RelayError::Serve)?
-        .addr;
+    // Behind a reverse proxy every socket comes from the proxy: sockets are
+    // then counted by the proxy, WebSockets per forwarded address here.
+    let sockets = (!config.trust_forwarded_for)
+        .then(|| limits::HeldPerAddress::new(config.max_sockets_per_address()));
+    let listener = listener::RelayListener::start(tcp, tls, sockets, shutdown.clone())
+        .map_err(RelayError::Serve)?;
+    let addr = listener.local_addr();
     let clock = ServerClock::new();
     let shared = Arc::new(Shared {
         join_throttle: limits::JoinThrottle::new(config.max_joins_per_minute),
+        create_throttle: limits::JoinThrottle::new(config.max_creates_per_minute),
+        websockets: limits::HeldPerAddress::new(config.max_connections_per_address),
+        rooms_held: limits::HeldPerAddress::new(config.max_rooms_per_address),
         tokens,
         config,
         clock,
@@ -179,13 +201,12 @@ pub async fn start(config: RelayConfig) -> Result<RelayHandle, RelayError> {
     if let Some(c) = cluster {
         c.run(shared.clone());
     }
-    let app = http::router(shared).into_make_service_with_connect_info::<listener::Peer>();
+    let header_timeout = shared.config.header_timeout();
+    let app = http::router(shared);
     let stop = shutdown.clone();
     let task = tokio::spawn(async move {
-        axum::serve(listener, app)
-            .with_graceful_shutdown(async move { stop.cancelled().await })
-            .await
-            .map_err(RelayError::Serve)
+        serve::serve(listener, app, header_timeout, stop).await;
+        Ok(())
     });
     let fingerprint = identity.map(|i| i.fingerprint());
     tracing::info!(%addr, tls = fingerprint.is_some(), "relay listening");

@@ -5,14 +5,14 @@
 //! page without a certificate warning; the WebSocket needs TLS).
 //!
 //! Handshakes run in their own tasks with a deadline, so a client that
-//! stalls in one holds up nobody else.
+//! stalls in one holds up nobody else. Every socket takes a place of its
+//! address's quota the moment it is accepted, before any byte is read;
+//! an address over its quota has further sockets closed at once.
 
 use std::net::SocketAddr;
 use std::sync::Arc;
 use std::time::Duration;
 
-use axum::extract::connect_info::Connected;
-use axum::serve::IncomingStream;
 use tokio::net::{TcpListener, TcpStream};
 use tokio::sync::mpsc;
 use tokio_rustls::server::TlsStream;
@@ -27,17 +27,22 @@ const QUEUE: usize = 64;
 /// The first byte of a TLS record carrying a handshake.
 const TLS_HANDSHAKE: u8 = 0x16;
 
+use crate::limits::{Held, HeldPerAddress};
+
 /// Who is on the other end of a connection.
-#[derive(Debug, Clone, Copy)]
+#[derive(Debug, Clone)]
 pub(crate) struct Peer {
     pub addr: SocketAddr,
     /// The connection is TLS.
     pub secure: bool,
+    /// The socket's place in its address's quota, given back when the
+    /// last holder (the HTTP connection, or the WebSocket it became) ends.
+    pub _place: Option<Arc<Held>>,
 }
 
 pub(crate) type Io = Either<TlsStream<TcpStream>, TcpStream>;
 
-/// The relay's listener, as axum serves it.
+/// The relay's listener: accepted (and, with TLS, handshaken) sockets.
 pub(crate) struct RelayListener {
     local: SocketAddr,
     incoming: mpsc::Receiver<(Io, Peer)>,
@@ -45,10 +50,11 @@ pub(crate) struct RelayListener {
 
 impl RelayListener {
     /// Starts accepting on `tcp`; until `stop`, or until the server drops
-    /// the listener.
+    /// the listener. With `sockets`, each address holds at most its cap.
     pub fn start(
         tcp: TcpListener,
         tls: Option<Arc<rustls::ServerConfig>>,
+        sockets: Option<Arc<HeldPerAddress>>,
         stop: CancellationToken,
     ) -> std::io::Result<Self> {
         let local = tcp.local_addr()?;
@@ -78,11 +84,22 @@ impl RelayListener {
                     tracing::debug!("could not set TCP_NODELAY: {e}");
                 }
                 let addr = canonical(addr);
+                let place = match &sockets {
+                    None => None,
+                    Some(quota) => match quota.take(addr.ip()) {
+                        Some(place) => Some(Arc::new(place)),
+                        None => {
+                            tracing::debug!(%addr, "socket refused: its address holds its quota");
+                            continue;
+                        }
+                    },
+                };
                 match &acceptor {
                     None => {
                         let peer = Peer {
                             addr,
                             secure: false,
+                            _place: place,
                         };
                         if tx.send((Either::Right(stream), peer)).await.is_err() {
                             return;
@@ -96,7 +113,12 @@ impl RelayListener {
                                     .await;
                             match opened {
                                 Ok(Ok((io, secure))) => {
-                                    let _ = tx.send((io, Peer { addr, secure })).await;
+                                    let peer = Peer {
+                                        addr,
+                                        secure,
+                                        _place: place,
+                                    };
+                                    let _ = tx.send((io, peer)).await;
                                 }
                                 Ok(Err(e)) => tracing::debug!(%addr, "TLS handshake failed: {e}"),
                                 Err(_) => tracing::debug!(%addr, "TLS handshake timed out"),
@@ -129,30 +151,14 @@ fn canonical(addr: SocketAddr) -> SocketAddr {
     SocketAddr::new(addr.ip().to_canonical(), addr.port())
 }
 
-impl axum::serve::Listener for RelayListener {
-    type Io = Io;
-    type Addr = Peer;
-
-    async fn accept(&mut self) -> (Self::Io, Self::Addr) {
-        match self.incoming.recv().await {
-            Some(next) => next,
-            // The accept loop stopped (shutdown): wait for the server to
-            // notice its own shutdown signal.
-            None => std::future::pending().await,
-        }
+impl RelayListener {
+    /// The next accepted connection; None once accepting stopped.
+    pub async fn next(&mut self) -> Option<(Io, Peer)> {
+        self.incoming.recv().await
     }
 
-    fn local_addr(&self) -> std::io::Result<Self::Addr> {
-        Ok(Peer {
-            addr: self.local,
-            secure: false,
-        })
-    }
-}
-
-impl Connected<IncomingStream<'_, RelayListener>> for Peer {
-    fn connect_info(stream: IncomingStream<'_, RelayListener>) -> Self {
-        *stream.remote_addr()
+    pub fn local_addr(&self) -> SocketAddr {
+        self.local
     }
 }
 

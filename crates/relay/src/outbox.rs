@@ -1,6 +1,7 @@
 //! The queue from rooms to one connection. Bounded: a client that does not
 //! read fast enough is disconnected rather than allowed to grow memory.
 
+use std::net::IpAddr;
 use std::sync::Arc;
 
 use axum::extract::ws::Utf8Bytes;
@@ -23,6 +24,8 @@ pub(crate) enum Outgoing {
 #[derive(Clone)]
 pub(crate) struct Outbox {
     pub conn_id: u64,
+    /// The client's address (as limits count it), for bans.
+    pub addr: IpAddr,
     route: Route,
 }
 
@@ -49,12 +52,13 @@ pub(crate) struct Inbox {
     pub kill: watch::Receiver<Option<ErrorCode>>,
 }
 
-pub(crate) fn outbox(conn_id: u64, capacity: usize) -> (Outbox, Inbox) {
+pub(crate) fn outbox(conn_id: u64, addr: IpAddr, capacity: usize) -> (Outbox, Inbox) {
     let (tx, rx) = mpsc::channel(capacity.max(1));
     let (kill_tx, kill_rx) = watch::channel(None);
     (
         Outbox {
             conn_id,
+            addr,
             route: Route::Local {
                 tx,
                 kill: Arc::new(kill_tx),
@@ -116,9 +120,10 @@ impl Outbox {
     }
 
     /// A connection on another node, reached through the cluster.
-    pub fn remote(conn_id: u64, remote: RemoteConn) -> Self {
+    pub fn remote(conn_id: u64, addr: IpAddr, remote: RemoteConn) -> Self {
         Outbox {
             conn_id,
+            addr,
             route: Route::Remote(remote),
         }
     }

@@ -10,6 +10,7 @@ use std::path::Path;
 use hmac::{Hmac, Mac};
 use matinee_protocol::{ParticipantId, RoomCode};
 use rand::Rng;
+use serde::{Deserialize, Serialize};
 use sha2::Sha256;
 
 type HmacSha256 = Hmac<Sha256>;
@@ -112,9 +113,132 @@ impl TokenSigner {
     }
 }
 
+/// Who the host removed from a room: their seats, and their addresses as
+/// keyed tags (a proof the host holds must not reveal others' addresses).
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub(crate) struct Bans {
+    #[serde(default)]
+    pub seats: Vec<ParticipantId>,
+    #[serde(default)]
+    pub addrs: Vec<String>,
+}
+
+/// Most bans a room keeps (the oldest go first).
+pub(crate) const MAX_BANS: usize = 64;
+
+impl Bans {
+    pub fn add(&mut self, seat: ParticipantId, addr_tag: Option<String>) {
+        if !self.seats.contains(&seat) {
+            self.seats.push(seat);
+        }
+        if let Some(tag) = addr_tag.filter(|t| !self.addrs.contains(t)) {
+            self.addrs.push(tag);
+        }
+        let excess = self.seats.len().saturating_sub(MAX_BANS);
+        self.seats.drain(..excess);
+        let excess = self.addrs.len().saturating_sub(MAX_BANS);
+        self.addrs.drain(..excess);
+    }
+
+    pub fn merge(&mut self, other: &Bans) {
+        for s in &other.seats {
+            self.add(*s, None);
+        }
+        for a in &other.addrs {
+            if !self.addrs.contains(a) {
+                self.addrs.push(a.clone());
+            }
+        }
+        let excess = self.addrs.len().saturating_sub(MAX_BANS);
+        self.addrs.drain(..excess);
+    }
+
+    pub fn has_seat(&self, seat: ParticipantId) -> bool {
+        self.seats.contains(&seat)
+    }
+
+    pub fn has_addr(&self, tag: &str) -> bool {
+        self.addrs.iter().any(|a| a == tag)
+    }
+}
+
+/// What a host proof states: this seat of this room was made host at this
+/// server time, and these were the room's bans then.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub(crate) struct HostProof {
+    pub room: String,
+    pub seat: ParticipantId,
+    pub issued_ms: u64,
+    #[serde(default)]
+    pub bans: Bans,
+}
+
+impl TokenSigner {
+    fn proof_mac(&self, payload: &[u8]) -> HmacSha256 {
+        let mut mac = HmacSha256::new_from_slice(&self.key).expect("any key length");
+        mac.update(b"matinee host proof\0");
+        mac.update(payload);
+        mac
+    }
+
+    /// A signed host proof: hex of its JSON, a dot, hex of the HMAC.
+    pub fn sign_host_proof(&self, proof: &HostProof) -> String {
+        let payload = serde_json::to_vec(proof).expect("serialisable");
+        let tag = self.proof_mac(&payload).finalize().into_bytes();
+        format!("{}.{}", hex(&payload), hex(&tag))
+    }
+
+    /// The proof `text` states, if this key signed it for room `code`.
+    pub fn verify_host_proof(&self, code: &RoomCode, text: &str) -> Option<HostProof> {
+        let (payload, tag) = text.split_once('.')?;
+        let payload = unhex(payload)?;
+        self.proof_mac(&payload).verify_slice(&unhex(tag)?).ok()?;
+        let proof: HostProof = serde_json::from_slice(&payload).ok()?;
+        (proof.room == code.as_str()).then_some(proof)
+    }
+
+    /// A keyed tag of an address (its /64 for IPv6), for bans.
+    pub fn address_tag(&self, ip: std::net::IpAddr) -> Option<String> {
+        if ip.is_unspecified() {
+            return None;
+        }
+        let mut mac = HmacSha256::new_from_slice(&self.key).expect("any key length");
+        mac.update(b"matinee address\0");
+        mac.update(crate::limits::address_key(ip).to_string().as_bytes());
+        Some(hex(&mac.finalize().into_bytes()[..12]))
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn host_proofs_verify_only_unchanged_for_their_room() {
+        let signer = TokenSigner::load(None).unwrap();
+        let room = RoomCode::parse("K7MQ2X").unwrap();
+        let mut bans = Bans::default();
+        bans.add(3, signer.address_tag("192.0.2.7".parse().unwrap()));
+        let proof = HostProof {
+            room: room.to_string(),
+            seat: 1,
+            issued_ms: 1_700_000_000_000,
+            bans,
+        };
+        let text = signer.sign_host_proof(&proof);
+        assert_eq!(signer.verify_host_proof(&room, &text), Some(proof.clone()));
+        let other = RoomCode::parse("ABCDEF").unwrap();
+        assert_eq!(signer.verify_host_proof(&other, &text), None);
+        // A guest who edits the seat (hex of the payload) breaks the MAC.
+        let forged = text.replacen(&hex(b"\"seat\":1"), &hex(b"\"seat\":2"), 1);
+        assert_ne!(forged, text);
+        assert_eq!(signer.verify_host_proof(&room, &forged), None);
+        assert_eq!(signer.verify_host_proof(&room, "zz.zz"), None);
+        // Tags do not show the address, and one /64 is one tag.
+        let tag = |s: &str| signer.address_tag(s.parse().unwrap()).unwrap();
+        assert!(!tag("192.0.2.7").contains("192"));
+        assert_eq!(tag("2001:db8::1"), tag("2001:db8::2"));
+    }
 
     #[test]
     fn tokens_verify_only_for_their_room_and_key() {

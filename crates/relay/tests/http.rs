@@ -54,40 +54,49 @@ async fn healthz_and_metrics_report_rooms_and_connections() {
 
 #[tokio::test]
 async fn the_landing_page_opens_the_app_with_the_deep_link() {
-    let relay = relay(config()).await;
+    let relay = relay(RelayConfig {
+        public_url: Some("wss://relay.example/ws".into()),
+        ..config()
+    })
+    .await;
     let (status, head, body) = get(relay.addr(), "/join/abc-def", "").await;
     assert_eq!(status, 200);
-    let relay_param = format!("ws://{}/ws", relay.addr())
-        .replace(':', "%3A")
-        .replace('/', "%2F");
-    let link = format!("matinee://join/ABCDEF?relay={relay_param}");
+    let link = "matinee://join/ABCDEF?relay=wss%3A%2F%2Frelay.example%2Fws";
     assert!(body.contains(&format!("href=\"{link}\"")), "{body}");
     assert!(body.contains("Install"));
     assert!(head
         .to_lowercase()
         .contains("content-security-policy: default-src 'none'"));
 
-    // Behind a TLS proxy the link points at wss.
-    let (_, _, body) = get(relay.addr(), "/join/ABCDEF", "X-Forwarded-Proto: https\r\n").await;
-    assert!(body.contains("relay=wss%3A"), "{body}");
-
     let (status, _, body) = get(relay.addr(), "/join/ABC0EF", "").await;
     assert_eq!(status, 400);
     assert!(body.contains("cannot appear in a room code"));
 }
 
+/// Links are never built from the request's Host header: whoever sends the
+/// request chooses it. Without a public URL, a bare link says what is
+/// missing.
 #[tokio::test]
-async fn a_public_url_overrides_the_host_header() {
-    let relay = relay(RelayConfig {
-        public_url: Some("wss://relay.example/ws".into()),
-        ..config()
-    })
+async fn bare_links_never_follow_the_host_header() {
+    let relay = relay(config()).await;
+    let (status, _, body) = get(
+        relay.addr(),
+        "/join/ABCDEF",
+        "X-Forwarded-Proto: https\r\nX-Forwarded-Host: evil.example\r\n",
+    )
     .await;
-    let (_, _, body) = get(relay.addr(), "/join/ABCDEF", "").await;
-    assert!(
-        body.contains("relay=wss%3A%2F%2Frelay.example%2Fws"),
-        "{body}"
-    );
+    assert_eq!(status, 400, "{body}");
+    assert!(body.contains("whole invite link"), "{body}");
+    assert!(!body.contains("matinee://"), "{body}");
+    // A full invite (what the app shares) still works.
+    let (status, _, body) = get(
+        relay.addr(),
+        "/join/ABCDEF?relay=ws%3A%2F%2F192.0.2.1%3A7878%2Fws",
+        "",
+    )
+    .await;
+    assert_eq!(status, 200, "{body}");
+    assert!(body.contains("matinee://join/ABCDEF?relay="), "{body}");
 }
 
 /// With a certificate, WebSockets need TLS, while the same port still

@@ -650,10 +650,10 @@ async fn forged_resume_tokens_take_no_seat_and_no_host_role() {
     assert!(!list.iter().any(|p| p.nickname == "Mallory"));
 }
 
-fn remembered(nickname: &str, host: bool) -> Option<Box<RoomRebuild>> {
+fn remembered(nickname: &str, host_proof: Option<String>) -> Option<Box<RoomRebuild>> {
     Some(Box::new(RoomRebuild {
         nickname: nickname.into(),
-        host,
+        host_proof,
         ready: true,
         control_mode: ControlMode::HostOnly,
         playback: PlaybackState {
@@ -678,13 +678,13 @@ async fn come_back(
     code: &RoomCode,
     token: String,
     nickname: &str,
-    was_host: bool,
+    host_proof: Option<String>,
 ) -> (Client, Joined) {
     let mut c = Client::connect(relay).await;
     c.send(&ClientMsg::Resume {
         code: code.clone(),
         token,
-        rebuild: remembered(nickname, was_host),
+        rebuild: remembered(nickname, host_proof),
     })
     .await;
     let joined = c.expect_joined().await;
@@ -712,7 +712,8 @@ async fn a_restarted_relay_rebuilds_rooms_for_members_only() {
         ..config()
     };
     let first = relay(keyed()).await;
-    let ana = Client::host(&first, "Ana", ControlMode::HostOnly).await;
+    let mut ana = Client::host(&first, "Ana", ControlMode::HostOnly).await;
+    let proof = ana.expect_host_proof().await;
     let code = ana.code();
     let ben = Client::guest(&first, &code, "Ben").await;
     let (ana_token, ben_token) = (ana.token.clone(), ben.token.clone());
@@ -726,13 +727,13 @@ async fn a_restarted_relay_rebuilds_rooms_for_members_only() {
     eve.send(&ClientMsg::Resume {
         code: code.clone(),
         token: format!("{ana_id}-0011223344556677-{}", "ab".repeat(32)),
-        rebuild: remembered("Eve", true),
+        rebuild: remembered("Eve", Some(proof.clone())),
     })
     .await;
     eve.expect_error(ErrorCode::RoomNotFound).await;
 
     // Ben is back first: the room is rebuilt, he holds it for now.
-    let (mut ben, joined) = come_back(&second, &code, ben_token, "Ben", false).await;
+    let (mut ben, joined) = come_back(&second, &code, ben_token, "Ben", None).await;
     assert_eq!(joined.you, ben_id);
     assert!(
         joined.room.playback.position >= 100.0,
@@ -740,7 +741,7 @@ async fn a_restarted_relay_rebuilds_rooms_for_members_only() {
     );
     assert_eq!(joined.room.playback.epoch, 4);
     // Ana, who was host, takes the role back.
-    let (_ana, joined) = come_back(&second, &code, ana_token, "Ana", true).await;
+    let (_ana, joined) = come_back(&second, &code, ana_token, "Ana", Some(proof)).await;
     assert_eq!(joined.you, ana_id);
     let list = ben.participants_where(|l| l.len() == 2).await;
     assert_eq!(hosts(&list), ["Ana"]);
@@ -749,7 +750,7 @@ async fn a_restarted_relay_rebuilds_rooms_for_members_only() {
     eve.send(&ClientMsg::Resume {
         code,
         token: "1-00-00".into(),
-        rebuild: remembered("Eve", true),
+        rebuild: remembered("Eve", None),
     })
     .await;
     eve.expect_error(ErrorCode::InvalidToken).await;
@@ -764,13 +765,14 @@ async fn a_former_host_whose_seat_expired_comes_back_as_a_guest() {
         ..config()
     })
     .await;
-    let ana = Client::host(&relay, "Ana", ControlMode::HostOnly).await;
+    let mut ana = Client::host(&relay, "Ana", ControlMode::HostOnly).await;
+    let proof = ana.expect_host_proof().await;
     let code = ana.code();
     let mut ben = Client::guest(&relay, &code, "Ben").await;
     let (token, ana_id) = (ana.token.clone(), ana.id);
     ana.drop_link();
     ben.participants_where(|l| l.len() == 1 && l[0].host).await;
-    let (_back, joined) = come_back(&relay, &code, token, "Ana", true).await;
+    let (_back, joined) = come_back(&relay, &code, token, "Ana", Some(proof)).await;
     assert_eq!(joined.you, ana_id);
     let list = ben.participants_where(|l| l.len() == 2).await;
     assert_eq!(

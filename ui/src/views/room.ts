@@ -233,8 +233,10 @@ export function renderRoom(
     const li = el("li", { class: `line ${kind}` });
     const now = new Date();
     li.append(el("time", { class: "at", text: `${String(now.getHours()).padStart(2, "0")}:${String(now.getMinutes()).padStart(2, "0")} ` }));
-    if (who) li.append(el("b", { text: `${who} ` }));
-    li.append(text);
+    if (who) li.append(el("b", { class: "who-said", text: who }));
+    // The text sits in its own column: a line break inside it cannot start
+    // a line that looks like another speaker's.
+    li.append(el("span", { class: "said", text }));
     log.append(li);
     while (log.children.length > 300) log.firstElementChild?.remove();
     log.scrollTop = log.scrollHeight;
@@ -284,6 +286,7 @@ export function renderRoom(
         roomPaused: paused,
         canManage: host,
         onPassHost: (to) => send({ kind: "pass_host", to }),
+        onStopWaiting: (participant) => send({ kind: "stop_waiting_for", participant }),
         onKick: async (participant) => {
           const name = participants.find((p) => p.id === participant)?.nickname ?? "them";
           const sure = await confirmDialog(

@@ -64,6 +64,8 @@ pub enum SessionCmd {
     SetControlMode(ControlMode),
     PassHost(ParticipantId),
     Kick(ParticipantId),
+    /// Host: play on without waiting while this participant buffers.
+    StopWaitingFor(ParticipantId),
     /// Relaunch mpv after it was closed, at the room position.
     ReopenPlayer,
     Leave,

@@ -5,7 +5,8 @@ use std::time::Duration;
 
 use matinee_mpv::{MpvEvent, Property};
 use matinee_protocol::{
-    ClientMsg, ControlAction, ControlMode, ErrorCode, Joined, RoomRebuild, ServerMsg,
+    ClientMsg, ControlAction, ControlMode, ErrorCode, Joined, MediaInfo, Participant,
+    ParticipantId, RoomRebuild, ServerMsg,
 };
 use matinee_sync::{Action, PlayerSample, SyncEngine, SyncEvent};
 use tokio::sync::{broadcast, mpsc, watch};
@@ -30,6 +31,11 @@ pub(super) struct Runner {
     player: Option<Player>,
     engine: SyncEngine,
     token: String,
+    /// The newest proof of the host role the relay gave us, for a rebuild.
+    host_proof: Option<String>,
+    /// Each participant's media details: the relay sends them once (in the
+    /// join snapshot, then on their own), participant lists leave them out.
+    media_of: std::collections::HashMap<ParticipantId, MediaInfo>,
     resuming: bool,
     pings: u32,
     events: broadcast::Sender<SessionEvent>,
@@ -76,6 +82,8 @@ impl Runner {
             link_events,
             player: Some(player),
             token: joined.resume_token.clone(),
+            host_proof: None,
+            media_of: std::collections::HashMap::new(),
             resuming: false,
             pings: 0,
             events,
@@ -84,6 +92,7 @@ impl Runner {
             lost_since: None,
             give_up_after: give_up_after(joined.resume_grace_secs),
         };
+        r.learn_media(&joined.room.participants);
         r.update_permissions();
         let actions = r
             .engine
@@ -94,6 +103,34 @@ impl Runner {
 
     fn emit(&self, ev: SessionEvent) {
         let _ = self.events.send(ev);
+    }
+
+    /// Remembers the media details a snapshot carries.
+    fn learn_media(&mut self, participants: &[Participant]) {
+        for p in participants {
+            if let Some(m) = &p.media {
+                self.media_of.insert(p.id, m.clone());
+            }
+        }
+    }
+
+    /// A participant list with each member's media details filled in, as
+    /// it goes out to the app and the CLI.
+    fn with_media(&self, mut participants: Vec<Participant>) -> Vec<Participant> {
+        for p in &mut participants {
+            if p.media.is_none() {
+                p.media = self.media_of.get(&p.id).cloned();
+            }
+        }
+        participants
+    }
+
+    fn set_participants(&mut self, participants: Vec<Participant>) {
+        let participants = self.with_media(participants);
+        self.snapshot
+            .send_modify(|s| s.participants = participants.clone());
+        self.update_permissions();
+        self.emit(SessionEvent::Participants { participants });
     }
 
     fn update_permissions(&mut self) {
@@ -289,6 +326,9 @@ impl Runner {
             SessionCmd::Kick(participant) => {
                 self.link.send(ClientMsg::Kick { participant });
             }
+            SessionCmd::StopWaitingFor(participant) => {
+                self.link.send(ClientMsg::StopWaitingFor { participant });
+            }
             SessionCmd::ReopenPlayer => return self.reopen_player().await,
             SessionCmd::Leave => {
                 self.link.send(ClientMsg::Leave);
@@ -393,8 +433,9 @@ impl Runner {
                     let s = self.snapshot.borrow();
                     let me = s.participants.iter().find(|p| p.id == s.you);
                     let rebuild = RoomRebuild {
-                        nickname: self.cfg.nickname.clone(),
-                        host: s.host,
+                        nickname: me
+                            .map_or_else(|| self.cfg.nickname.clone(), |p| p.nickname.clone()),
+                        host_proof: self.host_proof.clone(),
                         ready: me.is_some_and(|p| p.ready),
                         control_mode: s.control_mode,
                         playback: s.playback,
@@ -420,9 +461,11 @@ impl Runner {
             ServerMsg::Joined(j) => {
                 self.resuming = false;
                 self.token = j.resume_token.clone();
+                self.learn_media(&j.room.participants);
+                let participants = self.with_media(j.room.participants.clone());
                 self.snapshot.send_modify(|s| {
                     s.you = j.you;
-                    s.participants = j.room.participants.clone();
+                    s.participants = participants;
                     s.control_mode = j.room.control_mode;
                     s.playback = j.room.playback;
                     s.connection = ConnectionState::Connected;
@@ -449,12 +492,16 @@ impl Runner {
                 }
                 self.apply(actions);
             }
-            ServerMsg::Participants { participants } => {
-                self.snapshot
-                    .send_modify(|s| s.participants = participants.clone());
-                self.update_permissions();
-                self.emit(SessionEvent::Participants { participants });
+            ServerMsg::Participants { participants } => self.set_participants(participants),
+            ServerMsg::Media { participant, media } => {
+                match media {
+                    Some(m) => self.media_of.insert(participant, m),
+                    None => self.media_of.remove(&participant),
+                };
+                let current = self.snapshot.borrow().participants.clone();
+                self.set_participants(current);
             }
+            ServerMsg::HostProof { proof } => self.host_proof = Some(proof),
             ServerMsg::ControlMode { mode } => {
                 self.snapshot.send_modify(|s| s.control_mode = mode);
                 self.update_permissions();
@@ -471,7 +518,9 @@ impl Runner {
                 text,
                 ..
             } => {
-                self.osd(format!("{nickname}: {text}"));
+                // One line on the video: a line break cannot start a line
+                // that looks like another speaker's.
+                self.osd(format!("{nickname}: {}", text.replace(['\n', '\r'], " ⏎ ")));
                 self.emit(SessionEvent::Chat {
                     from,
                     nickname,
@@ -489,7 +538,10 @@ impl Runner {
                 fatal,
             } => {
                 if self.resuming
-                    && matches!(code, ErrorCode::InvalidToken | ErrorCode::RoomNotFound)
+                    && matches!(
+                        code,
+                        ErrorCode::InvalidToken | ErrorCode::RoomNotFound | ErrorCode::Banned
+                    )
                 {
                     return Flow::End(format!("Could not return to the room: {message}"));
                 }

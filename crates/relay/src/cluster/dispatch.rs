@@ -73,11 +73,18 @@ async fn for_owned_room(
     code: RoomCode,
     msg: ToOwner,
 ) {
-    let ToOwner { node, conn, cmd } = msg;
+    let ToOwner {
+        node,
+        conn,
+        addr,
+        cmd,
+    } = msg;
+    let addr = addr.unwrap_or(std::net::IpAddr::V6(std::net::Ipv6Addr::UNSPECIFIED));
     let room = shared.registry.get(&code);
     let outbox = || {
         Outbox::remote(
             conn,
+            addr,
             RemoteConn {
                 node,
                 code: code.clone(),

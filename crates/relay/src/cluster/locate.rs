@@ -85,13 +85,15 @@ impl Cluster {
         &self,
         shared: &Arc<Shared>,
         mode: ControlMode,
+        place: Option<Arc<crate::limits::Held>>,
     ) -> Result<RoomHandle, Refusal> {
         if !self.healthy() {
             return Err(unavailable());
         }
         for _ in 0..16 {
             let code = crate::registry::random_code();
-            let make = || RoomHandle::spawn(code.clone(), mode, shared.clone());
+            let make =
+                || RoomHandle::spawn(code.clone(), mode, shared.clone()).counted_in(place.clone());
             if let Located::Here(room) = self.adopt(shared, &code, make).await? {
                 return Ok(room);
             }

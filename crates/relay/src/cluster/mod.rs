@@ -427,6 +427,12 @@ impl Cluster {
 
     /// Forwards a command of this node's connection to the room's owner.
     fn forward(&self, code: &RoomCode, cmd: RoomCmd) -> bool {
+        let addr = match &cmd {
+            RoomCmd::Join { outbox, .. }
+            | RoomCmd::Resume { outbox, .. }
+            | RoomCmd::Rebuild { outbox, .. } => Some(outbox.addr),
+            _ => None,
+        };
         let (conn, cmd) = match cmd {
             RoomCmd::Client { pid, conn_id, msg } => (conn_id, OwnerCmd::Client { pid, msg }),
             RoomCmd::Rtt {
@@ -486,6 +492,7 @@ impl Cluster {
             msg: ToOwner {
                 node: self.node,
                 conn,
+                addr,
                 cmd,
             },
         })

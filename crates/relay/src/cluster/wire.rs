@@ -57,6 +57,9 @@ pub(crate) type WireResult = Result<ParticipantId, (ErrorCode, String)>;
 pub(crate) struct ToOwner {
     pub node: u64,
     pub conn: u64,
+    /// The member's address, with a join, resume or rebuild (for bans).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub addr: Option<std::net::IpAddr>,
     pub cmd: OwnerCmd,
 }
 
@@ -204,6 +207,7 @@ mod tests {
     #[test]
     fn messages_round_trip() {
         let msg = ToOwner {
+            addr: None,
             node: u64::MAX,
             conn: 7,
             cmd: OwnerCmd::Client {

@@ -1,7 +1,9 @@
 //! Playback control: play/pause/seek/speed, the ready-check start, and
 //! pausing the room while someone buffers.
 
-use matinee_protocol::{ControlAction, ControlCause, ControlMode, ErrorCode, NoticeEvent};
+use matinee_protocol::{
+    ControlAction, ControlCause, ControlMode, ErrorCode, NoticeEvent, ParticipantId,
+};
 
 use super::state::Room;
 
@@ -11,6 +13,8 @@ const MAX_BACKDATE_MS: f64 = 2000.0;
 const MAX_START_LEAD_MS: f64 = 3000.0;
 /// Play pressed this close to the end of the film starts it again, s.
 const RESTART_WITHIN_S: f64 = 0.5;
+/// One member's buffering pauses the room at most once in this long, ms.
+pub(crate) const BUFFER_PAUSE_COOLDOWN_MS: f64 = 30_000.0;
 
 fn clock_label(secs: f64) -> String {
     matinee_protocol::clock_text(secs)
@@ -142,18 +146,36 @@ impl Room {
         );
     }
 
+    /// A member started or stopped buffering. The room pauses for them
+    /// (and plays on together when nobody holds it any more), unless the
+    /// host chose not to wait for them, or their buffering paused the room
+    /// less than [`BUFFER_PAUSE_COOLDOWN_MS`] ago: then they catch up on
+    /// their own, and a member toggling its buffering flag cannot stop and
+    /// start the room for everyone.
     pub(super) fn on_buffering_changed(&mut self, idx: usize) {
         if !self.shared.config.wait_for_buffering {
             return;
         }
-        let seat = &self.seats[idx];
+        let now = self.now_ms();
+        let seat = &mut self.seats[idx];
         if !seat.buffering {
+            seat.catching_up = false;
             return self.resume_if_nobody_buffers();
         }
-        let now = self.now_ms();
+        if seat.skip_wait {
+            return;
+        }
+        if seat
+            .last_buffer_pause_ms
+            .is_some_and(|t| now - t < BUFFER_PAUSE_COOLDOWN_MS)
+        {
+            seat.catching_up = true;
+            return;
+        }
         if !self.playback.is_playing_at(now) {
             return;
         }
+        seat.last_buffer_pause_ms = Some(now);
         let (id, name) = (seat.id, seat.nickname.clone());
         let p = &mut self.playback;
         p.position = p.position_at(now);
@@ -161,6 +183,7 @@ impl Room {
         p.anchor_ms = now;
         p.epoch += 1;
         p.waiting_for_buffering = true;
+        self.buffer_pause_since = Some(now);
         self.broadcast_state(None);
         self.notice(
             NoticeEvent::Buffering,
@@ -169,19 +192,72 @@ impl Room {
         );
     }
 
-    /// After a buffering pause, plays again together once nobody buffers.
+    /// After a buffering pause, plays again together once nobody holds the
+    /// room.
     pub(super) fn resume_if_nobody_buffers(&mut self) {
-        if !self.playback.waiting_for_buffering
-            || self.seats.iter().any(|s| s.buffering && s.is_connected())
-        {
+        if !self.playback.waiting_for_buffering || self.seats.iter().any(|s| s.holds_the_room()) {
             return;
         }
+        self.play_on("Everyone has caught up; resuming".into());
+    }
+
+    fn play_on(&mut self, text: String) {
+        self.buffer_pause_since = None;
         self.schedule_play();
-        self.notice(
-            NoticeEvent::BufferingDone,
-            "Everyone has caught up; resuming".into(),
-            None,
-        );
+        self.notice(NoticeEvent::BufferingDone, text, None);
+    }
+
+    /// The room waited as long as it waits for buffering members: it plays
+    /// on, and they catch up on their own.
+    pub(super) fn stop_waiting_if_too_long(&mut self) {
+        let wait_ms = self.shared.config.max_buffering_wait_secs.max(0.0) * 1000.0;
+        let Some(since) = self.buffer_pause_since else {
+            return;
+        };
+        if !self.playback.waiting_for_buffering {
+            self.buffer_pause_since = None;
+            return;
+        }
+        if self.now_ms() - since < wait_ms {
+            return;
+        }
+        let mut names = Vec::new();
+        for seat in self.seats.iter_mut().filter(|s| s.holds_the_room()) {
+            seat.catching_up = true;
+            names.push(seat.nickname.clone());
+        }
+        self.roster_dirty = true;
+        self.play_on(format!(
+            "Playing on without {} (still buffering; they will catch up)",
+            names.join(", ")
+        ));
+    }
+
+    /// Host only: the room no longer waits while `pid` buffers.
+    pub(super) fn on_stop_waiting_for(&mut self, idx: usize, pid: ParticipantId) {
+        if !self.require_host(idx, "choose whom the room waits for") {
+            return;
+        }
+        let Some(target) = self.index_of(pid) else {
+            return self.refuse(idx, ErrorCode::UnknownParticipant, "No such participant.");
+        };
+        let seat = &mut self.seats[target];
+        if seat.skip_wait {
+            return;
+        }
+        seat.skip_wait = true;
+        let name = seat.nickname.clone();
+        self.roster_dirty = true;
+        let holding = self.seats.iter().any(|s| s.holds_the_room());
+        if self.playback.waiting_for_buffering && !holding {
+            self.play_on(format!("Playing on without waiting for {name}"));
+        } else {
+            self.notice(
+                NoticeEvent::BufferingDone,
+                format!("The room will not wait for {name} when they buffer"),
+                Some(pid),
+            );
+        }
     }
 }
 

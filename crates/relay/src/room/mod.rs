@@ -15,6 +15,7 @@ use matinee_protocol::{
 use tokio::sync::{mpsc, oneshot};
 
 use crate::cluster::RemoteRoom;
+use crate::limits::Held;
 use crate::outbox::Outbox;
 use crate::Shared;
 use state::{Lifecycle, Room};
@@ -71,6 +72,10 @@ pub(crate) struct RoomHandle {
     pub id: u64,
     pub code: RoomCode,
     link: Link,
+    /// The room's place in its creator's quota of open rooms, given back
+    /// when the last handle (the registry's, dropped when the room ends)
+    /// goes.
+    _place: Option<Arc<Held>>,
 }
 
 /// Where the room runs.
@@ -104,6 +109,7 @@ impl RoomHandle {
             id,
             code: room.code().clone(),
             link: Link::Here(tx),
+            _place: None,
         };
         tokio::spawn(run(id, room, rx, shared));
         handle
@@ -115,7 +121,14 @@ impl RoomHandle {
             id: 0,
             code,
             link: Link::Elsewhere(Arc::new(room)),
+            _place: None,
         }
+    }
+
+    /// Counts the room against its creator's quota while it lives.
+    pub fn counted_in(mut self, place: Option<Arc<Held>>) -> Self {
+        self._place = place;
+        self
     }
 
     /// Sends a command; false when the room has ended.
@@ -209,11 +222,15 @@ async fn run(id: u64, mut room: Room, mut rx: mpsc::Receiver<RoomCmd>, shared: A
     tracing::info!(room = %room.code(), "room opened");
     let mut expired = false;
     loop {
+        let roster_due = room.roster_due();
         tokio::select! {
             cmd = rx.recv() => match cmd {
                 Some(cmd) => room.handle(cmd),
                 None => break,
             },
+            _ = tokio::time::sleep_until(roster_due.unwrap_or_else(std::time::Instant::now).into()), if roster_due.is_some() => {
+                room.send_due_roster();
+            }
             _ = tick.tick() => {
                 if room.tick() == Lifecycle::Expired {
                     expired = true;

@@ -1,5 +1,6 @@
 //! One participant's seat: kept while the link is down, for a resume.
 
+use std::net::IpAddr;
 use std::time::Instant;
 
 use matinee_protocol::{MediaInfo, Participant, ParticipantId, StateReport};
@@ -24,6 +25,20 @@ pub(crate) struct Seat {
     pub media: Option<MediaInfo>,
     pub conn: Option<Outbox>,
     pub disconnected_at: Option<Instant>,
+    /// Where the member last connected from (unspecified for a seat taken
+    /// over from storage until its member comes back).
+    pub addr: IpAddr,
+    /// The host chose to play on without waiting while this member buffers.
+    pub skip_wait: bool,
+    /// The room waited for this member's buffering as long as it waits and
+    /// plays on; they catch up on their own (until they stop buffering).
+    pub catching_up: bool,
+    /// Server time of the last time this member's buffering paused the room.
+    pub last_buffer_pause_ms: Option<f64>,
+    /// Server time of the member's last rename.
+    pub last_rename_ms: Option<f64>,
+    /// Server time of the last "player closed" notice about this member.
+    pub last_closed_notice_ms: Option<f64>,
 }
 
 /// Compares secrets in time independent of where they differ.
@@ -45,6 +60,7 @@ impl Seat {
         now_ms: f64,
     ) -> Self {
         Self {
+            addr: conn.addr,
             conn: Some(conn),
             disconnected_at: None,
             ..Self::away(id, nickname, token, media, now_ms, Instant::now())
@@ -75,6 +91,12 @@ impl Seat {
             media,
             conn: None,
             disconnected_at: Some(since),
+            addr: IpAddr::V6(std::net::Ipv6Addr::UNSPECIFIED),
+            skip_wait: false,
+            catching_up: false,
+            last_buffer_pause_ms: None,
+            last_rename_ms: None,
+            last_closed_notice_ms: None,
         }
     }
 
@@ -107,13 +129,34 @@ impl Seat {
         }
     }
 
+    /// Buffering, and the room plays on without waiting for them.
+    pub fn is_catching_up(&self) -> bool {
+        self.buffering && (self.skip_wait || self.catching_up)
+    }
+
+    /// Buffering, and the room waits for them.
+    pub fn holds_the_room(&self) -> bool {
+        self.buffering && self.is_connected() && !self.skip_wait && !self.catching_up
+    }
+
+    /// As everyone sees it in participant lists: without media details,
+    /// which go out once, on their own (see [`Seat::full_view`]).
     pub fn view(&self) -> Participant {
+        Participant {
+            media: None,
+            ..self.full_view()
+        }
+    }
+
+    /// With the media details, for a newcomer's snapshot of the room.
+    pub fn full_view(&self) -> Participant {
         Participant {
             id: self.id,
             nickname: self.nickname.clone(),
             host: self.host,
             ready: self.ready,
             buffering: self.buffering,
+            catching_up: self.is_catching_up(),
             reconnecting: !self.is_connected(),
             player_closed: self.player_closed,
             rtt_ms: self.rtt_ms.map(|r| (r * 10.0).round() / 10.0),

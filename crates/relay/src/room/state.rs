@@ -4,17 +4,42 @@ use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use matinee_protocol::{
-    ClientMsg, ControlMode, ErrorCode, Joined, MediaInfo, NoticeEvent, ParticipantId,
-    PlaybackState, RoomCode, RoomRebuild, RoomSnapshot, ServerMsg, StateReport,
+    clean_nickname, unique_nickname, ClientMsg, ControlMode, ErrorCode, Joined, MediaInfo,
+    NoticeEvent, ParticipantId, PlaybackState, RoomCode, RoomRebuild, RoomSnapshot, ServerMsg,
+    StateReport,
 };
 
 use super::seat::Seat;
 use super::{Refusal, RoomCmd};
 use crate::outbox::{frame, Outbox};
+use crate::tokens::{Bans, HostProof};
 use crate::Shared;
 
 /// Every how many ticks the participant list goes out with fresh figures.
 const ROSTER_REFRESH_TICKS: u64 = 2;
+/// Shortest time between two participant lists that only carry changed
+/// flags (ready, buffering): a member toggling one as fast as it may send
+/// costs everyone at most this many lists a second.
+pub(crate) const ROSTER_MIN_INTERVAL: Duration = Duration::from_millis(250);
+/// Shortest time between two renames of one member, ms.
+const RENAME_INTERVAL_MS: f64 = 2000.0;
+/// Shortest time between two "player closed" notices about one member, ms.
+const CLOSED_NOTICE_INTERVAL_MS: f64 = 10_000.0;
+
+/// The sentence of a refusal to someone the host removed.
+pub(super) fn banned() -> Refusal {
+    (
+        ErrorCode::Banned,
+        "The host removed you from this room.".into(),
+    )
+}
+
+fn room_full(max: usize) -> Refusal {
+    (
+        ErrorCode::RoomFull,
+        format!("This room is full ({max} people)."),
+    )
+}
 
 #[derive(Debug, PartialEq, Eq)]
 pub(crate) enum Lifecycle {
@@ -36,11 +61,23 @@ pub(crate) struct Room {
     /// Since when nobody has been connected.
     empty_since: Option<Instant>,
     /// The participant list changed and must be sent out.
-    roster_dirty: bool,
-    /// Rebuilt after a restart (its first seat came from a member's memory).
-    rebuilt: bool,
-    /// Rebuilt, and the host role went back to a member who held it.
-    host_reclaimed: bool,
+    pub(super) roster_dirty: bool,
+    /// When the participant list last went out.
+    roster_sent: Option<Instant>,
+    /// A second member has joined at some point (a room nobody else ever
+    /// joined expires sooner once empty).
+    pub(super) had_guests: bool,
+    /// Who the host removed.
+    pub(super) bans: Bans,
+    /// When the current host's proof was issued (server ms; 0: none). A
+    /// rebuilt seat takes the host role only with a newer proof.
+    pub(super) host_proof_ms: u64,
+    /// Rebuilt after a restart by a member without a host proof: that
+    /// member holds the host role without a proof until this server time,
+    /// waiting for a member with one to come back.
+    provisional_until: Option<f64>,
+    /// Since when the room has been paused for someone's buffering.
+    pub(super) buffer_pause_since: Option<f64>,
     pub(super) shared: Arc<Shared>,
 }
 
@@ -57,8 +94,12 @@ impl Room {
             ticks: 0,
             empty_since: Some(Instant::now()),
             roster_dirty: false,
-            rebuilt: false,
-            host_reclaimed: false,
+            roster_sent: None,
+            had_guests: false,
+            bans: Bans::default(),
+            host_proof_ms: 0,
+            provisional_until: None,
+            buffer_pause_since: None,
             shared,
         }
     }
@@ -133,8 +174,24 @@ impl Room {
                 }
             }
         }
-        self.flush_roster();
+        self.flush_roster(false);
         self.stored_dirty |= self.playback != playback;
+    }
+
+    /// When a participant list held back by [`ROSTER_MIN_INTERVAL`] is due.
+    pub fn roster_due(&self) -> Option<Instant> {
+        if !self.roster_dirty {
+            return None;
+        }
+        Some(
+            self.roster_sent
+                .map_or_else(Instant::now, |t| t + ROSTER_MIN_INTERVAL),
+        )
+    }
+
+    /// Sends a held-back participant list.
+    pub fn send_due_roster(&mut self) {
+        self.flush_roster(false);
     }
 
     /// Periodic work: state refresh, expiries.
@@ -163,6 +220,8 @@ impl Room {
             }
         }
         self.end_film_if_over();
+        self.stop_waiting_if_too_long();
+        self.confirm_provisional_host();
         self.broadcast_state(None);
         // Changes to who is there go out at once; the figures (RTT, drift,
         // position) are refreshed every few ticks.
@@ -170,14 +229,19 @@ impl Room {
         if self.ticks.is_multiple_of(ROSTER_REFRESH_TICKS) {
             self.roster_dirty = true;
         }
-        self.flush_roster();
+        self.flush_roster(false);
 
         if self.seats.iter().any(Seat::is_connected) {
             self.empty_since = None;
         } else {
             let since = *self.empty_since.get_or_insert(now);
-            let room_grace = Duration::from_secs_f64(self.shared.config.room_grace_secs.max(0.0));
-            if now.duration_since(since) >= room_grace {
+            let config = &self.shared.config;
+            let grace = if self.had_guests {
+                config.room_grace_secs
+            } else {
+                config.lonely_room_grace_secs.min(config.room_grace_secs)
+            };
+            if now.duration_since(since) >= Duration::from_secs_f64(grace.max(0.0)) {
                 return Lifecycle::Expired;
             }
         }
@@ -198,7 +262,7 @@ impl Room {
         RoomSnapshot {
             code: self.code.clone(),
             control_mode: self.control_mode,
-            participants: self.seats.iter().map(Seat::view).collect(),
+            participants: self.seats.iter().map(Seat::full_view).collect(),
             playback: self.playback,
             media: self.media.clone(),
         }
@@ -218,6 +282,26 @@ impl Room {
         }
     }
 
+    /// Whether the host banned this address from the room.
+    fn address_banned(&self, addr: std::net::IpAddr) -> bool {
+        self.shared
+            .tokens
+            .address_tag(addr)
+            .is_some_and(|tag| self.bans.has_addr(&tag))
+    }
+
+    /// `raw` as the room shows it: cleaned, and told apart from the names
+    /// of everyone but seat `except`.
+    fn room_name(&self, raw: &str, except: Option<ParticipantId>) -> String {
+        let clean = clean_nickname(raw).unwrap_or_else(|_| raw.trim().to_string());
+        let others = self
+            .seats
+            .iter()
+            .filter(|s| Some(s.id) != except)
+            .map(|s| s.nickname.as_str());
+        unique_nickname(&clean, others)
+    }
+
     fn join(
         &mut self,
         nickname: String,
@@ -226,10 +310,10 @@ impl Room {
     ) -> Result<ParticipantId, Refusal> {
         let max = self.shared.config.max_participants;
         if self.seats.len() >= max {
-            return Err((
-                ErrorCode::RoomFull,
-                format!("This room is full ({max} people)."),
-            ));
+            return Err(room_full(max));
+        }
+        if self.address_banned(outbox.addr) {
+            return Err(banned());
         }
         let id = self.next_id;
         self.next_id += 1;
@@ -237,25 +321,36 @@ impl Room {
         if first && self.media.is_none() {
             self.media = media.clone();
         }
+        self.had_guests |= !first;
         let token = self.shared.tokens.mint(&self.code, id);
-        let mut seat = Seat::new(
-            id,
-            nickname.trim().to_string(),
-            token,
-            media,
-            outbox,
-            self.now_ms(),
-        );
+        let name = self.room_name(&nickname, None);
+        let mut seat = Seat::new(id, name.clone(), token, media, outbox, self.now_ms());
         seat.host = first;
-        let name = seat.nickname.clone();
         self.seats.push(seat);
         self.empty_since = None;
-        self.welcome_seat(self.seats.len() - 1);
+        let idx = self.seats.len() - 1;
+        self.welcome_seat(idx);
         self.roster_dirty = true;
-        if !first {
+        if first {
+            self.issue_host_proof(idx);
+        } else {
+            self.announce_media(idx);
             self.notice(NoticeEvent::Joined, format!("{name} joined"), Some(id));
         }
         Ok(id)
+    }
+
+    /// Tells everyone a newly seated member's media details (once: lists
+    /// leave them out).
+    fn announce_media(&mut self, idx: usize) {
+        let seat = &self.seats[idx];
+        if seat.media.is_some() {
+            let msg = ServerMsg::Media {
+                participant: seat.id,
+                media: seat.media.clone(),
+            };
+            self.broadcast(&msg);
+        }
     }
 
     /// Seats a member of this room as a relay before a restart knew it (its
@@ -269,18 +364,23 @@ impl Room {
         r: RoomRebuild,
         outbox: Outbox,
     ) -> Result<ParticipantId, Refusal> {
+        if self.bans.has_seat(pid) || self.address_banned(outbox.addr) {
+            return Err(banned());
+        }
         if self.seats.iter().any(|s| s.id == pid) {
             return self.resume(&token, outbox);
         }
         let max = self.shared.config.max_participants;
         if self.seats.len() >= max {
-            return Err((
-                ErrorCode::RoomFull,
-                format!("This room is full ({max} people)."),
-            ));
+            return Err(room_full(max));
         }
         let now = self.now_ms();
         let first = self.seats.is_empty();
+        let proof = r
+            .host_proof
+            .as_deref()
+            .and_then(|p| self.shared.tokens.verify_host_proof(&self.code, p))
+            .filter(|p| p.seat == pid && p.issued_ms > self.host_proof_ms);
         if first {
             self.control_mode = r.control_mode;
             self.media = r.media.clone();
@@ -294,31 +394,32 @@ impl Room {
             self.playback = playback;
         }
         self.next_id = self.next_id.max(pid + 1);
-        let mut seat = Seat::new(
-            pid,
-            r.nickname.trim().to_string(),
-            token,
-            r.media,
-            outbox,
-            now,
-        );
+        self.had_guests |= !first;
+        let name = self.room_name(&r.nickname, None);
+        let mut seat = Seat::new(pid, name.clone(), token, r.media, outbox, now);
         seat.ready = r.ready;
-        let name = seat.nickname.clone();
         self.seats.push(seat);
         let idx = self.seats.len() - 1;
-        // Only in a room this relay rebuilt does a former host take the
-        // role back: in a room that lived on, a member whose seat expired
-        // comes back as a guest (the role has moved on to someone present).
-        self.rebuilt |= first;
-        if first || (r.host && self.rebuilt && !self.host_reclaimed) {
-            self.set_host(idx);
-            self.host_reclaimed = r.host;
-        }
         self.empty_since = None;
         self.roster_dirty = true;
         tracing::info!(room = %self.code, participant = pid, "seat rebuilt after a restart");
+        // The host role goes by proof, never by a member's word: the newest
+        // proof this relay signed wins (in a room that lived on, the
+        // current host's is newer than any former host's). Without one, the
+        // first member back holds the role provisionally.
+        match proof {
+            Some(proof) => self.reclaim_host(idx, proof, r.control_mode),
+            None if first => {
+                let grace = self.shared.config.resume_grace_secs.max(0.0) * 1000.0;
+                self.provisional_until = Some(now + grace);
+                self.set_host(idx);
+            }
+            None => {}
+        }
+        let idx = self.index_of(pid).expect("seated");
         self.welcome_seat(idx);
         if !first {
+            self.announce_media(idx);
             self.notice(
                 NoticeEvent::Reconnected,
                 format!("{name} is back"),
@@ -326,6 +427,65 @@ impl Room {
             );
         }
         Ok(pid)
+    }
+
+    /// A member showing the newest valid host proof takes the role back,
+    /// with the control mode it remembers and the bans its proof lists
+    /// (members banned meanwhile lose their seats).
+    fn reclaim_host(&mut self, idx: usize, proof: HostProof, mode: ControlMode) {
+        let pid = self.seats[idx].id;
+        self.provisional_until = None;
+        self.host_proof_ms = proof.issued_ms;
+        self.bans.merge(&proof.bans);
+        if self.control_mode != mode {
+            self.control_mode = mode;
+            self.broadcast(&ServerMsg::ControlMode { mode });
+        }
+        self.set_host(self.index_of(pid).expect("seated"));
+        let banned: Vec<ParticipantId> = self
+            .seats
+            .iter()
+            .filter(|s| self.bans.has_seat(s.id))
+            .map(|s| s.id)
+            .collect();
+        for id in banned {
+            if let Some(i) = self.index_of(id) {
+                self.remove_banned(i);
+            }
+        }
+    }
+
+    /// A provisional host (see `provisional_until`) whose wait is over
+    /// becomes the host for good, with a proof.
+    fn confirm_provisional_host(&mut self) {
+        if self.provisional_until.is_none_or(|t| self.now_ms() < t) {
+            return;
+        }
+        self.provisional_until = None;
+        if let Some(idx) = self.seats.iter().position(|s| s.host) {
+            self.issue_host_proof(idx);
+        }
+    }
+
+    /// Sends the host a fresh proof of its role (with the room's bans).
+    pub(super) fn issue_host_proof(&mut self, idx: usize) {
+        if self.provisional_until.is_some() {
+            return;
+        }
+        let issued_ms = (self.now_ms().max(0.0) as u64).max(self.host_proof_ms + 1);
+        self.host_proof_ms = issued_ms;
+        self.stored_dirty = true;
+        let seat = &self.seats[idx];
+        let proof = HostProof {
+            room: self.code.to_string(),
+            seat: seat.id,
+            issued_ms,
+            bans: self.bans.clone(),
+        };
+        let proof = self.shared.tokens.sign_host_proof(&proof);
+        if let Some(conn) = &seat.conn {
+            conn.send_msg(&ServerMsg::HostProof { proof });
+        }
     }
 
     fn resume(&mut self, token: &str, outbox: Outbox) -> Result<ParticipantId, Refusal> {
@@ -336,6 +496,7 @@ impl Room {
             ));
         };
         let seat = &mut self.seats[idx];
+        seat.addr = outbox.addr;
         if let Some(old) = seat.conn.replace(outbox) {
             old.close(ErrorCode::SessionReplaced);
         }
@@ -343,6 +504,11 @@ impl Room {
         let (id, name) = (seat.id, seat.nickname.clone());
         self.empty_since = None;
         self.welcome_seat(idx);
+        if self.seats[idx].host {
+            // A relay taking the room over from storage, or a new link:
+            // the host gets a current proof.
+            self.issue_host_proof(idx);
+        }
         self.roster_dirty = true;
         if was_away {
             self.notice(
@@ -373,20 +539,7 @@ impl Room {
             }
             ClientMsg::State(report) => self.on_report(idx, &report),
             ClientMsg::Chat { text } => self.on_chat(idx, text),
-            ClientMsg::Rename { nickname } => {
-                let nickname = nickname.trim().to_string();
-                let old = std::mem::replace(&mut self.seats[idx].nickname, nickname.clone());
-                if old != nickname {
-                    self.roster_dirty = true;
-                    self.stored_dirty = true;
-                    let id = self.seats[idx].id;
-                    self.notice(
-                        NoticeEvent::Renamed,
-                        format!("{old} is now {nickname}"),
-                        Some(id),
-                    );
-                }
-            }
+            ClientMsg::Rename { nickname } => self.on_rename(idx, &nickname),
             ClientMsg::Control {
                 seq,
                 action,
@@ -396,6 +549,7 @@ impl Room {
             ClientMsg::SetControlMode { mode } => self.on_set_mode(idx, mode),
             ClientMsg::PassHost { to } => self.on_pass_host(idx, to),
             ClientMsg::Kick { participant } => self.on_kick(idx, participant),
+            ClientMsg::StopWaitingFor { participant } => self.on_stop_waiting_for(idx, participant),
             ClientMsg::Hello { .. }
             | ClientMsg::Create { .. }
             | ClientMsg::Join { .. }
@@ -407,6 +561,34 @@ impl Room {
                     "You are already in a room; leave it first.",
                 );
             }
+        }
+    }
+
+    fn on_rename(&mut self, idx: usize, nickname: &str) {
+        let now = self.now_ms();
+        let seat = &self.seats[idx];
+        if seat
+            .last_rename_ms
+            .is_some_and(|t| now - t < RENAME_INTERVAL_MS)
+        {
+            return self.refuse(
+                idx,
+                ErrorCode::RateLimited,
+                "You can change your name once every two seconds.",
+            );
+        }
+        let nickname = self.room_name(nickname, Some(seat.id));
+        self.seats[idx].last_rename_ms = Some(now);
+        let old = std::mem::replace(&mut self.seats[idx].nickname, nickname.clone());
+        if old != nickname {
+            self.roster_dirty = true;
+            self.stored_dirty = true;
+            let id = self.seats[idx].id;
+            self.notice(
+                NoticeEvent::Renamed,
+                format!("{old} is now {nickname}"),
+                Some(id),
+            );
         }
     }
 
@@ -441,7 +623,12 @@ impl Room {
         if seat.player_closed != report.player_closed {
             seat.player_closed = report.player_closed;
             self.roster_dirty = true;
-            if report.player_closed {
+            let now = self.shared.clock.now_ms();
+            let recently = seat
+                .last_closed_notice_ms
+                .is_some_and(|t| now - t < CLOSED_NOTICE_INTERVAL_MS);
+            if report.player_closed && !recently {
+                seat.last_closed_notice_ms = Some(now);
                 self.notice(
                     NoticeEvent::PlayerClosed,
                     format!("{name}'s player closed"),
@@ -535,11 +722,14 @@ impl Room {
         }
         let (id, name) = (self.seats[idx].id, self.seats[idx].nickname.clone());
         self.roster_dirty = true;
-        self.notice(
-            NoticeEvent::HostChanged,
-            format!("{name} is now the host"),
-            Some(id),
-        );
+        if self.seats.len() > 1 || self.had_guests {
+            self.notice(
+                NoticeEvent::HostChanged,
+                format!("{name} is now the host"),
+                Some(id),
+            );
+        }
+        self.issue_host_proof(idx);
     }
 
     fn on_set_mode(&mut self, idx: usize, mode: ControlMode) {
@@ -576,14 +766,27 @@ impl Room {
                 "No such participant (or it is you).",
             );
         };
-        let name = self.seats[target].nickname.clone();
-        if let Some(conn) = self.seats[target].conn.take() {
+        let tag = self.shared.tokens.address_tag(self.seats[target].addr);
+        self.bans.add(pid, tag);
+        self.stored_dirty = true;
+        self.remove_banned(target);
+        // The host's proof carries the bans, so a relay that restarts
+        // keeps them.
+        if let Some(host) = self.seats.iter().position(|s| s.host) {
+            self.issue_host_proof(host);
+        }
+    }
+
+    /// Removes a banned member's seat, telling them and everyone.
+    fn remove_banned(&mut self, idx: usize) {
+        let (pid, name) = (self.seats[idx].id, self.seats[idx].nickname.clone());
+        if let Some(conn) = self.seats[idx].conn.take() {
             conn.send_msg(&ServerMsg::Left {
                 reason: "The host removed you from the room.".into(),
             });
             conn.evict();
         }
-        self.remove_seat(target);
+        self.remove_seat(idx);
         self.notice(
             NoticeEvent::Kicked,
             format!("{name} was removed by the host"),
@@ -606,14 +809,20 @@ impl Room {
             }
         }
         for i in slow.into_iter().rev() {
-            tracing::warn!(room = %self.code, participant = self.seats[i].id, "dropping a client that does not read");
+            let gone = self.seats[i].conn.as_ref().is_some_and(Outbox::is_closed);
+            let participant = self.seats[i].id;
+            if gone {
+                tracing::debug!(room = %self.code, participant, "client went away");
+            } else {
+                tracing::warn!(room = %self.code, participant, "dropping a client that does not read");
+            }
             self.drop_link(i);
         }
     }
 
     /// Tells everyone what happened, after the roster change it explains.
     pub(super) fn notice(&mut self, event: NoticeEvent, text: String, who: Option<ParticipantId>) {
-        self.flush_roster();
+        self.flush_roster(true);
         let msg = ServerMsg::Notice {
             event,
             text,
@@ -632,13 +841,24 @@ impl Room {
         self.broadcast(&msg);
     }
 
-    fn flush_roster(&mut self) {
+    /// Sends the participant list if it changed: at once when `now` (a
+    /// notice explains the change), else no sooner than
+    /// [`ROSTER_MIN_INTERVAL`] after the last one ([`Room::roster_due`]
+    /// says when).
+    fn flush_roster(&mut self, now: bool) {
+        let recent = self
+            .roster_sent
+            .is_some_and(|t| t.elapsed() < ROSTER_MIN_INTERVAL);
+        if recent && !now {
+            return;
+        }
         // Sending can drop slow links, which changes the roster again; a
         // second round covers that, later changes wait for the next tick.
         for _ in 0..2 {
             if !std::mem::take(&mut self.roster_dirty) {
                 return;
             }
+            self.roster_sent = Some(Instant::now());
             let participants = self.seats.iter().map(Seat::view).collect();
             self.broadcast(&ServerMsg::Participants { participants });
         }

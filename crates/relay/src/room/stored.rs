@@ -11,6 +11,7 @@ use serde::{Deserialize, Serialize};
 
 use super::seat::Seat;
 use super::state::Room;
+use crate::tokens::Bans;
 use crate::Shared;
 
 #[derive(Debug, Serialize, Deserialize)]
@@ -21,6 +22,14 @@ pub(crate) struct StoredRoom {
     playback: PlaybackState,
     next_id: ParticipantId,
     seats: Vec<StoredSeat>,
+    /// Who the host removed (seats, address tags): bans hold across nodes.
+    #[serde(default)]
+    bans: Bans,
+    /// When the current host's proof was issued.
+    #[serde(default)]
+    host_proof_ms: u64,
+    #[serde(default)]
+    had_guests: bool,
 }
 
 #[derive(Debug, Serialize, Deserialize)]
@@ -43,6 +52,9 @@ impl Room {
             media: self.media.clone(),
             playback: self.playback,
             next_id: self.next_id,
+            bans: self.bans.clone(),
+            host_proof_ms: self.host_proof_ms,
+            had_guests: self.had_guests,
             seats: self
                 .seats
                 .iter()
@@ -67,6 +79,9 @@ impl Room {
         room.playback = stored.playback;
         room.playback.waiting_for_buffering = false;
         room.next_id = stored.next_id;
+        room.bans = stored.bans;
+        room.host_proof_ms = stored.host_proof_ms;
+        room.had_guests = stored.had_guests;
         let now = Instant::now();
         room.seats = stored
             .seats

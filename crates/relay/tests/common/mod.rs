@@ -32,6 +32,8 @@ pub struct Client {
     pub id: ParticipantId,
     pub token: String,
     pub code: Option<RoomCode>,
+    /// The newest host proof the relay sent this client.
+    pub host_proof: Option<String>,
 }
 
 impl Client {
@@ -50,6 +52,7 @@ impl Client {
             id: 0,
             token: String::new(),
             code: None,
+            host_proof: None,
         }
     }
 
@@ -72,6 +75,7 @@ impl Client {
             id: 0,
             token: String::new(),
             code: None,
+            host_proof: None,
         };
         c.hello().await;
         c.join(code, nickname).await;
@@ -145,6 +149,15 @@ impl Client {
         joined
     }
 
+    /// Reads until a host proof arrives; returns it.
+    pub async fn expect_host_proof(&mut self) -> String {
+        self.recv_until(|m| match m {
+            ServerMsg::HostProof { proof } => Some(proof.clone()),
+            _ => None,
+        })
+        .await
+    }
+
     pub fn code(&self) -> RoomCode {
         self.code.clone().expect("in a room")
     }
@@ -208,7 +221,11 @@ impl Client {
                 .expect("relay answers in time");
             match frame {
                 Some(Ok(Message::Text(t))) => {
-                    return Some(ServerMsg::decode(&t).expect("relay sends valid messages"))
+                    let msg = ServerMsg::decode(&t).expect("relay sends valid messages");
+                    if let ServerMsg::HostProof { proof } = &msg {
+                        self.host_proof = Some(proof.clone());
+                    }
+                    return Some(msg);
                 }
                 Some(Ok(Message::Close(_))) | None | Some(Err(_)) => return None,
                 Some(Ok(_)) => continue,
