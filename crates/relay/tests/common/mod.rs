@@ -82,6 +82,38 @@ impl Client {
         c
     }
 
+    /// Connects from another loopback address (127.0.0.2, …: Linux
+    /// answers the whole 127/8), without saying hello; Err carries the
+    /// refusal (an HTTP status and body) when the handshake fails.
+    pub async fn raw_from(
+        relay: &RelayHandle,
+        source: std::net::IpAddr,
+    ) -> Result<Self, tokio_tungstenite::tungstenite::Error> {
+        let socket = tokio::net::TcpSocket::new_v4().unwrap();
+        socket
+            .bind(std::net::SocketAddr::new(source, 0))
+            .expect("bind a loopback source address");
+        let stream = socket.connect(relay.addr()).await.unwrap();
+        let (ws, _) =
+            tokio_tungstenite::client_async(relay.ws_url(), MaybeTlsStream::Plain(stream)).await?;
+        Ok(Self {
+            ws,
+            id: 0,
+            token: String::new(),
+            code: None,
+            host_proof: None,
+        })
+    }
+
+    /// Connects from `source` and says hello.
+    pub async fn connect_from(relay: &RelayHandle, source: &str) -> Self {
+        let mut c = Self::raw_from(relay, source.parse().unwrap())
+            .await
+            .expect("websocket connects");
+        c.hello().await;
+        c
+    }
+
     /// Connects and says hello.
     pub async fn connect(relay: &RelayHandle) -> Self {
         let mut c = Self::raw(relay).await;
@@ -207,6 +239,68 @@ impl Client {
             .send(Message::text(text.into()))
             .await
             .expect("send succeeds");
+    }
+
+    /// Creates a room (already said hello); the relay's answer.
+    pub async fn create(&mut self, nickname: &str) -> Result<Joined, (ErrorCode, String)> {
+        self.send(&ClientMsg::Create {
+            nickname: nickname.into(),
+            control_mode: ControlMode::HostOnly,
+            media: None,
+        })
+        .await;
+        let answer = self
+            .recv_until(|m| match m {
+                ServerMsg::Joined(j) => Some(Ok((**j).clone())),
+                ServerMsg::Error { code, message, .. } => Some(Err((*code, message.clone()))),
+                _ => None,
+            })
+            .await;
+        if let Ok(j) = &answer {
+            self.id = j.you;
+            self.token = j.resume_token.clone();
+            self.code = Some(j.room.code.clone());
+        }
+        answer
+    }
+
+    /// Joins by code (already said hello); the relay's answer.
+    pub async fn try_join(
+        &mut self,
+        code: &RoomCode,
+        nickname: &str,
+    ) -> Result<Joined, (ErrorCode, String)> {
+        self.send(&ClientMsg::Join {
+            code: code.clone(),
+            nickname: nickname.into(),
+            media: None,
+        })
+        .await;
+        let answer = self
+            .recv_until(|m| match m {
+                ServerMsg::Joined(j) => Some(Ok((**j).clone())),
+                ServerMsg::Error { code, message, .. } => Some(Err((*code, message.clone()))),
+                _ => None,
+            })
+            .await;
+        if let Ok(j) = &answer {
+            self.id = j.you;
+            self.token = j.resume_token.clone();
+            self.code = Some(j.room.code.clone());
+        }
+        answer
+    }
+
+    /// Reads frames for `wait`, adding up the bytes of the text frames.
+    pub async fn bytes_received_within(&mut self, wait: Duration) -> usize {
+        let deadline = tokio::time::Instant::now() + wait;
+        let mut total = 0;
+        while let Ok(Some(Ok(frame))) = tokio::time::timeout_at(deadline, self.ws.next()).await {
+            if let Message::Text(t) = frame {
+                total += t.len();
+            }
+        }
+        total
     }
 
     pub async fn send_message(&mut self, msg: Message) -> bool {
