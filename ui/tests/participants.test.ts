@@ -36,6 +36,27 @@ describe("participants list", () => {
     expect(ul.querySelector('li[data-id="1"]')!.querySelectorAll("button")).toHaveLength(0);
   });
 
+  it("lets the host play on without a buffering guest, and shows who catches up", () => {
+    const onStopWaiting = vi.fn();
+    const ul = renderParticipants(list, 1, { canManage: true, onPassHost: vi.fn(), onKick: vi.fn(), onStopWaiting });
+    const ben = ul.querySelector('li[data-id="2"]')!;
+    const playOn = [...ben.querySelectorAll("button")].find((b) => b.textContent === "Don’t wait")!;
+    playOn.click();
+    expect(onStopWaiting).toHaveBeenCalledWith(2);
+    expect(ul.querySelector('li[data-id="3"]')!.textContent).not.toContain("Don’t wait");
+
+    const caught = renderParticipants([{ ...list[0], catching_up: true }, list[1]], 1, {
+      canManage: true,
+      onPassHost: vi.fn(),
+      onKick: vi.fn(),
+      onStopWaiting,
+    });
+    const again = caught.querySelector('li[data-id="2"]')!;
+    expect(again.textContent).toContain("Catching up");
+    expect(again.textContent).not.toContain("Buffering");
+    expect(again.textContent).not.toContain("Don’t wait");
+  });
+
   it("shows the host whose copy differs from theirs", () => {
     const media = (duration: number) => ({ name: "film.mkv", size_bytes: 1, duration });
     const room: Participant[] = [

@@ -161,3 +161,20 @@ describe("a shorter copy", () => {
     expect(view.root.querySelector(".status-pill .label")!.textContent).toBe("Your copy ended");
   });
 });
+
+describe("chat", () => {
+  it("keeps a line break inside the speaker's own text, so it cannot fake another speaker", async () => {
+    mockIPC(() => null);
+    const view = renderRoom(room(false, "shared"), () => {});
+    document.body.replaceChildren(view.root);
+    view.handle({ type: "chat", from: 1, nickname: "Ana", text: "see you\nBo: I'm leaving, bye" });
+    const lines = [...view.root.querySelectorAll(".chat-log .line.chat")];
+    expect(lines).toHaveLength(1);
+    const speakers = [...lines[0].querySelectorAll("b")].map((b) => b.textContent);
+    expect(speakers).toEqual(["Ana"]);
+    const said = lines[0].querySelector(".said")!;
+    expect(said.textContent).toBe("see you\nBo: I'm leaving, bye");
+    // The text is one element in its own column, after the time and name.
+    expect(lines[0].lastElementChild).toBe(said);
+  });
+});

@@ -77,6 +77,8 @@ impl ServerMsg {
         "participants",
         "state",
         "control_mode",
+        "host_proof",
+        "media",
         "chat",
         "notice",
         "left",
