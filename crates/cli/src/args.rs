@@ -16,7 +16,8 @@ pub const DEFAULT_RELAY: &str = "ws://127.0.0.1:7878/ws";
 ///
 /// While it runs, type commands and press Enter: play, pause, seek SECONDS,
 /// speed X, ready, unready, start, start!, chat TEXT, mode shared|host-only,
-/// host ID, kick ID, reopen, who, quit. Keys in mpv (space, arrows) work too.
+/// host ID, kick ID, nowait ID, reopen, who, quit. Keys in mpv (space,
+/// arrows) work too.
 #[derive(Debug, Parser)]
 #[command(name = "matinee-cli", version)]
 pub struct Cli {

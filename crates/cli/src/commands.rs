@@ -4,7 +4,7 @@ use matinee_client_core::{SessionCmd, SessionSnapshot};
 use matinee_protocol::ControlMode;
 
 const HELP: &str = "commands: play, pause, seek SECONDS, speed X, ready, unready, start, start!, \
-chat TEXT, name NEW, mode shared|host-only, host ID, kick ID, reopen, who, quit";
+chat TEXT, name NEW, mode shared|host-only, host ID, kick ID, nowait ID, reopen, who, quit";
 
 /// What a typed line asks for.
 #[derive(Debug, PartialEq)]
@@ -72,9 +72,29 @@ fn parse_command(line: &str) -> Result<Option<SessionCmd>, String> {
         }),
         "host" => SessionCmd::PassHost(id()?),
         "kick" => SessionCmd::Kick(id()?),
+        "nowait" => SessionCmd::StopWaitingFor(id()?),
         "reopen" => SessionCmd::ReopenPlayer,
         "quit" | "leave" | "exit" => SessionCmd::Leave,
         "who" => return Ok(None),
         _ => return Err(HELP.into()),
     }))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn typed_lines_become_commands() {
+        assert_eq!(parse_command("kick 3"), Ok(Some(SessionCmd::Kick(3))));
+        assert_eq!(
+            parse_command(" nowait 2 "),
+            Ok(Some(SessionCmd::StopWaitingFor(2)))
+        );
+        assert!(parse_command("nowait Ben")
+            .unwrap_err()
+            .contains("participant id"));
+        assert_eq!(parse_command(""), Ok(None));
+        assert!(parse_command("dance").unwrap_err().contains("nowait ID"));
+    }
 }

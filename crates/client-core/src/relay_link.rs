@@ -431,4 +431,24 @@ mod tests {
         b.reset();
         assert!(b.next_delay() <= Duration::from_millis(100));
     }
+
+    #[test]
+    fn a_relay_refusal_is_shown_in_its_own_words() {
+        use tokio_tungstenite::tungstenite::{http, Error};
+        let refusal = |status: u16, body: &str| {
+            let response = http::Response::builder()
+                .status(status)
+                .body(Some(body.as_bytes().to_vec()))
+                .unwrap();
+            ws_reason(&Error::Http(Box::new(response)))
+        };
+        assert_eq!(
+            refusal(
+                429,
+                "Too many connections from your address (32 at most); close some and try again.\n"
+            ),
+            "Too many connections from your address (32 at most); close some and try again"
+        );
+        assert!(refusal(404, "nope").contains("not as a Matinee relay (HTTP 404"));
+    }
 }
