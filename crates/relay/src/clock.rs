@@ -1,7 +1,12 @@
 //! Server time: milliseconds since the Unix epoch, read from a monotonic
-//! clock so it never jumps while the relay runs.
+//! clock so it never jumps while the relay runs. The monotonic clock is
+//! tokio's: a test that pauses tokio's time moves the server's clock by hand
+//! (`tokio::time::advance`), so rooms' grace periods and waits are tested
+//! without real waiting.
 
-use std::time::{Instant, SystemTime, UNIX_EPOCH};
+use std::time::{SystemTime, UNIX_EPOCH};
+
+use tokio::time::Instant;
 
 #[derive(Debug, Clone, Copy)]
 pub struct ServerClock {

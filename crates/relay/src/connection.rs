@@ -13,7 +13,10 @@ use matinee_protocol::{
 
 use crate::limits::TokenBucket;
 use crate::outbox::{outbox, Inbox, Outbox, Outgoing};
-use crate::room::{server_full, Refusal, RoomCmd, RoomHandle};
+use crate::refusal::{
+    join_throttled, no_room, server_full, too_many_creations, too_many_rooms_open, Refusal,
+};
+use crate::room::{RoomCmd, RoomHandle};
 use crate::Shared;
 
 /// Longest wait for the socket to take one frame before the client counts
@@ -487,19 +490,11 @@ impl Connection {
         let config = &self.shared.config;
         let Some(place) = self.shared.rooms_held.take(self.ip) else {
             tracing::warn!(ip = %self.ip, "room creation refused: too many open rooms");
-            let max = config.max_rooms_per_address;
-            return Err((
-                ErrorCode::QuotaExceeded,
-                format!("Your address has {max} rooms open, as many as it may; leave one first."),
-            ));
+            return Err(too_many_rooms_open(config.max_rooms_per_address));
         };
         if !self.shared.create_throttle.attempt(self.ip, Instant::now()) {
             tracing::warn!(ip = %self.ip, "room creation throttled");
-            let max = config.max_creates_per_minute;
-            return Err((
-                ErrorCode::QuotaExceeded,
-                format!("Your address created {max} rooms this minute, as many as it may; wait a minute."),
-            ));
+            return Err(too_many_creations(config.max_creates_per_minute));
         }
         Ok(Some(Arc::new(place)))
     }
@@ -540,7 +535,7 @@ impl Connection {
                 media,
             } => {
                 if !self.join_allowed() {
-                    return self.refuse(throttled()).await;
+                    return self.refuse(join_throttled()).await;
                 }
                 let shared = self.shared.clone();
                 match shared.find_room(&code, &shared).await {
@@ -558,7 +553,7 @@ impl Connection {
                 rebuild,
             } => {
                 if !self.join_allowed() {
-                    return self.refuse(throttled()).await;
+                    return self.refuse(join_throttled()).await;
                 }
                 self.resume(code, token, rebuild).await
             }
@@ -584,18 +579,4 @@ fn shortened(text: &str) -> String {
     let mut cut: String = text.chars().take(MAX_QUOTED_CHARS).collect();
     cut.push('…');
     cut
-}
-
-fn throttled() -> Refusal {
-    (
-        ErrorCode::JoinThrottled,
-        "Too many join attempts from your address; wait a minute.".into(),
-    )
-}
-
-fn no_room(code: &matinee_protocol::RoomCode) -> Refusal {
-    (
-        ErrorCode::RoomNotFound,
-        format!("No room {code}: check the code, or the room may have ended."),
-    )
 }

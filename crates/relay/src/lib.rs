@@ -24,6 +24,7 @@ mod limits;
 mod listener;
 mod metrics;
 mod outbox;
+mod refusal;
 mod registry;
 mod room;
 mod serve;
@@ -45,9 +46,9 @@ pub use tls::TlsIdentity;
 
 /// State every connection and room of one relay shares.
 pub(crate) struct Shared {
-    config: RelayConfig,
+    config: Arc<RelayConfig>,
     clock: ServerClock,
-    metrics: metrics::Metrics,
+    metrics: Arc<metrics::Metrics>,
     registry: registry::Registry,
     join_throttle: limits::JoinThrottle,
     create_throttle: limits::JoinThrottle,
@@ -55,7 +56,7 @@ pub(crate) struct Shared {
     websockets: Arc<limits::HeldPerAddress>,
     /// Rooms open per address that created them.
     rooms_held: Arc<limits::HeldPerAddress>,
-    tokens: tokens::TokenSigner,
+    tokens: Arc<tokens::TokenSigner>,
     shutdown: CancellationToken,
     /// WebSockets need TLS (the relay has a certificate).
     tls: bool,
@@ -69,12 +70,23 @@ impl Shared {
         self.next_conn.fetch_add(1, Ordering::Relaxed)
     }
 
+    /// What a room needs of the relay (and nothing else: no sockets, no
+    /// other rooms, no Redis).
+    fn room_env(&self) -> room::RoomEnv {
+        room::RoomEnv {
+            config: self.config.clone(),
+            tokens: self.tokens.clone(),
+            metrics: self.metrics.clone(),
+            clock: self.clock,
+        }
+    }
+
     /// The room `code`: on this relay, or (with Redis) on any node.
     async fn find_room(
         &self,
         code: &matinee_protocol::RoomCode,
         this: &Arc<Shared>,
-    ) -> Result<Option<room::RoomHandle>, room::Refusal> {
+    ) -> Result<Option<room::RoomHandle>, refusal::Refusal> {
         match &self.cluster {
             None => Ok(self.registry.get(code)),
             Some(cluster) => cluster.find(this, code).await,
@@ -186,10 +198,10 @@ pub async fn start(config: RelayConfig) -> Result<RelayHandle, RelayError> {
         create_throttle: limits::JoinThrottle::new(config.max_creates_per_minute),
         websockets: limits::HeldPerAddress::new(config.max_connections_per_address),
         rooms_held: limits::HeldPerAddress::new(config.max_rooms_per_address),
-        tokens,
-        config,
+        tokens: Arc::new(tokens),
+        config: Arc::new(config),
         clock,
-        metrics: metrics::Metrics::new(),
+        metrics: Arc::new(metrics::Metrics::new()),
         registry: registry::Registry::default(),
         shutdown: shutdown.clone(),
         tls: identity.is_some(),

@@ -4,11 +4,12 @@
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
-use matinee_protocol::{ControlMode, ErrorCode, RoomCode};
+use matinee_protocol::{ControlMode, RoomCode};
 use redis::Value;
 
-use super::{keeper, unavailable, wire, Cluster, RemoteRoom, LEASE};
-use crate::room::{server_full, Refusal, RoomHandle, StoredRoom};
+use super::{keeper, wire, Cluster, RemoteRoom, LEASE};
+use crate::refusal::{moving, server_full, unavailable, Refusal};
+use crate::room::{RoomHandle, StoredRoom};
 use crate::Shared;
 
 /// How often a node waiting for a dead owner's lease to run out looks again.
@@ -140,10 +141,7 @@ impl Cluster {
                 },
             }
             if Instant::now() >= deadline {
-                return Err((
-                    ErrorCode::Unavailable,
-                    "The room is moving between relay nodes; try again in a moment.".into(),
-                ));
+                return Err(moving());
             }
             tokio::time::sleep(RETRY).await;
         }

@@ -32,7 +32,8 @@ use redis::{IntoConnectionInfo, ProtocolVersion, PushInfo};
 use tokio::sync::{mpsc, oneshot};
 
 use crate::outbox::{Outbox, Outgoing};
-use crate::room::{Refusal, RoomCmd};
+use crate::refusal::Refusal;
+use crate::room::RoomCmd;
 use crate::tokens::{hex, unhex};
 use crate::{RelayError, Shared};
 use wire::{MemberBody, OwnerCmd, ToOwner, WireResult};
@@ -338,7 +339,7 @@ impl Cluster {
             if let Err(e) = result {
                 tracing::warn!(%channel, error = %e, "could not subscribe");
                 subs.counts.remove(&channel);
-                return Err(unavailable());
+                return Err(crate::refusal::unavailable());
             }
         }
         Ok(())
@@ -554,13 +555,6 @@ impl Drop for RemoteRoom {
         let channel = wire::out_channel(&self.code);
         tokio::spawn(async move { cluster.unsubscribe(channel).await });
     }
-}
-
-pub(crate) fn unavailable() -> Refusal {
-    (
-        ErrorCode::Unavailable,
-        "The relay cannot reach its room store right now; try again in a moment.".into(),
-    )
 }
 
 pub(crate) fn ask_timeout() -> Duration {

@@ -104,7 +104,7 @@ impl Room {
             .filter(|s| s.is_connected())
             .filter_map(|s| s.rtt_ms)
             .fold(0.0, f64::max);
-        (self.shared.config.start_lead_ms + slowest).min(MAX_START_LEAD_MS)
+        (self.env.config.start_lead_ms + slowest).min(MAX_START_LEAD_MS)
     }
 
     /// Plays from the current position at a shared future server time.
@@ -153,7 +153,7 @@ impl Room {
     /// their own, and a member toggling its buffering flag cannot stop and
     /// start the room for everyone.
     pub(super) fn on_buffering_changed(&mut self, idx: usize) {
-        if !self.shared.config.wait_for_buffering {
+        if !self.env.config.wait_for_buffering {
             return;
         }
         let now = self.now_ms();
@@ -210,7 +210,7 @@ impl Room {
     /// The room waited as long as it waits for buffering members: it plays
     /// on, and they catch up on their own.
     pub(super) fn stop_waiting_if_too_long(&mut self) {
-        let wait_ms = self.shared.config.max_buffering_wait_secs.max(0.0) * 1000.0;
+        let wait_ms = self.env.config.max_buffering_wait_secs.max(0.0) * 1000.0;
         let Some(since) = self.buffer_pause_since else {
             return;
         };

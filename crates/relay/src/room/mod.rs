@@ -5,32 +5,24 @@ mod control;
 mod seat;
 mod state;
 mod stored;
+#[cfg(test)]
+mod tests;
 
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::Arc;
 
-use matinee_protocol::{
-    ClientMsg, ControlMode, ErrorCode, MediaInfo, ParticipantId, RoomCode, RoomRebuild,
-};
+use matinee_protocol::{ClientMsg, ControlMode, MediaInfo, ParticipantId, RoomCode, RoomRebuild};
 use tokio::sync::{mpsc, oneshot};
 
 use crate::cluster::RemoteRoom;
 use crate::limits::Held;
 use crate::outbox::Outbox;
 use crate::Shared;
+pub(crate) use state::RoomEnv;
 use state::{Lifecycle, Room};
 pub(crate) use stored::StoredRoom;
 
-/// A refusal: the code and a sentence for people.
-pub(crate) type Refusal = (ErrorCode, String);
-
-/// This relay holds as many rooms as it may.
-pub(crate) fn server_full() -> Refusal {
-    (
-        ErrorCode::ServerFull,
-        "This relay holds as many rooms as it can; try again later.".into(),
-    )
-}
+pub(crate) use crate::refusal::Refusal;
 
 pub(crate) enum RoomCmd {
     Join {
@@ -92,13 +84,13 @@ static NEXT_ROOM_ID: AtomicU64 = AtomicU64::new(1);
 impl RoomHandle {
     /// Starts a room actor for `code`.
     pub fn spawn(code: RoomCode, control_mode: ControlMode, shared: Arc<Shared>) -> Self {
-        let room = Room::new(code, control_mode, shared.clone());
+        let room = Room::new(code, control_mode, shared.room_env());
         Self::run_here(room, shared)
     }
 
     /// Runs a room another node stored (its members away until they resume).
     pub fn restore(stored: StoredRoom, shared: Arc<Shared>) -> Self {
-        let room = Room::restore(stored, shared.clone());
+        let room = Room::restore(stored, shared.room_env());
         Self::run_here(room, shared)
     }
 
@@ -144,12 +136,7 @@ impl RoomHandle {
         make: impl FnOnce(oneshot::Sender<Result<ParticipantId, Refusal>>) -> RoomCmd,
     ) -> Result<ParticipantId, Refusal> {
         let (reply, answer) = oneshot::channel();
-        let gone = || {
-            (
-                ErrorCode::RoomNotFound,
-                "That room has just ended.".to_string(),
-            )
-        };
+        let gone = crate::refusal::room_ended;
         if !self.send(make(reply)).await {
             return Err(gone());
         }
@@ -159,7 +146,7 @@ impl RoomHandle {
             Link::Elsewhere(_) => {
                 match tokio::time::timeout(crate::cluster::ask_timeout(), answer).await {
                     Ok(answer) => answer.unwrap_or_else(|_| Err(gone())),
-                    Err(_) => Err(crate::cluster::unavailable()),
+                    Err(_) => Err(crate::refusal::unavailable()),
                 }
             }
         }
@@ -228,7 +215,7 @@ async fn run(id: u64, mut room: Room, mut rx: mpsc::Receiver<RoomCmd>, shared: A
                 Some(cmd) => room.handle(cmd),
                 None => break,
             },
-            _ = tokio::time::sleep_until(roster_due.unwrap_or_else(std::time::Instant::now).into()), if roster_due.is_some() => {
+            _ = tokio::time::sleep_until(roster_due.unwrap_or_else(tokio::time::Instant::now)), if roster_due.is_some() => {
                 room.send_due_roster();
             }
             _ = tick.tick() => {

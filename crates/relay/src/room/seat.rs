@@ -1,7 +1,8 @@
 //! One participant's seat: kept while the link is down, for a resume.
 
 use std::net::IpAddr;
-use std::time::Instant;
+
+use tokio::time::Instant;
 
 use matinee_protocol::{MediaInfo, Participant, ParticipantId, StateReport};
 

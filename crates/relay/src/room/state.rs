@@ -1,7 +1,9 @@
 //! A room's state and its handling of membership, chat and reports.
 
 use std::sync::Arc;
-use std::time::{Duration, Instant};
+use std::time::Duration;
+
+use tokio::time::Instant;
 
 use matinee_protocol::{
     clean_nickname, unique_nickname, ClientMsg, ControlMode, ErrorCode, Joined, MediaInfo,
@@ -11,9 +13,22 @@ use matinee_protocol::{
 
 use super::seat::Seat;
 use super::{Refusal, RoomCmd};
+use crate::metrics::Metrics;
 use crate::outbox::{frame, Outbox};
-use crate::tokens::{Bans, HostProof};
-use crate::Shared;
+use crate::refusal::{banned, room_full, seat_gone};
+use crate::tokens::{Bans, HostProof, TokenSigner};
+use crate::{RelayConfig, ServerClock};
+
+/// What a room needs of the relay: its settings, the key that signs tokens
+/// and proofs, the metrics, and the server clock (tokio's, so a test with
+/// paused time moves it by hand).
+#[derive(Clone)]
+pub(crate) struct RoomEnv {
+    pub config: Arc<RelayConfig>,
+    pub tokens: Arc<TokenSigner>,
+    pub metrics: Arc<Metrics>,
+    pub clock: ServerClock,
+}
 
 /// Every how many ticks the participant list goes out with fresh figures.
 const ROSTER_REFRESH_TICKS: u64 = 2;
@@ -25,21 +40,6 @@ pub(crate) const ROSTER_MIN_INTERVAL: Duration = Duration::from_millis(250);
 const RENAME_INTERVAL_MS: f64 = 2000.0;
 /// Shortest time between two "player closed" notices about one member, ms.
 const CLOSED_NOTICE_INTERVAL_MS: f64 = 10_000.0;
-
-/// The sentence of a refusal to someone the host removed.
-pub(super) fn banned() -> Refusal {
-    (
-        ErrorCode::Banned,
-        "The host removed you from this room.".into(),
-    )
-}
-
-fn room_full(max: usize) -> Refusal {
-    (
-        ErrorCode::RoomFull,
-        format!("This room is full ({max} people)."),
-    )
-}
 
 #[derive(Debug, PartialEq, Eq)]
 pub(crate) enum Lifecycle {
@@ -78,16 +78,16 @@ pub(crate) struct Room {
     provisional_until: Option<f64>,
     /// Since when the room has been paused for someone's buffering.
     pub(super) buffer_pause_since: Option<f64>,
-    pub(super) shared: Arc<Shared>,
+    pub(super) env: RoomEnv,
 }
 
 impl Room {
-    pub fn new(code: RoomCode, control_mode: ControlMode, shared: Arc<Shared>) -> Self {
+    pub fn new(code: RoomCode, control_mode: ControlMode, env: RoomEnv) -> Self {
         Self {
             code,
             control_mode,
             media: None,
-            playback: PlaybackState::initial(shared.clock.now_ms()),
+            playback: PlaybackState::initial(env.clock.now_ms()),
             seats: Vec::new(),
             next_id: 1,
             stored_dirty: true,
@@ -100,7 +100,7 @@ impl Room {
             host_proof_ms: 0,
             provisional_until: None,
             buffer_pause_since: None,
-            shared,
+            env,
         }
     }
 
@@ -109,7 +109,7 @@ impl Room {
     }
 
     pub(super) fn now_ms(&self) -> f64 {
-        self.shared.clock.now_ms()
+        self.env.clock.now_ms()
     }
 
     /// Whether what is stored for other nodes changed since last asked.
@@ -197,7 +197,7 @@ impl Room {
     /// Periodic work: state refresh, expiries.
     pub fn tick(&mut self) -> Lifecycle {
         let now = Instant::now();
-        let grace = Duration::from_secs_f64(self.shared.config.resume_grace_secs.max(0.0));
+        let grace = Duration::from_secs_f64(self.env.config.resume_grace_secs.max(0.0));
         let expired: Vec<ParticipantId> = self
             .seats
             .iter()
@@ -235,7 +235,7 @@ impl Room {
             self.empty_since = None;
         } else {
             let since = *self.empty_since.get_or_insert(now);
-            let config = &self.shared.config;
+            let config = &self.env.config;
             let grace = if self.had_guests {
                 config.room_grace_secs
             } else {
@@ -273,7 +273,7 @@ impl Room {
         let joined = ServerMsg::Joined(Box::new(Joined {
             you: seat.id,
             resume_token: seat.token.clone(),
-            resume_grace_secs: self.shared.config.resume_grace_secs,
+            resume_grace_secs: self.env.config.resume_grace_secs,
             room: self.snapshot(),
             server_ms: self.now_ms(),
         }));
@@ -284,7 +284,7 @@ impl Room {
 
     /// Whether the host banned this address from the room.
     fn address_banned(&self, addr: std::net::IpAddr) -> bool {
-        self.shared
+        self.env
             .tokens
             .address_tag(addr)
             .is_some_and(|tag| self.bans.has_addr(&tag))
@@ -308,7 +308,7 @@ impl Room {
         media: Option<MediaInfo>,
         outbox: Outbox,
     ) -> Result<ParticipantId, Refusal> {
-        let max = self.shared.config.max_participants;
+        let max = self.env.config.max_participants;
         if self.seats.len() >= max {
             return Err(room_full(max));
         }
@@ -322,7 +322,7 @@ impl Room {
             self.media = media.clone();
         }
         self.had_guests |= !first;
-        let token = self.shared.tokens.mint(&self.code, id);
+        let token = self.env.tokens.mint(&self.code, id);
         let name = self.room_name(&nickname, None);
         let mut seat = Seat::new(id, name.clone(), token, media, outbox, self.now_ms());
         seat.host = first;
@@ -370,7 +370,7 @@ impl Room {
         if self.seats.iter().any(|s| s.id == pid) {
             return self.resume(&token, outbox);
         }
-        let max = self.shared.config.max_participants;
+        let max = self.env.config.max_participants;
         if self.seats.len() >= max {
             return Err(room_full(max));
         }
@@ -379,7 +379,7 @@ impl Room {
         let proof = r
             .host_proof
             .as_deref()
-            .and_then(|p| self.shared.tokens.verify_host_proof(&self.code, p))
+            .and_then(|p| self.env.tokens.verify_host_proof(&self.code, p))
             .filter(|p| p.seat == pid && p.issued_ms > self.host_proof_ms);
         if first {
             self.control_mode = r.control_mode;
@@ -410,7 +410,7 @@ impl Room {
         match proof {
             Some(proof) => self.reclaim_host(idx, proof, r.control_mode),
             None if first => {
-                let grace = self.shared.config.resume_grace_secs.max(0.0) * 1000.0;
+                let grace = self.env.config.resume_grace_secs.max(0.0) * 1000.0;
                 self.provisional_until = Some(now + grace);
                 self.set_host(idx);
             }
@@ -482,7 +482,7 @@ impl Room {
             issued_ms,
             bans: self.bans.clone(),
         };
-        let proof = self.shared.tokens.sign_host_proof(&proof);
+        let proof = self.env.tokens.sign_host_proof(&proof);
         if let Some(conn) = &seat.conn {
             conn.send_msg(&ServerMsg::HostProof { proof });
         }
@@ -490,10 +490,7 @@ impl Room {
 
     fn resume(&mut self, token: &str, outbox: Outbox) -> Result<ParticipantId, Refusal> {
         let Some(idx) = self.seats.iter().position(|s| s.token_matches(token)) else {
-            return Err((
-                ErrorCode::InvalidToken,
-                "That seat cannot be resumed; join the room again.".into(),
-            ));
+            return Err(seat_gone());
         };
         let seat = &mut self.seats[idx];
         seat.addr = outbox.addr;
@@ -593,7 +590,7 @@ impl Room {
     }
 
     fn on_chat(&mut self, idx: usize, text: String) {
-        let max = self.shared.config.max_chat_chars();
+        let max = self.env.config.max_chat_chars();
         if text.chars().count() > max {
             return self.refuse(
                 idx,
@@ -614,7 +611,7 @@ impl Room {
     fn on_report(&mut self, idx: usize, report: &StateReport) {
         let current = report.epoch == self.playback.epoch;
         if !current {
-            self.shared.metrics.stale_reports.inc();
+            self.env.metrics.stale_reports.inc();
         }
         let room_pos = current.then(|| self.playback.position_at(report.server_ms));
         let seat = &mut self.seats[idx];
@@ -623,7 +620,7 @@ impl Room {
         if seat.player_closed != report.player_closed {
             seat.player_closed = report.player_closed;
             self.roster_dirty = true;
-            let now = self.shared.clock.now_ms();
+            let now = self.env.clock.now_ms();
             let recently = seat
                 .last_closed_notice_ms
                 .is_some_and(|t| now - t < CLOSED_NOTICE_INTERVAL_MS);
@@ -644,7 +641,7 @@ impl Room {
 
     /// Sends an error to one seat.
     pub(super) fn refuse(&mut self, idx: usize, code: ErrorCode, message: &str) {
-        self.shared.metrics.error(code);
+        self.env.metrics.error(code);
         if let Some(conn) = &self.seats[idx].conn {
             conn.send_msg(&ServerMsg::error(code, message, false));
         }
@@ -766,7 +763,7 @@ impl Room {
                 "No such participant (or it is you).",
             );
         };
-        let tag = self.shared.tokens.address_tag(self.seats[target].addr);
+        let tag = self.env.tokens.address_tag(self.seats[target].addr);
         self.bans.add(pid, tag);
         self.stored_dirty = true;
         self.remove_banned(target);
@@ -802,7 +799,7 @@ impl Room {
         for (i, seat) in self.seats.iter().enumerate() {
             if let Some(conn) = &seat.conn {
                 if conn.send(text.clone()) {
-                    self.shared.metrics.messages_sent.inc();
+                    self.env.metrics.messages_sent.inc();
                 } else {
                     slow.push(i);
                 }

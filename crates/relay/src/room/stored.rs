@@ -3,16 +3,14 @@
 //! playback state. Links, RTTs and positions are not kept: they come back
 //! with the members.
 
-use std::sync::Arc;
-use std::time::Instant;
+use tokio::time::Instant;
 
 use matinee_protocol::{ControlMode, MediaInfo, ParticipantId, PlaybackState, RoomCode};
 use serde::{Deserialize, Serialize};
 
 use super::seat::Seat;
-use super::state::Room;
+use super::state::{Room, RoomEnv};
 use crate::tokens::Bans;
-use crate::Shared;
 
 #[derive(Debug, Serialize, Deserialize)]
 pub(crate) struct StoredRoom {
@@ -73,8 +71,8 @@ impl Room {
     }
 
     /// The stored room, every member away until they resume.
-    pub fn restore(stored: StoredRoom, shared: Arc<Shared>) -> Self {
-        let mut room = Room::new(stored.code, stored.control_mode, shared);
+    pub fn restore(stored: StoredRoom, env: RoomEnv) -> Self {
+        let mut room = Room::new(stored.code, stored.control_mode, env);
         room.media = stored.media;
         room.playback = stored.playback;
         room.playback.waiting_for_buffering = false;

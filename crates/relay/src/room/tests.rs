@@ -1,0 +1,284 @@
+//! The room's rules without sockets or real waiting: a room driven
+//! directly, members' outboxes read in memory, and tokio's paused clock
+//! (which is the server clock) moved by hand.
+
+use std::net::IpAddr;
+use std::sync::Arc;
+use std::time::Duration;
+
+use matinee_protocol::{
+    ClientMsg, ControlAction, ControlMode, ParticipantId, PlaybackState, RoomCode, RoomRebuild,
+    ServerMsg, StateReport,
+};
+use tokio::sync::oneshot;
+
+use super::state::{Lifecycle, Room, RoomEnv};
+use super::RoomCmd;
+use crate::metrics::Metrics;
+use crate::outbox::{outbox, Inbox, Outgoing};
+use crate::tokens::TokenSigner;
+use crate::{RelayConfig, ServerClock};
+
+fn env(config: RelayConfig) -> RoomEnv {
+    RoomEnv {
+        config: Arc::new(config),
+        tokens: Arc::new(TokenSigner::load(None).unwrap()),
+        metrics: Arc::new(Metrics::new()),
+        clock: ServerClock::new(),
+    }
+}
+
+fn room(config: RelayConfig) -> Room {
+    Room::new(
+        RoomCode::parse("K7MQ2X").unwrap(),
+        ControlMode::HostOnly,
+        env(config),
+    )
+}
+
+struct Member {
+    pid: ParticipantId,
+    conn: u64,
+    inbox: Inbox,
+}
+
+impl Member {
+    /// Every message queued for this member so far.
+    fn drain(&mut self) -> Vec<ServerMsg> {
+        let mut out = Vec::new();
+        while let Ok(item) = self.inbox.rx.try_recv() {
+            if let Outgoing::Frame(text) = item {
+                out.push(ServerMsg::decode(&text).unwrap());
+            }
+        }
+        out
+    }
+
+    /// Reports the player at 10 s, buffering or not.
+    fn report(&self, room: &mut Room, buffering: bool) {
+        let msg = report(buffering, room);
+        self.send(room, msg);
+    }
+
+    fn send(&self, room: &mut Room, msg: ClientMsg) {
+        room.handle(RoomCmd::Client {
+            pid: self.pid,
+            conn_id: self.conn,
+            msg,
+        });
+    }
+}
+
+fn join(room: &mut Room, name: &str, conn: u64) -> Member {
+    let ip: IpAddr = format!("192.0.2.{conn}").parse().unwrap();
+    let (outbox, inbox) = outbox(conn, ip, 1024);
+    let (reply, answer) = oneshot::channel();
+    room.handle(RoomCmd::Join {
+        nickname: name.into(),
+        media: None,
+        outbox,
+        reply,
+    });
+    let pid = answer.blocking_recv_or_now().expect("seated");
+    Member { pid, conn, inbox }
+}
+
+trait ReplyNow<T> {
+    fn blocking_recv_or_now(self) -> T;
+}
+
+impl<T> ReplyNow<Result<T, super::Refusal>> for oneshot::Receiver<Result<T, super::Refusal>> {
+    /// The room answers within `handle`: the reply is there already.
+    fn blocking_recv_or_now(mut self) -> Result<T, super::Refusal> {
+        self.try_recv().expect("the room answered")
+    }
+}
+
+fn report(buffering: bool, room: &Room) -> ClientMsg {
+    ClientMsg::State(StateReport {
+        position: 10.0,
+        paused: false,
+        speed: 1.0,
+        buffering,
+        player_closed: false,
+        server_ms: room.env.clock.now_ms(),
+        epoch: room.playback.epoch,
+    })
+}
+
+async fn advance(room: &mut Room, by: Duration) -> Lifecycle {
+    tokio::time::advance(by).await;
+    room.tick()
+}
+
+fn playing(room: &Room) -> bool {
+    !room.playback.paused
+}
+
+#[tokio::test(start_paused = true)]
+async fn the_room_waits_for_buffering_at_most_its_longest_wait() {
+    let mut room = room(RelayConfig {
+        max_buffering_wait_secs: 20.0,
+        ..RelayConfig::loopback()
+    });
+    let ana = join(&mut room, "Ana", 1);
+    let mut ben = join(&mut room, "Ben", 2);
+    ana.send(
+        &mut room,
+        ClientMsg::Control {
+            seq: 1,
+            action: ControlAction::Play { position: 10.0 },
+            server_ms: None,
+        },
+    );
+    assert!(playing(&room));
+
+    ben.report(&mut room, true);
+    assert!(room.playback.waiting_for_buffering, "the room waits");
+    advance(&mut room, Duration::from_secs(19)).await;
+    assert!(room.playback.waiting_for_buffering, "still within the wait");
+    ben.drain();
+    advance(&mut room, Duration::from_secs(2)).await;
+    assert!(playing(&room), "after 20 s the room plays on");
+    assert!(room
+        .seats
+        .iter()
+        .any(|s| s.id == ben.pid && s.is_catching_up()));
+    let said: Vec<String> = ben
+        .drain()
+        .into_iter()
+        .filter_map(|m| match m {
+            ServerMsg::Notice { text, .. } => Some(text),
+            _ => None,
+        })
+        .collect();
+    assert!(
+        said.iter().any(|t| t.starts_with("Playing on without Ben")),
+        "{said:?}"
+    );
+
+    // Toggling within the cooldown changes nothing for the room.
+    for i in 0..10 {
+        ben.report(&mut room, i % 2 == 0);
+        assert!(playing(&room), "toggle {i} paused the room");
+    }
+    // After the cooldown, a new buffering pauses the room again.
+    ben.report(&mut room, false);
+    advance(&mut room, Duration::from_secs(31)).await;
+    ben.report(&mut room, true);
+    assert!(room.playback.waiting_for_buffering);
+}
+
+#[tokio::test(start_paused = true)]
+async fn a_provisional_host_gets_a_proof_only_when_nobody_with_one_came_back() {
+    let mut room = room(RelayConfig {
+        resume_grace_secs: 30.0,
+        ..RelayConfig::loopback()
+    });
+    let (outbox, inbox) = outbox(7, "192.0.2.7".parse().unwrap(), 1024);
+    let (reply, answer) = oneshot::channel();
+    let now = room.env.clock.now_ms();
+    room.handle(RoomCmd::Rebuild {
+        pid: 2,
+        token: "verified-by-the-caller".into(),
+        rebuild: Box::new(RoomRebuild {
+            nickname: "Ben".into(),
+            host_proof: Some("forged.proof".into()),
+            ready: false,
+            control_mode: ControlMode::Shared,
+            playback: PlaybackState::initial(now),
+            media: None,
+        }),
+        outbox,
+        reply,
+    });
+    let pid = answer.blocking_recv_or_now().unwrap();
+    let mut ben = Member {
+        pid,
+        conn: 7,
+        inbox,
+    };
+    let proofs = |msgs: Vec<ServerMsg>| {
+        msgs.into_iter()
+            .filter(|m| matches!(m, ServerMsg::HostProof { .. }))
+            .count()
+    };
+    assert!(room.seats[0].host, "the first one back holds the room");
+    assert_eq!(proofs(ben.drain()), 0, "but gets no proof");
+    advance(&mut room, Duration::from_secs(29)).await;
+    assert_eq!(proofs(ben.drain()), 0);
+    advance(&mut room, Duration::from_secs(2)).await;
+    assert_eq!(proofs(ben.drain()), 1, "nobody came back with a proof");
+}
+
+#[tokio::test(start_paused = true)]
+async fn lonely_rooms_expire_sooner_than_rooms_that_had_guests() {
+    let config = RelayConfig {
+        room_grace_secs: 60.0,
+        lonely_room_grace_secs: 15.0,
+        ..RelayConfig::loopback()
+    };
+    let mut lonely = room(config.clone());
+    let ana = join(&mut lonely, "Ana", 1);
+    ana.send(&mut lonely, ClientMsg::Leave);
+    assert_eq!(lonely.tick(), Lifecycle::Open);
+    assert_eq!(
+        advance(&mut lonely, Duration::from_secs(16)).await,
+        Lifecycle::Expired
+    );
+
+    let mut shared = room(config);
+    let ana = join(&mut shared, "Ana", 1);
+    let ben = join(&mut shared, "Ben", 2);
+    ben.send(&mut shared, ClientMsg::Leave);
+    ana.send(&mut shared, ClientMsg::Leave);
+    assert_eq!(shared.tick(), Lifecycle::Open);
+    assert_eq!(
+        advance(&mut shared, Duration::from_secs(16)).await,
+        Lifecycle::Open
+    );
+    assert_eq!(
+        advance(&mut shared, Duration::from_secs(45)).await,
+        Lifecycle::Expired
+    );
+}
+
+#[tokio::test(start_paused = true)]
+async fn participant_lists_for_flag_changes_are_paced() {
+    let mut room = room(RelayConfig::loopback());
+    let _ana = join(&mut room, "Ana", 1);
+    let ben = join(&mut room, "Ben", 2);
+    let mut watcher = join(&mut room, "Cleo", 3);
+    tokio::time::advance(Duration::from_secs(1)).await;
+    room.send_due_roster();
+    watcher.drain();
+    let lists = |m: &mut Member| {
+        m.drain()
+            .into_iter()
+            .filter(|msg| matches!(msg, ServerMsg::Participants { .. }))
+            .count()
+    };
+    for i in 0..10 {
+        ben.send(&mut room, ClientMsg::Ready { ready: i % 2 == 0 });
+    }
+    assert_eq!(lists(&mut watcher), 1, "the first change goes out at once");
+    let due = room.roster_due().expect("a list is held back");
+    tokio::time::advance(Duration::from_millis(100)).await;
+    assert!(due > tokio::time::Instant::now(), "not yet");
+    tokio::time::advance(Duration::from_millis(200)).await;
+    room.send_due_roster();
+    let last = watcher
+        .drain()
+        .into_iter()
+        .filter_map(|m| match m {
+            ServerMsg::Participants { participants } => Some(participants),
+            _ => None,
+        })
+        .collect::<Vec<_>>();
+    assert_eq!(last.len(), 1, "the held-back changes go out as one list");
+    let ben_ready = last[0].iter().find(|p| p.id == ben.pid).unwrap().ready;
+    assert!(
+        !ben_ready,
+        "with the last state (ten toggles end not ready)"
+    );
+}
