@@ -3,8 +3,7 @@
 //! binary, because it sets environment variables.
 
 mod common;
-#[path = "../../crates/jellyfin/tests/fake/mod.rs"]
-mod fake;
+use matinee_fake_jellyfin as fake;
 
 use common::invoke;
 use serde_json::json;

@@ -4,8 +4,7 @@
 //! the window can show.
 
 mod common;
-#[path = "../../crates/jellyfin/tests/fake/mod.rs"]
-mod fake;
+use matinee_fake_jellyfin as fake;
 
 use common::invoke;
 use serde_json::{json, Value};

@@ -19,8 +19,7 @@
 //!
 //! Screenshots land in `target/e2e/`.
 
-#[path = "../../crates/jellyfin/tests/fake/mod.rs"]
-mod fake;
+use matinee_fake_jellyfin as fake;
 
 use std::io::Write;
 use std::net::TcpListener;

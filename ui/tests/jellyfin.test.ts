@@ -98,7 +98,8 @@ describe("server and sign-in forms", () => {
     const done: JellyfinStatus[] = [];
     const view = renderSignIn(signedOut, { onSignedIn: (s) => done.push(s), onChangeServer: () => {} });
     document.body.replaceChildren(view.root);
-    expect(view.root.textContent).toContain("Home · Jellyfin 10.11.11");
+    // The address in use (the one a redirecting server led to) is shown.
+    expect(view.root.textContent).toContain("Home · Jellyfin 10.11.11 · http://media.lan:8096/");
     const form = view.root.querySelector<HTMLFormElement>(".jf-password")!;
     submit(form);
     expect(view.root.querySelector(".error")!.textContent).toBe("Enter your Jellyfin username.");

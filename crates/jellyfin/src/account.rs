@@ -128,7 +128,8 @@ impl Account {
     /// Checks `url` is a Jellyfin server and makes it the chosen one. A
     /// sign-in on another server is ended first.
     pub async fn connect(&mut self, url: &str) -> Result<AccountStatus, JellyfinError> {
-        let client = JellyfinClient::new(url, self.device.clone())?;
+        let mut client = JellyfinClient::new(url, self.device.clone())?;
+        // A server that redirects is stored at the address it leads to.
         let info = client.public_info().await?;
         if self.client.as_ref().is_some_and(|c| c.session().is_some()) {
             self.sign_out().await?;

@@ -137,7 +137,12 @@ impl JellyfinClient {
     /// A client for `server` (not contacted yet).
     pub fn new(server: &str, device: DeviceInfo) -> Result<Self, JellyfinError> {
         let base = parse_server_url(server)?;
+        // Redirects are not followed: on one to another origin reqwest
+        // would drop the Authorization header (the next call is a 401), and
+        // on a 301/302 it would replay a sign-in POST as a GET. Connecting
+        // follows the server's own redirect once ([`Self::public_info`]).
         let http = reqwest::Client::builder()
+            .redirect(reqwest::redirect::Policy::none())
             .connect_timeout(Duration::from_secs(8))
             .timeout(Duration::from_secs(20))
             .user_agent(format!("Matinee/{}", device.version))
@@ -209,6 +214,11 @@ impl JellyfinClient {
             .map_err(|e| JellyfinError::transport(self.base.as_str(), &e))?;
         match resp.status() {
             s if s.is_success() => Ok(resp),
+            s if s.is_redirection() => Err(JellyfinError::Moved {
+                to: redirect_target(&url, &resp)
+                    .map_or_else(|| "another address".to_string(), |u| u.to_string()),
+            }),
+            StatusCode::SERVICE_UNAVAILABLE => Err(JellyfinError::ServerBusy),
             StatusCode::UNAUTHORIZED => Err(JellyfinError::SignedOut),
             StatusCode::FORBIDDEN => Err(JellyfinError::Forbidden),
             StatusCode::NOT_FOUND => Err(JellyfinError::NotFound),
@@ -242,8 +252,52 @@ impl JellyfinClient {
             .map_err(|e| JellyfinError::Decode(e.to_string()))
     }
 
-    /// Checks the server is a Jellyfin and says who it is.
-    pub async fn public_info(&self) -> Result<PublicSystemInfo, JellyfinError> {
+    /// Checks the server is a Jellyfin Matinee can use, and says who it
+    /// is. A server that redirects (http to https, a new host or path) is
+    /// followed once, with a GET that carries no token: the client then
+    /// talks to the new address, which the caller stores
+    /// ([`Self::base_url`]).
+    pub async fn public_info(&mut self) -> Result<PublicSystemInfo, JellyfinError> {
+        match self.public_info_here().await {
+            Err(JellyfinError::Moved { .. }) => {
+                let moved = self.moved_base().await?;
+                tracing::info!(to = %moved, "the Jellyfin server redirects; following it once");
+                self.base = moved;
+                self.public_info_here().await
+            }
+            other => other,
+        }
+    }
+
+    /// Where the server's redirect for its public info leads, as a base
+    /// URL (the part before `/System/Info/Public`).
+    async fn moved_base(&self) -> Result<Url, JellyfinError> {
+        let url = self.url("/System/Info/Public");
+        let resp = self
+            .http
+            .get(url.clone())
+            .send()
+            .await
+            .map_err(|e| JellyfinError::transport(self.base.as_str(), &e))?;
+        let target = redirect_target(&url, &resp).ok_or_else(|| JellyfinError::NotJellyfin {
+            url: self.base.to_string(),
+        })?;
+        let path = target.path();
+        let base_path = path
+            .strip_suffix("/System/Info/Public")
+            .or_else(|| path.strip_suffix("/system/info/public"))
+            .ok_or_else(|| JellyfinError::NotJellyfin {
+                url: self.base.to_string(),
+            })?;
+        parse_server_url(&format!(
+            "{}://{}{}",
+            target.scheme(),
+            authority(&target),
+            base_path
+        ))
+    }
+
+    async fn public_info_here(&self) -> Result<PublicSystemInfo, JellyfinError> {
         let not_jellyfin = || JellyfinError::NotJellyfin {
             url: self.base.to_string(),
         };
@@ -261,8 +315,14 @@ impl JellyfinClient {
             Err(e) => return Err(e),
         };
         let info: PublicSystemInfo = resp.json().await.map_err(|_| not_jellyfin())?;
-        if info.id.is_none() || info.version.is_none() {
+        let Some(version) = info.version.as_deref().filter(|_| info.id.is_some()) else {
             return Err(not_jellyfin());
+        };
+        if version_below(version, MIN_SERVER_VERSION) {
+            return Err(JellyfinError::TooOld {
+                found: version.to_string(),
+                need: format!("{}.{}", MIN_SERVER_VERSION.0, MIN_SERVER_VERSION.1),
+            });
         }
         Ok(info)
     }
@@ -334,6 +394,10 @@ impl JellyfinClient {
             .await
         {
             Err(JellyfinError::NotFound) => return Err(JellyfinError::QuickConnectExpired),
+            // The server answers 401 here when Quick Connect was switched
+            // off while the code was showing (QuickConnectController,
+            // GetQuickConnectState).
+            Err(JellyfinError::SignedOut) => return Err(JellyfinError::QuickConnectDisabled),
             other => other?,
         };
         Ok(state.authenticated)
@@ -488,6 +552,11 @@ impl JellyfinClient {
     pub async fn plan_stream(&self, id: &str) -> Result<StreamPlan, JellyfinError> {
         let s = self.session_or_err()?;
         let item = self.item(id).await?;
+        // Only films, episodes and other videos play: a real server answers
+        // 500 when asked how to play a series or a collection.
+        if item.is_folder == Some(true) || !item.kind.as_deref().is_some_and(is_video_kind) {
+            return Err(JellyfinError::NotPlayable);
+        }
         let info: PlaybackInfoResponse = self
             .json(
                 Method::POST,
@@ -504,10 +573,19 @@ impl JellyfinClient {
         if info.error_code.is_some() {
             return Err(JellyfinError::NotPlayable);
         }
+        // The file as it is, by the static stream URL: allowed when the
+        // server says either direct play or direct stream. A user without
+        // the remuxing permission gets SupportsDirectStream = false while
+        // direct play stays true (MediaSourceManager), and Jellyfin's web
+        // client plays such a source by the same URL.
         let source = info
             .media_sources
             .into_iter()
-            .find(|m| m.supports_direct_stream != Some(false) && m.id.is_some())
+            .find(|m| {
+                m.id.is_some()
+                    && (m.supports_direct_play == Some(true)
+                        || m.supports_direct_stream != Some(false))
+            })
             .ok_or(JellyfinError::NotPlayable)?;
         let play_session_id = info
             .play_session_id
@@ -535,6 +613,47 @@ impl JellyfinClient {
         self.send(Method::POST, path, &[], Some(body))
             .await
             .map(|_| ())
+    }
+}
+
+/// Oldest Jellyfin whose API Matinee speaks (10.8 lacks `/UserViews` and
+/// `GET /Items/{id}`, and its Quick Connect initiate is GET-only).
+pub const MIN_SERVER_VERSION: (u32, u32) = (10, 9);
+
+/// Whether a version like "10.8.13" is older than `min` (major, minor).
+/// An unreadable version is not held against the server.
+fn version_below(version: &str, min: (u32, u32)) -> bool {
+    let mut parts = version.split('.').map(|p| p.trim().parse::<u32>());
+    match (parts.next(), parts.next()) {
+        (Some(Ok(major)), Some(Ok(minor))) => (major, minor) < min,
+        _ => false,
+    }
+}
+
+/// Item types that are a video to play.
+fn is_video_kind(kind: &str) -> bool {
+    matches!(
+        kind,
+        "Movie" | "Episode" | "Video" | "MusicVideo" | "Trailer"
+    )
+}
+
+/// The absolute URL a redirect answer points at.
+fn redirect_target(from: &Url, resp: &reqwest::Response) -> Option<Url> {
+    let location = resp
+        .headers()
+        .get(reqwest::header::LOCATION)?
+        .to_str()
+        .ok()?;
+    from.join(location).ok()
+}
+
+/// host[:port] of a URL.
+fn authority(url: &Url) -> String {
+    match (url.host_str(), url.port()) {
+        (Some(h), Some(p)) => format!("{h}:{p}"),
+        (Some(h), None) => h.to_string(),
+        _ => String::new(),
     }
 }
 
@@ -585,6 +704,16 @@ mod tests {
             token: Token::new("supersecret"),
         };
         assert!(!format!("{s:?}").contains("supersecret"));
+    }
+
+    #[test]
+    fn servers_older_than_10_9_are_told_apart() {
+        assert!(version_below("10.8.13", MIN_SERVER_VERSION));
+        assert!(version_below("9.1.0", MIN_SERVER_VERSION));
+        assert!(!version_below("10.9.0", MIN_SERVER_VERSION));
+        assert!(!version_below("10.11.11", MIN_SERVER_VERSION));
+        assert!(!version_below("11.0.0", MIN_SERVER_VERSION));
+        assert!(!version_below("unstable", MIN_SERVER_VERSION));
     }
 
     #[test]

@@ -12,6 +12,12 @@ pub enum JellyfinError {
     Tls { url: String, reason: String },
     #[error("{url} answered, but it is not a Jellyfin server")]
     NotJellyfin { url: String },
+    #[error("the server is still starting up, or it refuses connections from your network (its admin can allow remote access): try again in a minute")]
+    ServerBusy,
+    #[error("Jellyfin {need} or newer is needed (this server runs {found})")]
+    TooOld { found: String, need: String },
+    #[error("the server moved to {to}: add it again with that address")]
+    Moved { to: String },
     #[error("wrong username or password")]
     BadCredentials,
     #[error("the server ended this sign-in: sign in again")]

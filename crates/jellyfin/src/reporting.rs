@@ -49,7 +49,9 @@ impl Reporter {
             "PositionTicks": seconds_to_ticks(s.position),
             "IsPaused": s.paused,
             "CanSeek": true,
-            "PlayMethod": "DirectStream",
+            // A static stream of the file as it is: what Jellyfin's web
+            // client reports as "DirectPlay" for the same URL.
+            "PlayMethod": "DirectPlay",
         })
     }
 

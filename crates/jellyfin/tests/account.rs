@@ -2,7 +2,7 @@
 //! Quick Connect, the token in the store (never in the profile file),
 //! restore, sign-out, a sign-in the server ended, and cached posters.
 
-mod fake;
+use matinee_fake_jellyfin as fake;
 
 use std::sync::Arc;
 

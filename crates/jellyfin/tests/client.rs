@@ -1,7 +1,7 @@
 //! The Jellyfin client against the fake server, which checks every request
 //! against the OpenAPI document.
 
-mod fake;
+use matinee_fake_jellyfin as fake;
 
 use fake::FakeJellyfin;
 use matinee_jellyfin::{ItemQuery, JellyfinClient, JellyfinError};
@@ -66,7 +66,7 @@ async fn the_checker_refuses_what_the_spec_does_not_allow() {
 #[tokio::test]
 async fn checks_the_server_and_says_what_is_wrong() {
     let fake = server().await;
-    let c = JellyfinClient::new(&fake.url(), fake::device()).unwrap();
+    let mut c = JellyfinClient::new(&fake.url(), fake::device()).unwrap();
     let info = c.public_info().await.unwrap();
     assert_eq!(info.server_name.as_deref(), Some("Fake Jellyfin"));
     assert_eq!(info.version.as_deref(), Some("10.11.11"));
@@ -77,7 +77,7 @@ async fn checks_the_server_and_says_what_is_wrong() {
         .local_addr()
         .unwrap()
         .port();
-    let gone = JellyfinClient::new(&format!("127.0.0.1:{port}"), fake::device()).unwrap();
+    let mut gone = JellyfinClient::new(&format!("127.0.0.1:{port}"), fake::device()).unwrap();
     let err = gone.public_info().await.unwrap_err();
     assert!(matches!(err, JellyfinError::Unreachable { .. }), "{err}");
 
@@ -88,13 +88,13 @@ async fn checks_the_server_and_says_what_is_wrong() {
         let app = axum::Router::new().fallback(|| async { "<html>router admin</html>" });
         let _ = axum::serve(other, app).await;
     });
-    let not = JellyfinClient::new(&format!("http://{other_addr}"), fake::device()).unwrap();
+    let mut not = JellyfinClient::new(&format!("http://{other_addr}"), fake::device()).unwrap();
     let err = not.public_info().await.unwrap_err();
     assert!(matches!(err, JellyfinError::NotJellyfin { .. }), "{err}");
     assert!(err.to_string().contains("not a Jellyfin server"));
 
     // TLS to a plain-HTTP port fails as a TLS problem, not a mystery.
-    let tls = JellyfinClient::new(&format!("https://{}", fake.addr), fake::device()).unwrap();
+    let mut tls = JellyfinClient::new(&format!("https://{}", fake.addr), fake::device()).unwrap();
     let err = tls.public_info().await.unwrap_err();
     assert!(matches!(err, JellyfinError::Tls { .. }), "{err}");
 
@@ -141,7 +141,10 @@ async fn quick_connect_shows_a_code_and_signs_in_once_approved() {
     assert!(c.quick_connect_approved(&start.secret).await.unwrap());
     let s = c.quick_connect_finish(&start.secret).await.unwrap();
     assert_eq!(s.user_name, fake::USER);
-    // The secret is spent.
+    // As on a real server, signing in does not spend the secret; it lives
+    // ten minutes.
+    assert!(c.quick_connect_approved(&start.secret).await.unwrap());
+    fake.age_quick_connect(std::time::Duration::from_secs(601));
     let err = c.quick_connect_approved(&start.secret).await.unwrap_err();
     assert!(matches!(err, JellyfinError::QuickConnectExpired), "{err}");
 
@@ -259,9 +262,11 @@ async fn plans_a_direct_stream_without_the_token_in_the_url() {
         info.provider_ids.get("Imdb").map(String::as_str),
         Some("tt1254207")
     );
+    // A series is not asked about (a real server answers 500).
     assert!(matches!(
         c.plan_stream(fake::SERIES).await,
-        Err(JellyfinError::NotFound)
+        Err(JellyfinError::NotPlayable)
     ));
+    assert!(fake.seen("/Items/{itemId}/PlaybackInfo").len() == 1);
     fake.assert_clean();
 }

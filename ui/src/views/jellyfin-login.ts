@@ -143,7 +143,14 @@ export function renderSignIn(status: JellyfinStatus, hooks: SignInHooks): { root
   const root = el(
     "section",
     { class: "card jf-form", "aria-labelledby": "jf-signin-title" },
-    el("div", { class: "jf-server-line" }, el("span", { class: "muted", text: `${server.name} · Jellyfin ${server.version}` }), change),
+    el(
+      "div",
+      { class: "jf-server-line" },
+      // The address in use: a server that redirected (http to https, a new
+      // host) is kept at the address it led to, and this says which.
+      el("span", { class: "muted", text: `${server.name} · Jellyfin ${server.version} · ${server.url}` }),
+      change,
+    ),
     el("h2", { id: "jf-signin-title", text: "Sign in to Jellyfin" }),
     error.node,
     passwordForm,

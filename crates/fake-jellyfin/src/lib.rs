@@ -2,8 +2,15 @@
 //! checked against the OpenAPI document first; a request the spec does not
 //! allow is answered 400 and recorded, and [`FakeJellyfin::assert_clean`]
 //! fails the test. Its own JSON answers are checked against the spec too.
-
-#![allow(dead_code)]
+//!
+//! Where the real server has rules a client meets, the fake follows them,
+//! citing the server's source (Jellyfin v10.11.11): what needs a token and
+//! what does not, Quick Connect's lifetime, how positions become resume
+//! points and "played". [`ServerSetup`] gives the variations real servers
+//! come in: a user without the remuxing permission, an older version, a
+//! base URL (`/jellyfin`), a server still starting up; and
+//! [`FakeJellyfin::redirect_front`] puts an http→https style redirect in
+//! front of it.
 
 pub mod spec;
 
@@ -11,6 +18,7 @@ use std::collections::HashMap;
 use std::net::SocketAddr;
 use std::path::PathBuf;
 use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant};
 
 use axum::body::{Body, Bytes};
 use axum::extract::{Request, State};
@@ -64,14 +72,84 @@ pub struct Seen {
     pub body: Value,
 }
 
+/// How long a Quick Connect request lives
+/// (Emby.Server.Implementations/QuickConnect/QuickConnectManager.cs,
+/// `Timeout = 10` minutes).
+const QUICK_CONNECT_LIFETIME: Duration = Duration::from_secs(10 * 60);
+
+/// The server's defaults for resume points
+/// (MediaBrowser.Model/Configuration/ServerConfiguration.cs).
+const MIN_RESUME_PCT: f64 = 5.0;
+const MAX_RESUME_PCT: f64 = 90.0;
+const MIN_RESUME_DURATION_SECONDS: f64 = 300.0;
+const TICKS_PER_SECOND: i64 = 10_000_000;
+
+/// What kind of server (and user) the fake plays.
+#[derive(Debug, Clone)]
+pub struct ServerSetup {
+    /// The `Version` of `/System/Info/Public`.
+    pub version: String,
+    /// The user has "Allow playback that requires remuxing"; without it
+    /// the server reports `SupportsDirectStream = false` (direct play stays
+    /// true) — Emby.Server.Implementations/Library/MediaSourceManager.cs,
+    /// `source.SupportsDirectStream = user.HasPermission(EnablePlaybackRemuxing)`.
+    pub remuxing_allowed: bool,
+    /// The server's base URL setting, e.g. "/jellyfin": everything is
+    /// served under it, and nothing outside it.
+    pub base_path: String,
+}
+
+impl Default for ServerSetup {
+    fn default() -> Self {
+        Self {
+            version: "10.11.11".into(),
+            remuxing_allowed: true,
+            base_path: String::new(),
+        }
+    }
+}
+
+impl ServerSetup {
+    /// A user without the remuxing permission.
+    pub fn restricted_user() -> Self {
+        Self {
+            remuxing_allowed: false,
+            ..Self::default()
+        }
+    }
+
+    /// A Jellyfin 10.8 server.
+    pub fn version_10_8() -> Self {
+        Self {
+            version: "10.8.13".into(),
+            ..Self::default()
+        }
+    }
+
+    /// A server with its base URL set to `path` (e.g. "/jellyfin").
+    pub fn under(path: &str) -> Self {
+        Self {
+            base_path: path.trim_end_matches('/').into(),
+            ..Self::default()
+        }
+    }
+}
+
+struct QuickRequest {
+    code: String,
+    approved: bool,
+    created: Instant,
+}
+
 #[derive(Default)]
 struct Inner {
     tokens: Vec<String>,
     violations: Vec<String>,
     seen: Vec<Seen>,
     quick_connect_enabled: bool,
-    /// secret → (code, approved)
-    quick: HashMap<String, (String, bool)>,
+    /// The server is still starting: everything answers 503.
+    starting_up: bool,
+    quick: HashMap<String, QuickRequest>,
     resume_ticks: HashMap<String, i64>,
     played: HashMap<String, bool>,
     next: u64,
@@ -82,6 +160,7 @@ pub struct Shared {
     film: PathBuf,
     film_ticks: i64,
     film_size: u64,
+    setup: ServerSetup,
 }
 
 pub struct FakeJellyfin {
@@ -99,6 +178,11 @@ impl Drop for FakeJellyfin {
 impl FakeJellyfin {
     /// Serves `film` as every playable item's media.
     pub async fn start(film: PathBuf, film_seconds: f64) -> Self {
+        Self::start_with(film, film_seconds, ServerSetup::default()).await
+    }
+
+    /// Like [`FakeJellyfin::start`], as the server (and user) `setup` says.
+    pub async fn start_with(film: PathBuf, film_seconds: f64, setup: ServerSetup) -> Self {
         spec::spec();
         let film_size = std::fs::metadata(&film).map(|m| m.len()).unwrap_or(0);
         let shared = Arc::new(Shared {
@@ -109,6 +193,7 @@ impl FakeJellyfin {
             film,
             film_ticks: (film_seconds * 1e7) as i64,
             film_size,
+            setup,
         });
         let app = Router::new().fallback(handle).with_state(shared.clone());
         let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
@@ -119,8 +204,53 @@ impl FakeJellyfin {
         Self { addr, shared, task }
     }
 
+    /// The server's address, with its base path when it has one.
     pub fn url(&self) -> String {
-        format!("http://{}", self.addr)
+        format!("http://{}{}", self.addr, self.shared.setup.base_path)
+    }
+
+    /// A front on another port that answers every request with a 301 to
+    /// the same path here, as a reverse proxy redirecting http to https
+    /// does (another origin: clients drop the Authorization header, and a
+    /// POST followed after a 301 becomes a GET).
+    pub async fn redirect_front(&self) -> RedirectFront {
+        let target = self.url();
+        let app = Router::new().fallback(move |req: Request| {
+            let target = target.clone();
+            async move {
+                let to = format!(
+                    "{target}{}",
+                    req.uri().path_and_query().map_or("/", |p| p.as_str())
+                );
+                (StatusCode::MOVED_PERMANENTLY, [("location", to)], "moved")
+            }
+        });
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let addr = listener.local_addr().unwrap();
+        let task = tokio::spawn(async move {
+            let _ = axum::serve(listener, app).await;
+        });
+        RedirectFront { addr, task }
+    }
+
+    /// While true, every request is answered 503, as a server still
+    /// starting up answers (Jellyfin.Api/Middleware/ServerStartupMessageMiddleware.cs;
+    /// one refusing remote access answers the same,
+    /// IpBasedAccessValidationMiddleware.cs).
+    pub fn set_starting_up(&self, on: bool) {
+        self.shared.inner.lock().unwrap().starting_up = on;
+    }
+
+    /// Whether the server marked `item` played for the user.
+    pub fn played(&self, item: &str) -> bool {
+        self.shared
+            .inner
+            .lock()
+            .unwrap()
+            .played
+            .get(item)
+            .copied()
+            .unwrap_or(false)
     }
 
     /// Fails the test if any request broke the spec.
@@ -153,13 +283,21 @@ impl FakeJellyfin {
     pub fn approve(&self, code: &str) -> bool {
         let mut inner = self.shared.inner.lock().unwrap();
         let mut found = false;
-        for (c, approved) in inner.quick.values_mut() {
-            if c == code {
-                *approved = true;
+        for request in inner.quick.values_mut() {
+            if request.code == code {
+                request.approved = true;
                 found = true;
             }
         }
         found
+    }
+
+    /// Ages every Quick Connect request by `by`, as time passing would.
+    pub fn age_quick_connect(&self, by: Duration) {
+        let mut inner = self.shared.inner.lock().unwrap();
+        for request in inner.quick.values_mut() {
+            request.created = request.created.checked_sub(by).unwrap_or(request.created);
+        }
     }
 
     pub fn set_quick_connect(&self, on: bool) {
@@ -200,7 +338,50 @@ fn reply(status: StatusCode, body: Value) -> Response {
         .into_response()
 }
 
+/// A redirecting front (see [`FakeJellyfin::redirect_front`]).
+pub struct RedirectFront {
+    pub addr: SocketAddr,
+    task: tokio::task::JoinHandle<()>,
+}
+
+impl RedirectFront {
+    pub fn url(&self) -> String {
+        format!("http://{}", self.addr)
+    }
+}
+
+impl Drop for RedirectFront {
+    fn drop(&mut self) {
+        self.task.abort();
+    }
+}
+
 async fn handle(State(shared): State<Arc<Shared>>, req: Request) -> Response {
+    if shared.inner.lock().unwrap().starting_up {
+        return (
+            StatusCode::SERVICE_UNAVAILABLE,
+            [("content-type", "text/html")],
+            "Jellyfin Server is still loading. Please try again shortly.",
+        )
+            .into_response();
+    }
+    // A base URL: only what is under it exists.
+    let base = shared.setup.base_path.as_str();
+    let req = if base.is_empty() {
+        req
+    } else {
+        let (mut parts, body) = req.into_parts();
+        let Some(rest) = parts.uri.path().strip_prefix(base).map(str::to_string) else {
+            return StatusCode::NOT_FOUND.into_response();
+        };
+        let rest = if rest.is_empty() { "/".into() } else { rest };
+        let pq = match parts.uri.query() {
+            Some(q) => format!("{rest}?{q}"),
+            None => rest,
+        };
+        parts.uri = pq.parse().unwrap();
+        Request::from_parts(parts, body)
+    };
     let (parts, body) = req.into_parts();
     let body: Bytes = axum::body::to_bytes(body, 1 << 20)
         .await
@@ -257,11 +438,10 @@ async fn handle(State(shared): State<Arc<Shared>>, req: Request) -> Response {
     let p = |k: &str| matched.path_params.get(k).cloned().unwrap_or_default();
     let t = matched.template.as_str();
 
-    // Binary answers first.
+    // Binary answers first. Neither needs a token on a real server:
+    // Jellyfin.Api/Controllers/VideosController.cs `GetVideoStream` and
+    // ImageController.cs `GetItemImage` carry no [Authorize].
     if t == "/Videos/{itemId}/stream" {
-        if !authed {
-            return StatusCode::UNAUTHORIZED.into_response();
-        }
         if !is_playable(&p("itemId")) || q("mediaSourceId").as_deref() != Some(SOURCE) {
             return StatusCode::NOT_FOUND.into_response();
         }
@@ -306,11 +486,20 @@ fn route(
 ) -> (StatusCode, Value) {
     let ok = |v: Value| (StatusCode::OK, v);
     let none = |s: StatusCode| (s, Value::Null);
+    // Jellyfin 10.8 had none of these (only the `Users/{userId}/…` forms,
+    // and a GET-only Quick Connect initiate).
+    if shared.setup.version.starts_with("10.8.") {
+        match (method, t) {
+            (_, "/UserViews" | "/Items/{itemId}") => return none(StatusCode::NOT_FOUND),
+            ("POST", "/QuickConnect/Initiate") => return none(StatusCode::METHOD_NOT_ALLOWED),
+            _ => {}
+        }
+    }
     match (method, t) {
         ("GET", "/System/Info/Public") => ok(json!({
             "LocalAddress": "http://127.0.0.1:8096",
             "ServerName": "Fake Jellyfin",
-            "Version": "10.11.11",
+            "Version": shared.setup.version,
             "ProductName": "Jellyfin Server",
             "OperatingSystem": "",
             "Id": SERVER_ID,
@@ -326,6 +515,11 @@ fn route(
         ("GET", "/QuickConnect/Enabled") => {
             ok(json!(shared.inner.lock().unwrap().quick_connect_enabled))
         }
+        // Quick Connect (Jellyfin.Api/Controllers/QuickConnectController.cs,
+        // Emby.Server.Implementations/QuickConnect/QuickConnectManager.cs):
+        // initiate and connect answer 401 while it is off; requests expire
+        // after 10 minutes; signing in with an approved secret does not
+        // spend it (GetAuthorizedRequest only reads).
         ("POST", "/QuickConnect/Initiate") => {
             let mut inner = shared.inner.lock().unwrap();
             if !inner.quick_connect_enabled {
@@ -334,22 +528,39 @@ fn route(
             inner.next += 1;
             let secret = format!("{:064x}", 0xabcdef_u64 + inner.next);
             let code = format!("{:06}", 314_159 + inner.next);
-            inner.quick.insert(secret.clone(), (code.clone(), false));
+            inner.quick.insert(
+                secret.clone(),
+                QuickRequest {
+                    code: code.clone(),
+                    approved: false,
+                    created: Instant::now(),
+                },
+            );
             ok(quick_state(&secret, &code, false))
         }
         ("GET", "/QuickConnect/Connect") => {
             let secret = q("secret").unwrap_or_default();
-            match shared.inner.lock().unwrap().quick.get(&secret) {
-                Some((code, approved)) => ok(quick_state(&secret, code, *approved)),
+            let mut inner = shared.inner.lock().unwrap();
+            if !inner.quick_connect_enabled {
+                return none(StatusCode::UNAUTHORIZED);
+            }
+            expire_quick_connect(&mut inner);
+            match inner.quick.get(&secret) {
+                Some(r) => ok(quick_state(&secret, &r.code, r.approved)),
                 None => none(StatusCode::NOT_FOUND),
             }
         }
         ("POST", "/Users/AuthenticateWithQuickConnect") => {
             let secret = body["Secret"].as_str().unwrap_or_default().to_string();
-            let approved = shared.inner.lock().unwrap().quick.remove(&secret);
-            match approved {
-                Some((_, true)) => ok(auth_result(shared)),
-                _ => none(StatusCode::UNAUTHORIZED),
+            let approved = {
+                let mut inner = shared.inner.lock().unwrap();
+                expire_quick_connect(&mut inner);
+                inner.quick.get(&secret).is_some_and(|r| r.approved)
+            };
+            if approved {
+                ok(auth_result(shared))
+            } else {
+                none(StatusCode::UNAUTHORIZED)
             }
         }
         ("POST", "/Sessions/Logout") => {
@@ -415,8 +626,16 @@ fn route(
             ok(page(eps, 0, n))
         }
         ("POST", "/Items/{itemId}/PlaybackInfo") => {
-            if !is_playable(&p("itemId")) {
-                return none(StatusCode::NOT_FOUND);
+            let id = p("itemId");
+            if !is_playable(&id) {
+                // A series, season or collection exists but has no media
+                // source: the real server fails with 500.
+                let exists = library(shared).iter().any(|i| i["Id"] == id.as_str());
+                return none(if exists {
+                    StatusCode::INTERNAL_SERVER_ERROR
+                } else {
+                    StatusCode::NOT_FOUND
+                });
             }
             let mut inner = shared.inner.lock().unwrap();
             inner.next += 1;
@@ -425,33 +644,65 @@ fn route(
                 "PlaySessionId": format!("{:032x}", 0x5e55_u64 + inner.next),
             }))
         }
-        ("POST", "/Sessions/Playing" | "/Sessions/Playing/Progress") => {
-            if let (Some(item), Some(ticks)) =
-                (body["ItemId"].as_str(), body["PositionTicks"].as_i64())
-            {
+        // Playback start marks the item unplayed (SessionManager.cs,
+        // OnPlaybackStart); progress and stop both go through the
+        // resume-point rules (OnPlaybackProgress, OnPlaybackStopped →
+        // UserDataManager.UpdatePlayState).
+        ("POST", "/Sessions/Playing") => {
+            if let Some(item) = body["ItemId"].as_str() {
                 shared
                     .inner
                     .lock()
                     .unwrap()
-                    .resume_ticks
-                    .insert(item.to_string(), ticks);
+                    .played
+                    .insert(item.to_string(), false);
             }
             none(StatusCode::NO_CONTENT)
         }
-        ("POST", "/Sessions/Playing/Stopped") => {
+        ("POST", "/Sessions/Playing/Progress" | "/Sessions/Playing/Stopped") => {
             if let (Some(item), Some(ticks)) =
                 (body["ItemId"].as_str(), body["PositionTicks"].as_i64())
             {
                 let mut inner = shared.inner.lock().unwrap();
-                let played = ticks as f64 > shared.film_ticks as f64 * 0.9;
-                inner.played.insert(item.to_string(), played);
-                inner
-                    .resume_ticks
-                    .insert(item.to_string(), if played { 0 } else { ticks });
+                let (position, played) = play_state(shared.film_ticks, ticks);
+                inner.resume_ticks.insert(item.to_string(), position);
+                if played {
+                    inner.played.insert(item.to_string(), true);
+                }
             }
             none(StatusCode::NO_CONTENT)
         }
         _ => none(StatusCode::NOT_IMPLEMENTED),
+    }
+}
+
+fn expire_quick_connect(inner: &mut Inner) {
+    inner
+        .quick
+        .retain(|_, r| r.created.elapsed() < QUICK_CONNECT_LIFETIME);
+}
+
+/// The resume point and "played" a reported position leaves, as
+/// Emby.Server.Implementations/Library/UserDataManager.cs
+/// `UpdatePlayState` computes them with the default settings: under 5 %
+/// nothing is kept; over 90 % (or within a second of the end) the item is
+/// played and has no resume point; an item shorter than 5 minutes is played
+/// and has none either. Returns (resume ticks, played).
+pub fn play_state(runtime_ticks: i64, position_ticks: i64) -> (i64, bool) {
+    if position_ticks <= 0 || runtime_ticks <= 0 {
+        return (position_ticks.max(0), false);
+    }
+    let pct = position_ticks as f64 / runtime_ticks as f64 * 100.0;
+    if pct < MIN_RESUME_PCT {
+        (0, false)
+    } else if pct > MAX_RESUME_PCT
+        || position_ticks >= runtime_ticks - TICKS_PER_SECOND
+        || (runtime_ticks as f64 / TICKS_PER_SECOND as f64) < MIN_RESUME_DURATION_SECONDS
+    {
+        // Near the end, or an item too short to resume: played.
+        (0, true)
+    } else {
+        (position_ticks, false)
     }
 }
 
@@ -491,7 +742,7 @@ fn media_source(shared: &Shared) -> Value {
         "Container": "mkv",
         "Size": shared.film_size,
         "RunTimeTicks": shared.film_ticks,
-        "SupportsDirectStream": true,
+        "SupportsDirectStream": shared.setup.remuxing_allowed,
         "SupportsDirectPlay": true,
         "SupportsTranscoding": false,
         "Protocol": "File",
@@ -561,4 +812,24 @@ pub async fn raw(
         req = req.json(&b);
     }
     req.send().await.unwrap().status().as_u16()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::play_state;
+
+    const S: i64 = 10_000_000;
+
+    #[test]
+    fn resume_points_follow_the_server_s_rules() {
+        // A two-hour film: under 5 % nothing, over 90 % played.
+        assert_eq!(play_state(7200 * S, 100 * S), (0, false));
+        assert_eq!(play_state(7200 * S, 3600 * S), (3600 * S, false));
+        assert_eq!(play_state(7200 * S, 6700 * S), (0, true));
+        assert_eq!(play_state(7200 * S, 7199 * S + S / 2), (0, true));
+        // A 20 s clip stopped at 12 s: too short to resume, so played.
+        assert_eq!(play_state(20 * S, 12 * S), (0, true));
+        // …but 0.5 s in is still under 5 %.
+        assert_eq!(play_state(20 * S, S / 2), (0, false));
+    }
 }

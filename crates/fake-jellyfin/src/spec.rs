@@ -8,7 +8,7 @@ use std::sync::{Mutex, OnceLock};
 use serde_json::{Map, Value};
 
 /// Included from this file's place, so other crates' tests can use the fake.
-const SPEC_JSON: &str = include_str!("../../spec/openapi-10.11.11.json");
+const SPEC_JSON: &str = include_str!("../spec/openapi-10.11.11.json");
 
 pub struct Spec {
     doc: Value,
