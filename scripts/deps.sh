@@ -15,7 +15,9 @@ if [ "${1:-}" = test ]; then
   packages+=(redis-server xvfb xauth webkit2gtk-driver dbus dbus-x11 librsvg2-bin
     gnome-keyring libsecret-tools
     # A home router in network namespaces: NAT and port mapping.
-    iproute2 iptables miniupnpd-iptables)
+    iproute2 iptables miniupnpd-iptables
+    # The Windows build (mingw linker) and running it under Wine.
+    mingw-w64 wine64 python3-pip)
 fi
 
 missing=()

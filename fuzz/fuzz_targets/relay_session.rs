@@ -27,6 +27,10 @@ fn relay() -> &'static (Runtime, String) {
                 max_messages_per_sec: 1_000_000,
                 max_joins_per_minute: u32::MAX,
                 max_rooms: 1_000_000,
+                // Every input comes from one address.
+                max_creates_per_minute: u32::MAX,
+                max_rooms_per_address: 1_000_000,
+                max_connections_per_address: 1_000_000,
                 // Rooms left behind by earlier inputs go quickly.
                 resume_grace_secs: 0.5,
                 room_grace_secs: 1.0,

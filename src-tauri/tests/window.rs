@@ -19,6 +19,9 @@
 //!
 //! Screenshots land in `target/e2e/`.
 
+// Linux only: Xvfb, WebKitWebDriver, network namespaces.
+#![cfg(target_os = "linux")]
+
 use matinee_fake_jellyfin as fake;
 
 use std::io::Write;

@@ -65,6 +65,8 @@ impl Output {
                 "host": snap.host,
                 "relay": relay,
                 "warnings": snap.warnings,
+                // mpv's IPC endpoint: a socket path, or a \\.\pipe\ name.
+                "player": snap.player_endpoint,
             });
             self.line(&v.to_string());
             return;

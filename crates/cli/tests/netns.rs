@@ -8,6 +8,9 @@
 //! installs them and runs these with `--ignored`):
 //! `cargo test --workspace --test netns -- --ignored --test-threads 1`.
 
+// Linux only: network namespaces.
+#![cfg(target_os = "linux")]
+
 mod common;
 
 use std::path::PathBuf;

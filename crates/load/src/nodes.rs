@@ -83,6 +83,9 @@ pub fn start_relay(bin: &Path, redis: Option<&str>) -> Result<Node, LoadError> {
     cmd.args(["--listen", &format!("127.0.0.1:{port}")])
         .args(["--max-joins-per-minute", "100000000"])
         .args(["--max-rooms", "1000000", "--max-connections", "1000000"])
+        .args(["--max-creates-per-minute", "100000000"])
+        .args(["--max-rooms-per-address", "1000000"])
+        .args(["--max-connections-per-address", "1000000"])
         .env("RUST_LOG", "warn")
         .stdout(Stdio::null());
     if let Some(url) = redis {

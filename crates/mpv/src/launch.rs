@@ -1,6 +1,5 @@
 //! Starting mpv on a private IPC endpoint and connecting to it.
 
-use std::path::PathBuf;
 use std::pin::Pin;
 use std::sync::Arc;
 use std::task::{Context, Poll};
@@ -67,7 +66,7 @@ impl Endpoint {
     fn new() -> Result<Self, MpvError> {
         use std::os::unix::fs::PermissionsExt;
         // Unix socket paths are limited to about 100 bytes.
-        let mut bases: Vec<PathBuf> = Vec::new();
+        let mut bases: Vec<std::path::PathBuf> = Vec::new();
         if let Some(runtime) = std::env::var_os("XDG_RUNTIME_DIR") {
             bases.push(runtime.into());
         }

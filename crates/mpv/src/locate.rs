@@ -17,26 +17,96 @@ pub struct MpvBinary {
     pub version: String,
 }
 
+/// Which operating system's install places to search.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Family {
+    Windows,
+    MacOs,
+    Linux,
+}
+
+impl Family {
+    fn this() -> Self {
+        if cfg!(windows) {
+            Family::Windows
+        } else if cfg!(target_os = "macos") {
+            Family::MacOs
+        } else {
+            Family::Linux
+        }
+    }
+}
+
+/// Where people put mpv, in the order searched after the PATH. `env`
+/// reads an environment variable; `exe_dir` is the folder of the running
+/// program. Windows paths are built as text, so the order can be tested on
+/// any system.
+fn install_places(
+    family: Family,
+    env: &dyn Fn(&str) -> Option<String>,
+    exe_dir: Option<&Path>,
+) -> Vec<PathBuf> {
+    let mut places = Vec::new();
+    match family {
+        Family::Windows => {
+            // Next to matinee.exe first: an mpv.exe shipped beside the app
+            // (or dropped there by the user) wins.
+            if let Some(dir) = exe_dir {
+                places.push(format!("{}\\mpv.exe", dir.display()));
+            }
+            // scoop: its shims folder (SCOOP moves it).
+            if let Some(scoop) = env("SCOOP") {
+                places.push(format!("{scoop}\\shims\\mpv.exe"));
+            }
+            if let Some(home) = env("USERPROFILE") {
+                places.push(format!("{home}\\scoop\\shims\\mpv.exe"));
+            }
+            // Chocolatey's shims.
+            let choco = env("ChocolateyInstall")
+                .unwrap_or_else(|| r"C:\ProgramData\chocolatey".to_string());
+            places.push(format!("{choco}\\bin\\mpv.exe"));
+            if let Some(local) = env("LOCALAPPDATA") {
+                // winget's links, and per-user installers.
+                places.push(format!("{local}\\Microsoft\\WinGet\\Links\\mpv.exe"));
+                places.push(format!("{local}\\Programs\\mpv\\mpv.exe"));
+            }
+            for var in ["ProgramFiles", "ProgramFiles(x86)"] {
+                if let Some(dir) = env(var) {
+                    places.push(format!("{dir}\\mpv\\mpv.exe"));
+                }
+            }
+        }
+        Family::MacOs => {
+            places.extend(
+                [
+                    "/opt/homebrew/bin/mpv",
+                    "/usr/local/bin/mpv",
+                    "/opt/local/bin/mpv",
+                    "/Applications/mpv.app/Contents/MacOS/mpv",
+                ]
+                .map(String::from),
+            );
+            if let Some(home) = env("HOME") {
+                places.push(format!("{home}/Applications/mpv.app/Contents/MacOS/mpv"));
+            }
+        }
+        Family::Linux => {
+            places
+                .extend(["/usr/bin/mpv", "/usr/local/bin/mpv", "/snap/bin/mpv"].map(String::from));
+            if let Some(home) = env("HOME") {
+                places.push(format!("{home}/.local/bin/mpv"));
+            }
+        }
+    }
+    places.into_iter().map(PathBuf::from).collect()
+}
+
 fn common_paths() -> Vec<PathBuf> {
-    let mut paths: Vec<PathBuf> = [
-        "/usr/bin/mpv",
-        "/usr/local/bin/mpv",
-        "/snap/bin/mpv",
-        "/opt/homebrew/bin/mpv",
-        "/Applications/mpv.app/Contents/MacOS/mpv",
-        r"C:\Program Files\mpv\mpv.exe",
-        r"C:\Program Files (x86)\mpv\mpv.exe",
-    ]
-    .iter()
-    .map(PathBuf::from)
-    .collect();
-    if let Some(local) = std::env::var_os("LOCALAPPDATA") {
-        paths.push(Path::new(&local).join(r"Programs\mpv\mpv.exe"));
-    }
-    if let Some(home) = std::env::var_os("HOME") {
-        paths.push(Path::new(&home).join(".local/bin/mpv"));
-    }
-    paths
+    let exe_dir = std::env::current_exe()
+        .ok()
+        .and_then(|p| p.parent().map(Path::to_path_buf));
+    let env = |k: &str| std::env::var(k).ok().filter(|v| !v.is_empty());
+    install_places(Family::this(), &env, exe_dir.as_deref())
 }
 
 /// Parses `mpv 0.35.1 Copyright…` or `mpv v0.38.0-12-gabc…` into
@@ -91,7 +161,16 @@ pub fn locate(explicit: Option<&Path>) -> Result<MpvBinary, MpvError> {
     if let Some(env) = std::env::var_os("MATINEE_MPV").filter(|v| !v.is_empty()) {
         return check(Path::new(&env));
     }
-    let candidates = which::which("mpv").into_iter().chain(common_paths());
+    // On Windows an mpv.exe next to matinee.exe comes before the PATH.
+    let mut places = common_paths();
+    let beside_app = match Family::this() {
+        Family::Windows if std::env::current_exe().is_ok() => Some(places.remove(0)),
+        _ => None,
+    };
+    let candidates = beside_app
+        .into_iter()
+        .chain(which::which("mpv"))
+        .chain(places);
     let mut last_err = None;
     for path in candidates {
         if !path.is_file() {
@@ -123,6 +202,61 @@ mod tests {
     }
 
     #[test]
+    fn windows_places_are_searched_where_people_install_mpv() {
+        let env = |k: &str| {
+            let v = match k {
+                "USERPROFILE" => r"C:\Users\ana",
+                "LOCALAPPDATA" => r"C:\Users\ana\AppData\Local",
+                "ProgramFiles" => r"C:\Program Files",
+                "ProgramFiles(x86)" => r"C:\Program Files (x86)",
+                _ => return None,
+            };
+            Some(v.to_string())
+        };
+        let places = install_places(
+            Family::Windows,
+            &env,
+            Some(Path::new(r"C:\Program Files\Matinee")),
+        );
+        let places: Vec<String> = places.iter().map(|p| p.display().to_string()).collect();
+        assert_eq!(
+            places,
+            [
+                r"C:\Program Files\Matinee\mpv.exe",
+                r"C:\Users\ana\scoop\shims\mpv.exe",
+                r"C:\ProgramData\chocolatey\bin\mpv.exe",
+                r"C:\Users\ana\AppData\Local\Microsoft\WinGet\Links\mpv.exe",
+                r"C:\Users\ana\AppData\Local\Programs\mpv\mpv.exe",
+                r"C:\Program Files\mpv\mpv.exe",
+                r"C:\Program Files (x86)\mpv\mpv.exe",
+            ]
+        );
+        // A moved scoop and Chocolatey are followed.
+        let moved = |k: &str| match k {
+            "SCOOP" => Some(r"D:\scoop".to_string()),
+            "ChocolateyInstall" => Some(r"D:\choco".to_string()),
+            _ => None,
+        };
+        let places = install_places(Family::Windows, &moved, None);
+        assert_eq!(places[0], PathBuf::from(r"D:\scoop\shims\mpv.exe"));
+        assert_eq!(places[1], PathBuf::from(r"D:\choco\bin\mpv.exe"));
+    }
+
+    #[test]
+    fn macos_and_linux_places() {
+        let env = |k: &str| (k == "HOME").then(|| "/home/ana".to_string());
+        let mac = install_places(Family::MacOs, &env, None);
+        assert_eq!(mac[0], PathBuf::from("/opt/homebrew/bin/mpv"));
+        assert!(mac.contains(&PathBuf::from("/Applications/mpv.app/Contents/MacOS/mpv")));
+        let linux = install_places(Family::Linux, &env, None);
+        assert_eq!(linux[0], PathBuf::from("/usr/bin/mpv"));
+        assert_eq!(
+            linux.last().unwrap(),
+            &PathBuf::from("/home/ana/.local/bin/mpv")
+        );
+    }
+
+    #[test]
     fn an_explicit_path_that_is_not_mpv_is_a_clear_error() {
         let err = locate(Some(Path::new("/bin/true"))).unwrap_err();
         assert!(matches!(err, MpvError::NotRunnable { .. }), "{err}");
@@ -130,11 +264,11 @@ mod tests {
         assert!(err.to_string().contains("/nonexistent/mpv"), "{err}");
     }
 
+    #[cfg(unix)]
     #[test]
     fn a_too_old_mpv_names_the_version_needed() {
         let dir = tempfile::tempdir().unwrap();
         let fake = dir.path().join("mpv");
-        #[cfg(unix)]
         {
             // The script is written by a child shell, not by this process:
             // a file this process held open for writing could be inherited

@@ -3,6 +3,9 @@
 //! (issue 14, item 4). Real sockets on loopback; the last case runs the
 //! relay binary with its soft file limit lowered.
 
+// Unix only: lowers the relay's open-file limit (setrlimit).
+#![cfg(unix)]
+
 mod common;
 
 use std::net::SocketAddr;

@@ -27,7 +27,7 @@ impl Cli {
     /// Runs matinee-cli inside the network namespace `ns`, if given.
     pub fn spawn_in(ns: Option<&str>, args: &[&str]) -> Cli {
         let bin = env!("CARGO_BIN_EXE_matinee-cli");
-        let mut command = match ns {
+        let command = match ns {
             Some(ns) => {
                 let mut c = Command::new("ip");
                 c.args(["netns", "exec", ns, bin]);
@@ -35,6 +35,12 @@ impl Cli {
             }
             None => Command::new(bin),
         };
+        Self::spawn_command(command, args)
+    }
+
+    /// Runs `command` (a matinee-cli, however started: e.g. the Windows
+    /// build under Wine) with `args` and its own state folder.
+    pub fn spawn_command(mut command: Command, args: &[&str]) -> Cli {
         let state = tempfile::tempdir().unwrap();
         let mut child = command
             .args(args)
