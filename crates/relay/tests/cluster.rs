@@ -452,3 +452,70 @@ async fn a_member_too_slow_for_its_node_is_dropped_from_the_room_elsewhere() {
     a.shutdown().await;
     b.shutdown().await;
 }
+
+/// A kick holds on the node that takes the room over: the ban list is part
+/// of the room's stored state.
+#[tokio::test]
+async fn a_kick_holds_on_the_node_that_takes_the_room_over() {
+    let redis = Redis::start().await;
+    let dying = NodeProcess::start(&redis).await;
+    let b = relay(node_config(&redis)).await;
+
+    let mut ana = connect_url(&dying.url).await;
+    let ana_seat = ana.create("Ana").await.unwrap();
+    let code = ana_seat.room.code.clone();
+    let mut cleo = Client::raw_from_url(&dying.url, "127.0.0.3".parse().unwrap())
+        .await
+        .unwrap();
+    cleo.hello().await;
+    let seat = cleo.try_join(&code, "Cleo").await.unwrap();
+    ana.send(&ClientMsg::Kick {
+        participant: seat.you,
+    })
+    .await;
+    cleo.recv_until(|m| matches!(m, ServerMsg::Left { .. }).then_some(()))
+        .await;
+    // The room's state (with the ban) reaches Redis within a keep.
+    tokio::time::sleep(Duration::from_millis(1200)).await;
+    dying.kill();
+
+    // Cleo, from her address, through the live node: refused, once the
+    // live node has taken the room over from its stored state.
+    let mut again = Client::raw_from(&b, "127.0.0.3".parse().unwrap())
+        .await
+        .unwrap();
+    again.hello().await;
+    let deadline = tokio::time::Instant::now() + TAKEOVER;
+    let refusal = loop {
+        match again.try_join(&code, "Cleo").await {
+            Err((ErrorCode::Unavailable, _)) if tokio::time::Instant::now() < deadline => {
+                tokio::time::sleep(Duration::from_millis(200)).await;
+            }
+            other => break other,
+        }
+    };
+    assert_eq!(refusal.unwrap_err().0, ErrorCode::Banned);
+    // Her old seat cannot be rebuilt either.
+    again
+        .send(&ClientMsg::Resume {
+            code: code.clone(),
+            token: seat.resume_token.clone(),
+            rebuild: Some(Box::new(matinee_protocol::RoomRebuild {
+                nickname: "Cleo".into(),
+                host_proof: None,
+                ready: false,
+                control_mode: ControlMode::HostOnly,
+                playback: seat.room.playback,
+                media: None,
+            })),
+        })
+        .await;
+    again.expect_error(ErrorCode::Banned).await;
+    // Someone else is welcome.
+    let mut dan = Client::raw_from(&b, "127.0.0.4".parse().unwrap())
+        .await
+        .unwrap();
+    dan.hello().await;
+    dan.try_join(&code, "Dan").await.unwrap();
+    b.shutdown().await;
+}

@@ -89,13 +89,25 @@ impl Client {
         relay: &RelayHandle,
         source: std::net::IpAddr,
     ) -> Result<Self, tokio_tungstenite::tungstenite::Error> {
+        Self::raw_from_url(&relay.ws_url(), source).await
+    }
+
+    /// [`Client::raw_from`] for a relay known by its (plain ws://) URL.
+    pub async fn raw_from_url(
+        url: &str,
+        source: std::net::IpAddr,
+    ) -> Result<Self, tokio_tungstenite::tungstenite::Error> {
+        let addr: std::net::SocketAddr = url
+            .trim_start_matches("ws://")
+            .trim_end_matches("/ws")
+            .parse()
+            .expect("a ws://IP:PORT/ws URL");
         let socket = tokio::net::TcpSocket::new_v4().unwrap();
         socket
             .bind(std::net::SocketAddr::new(source, 0))
             .expect("bind a loopback source address");
-        let stream = socket.connect(relay.addr()).await.unwrap();
-        let (ws, _) =
-            tokio_tungstenite::client_async(relay.ws_url(), MaybeTlsStream::Plain(stream)).await?;
+        let stream = socket.connect(addr).await.unwrap();
+        let (ws, _) = tokio_tungstenite::client_async(url, MaybeTlsStream::Plain(stream)).await?;
         Ok(Self {
             ws,
             id: 0,
