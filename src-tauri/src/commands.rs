@@ -143,6 +143,8 @@ pub struct RoomInfo {
     participants: Vec<Participant>,
     warnings: Vec<String>,
     media_name: String,
+    /// How this player is kept in step (the Settings choice).
+    controller: matinee_sync::ControllerKind,
 }
 
 /// What the user chose to watch.
@@ -193,7 +195,10 @@ async fn start_session(
         role,
         media,
         mpv,
-        engine: Default::default(),
+        engine: matinee_sync::EngineConfig {
+            controller: settings.controller,
+            ..Default::default()
+        },
         client_name: concat!("matinee-app/", env!("CARGO_PKG_VERSION")).into(),
         osd_notices: true,
         backoff: Backoff::default(),
@@ -270,6 +275,7 @@ fn room_info(
         participants: snap.participants,
         warnings: snap.warnings.iter().map(ToString::to_string).collect(),
         media_name: snap.media.name,
+        controller: snap.controller,
     }
 }
 

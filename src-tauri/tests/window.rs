@@ -324,6 +324,28 @@ async fn host_in_the_window_and_join_from_the_cli() {
     )
     .await;
     screenshot(&display, &shots, "2-lobby.png");
+    // Settings → Sync: Syncplay's classic thresholds, for this room.
+    click_button(&client, "Settings").await;
+    wait_for(
+        &client,
+        "the sync setting",
+        "return document.querySelector('#set-sync')?.value ?? ''",
+        |v| v.as_str() == Some("matinee"),
+    )
+    .await;
+    js(
+        &client,
+        "document.querySelector('#set-sync').value = 'syncplay'; return true",
+    )
+    .await;
+    click_button(&client, "Save").await;
+    wait_for(
+        &client,
+        "the settings dialog closes",
+        "return document.querySelector('dialog.settings') === null",
+        |v| v.as_bool() == Some(true),
+    )
+    .await;
     click_button(&client, "Create room").await;
 
     // The room, hosted on this computer.
@@ -335,6 +357,13 @@ async fn host_in_the_window_and_join_from_the_cli() {
     )
     .await;
     let code = code.as_str().unwrap().to_string();
+    wait_for(
+        &client,
+        "the room's sync mode",
+        "return document.querySelector('.sync-mode')?.textContent ?? ''",
+        |v| v.as_str() == Some("Sync: Syncplay's classic thresholds"),
+    )
+    .await;
     let hosting = js(
         &client,
         "return document.querySelector('.room-meta')?.innerText ?? ''",

@@ -79,13 +79,19 @@ export interface RoomInfo {
   participants: Participant[];
   warnings: string[];
   media_name: string;
+  /** How this player is kept in step. */
+  controller: Controller;
 }
+
+/** Matinee's tight correction, or Syncplay's classic thresholds. */
+export type Controller = "matinee" | "syncplay";
 
 export interface Settings {
   nickname: string;
   relay_url: string;
   mpv_path: string;
   control_mode: "host_only" | "shared";
+  controller: Controller;
 }
 
 export interface AppInfo {

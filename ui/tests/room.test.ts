@@ -23,6 +23,7 @@ function room(host: boolean, mode: "host_only" | "shared"): RoomInfo {
     ],
     warnings: [],
     media_name: "film.mkv",
+    controller: "matinee",
   };
 }
 
@@ -176,5 +177,15 @@ describe("chat", () => {
     expect(said.textContent).toBe("see you\nBo: I'm leaving, bye");
     // The text is one element in its own column, after the time and name.
     expect(lines[0].lastElementChild).toBe(said);
+  });
+});
+
+describe("sync mode", () => {
+  it("says which correction keeps this player in step", () => {
+    mockIPC(() => null);
+    const tight = renderRoom(room(false, "shared"), () => {});
+    expect(tight.root.querySelector(".sync-mode")!.textContent).toBe("Sync: Matinee (tight)");
+    const classic = renderRoom({ ...room(false, "shared"), controller: "syncplay" }, () => {});
+    expect(classic.root.querySelector(".sync-mode")!.textContent).toBe("Sync: Syncplay's classic thresholds");
   });
 });

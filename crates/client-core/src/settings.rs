@@ -4,6 +4,7 @@
 use std::path::{Path, PathBuf};
 
 use matinee_protocol::{ControlMode, MAX_NICKNAME_CHARS};
+use matinee_sync::ControllerKind;
 use serde::{Deserialize, Serialize};
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, Default)]
@@ -15,6 +16,9 @@ pub struct Settings {
     /// mpv binary; empty: find it.
     pub mpv_path: String,
     pub control_mode: ControlMode,
+    /// How this player is kept in step: Matinee's tight correction, or
+    /// Syncplay's classic thresholds.
+    pub controller: ControllerKind,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]

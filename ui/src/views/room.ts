@@ -86,6 +86,10 @@ export function renderRoom(
       { class: "room-meta" },
       el("div", { class: "media", text: room.media_name }),
       el("div", { class: "muted small-text", text: hostingText }),
+      el("div", {
+        class: "muted small-text sync-mode",
+        text: room.controller === "syncplay" ? "Sync: Syncplay's classic thresholds" : "Sync: Matinee (tight)",
+      }),
       ...(room.reachability ? [reach.root] : []),
       ...(room.host ? [inviteText] : []),
       invite,

@@ -28,6 +28,12 @@ export function openSettings(
   const mode = el("select", { id: "set-mode" });
   mode.append(el("option", { value: "host_only", text: "Only the host" }), el("option", { value: "shared", text: "Everyone" }));
   mode.value = current.control_mode;
+  const sync = el("select", { id: "set-sync" });
+  sync.append(
+    el("option", { value: "matinee", text: "Matinee: tight (small speed changes, a few ms apart)" }),
+    el("option", { value: "syncplay", text: "Syncplay's classic thresholds (seeks past 1.5 s)" }),
+  );
+  sync.value = current.controller ?? "matinee";
   const error = el("div", { class: "error", role: "alert", hidden: "" });
   let mpvState = "";
   if (info) {
@@ -52,6 +58,13 @@ export function openSettings(
     relay.node,
     mpv.node,
     el("div", { class: "field" }, el("label", { for: "set-mode", text: "New rooms: who controls playback" }), mode),
+    el(
+      "div",
+      { class: "field" },
+      el("label", { for: "set-sync", text: "Sync: how your player keeps in step" }),
+      sync,
+      el("div", { class: "hint", text: "Applies to the next room you create or join." }),
+    ),
     error,
     el("div", { class: "actions" }, cancel, save),
     about,
@@ -69,6 +82,7 @@ export function openSettings(
         relay_url: relay.input.value.trim(),
         mpv_path: mpv.input.value.trim(),
         control_mode: mode.value as Settings["control_mode"],
+        controller: sync.value as Settings["controller"],
       });
       await onSaved(saved);
       dialog.close();

@@ -148,6 +148,8 @@ pub struct SessionSnapshot {
     pub player_endpoint: Option<String>,
     pub player_pid: Option<u32>,
     pub relay_url: String,
+    /// The drift controller keeping this player in step.
+    pub controller: matinee_sync::ControllerKind,
     pub controls_sent: u64,
     pub seeks: u64,
 }
@@ -256,6 +258,7 @@ impl PartySession {
             player_endpoint: Some(player.endpoint()),
             player_pid: player.pid(),
             relay_url: connected.url.clone(),
+            controller: config.engine.controller,
             controls_sent: 0,
             seeks: 0,
         };
