@@ -63,6 +63,8 @@ pub(crate) struct Shared {
     next_conn: AtomicU64,
     /// The other nodes, when rooms are shared through Redis.
     cluster: Option<Arc<cluster::Cluster>>,
+    /// Where rooms keep their state for other nodes (the cluster, if any).
+    room_store: Option<Arc<dyn room::RoomStore>>,
 }
 
 impl Shared {
@@ -209,6 +211,9 @@ pub async fn start(config: RelayConfig) -> Result<RelayHandle, RelayError> {
         // different nodes of a cluster do not collide.
         next_conn: AtomicU64::new(u64::from(rand::random::<u32>()) << 32),
         cluster: cluster.as_ref().map(|c| c.cluster.clone()),
+        room_store: cluster
+            .as_ref()
+            .map(|c| c.cluster.clone() as Arc<dyn room::RoomStore>),
     });
     if let Some(c) = cluster {
         c.run(shared.clone());

@@ -8,7 +8,14 @@ use axum::extract::ws::Utf8Bytes;
 use matinee_protocol::{ErrorCode, ServerMsg};
 use tokio::sync::{mpsc, watch};
 
-pub(crate) use crate::cluster::RemoteConn;
+/// A connection on another node (with Redis), as a room's seat reaches it;
+/// the cluster implements it.
+pub(crate) trait RemoteConnection: Send + Sync {
+    /// Queues a frame (or an eviction) for connection `conn_id` there.
+    fn push(&self, conn_id: u64, item: Outgoing) -> bool;
+    /// Tells connection `conn_id` there to send this error and close.
+    fn close(&self, conn_id: u64, code: ErrorCode);
+}
 
 /// What a room hands to a connection.
 #[derive(Debug)]
@@ -35,7 +42,7 @@ enum Route {
         tx: mpsc::Sender<Outgoing>,
         kill: Arc<watch::Sender<Option<ErrorCode>>>,
     },
-    Remote(RemoteConn),
+    Remote(Arc<dyn RemoteConnection>),
 }
 
 impl std::fmt::Debug for Outbox {
@@ -120,7 +127,7 @@ impl Outbox {
     }
 
     /// A connection on another node, reached through the cluster.
-    pub fn remote(conn_id: u64, addr: IpAddr, remote: RemoteConn) -> Self {
+    pub fn remote(conn_id: u64, addr: IpAddr, remote: Arc<dyn RemoteConnection>) -> Self {
         Outbox {
             conn_id,
             addr,

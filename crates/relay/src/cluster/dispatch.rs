@@ -85,11 +85,11 @@ async fn for_owned_room(
         Outbox::remote(
             conn,
             addr,
-            RemoteConn {
+            Arc::new(RemoteConn {
                 node,
                 code: code.clone(),
                 queue: cluster.queue.clone(),
-            },
+            }),
         )
     };
     // Joins and resumes are answered once the room has seated (or

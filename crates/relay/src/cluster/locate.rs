@@ -125,10 +125,10 @@ impl Cluster {
                 Some(node) if node != self.node => {
                     if self.listeners(&wire::in_channel(code)).await? > 0 {
                         self.subscribe(wire::out_channel(code)).await?;
-                        let remote = RemoteRoom {
+                        let remote = Arc::new(RemoteRoom {
                             cluster: self.clone(),
                             code: code.clone(),
-                        };
+                        });
                         return Ok(Some(RoomHandle::remote(code.clone(), remote)));
                     }
                     // Its node died: wait for the lease to run out.

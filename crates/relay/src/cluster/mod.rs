@@ -120,8 +120,8 @@ pub(crate) struct RemoteConn {
     queue: mpsc::Sender<Publish>,
 }
 
-impl RemoteConn {
-    pub fn push(&self, conn: u64, item: Outgoing) -> bool {
+impl crate::outbox::RemoteConnection for RemoteConn {
+    fn push(&self, conn: u64, item: Outgoing) -> bool {
         let body = match item {
             Outgoing::Frame(f) => Body::Frame(f),
             Outgoing::Evicted => Body::Evict,
@@ -129,10 +129,12 @@ impl RemoteConn {
         self.publish(conn, body)
     }
 
-    pub fn close(&self, conn: u64, code: ErrorCode) {
+    fn close(&self, conn: u64, code: ErrorCode) {
         self.publish(conn, Body::Close(code));
     }
+}
 
+impl RemoteConn {
     fn publish(&self, conn: u64, body: Body) -> bool {
         let item = Publish::ToMembers {
             code: self.code.clone(),
@@ -543,9 +545,30 @@ pub(crate) struct RemoteRoom {
     code: RoomCode,
 }
 
-impl RemoteRoom {
-    pub fn forward(&self, cmd: RoomCmd) -> bool {
+impl crate::room::RemoteRoomLink for RemoteRoom {
+    fn forward(&self, cmd: RoomCmd) -> bool {
         self.cluster.forward(&self.code, cmd)
+    }
+
+    fn answer_within(&self) -> Duration {
+        ASK_TIMEOUT
+    }
+}
+
+/// The cluster keeps rooms' state in Redis for the node that takes them
+/// over.
+impl crate::room::RoomStore for Cluster {
+    fn save(&self, code: &RoomCode, state: String) {
+        self.save_state(code, state);
+    }
+
+    fn release<'a>(
+        &'a self,
+        code: &'a RoomCode,
+        ended: bool,
+        shared: &'a Shared,
+    ) -> std::pin::Pin<Box<dyn std::future::Future<Output = ()> + Send + 'a>> {
+        Box::pin(self.disown(code, ended, shared))
     }
 }
 
@@ -555,8 +578,4 @@ impl Drop for RemoteRoom {
         let channel = wire::out_channel(&self.code);
         tokio::spawn(async move { cluster.unsubscribe(channel).await });
     }
-}
-
-pub(crate) fn ask_timeout() -> Duration {
-    ASK_TIMEOUT
 }

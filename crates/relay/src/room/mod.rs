@@ -14,7 +14,6 @@ use std::sync::Arc;
 use matinee_protocol::{ClientMsg, ControlMode, MediaInfo, ParticipantId, RoomCode, RoomRebuild};
 use tokio::sync::{mpsc, oneshot};
 
-use crate::cluster::RemoteRoom;
 use crate::limits::Held;
 use crate::outbox::Outbox;
 use crate::Shared;
@@ -75,7 +74,31 @@ pub(crate) struct RoomHandle {
 enum Link {
     Here(mpsc::Sender<RoomCmd>),
     /// On another node (with Redis).
-    Elsewhere(Arc<RemoteRoom>),
+    Elsewhere(Arc<dyn RemoteRoomLink>),
+}
+
+/// A room another node runs (with Redis), as this node reaches it; the
+/// cluster implements it, so rooms know nothing of Redis.
+pub(crate) trait RemoteRoomLink: Send + Sync {
+    /// Passes a command on to the node running the room.
+    fn forward(&self, cmd: RoomCmd) -> bool;
+    /// How long to wait for that node's answer to a join or resume.
+    fn answer_within(&self) -> std::time::Duration;
+}
+
+/// Where a room's state is kept for other nodes (the cluster implements
+/// it): the persistence hook of the room's actor.
+pub(crate) trait RoomStore: Send + Sync {
+    /// The room's state changed: keep this.
+    fn save(&self, code: &RoomCode, state: String);
+    /// The room stops here: keep its last state (or drop it when it ended)
+    /// and let another node take it.
+    fn release<'a>(
+        &'a self,
+        code: &'a RoomCode,
+        ended: bool,
+        shared: &'a Shared,
+    ) -> std::pin::Pin<Box<dyn std::future::Future<Output = ()> + Send + 'a>>;
 }
 
 const ROOM_QUEUE: usize = 1024;
@@ -108,11 +131,11 @@ impl RoomHandle {
     }
 
     /// A room another node runs.
-    pub fn remote(code: RoomCode, room: RemoteRoom) -> Self {
+    pub fn remote(code: RoomCode, room: Arc<dyn RemoteRoomLink>) -> Self {
         RoomHandle {
             id: 0,
             code,
-            link: Link::Elsewhere(Arc::new(room)),
+            link: Link::Elsewhere(room),
             _place: None,
         }
     }
@@ -143,8 +166,8 @@ impl RoomHandle {
         match &self.link {
             Link::Here(_) => answer.await.unwrap_or_else(|_| Err(gone())),
             // The owner may die before it answers.
-            Link::Elsewhere(_) => {
-                match tokio::time::timeout(crate::cluster::ask_timeout(), answer).await {
+            Link::Elsewhere(room) => {
+                match tokio::time::timeout(room.answer_within(), answer).await {
                     Ok(answer) => answer.unwrap_or_else(|_| Err(gone())),
                     Err(_) => Err(crate::refusal::unavailable()),
                 }
@@ -195,10 +218,10 @@ impl RoomHandle {
     }
 }
 
-/// Hands the room's state to the cluster, which stores it in Redis.
-fn save(room: &Room, cluster: &crate::cluster::Cluster) {
+/// Hands the room's state to the store (Redis, with a cluster).
+fn save(room: &Room, store: &dyn RoomStore) {
     let state = serde_json::to_string(&room.stored()).expect("serialisable");
-    cluster.save_state(room.code(), state);
+    store.save(room.code(), state);
 }
 
 async fn run(id: u64, mut room: Room, mut rx: mpsc::Receiver<RoomCmd>, shared: Arc<Shared>) {
@@ -226,18 +249,18 @@ async fn run(id: u64, mut room: Room, mut rx: mpsc::Receiver<RoomCmd>, shared: A
             }
             _ = shared.shutdown.cancelled() => break,
         }
-        if let Some(cluster) = &shared.cluster {
+        if let Some(store) = &shared.room_store {
             if room.take_stored_dirty() {
-                save(&room, cluster);
+                save(&room, store.as_ref());
             }
         }
     }
     shared.registry.remove(room.code(), id);
-    if let Some(cluster) = &shared.cluster {
+    if let Some(store) = &shared.room_store {
         if !expired {
-            save(&room, cluster);
+            save(&room, store.as_ref());
         }
-        cluster.disown(room.code(), expired, &shared).await;
+        store.release(room.code(), expired, &shared).await;
     }
     shared.metrics.rooms.dec();
     tracing::info!(room = %room.code(), "room closed");
