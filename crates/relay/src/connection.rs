@@ -13,9 +13,7 @@ use matinee_protocol::{
 
 use crate::limits::TokenBucket;
 use crate::outbox::{outbox, Inbox, Outbox, Outgoing};
-use crate::refusal::{
-    join_throttled, no_room, server_full, too_many_creations, too_many_rooms_open, Refusal,
-};
+use crate::refusal::{join_throttled, no_room, too_many_creations, too_many_rooms_open, Refusal};
 use crate::room::{RoomCmd, RoomHandle};
 use crate::Shared;
 
@@ -307,27 +305,18 @@ impl Connection {
         let member = rebuild
             .filter(|_| shared.tokens.persistent)
             .and_then(|r| Some((shared.tokens.verify(&code, &token)?, r)));
-        let room = match (shared.find_room(&code, &shared).await?, &member) {
-            (Some(room), _) => room,
-            (None, Some((_, r))) => {
-                let mode = r.control_mode;
-                let make = || RoomHandle::spawn(code.clone(), mode, shared.clone());
-                match &shared.cluster {
-                    None => shared
-                        .registry
-                        .get_or_insert(&code, shared.config.max_rooms, make)
-                        .ok_or_else(server_full)?,
-                    Some(cluster) => match cluster.adopt(&shared, &code, make).await? {
-                        crate::cluster::Located::Here(room) => room,
-                        // Another node rebuilt it just now: resume there.
-                        crate::cluster::Located::Taken => shared
-                            .find_room(&code, &shared)
-                            .await?
-                            .ok_or_else(|| no_room(&code))?,
-                    },
-                }
+        let room = match &member {
+            Some((_, r)) => {
+                shared
+                    .rooms
+                    .find_or_rebuild(&shared, &code, r.control_mode)
+                    .await?
             }
-            (None, None) => return Err(no_room(&code)),
+            None => shared
+                .rooms
+                .find(&shared, &code)
+                .await?
+                .ok_or_else(|| no_room(&code))?,
         };
         let resumed = room.resume(token.clone(), self.outbox.clone()).await;
         match (resumed, member) {
@@ -511,16 +500,7 @@ impl Connection {
                     Err(refusal) => return self.refuse(refusal).await,
                 };
                 let shared = self.shared.clone();
-                let max = shared.config.max_rooms;
-                let room = match &shared.cluster {
-                    None => shared
-                        .registry
-                        .insert_new(max, |code| {
-                            RoomHandle::spawn(code, control_mode, shared.clone()).counted_in(place)
-                        })
-                        .ok_or_else(server_full),
-                    Some(cluster) => cluster.create_room(&shared, control_mode, place).await,
-                };
+                let room = shared.rooms.create(&shared, control_mode, place).await;
                 match room {
                     Ok(room) => room
                         .join(nickname, media, self.outbox.clone())
@@ -538,7 +518,7 @@ impl Connection {
                     return self.refuse(join_throttled()).await;
                 }
                 let shared = self.shared.clone();
-                match shared.find_room(&code, &shared).await {
+                match shared.rooms.find(&shared, &code).await {
                     Ok(Some(room)) => room
                         .join(nickname, media, self.outbox.clone())
                         .await

@@ -27,6 +27,7 @@ mod outbox;
 mod refusal;
 mod registry;
 mod room;
+mod rooms;
 mod serve;
 mod tls;
 mod tokens;
@@ -65,6 +66,8 @@ pub(crate) struct Shared {
     cluster: Option<Arc<cluster::Cluster>>,
     /// Where rooms keep their state for other nodes (the cluster, if any).
     room_store: Option<Arc<dyn room::RoomStore>>,
+    /// Rooms here only, or across the cluster.
+    rooms: rooms::Rooms,
 }
 
 impl Shared {
@@ -80,18 +83,6 @@ impl Shared {
             tokens: self.tokens.clone(),
             metrics: self.metrics.clone(),
             clock: self.clock,
-        }
-    }
-
-    /// The room `code`: on this relay, or (with Redis) on any node.
-    async fn find_room(
-        &self,
-        code: &matinee_protocol::RoomCode,
-        this: &Arc<Shared>,
-    ) -> Result<Option<room::RoomHandle>, refusal::Refusal> {
-        match &self.cluster {
-            None => Ok(self.registry.get(code)),
-            Some(cluster) => cluster.find(this, code).await,
         }
     }
 }
@@ -214,6 +205,10 @@ pub async fn start(config: RelayConfig) -> Result<RelayHandle, RelayError> {
         room_store: cluster
             .as_ref()
             .map(|c| c.cluster.clone() as Arc<dyn room::RoomStore>),
+        rooms: match &cluster {
+            Some(c) => rooms::Rooms::Cluster(c.cluster.clone()),
+            None => rooms::Rooms::Local,
+        },
     });
     if let Some(c) = cluster {
         c.run(shared.clone());
