@@ -47,6 +47,7 @@ export type SessionEvent =
   | { type: "joined"; code: string; you: number; warnings: unknown[] }
   | { type: "participants"; participants: Participant[] }
   | { type: "playback"; playback: Playback }
+  | { type: "control_mode"; mode: "host_only" | "shared" }
   | { type: "status"; status: SyncStatus }
   | { type: "drift"; drift_ms: number; factor: number }
   | { type: "connection"; connection: Connection }

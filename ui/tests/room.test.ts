@@ -189,3 +189,20 @@ describe("sync mode", () => {
     expect(classic.root.querySelector(".sync-mode")!.textContent).toBe("Sync: Syncplay's classic thresholds");
   });
 });
+
+describe("control mode", () => {
+  it("follows the room's mode from its event, not from a notice's wording", () => {
+    mockIPC(() => null);
+    const view = renderRoom(room(false, "host_only"), () => {});
+    document.body.replaceChildren(view.root);
+    const play = () => view.root.querySelector<HTMLButtonElement>(".controls .primary")!;
+    expect(play().disabled).toBe(true);
+    // A notice alone (in any wording) changes nothing.
+    view.handle({ type: "notice", event: "control_mode_changed", text: "Everyone can control playback now" });
+    expect(play().disabled).toBe(true);
+    view.handle({ type: "control_mode", mode: "shared" });
+    expect(play().disabled).toBe(false);
+    view.handle({ type: "control_mode", mode: "host_only" });
+    expect(play().disabled).toBe(true);
+  });
+});

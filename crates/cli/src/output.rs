@@ -125,6 +125,8 @@ impl Output {
                 playback.position,
                 playback.speed
             ),
+            // The notice that comes with it says so in words.
+            SessionEvent::ControlMode { .. } => return,
             SessionEvent::Status { status } => format!("Sync: {status:?}").to_lowercase(),
             SessionEvent::Drift { drift_ms, factor } => {
                 format!("drift {drift_ms:+.1} ms, speed ×{factor:.3}")

@@ -330,8 +330,10 @@ export function renderRoom(
       case "chat":
         addLine("chat", e.text, e.nickname);
         break;
+      case "control_mode":
+        controlMode = e.mode;
+        break;
       case "notice":
-        if (e.event === "control_mode_changed") controlMode = e.text.startsWith("Everyone") ? "shared" : "host_only";
         addLine("notice", e.text);
         break;
       case "refused":

@@ -95,6 +95,10 @@ pub enum SessionEvent {
     Playback {
         playback: PlaybackState,
     },
+    /// Who may control playback changed (the host switched the room).
+    ControlMode {
+        mode: ControlMode,
+    },
     Status {
         status: SyncStatus,
     },

@@ -505,6 +505,7 @@ impl Runner {
             ServerMsg::ControlMode { mode } => {
                 self.snapshot.send_modify(|s| s.control_mode = mode);
                 self.update_permissions();
+                self.emit(SessionEvent::ControlMode { mode });
             }
             ServerMsg::Pong(p) => {
                 self.engine
