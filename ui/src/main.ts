@@ -18,6 +18,8 @@ let settings: Settings = { nickname: "", relay_url: "", mpv_path: "", control_mo
 let info: AppInfo | null = null;
 let room: RoomView | null = null;
 let lobbyDrop: ((path: string) => void) | null = null;
+// The lobby on screen, if it is.
+let lobbyNow: Lobby | null = null;
 let banner: string | null = null;
 // A film the app was opened with, until the lobby can take it.
 let openedFile: string | null = null;
@@ -31,7 +33,13 @@ function topBar(): HTMLElement {
       settings = s;
       // The mpv banner and About follow the new settings at once.
       info = await api.appInfo().catch(() => info);
-      if (!room) showLobby(null);
+      // The lobby is drawn again for the new settings, keeping the films
+      // chosen and the code typed.
+      if (!room) {
+        const kept = lobbyNow?.state();
+        showLobby(null);
+        if (kept) lobbyNow?.restore(kept);
+      }
     }, room !== null),
   );
   return el(
@@ -95,6 +103,7 @@ function showLobby(prefill: Invite | null) {
     onBrowseJellyfin: (target) => showJellyfin(lobby, target),
   });
   lobbyDrop = lobby.dropFile;
+  lobbyNow = lobby;
   if (openedFile) lobby.dropFile(openedFile);
   openedFile = null;
   const notice = banner ? el("div", { class: "notice-banner", role: "status", text: banner }) : null;
@@ -126,6 +135,7 @@ function showJellyfin(lobby: Lobby, target: MediaTarget) {
 
 function showRoom(info: RoomInfo, feed: SessionFeed, again?: (feed: SessionFeed) => Promise<RoomInfo>) {
   lobbyDrop = null;
+  lobbyNow = null;
   const view = renderRoom(
     info,
     (reason) => {

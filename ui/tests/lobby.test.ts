@@ -161,3 +161,19 @@ describe("films from Jellyfin", () => {
     expect(root.querySelector(".jf-button")).toBeNull();
   });
 });
+
+describe("a lobby drawn again (new settings)", () => {
+  it("keeps the films chosen and the code typed", () => {
+    mockIPC(() => null);
+    const first = renderLobby({ settings, prefill: null, onEntered: () => {} });
+    first.dropFile("/films/Sintel.mkv");
+    typeCode(first.root, "k7mq2x");
+    first.setMedia("join", { kind: "jellyfin", item: "abc", resume: null }, "Sintel (2010)");
+    const kept = first.state();
+    const again = renderLobby({ settings: { ...settings, controller: "syncplay" }, prefill: null, onEntered: () => {} });
+    again.restore(kept);
+    const names = [...again.root.querySelectorAll(".file-name")].map((n) => n.textContent);
+    expect(names).toEqual(["Sintel.mkv", "Sintel (2010)"]);
+    expect(again.root.querySelector<HTMLInputElement>("#join-code")!.value).toBe("K7MQ2X");
+  });
+});

@@ -22,6 +22,16 @@ interface MediaPicker {
   root: HTMLElement;
   set(choice: MediaChoice, label: string): void;
   choice(): MediaChoice | null;
+  /** The choice with the label it shows, if any. */
+  chosen(): [MediaChoice, string] | null;
+}
+
+/** What a person has put into the lobby, to carry over a redraw. */
+export interface LobbyState {
+  host: [MediaChoice, string] | null;
+  join: [MediaChoice, string] | null;
+  code: string;
+  relay: string;
 }
 
 /** A film from this computer (dialog or drop) or from Jellyfin. */
@@ -47,7 +57,12 @@ function mediaPicker(label: string, onJellyfin: (() => void) | undefined): Media
     const path = await api.pickFile().catch(() => null);
     if (path) set({ kind: "file", path }, fileName(path));
   });
-  return { root, set, choice: () => chosen };
+  return {
+    root,
+    set,
+    choice: () => chosen,
+    chosen: () => (chosen ? [chosen, name.textContent ?? ""] : null),
+  };
 }
 
 const fileChoice = (path: string): [MediaChoice, string] => [{ kind: "file", path }, fileName(path)];
@@ -56,6 +71,10 @@ export interface Lobby {
   root: HTMLElement;
   dropFile(path: string): void;
   setMedia(target: MediaTarget, choice: MediaChoice, label: string): void;
+  /** What was chosen and typed so far. */
+  state(): LobbyState;
+  /** Puts back what `state` returned (after the lobby was drawn again). */
+  restore(state: LobbyState): void;
 }
 
 export function renderLobby(hooks: LobbyHooks): Lobby {
@@ -244,6 +263,16 @@ export function renderLobby(hooks: LobbyHooks): Lobby {
     setMedia(target, choice, label) {
       (target === "host" ? hostPick : joinPick).set(choice, label);
       showError(null);
+    },
+    state() {
+      return { host: hostPick.chosen(), join: joinPick.chosen(), code: codeInput.value, relay: relayInput.value };
+    },
+    restore(s) {
+      if (s.host) hostPick.set(...s.host);
+      if (s.join) joinPick.set(...s.join);
+      if (s.code && !codeInput.value) codeInput.value = s.code;
+      if (s.relay && !relayInput.value) relayInput.value = s.relay;
+      validate();
     },
   };
 }
