@@ -14,16 +14,13 @@ pub struct Summary {
     pub n: usize,
 }
 
-pub fn summarize(mut v: Vec<f64>) -> Option<Summary> {
-    if v.is_empty() {
-        return None;
-    }
-    v.sort_by(f64::total_cmp);
-    let at = |q: f64| v[((v.len() - 1) as f64 * q).round() as usize];
+pub fn summarize(v: Vec<f64>) -> Option<Summary> {
+    use matinee_testkit::stats::{quantile, sorted};
+    let v = sorted(v);
     Some(Summary {
-        p50: at(0.5),
-        p95: at(0.95),
-        max: at(1.0),
+        p50: quantile(&v, 0.5)?,
+        p95: quantile(&v, 0.95)?,
+        max: quantile(&v, 1.0)?,
         n: v.len(),
     })
 }

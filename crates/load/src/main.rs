@@ -5,7 +5,6 @@
 
 mod client;
 mod nodes;
-mod stats;
 
 use std::path::PathBuf;
 use std::sync::atomic::Ordering;
@@ -224,8 +223,10 @@ async fn run(args: Args) -> Result<bool, LoadError> {
     let _ = stop_tx.send(true);
     while tasks.join_next().await.is_some() {}
 
-    let per_peer = stats::sorted(std::mem::take(&mut *tally.per_peer_ms.lock().unwrap()));
-    let all_peers = stats::sorted(std::mem::take(&mut *tally.all_peers_ms.lock().unwrap()));
+    let per_peer =
+        matinee_testkit::stats::sorted(std::mem::take(&mut *tally.per_peer_ms.lock().unwrap()));
+    let all_peers =
+        matinee_testkit::stats::sorted(std::mem::take(&mut *tally.all_peers_ms.lock().unwrap()));
     let cpu_pct = (after.cpu_secs - before.cpu_secs) / elapsed * 100.0;
     let redis_cpu_pct = match (redis_before, redis_after) {
         (Some(b), Some(a)) => Some((a.cpu_secs - b.cpu_secs) / elapsed * 100.0),
@@ -245,7 +246,7 @@ async fn run(args: Args) -> Result<bool, LoadError> {
         0.0
     };
     let errors = tally.errors.lock().unwrap().clone();
-    let q = |v: &[f64], p| stats::quantile(v, p).unwrap_or(f64::NAN);
+    let q = |v: &[f64], p| matinee_testkit::stats::quantile(v, p).unwrap_or(f64::NAN);
     let report = serde_json::json!({
         "nodes": nodes.len(),
         "redis": redis_url.is_some(),

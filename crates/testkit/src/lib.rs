@@ -1,8 +1,11 @@
 //! Helpers shared by tests and benchmarks: media clips generated with
 //! ffmpeg, cached under the target directory (rebuilt when missing), and a
-//! loopback proxy that delays, jitters and cuts a link.
+//! loopback proxy that delays, jitters and cuts a link, and the one
+//! percentile definition the benchmark, the load generator and the sync
+//! simulator share (`stats`).
 
 pub mod proxy;
+pub mod stats;
 
 use std::path::{Path, PathBuf};
 use std::process::Command;

@@ -507,11 +507,8 @@ impl World {
     }
 }
 
+/// The benchmark's and the load generator's definition (nearest rank); 0
+/// for no samples.
 pub fn percentile(values: &[f64], p: f64) -> f64 {
-    let mut v = values.to_vec();
-    v.sort_by(f64::total_cmp);
-    if v.is_empty() {
-        return 0.0;
-    }
-    v[((v.len() - 1) as f64 * p).round() as usize]
+    matinee_testkit::stats::percentile(values, p).unwrap_or(0.0)
 }

@@ -1,4 +1,5 @@
-//! Percentiles of latency samples.
+//! Percentiles, one definition for the benchmark, the load generator and
+//! the sync simulator: nearest rank.
 
 /// The `q` quantile (0..=1) of sorted samples, nearest rank.
 pub fn quantile(sorted: &[f64], q: f64) -> Option<f64> {
@@ -12,6 +13,11 @@ pub fn quantile(sorted: &[f64], q: f64) -> Option<f64> {
 pub fn sorted(mut v: Vec<f64>) -> Vec<f64> {
     v.sort_by(f64::total_cmp);
     v
+}
+
+/// The `q` quantile of unsorted samples (nearest rank); None when empty.
+pub fn percentile(values: &[f64], q: f64) -> Option<f64> {
+    quantile(&sorted(values.to_vec()), q)
 }
 
 #[cfg(test)]
