@@ -14,7 +14,7 @@ use tauri::ipc::Channel;
 use tauri::State;
 use tauri_plugin_dialog::DialogExt;
 
-use crate::error::AppError;
+use crate::error::{AppError, ErrorKind};
 use crate::hosting::{self, ReachReport};
 use crate::state::{AppState, LaunchRequest};
 
@@ -86,8 +86,8 @@ pub async fn save_settings(
         let check = settings.clone();
         tokio::task::spawn_blocking(move || mpv_binary(&check))
             .await
-            .map_err(|e| AppError::new("settings", e.to_string()))?
-            .map_err(|e| AppError::sentence("settings", e))?;
+            .map_err(|e| AppError::new(ErrorKind::Settings, e.to_string()))?
+            .map_err(|e| AppError::sentence(ErrorKind::Settings, e))?;
     }
     settings.save(&state.settings_path)?;
     // A new name shows in the room at once.
@@ -120,7 +120,7 @@ pub async fn pick_file<R: tauri::Runtime>(
             .blocking_pick_file()
     })
     .await
-    .map_err(|e| AppError::new("dialog", e.to_string()))?;
+    .map_err(|e| AppError::new(ErrorKind::Dialog, e.to_string()))?;
     Ok(picked
         .and_then(|p| p.into_path().ok())
         .map(|p| p.display().to_string()))
@@ -167,7 +167,10 @@ async fn start_session(
 ) -> Result<matinee_client_core::SessionSnapshot, AppError> {
     let settings = state.settings.lock().await.clone();
     if settings.nickname.is_empty() {
-        return Err(AppError::new("settings", "Choose a nickname first."));
+        return Err(AppError::new(
+            ErrorKind::Settings,
+            "Choose a nickname first.",
+        ));
     }
     let hosting = matches!(role, Role::Host { .. });
     let (media, reporter, resume) = match choice {
@@ -185,8 +188,8 @@ async fn start_session(
         move || mpv_binary(&s)
     })
     .await
-    .map_err(|e| AppError::new("mpv", e.to_string()))?
-    .map_err(|e| AppError::new("mpv", e.to_string()))?;
+    .map_err(|e| AppError::new(ErrorKind::Mpv, e.to_string()))?
+    .map_err(|e| AppError::new(ErrorKind::Mpv, e.to_string()))?;
     let mut mpv = matinee_mpv::LaunchOptions::new(binary);
     mpv.title = Some(format!("Matinee — {}", settings.nickname));
     let config = SessionConfig {
@@ -212,7 +215,7 @@ async fn start_session(
     let session = tokio::select! {
         started = PartySession::start(config) => started?,
         _ = state.cancel_start.notified() => {
-            return Err(AppError::new("cancelled", "Stopped: you cancelled."));
+            return Err(AppError::new(ErrorKind::Cancelled, "Stopped: you cancelled."));
         }
     };
     if let Some(reporter) = reporter {
@@ -342,21 +345,23 @@ pub async fn join_room(
     events: Channel<SessionEvent>,
 ) -> Result<RoomInfo, AppError> {
     let invite = match invite.filter(|i| !i.trim().is_empty()) {
-        Some(link) => Invite::parse(&link).map_err(|e| AppError::sentence("invite", e))?,
+        Some(link) => Invite::parse(&link).map_err(|e| AppError::sentence(ErrorKind::Invite, e))?,
         None => {
-            let code = RoomCode::parse(&code).map_err(|e| AppError::sentence("code", e))?;
+            let code =
+                RoomCode::parse(&code).map_err(|e| AppError::sentence(ErrorKind::Code, e))?;
             let settings = state.settings.lock().await.clone();
             let typed = relay
                 .filter(|r| !r.trim().is_empty())
                 .or_else(|| (!settings.relay_url.is_empty()).then(|| settings.relay_url.clone()))
                 .ok_or_else(|| {
                     AppError::new(
-                        "relay",
+                        ErrorKind::Relay,
                         "Paste the invite your host sent (it holds their address), \
                          or enter the relay from it.",
                     )
                 })?;
-            let url = relay_url_from_input(&typed).map_err(|e| AppError::sentence("relay", e))?;
+            let url = relay_url_from_input(&typed)
+                .map_err(|e| AppError::sentence(ErrorKind::Relay, e))?;
             Invite::to_relay(code, url)
         }
     };
@@ -410,7 +415,7 @@ pub async fn room_command(
     let session = state.session.lock().await;
     match session.as_ref() {
         Some(s) if s.send(command.into()) => Ok(()),
-        _ => Err(AppError::new("no_room", "You are not in a room.")),
+        _ => Err(AppError::new(ErrorKind::NoRoom, "You are not in a room.")),
     }
 }
 
@@ -427,7 +432,7 @@ pub async fn player_position(state: State<'_, AppState>) -> Result<PlayerPositio
     let session = state.session.lock().await;
     let session = session
         .as_ref()
-        .ok_or_else(|| AppError::new("no_room", "You are not in a room."))?;
+        .ok_or_else(|| AppError::new(ErrorKind::NoRoom, "You are not in a room."))?;
     let sample = *session.player_samples().borrow();
     let snap = session.snapshot();
     Ok(PlayerPosition {
@@ -465,7 +470,7 @@ pub fn confirm_close<R: tauri::Runtime>(
         .store(true, std::sync::atomic::Ordering::SeqCst);
     window
         .close()
-        .map_err(|e| AppError::new("window", e.to_string()))
+        .map_err(|e| AppError::new(ErrorKind::Window, e.to_string()))
 }
 
 /// What the app was opened with, once: a second call returns nothing.

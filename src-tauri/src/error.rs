@@ -2,15 +2,49 @@
 
 use serde::Serialize;
 
+/// What kind of failure, for the UI to act on (it never reads meaning from
+/// the wording). On the wire: snake_case names, e.g. `"jellyfin_signed_out"`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum ErrorKind {
+    Settings,
+    Dialog,
+    Mpv,
+    Media,
+    Cancelled,
+    Invite,
+    Code,
+    Relay,
+    RelayUnreachable,
+    NotYourHost,
+    RelayIncompatible,
+    Refused,
+    Ended,
+    NoRoom,
+    Window,
+    Jellyfin,
+    JellyfinUrl,
+    JellyfinUnreachable,
+    JellyfinNotJellyfin,
+    JellyfinBusy,
+    JellyfinTooOld,
+    JellyfinMoved,
+    JellyfinCredentials,
+    JellyfinSignedOut,
+    JellyfinNoServer,
+    JellyfinQuickConnect,
+    JellyfinKeyring,
+}
+
 #[derive(Debug, Clone, Serialize, thiserror::Error)]
 #[error("{message}")]
 pub struct AppError {
-    pub kind: &'static str,
+    pub kind: ErrorKind,
     pub message: String,
 }
 
 impl AppError {
-    pub fn new(kind: &'static str, message: impl Into<String>) -> Self {
+    pub fn new(kind: ErrorKind, message: impl Into<String>) -> Self {
         Self {
             kind,
             message: message.into(),
@@ -19,7 +53,7 @@ impl AppError {
 
     /// An error whose text is a lower-case clause from a crate, made a
     /// sentence for people.
-    pub fn sentence(kind: &'static str, clause: impl std::fmt::Display) -> Self {
+    pub fn sentence(kind: ErrorKind, clause: impl std::fmt::Display) -> Self {
         Self::new(kind, sentence(&clause.to_string()))
     }
 }
@@ -49,14 +83,14 @@ impl From<matinee_client_core::ClientError> for AppError {
         use matinee_client_core::ClientError as E;
         let kind = match &e {
             E::RelayUnreachable { .. } | E::RelayLost | E::HostUnreachable { .. } | E::NoRelay => {
-                "relay_unreachable"
+                ErrorKind::RelayUnreachable
             }
-            E::NotYourHost { .. } => "not_your_host",
-            E::RelayIncompatible { .. } => "relay_incompatible",
-            E::Refused { .. } => "refused",
-            E::Mpv(_) => "mpv",
-            E::Media { .. } => "media",
-            E::Ended => "ended",
+            E::NotYourHost { .. } => ErrorKind::NotYourHost,
+            E::RelayIncompatible { .. } => ErrorKind::RelayIncompatible,
+            E::Refused { .. } => ErrorKind::Refused,
+            E::Mpv(_) => ErrorKind::Mpv,
+            E::Media { .. } => ErrorKind::Media,
+            E::Ended => ErrorKind::Ended,
         };
         Self::sentence(kind, e)
     }
@@ -64,13 +98,79 @@ impl From<matinee_client_core::ClientError> for AppError {
 
 impl From<matinee_client_core::SettingsError> for AppError {
     fn from(e: matinee_client_core::SettingsError) -> Self {
-        Self::sentence("settings", e)
+        Self::sentence(ErrorKind::Settings, e)
     }
 }
 
 #[cfg(test)]
 mod tests {
-    use super::sentence;
+    use super::{sentence, ErrorKind};
+
+    /// Every kind; the match below fails to compile when a kind is added
+    /// and not listed here.
+    const ALL: &[ErrorKind] = {
+        use ErrorKind::*;
+        &[
+            Settings,
+            Dialog,
+            Mpv,
+            Media,
+            Cancelled,
+            Invite,
+            Code,
+            Relay,
+            RelayUnreachable,
+            NotYourHost,
+            RelayIncompatible,
+            Refused,
+            Ended,
+            NoRoom,
+            Window,
+            Jellyfin,
+            JellyfinUrl,
+            JellyfinUnreachable,
+            JellyfinNotJellyfin,
+            JellyfinBusy,
+            JellyfinTooOld,
+            JellyfinMoved,
+            JellyfinCredentials,
+            JellyfinSignedOut,
+            JellyfinNoServer,
+            JellyfinQuickConnect,
+            JellyfinKeyring,
+        ]
+    };
+
+    #[allow(dead_code)]
+    fn listed(k: ErrorKind) -> usize {
+        use ErrorKind::*;
+        match k {
+            Settings | Dialog | Mpv | Media | Cancelled | Invite | Code | Relay
+            | RelayUnreachable | NotYourHost | RelayIncompatible | Refused | Ended | NoRoom
+            | Window | Jellyfin | JellyfinUrl | JellyfinUnreachable | JellyfinNotJellyfin
+            | JellyfinBusy | JellyfinTooOld | JellyfinMoved | JellyfinCredentials
+            | JellyfinSignedOut | JellyfinNoServer | JellyfinQuickConnect | JellyfinKeyring => {
+                ALL.len()
+            }
+        }
+    }
+
+    #[test]
+    fn every_error_kind_is_one_the_ui_knows() {
+        let types = include_str!("../../ui/src/types.ts");
+        for kind in ALL {
+            let name = serde_json::to_value(kind).unwrap();
+            let name = name.as_str().unwrap();
+            assert!(
+                types.contains(&format!("| \"{name}\"")),
+                "ui/src/types.ts ErrorKind lacks {name}"
+            );
+        }
+        assert_eq!(
+            serde_json::to_value(ErrorKind::JellyfinSignedOut).unwrap(),
+            "jellyfin_signed_out"
+        );
+    }
 
     #[test]
     fn clauses_become_sentences_without_mangling_addresses() {

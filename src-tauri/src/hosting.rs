@@ -6,7 +6,7 @@ use matinee_hosting::{HostOptions, Hosting, Reachability};
 use serde::Serialize;
 use tauri::{Emitter, Manager};
 
-use crate::error::AppError;
+use crate::error::{AppError, ErrorKind};
 use crate::state::AppState;
 
 /// The event the window hears when reachability or the invite changes.
@@ -71,7 +71,10 @@ pub async fn ensure_started<R: tauri::Runtime>(
                 .unwrap_or(std::path::Path::new("."))
                 .to_path_buf();
             let cannot = |e: matinee_hosting::HostingError| {
-                AppError::new("relay", format!("Could not host on this computer: {e}."))
+                AppError::new(
+                    ErrorKind::Relay,
+                    format!("Could not host on this computer: {e}."),
+                )
             };
             let hosting = Hosting::start(HostOptions::from_env(config_dir).map_err(cannot)?)
                 .await

@@ -8,7 +8,7 @@ use serde::{Deserialize, Serialize};
 use tauri::State;
 use tokio::sync::{MappedMutexGuard, MutexGuard};
 
-use crate::error::AppError;
+use crate::error::{AppError, ErrorKind};
 use crate::state::AppState;
 
 /// Largest page the window may ask for.
@@ -93,20 +93,22 @@ pub struct ListRequest {
 impl From<JellyfinError> for AppError {
     fn from(e: JellyfinError) -> Self {
         let kind = match &e {
-            JellyfinError::BadUrl(_) => "jellyfin_url",
-            JellyfinError::Unreachable { .. } | JellyfinError::Tls { .. } => "jellyfin_unreachable",
-            JellyfinError::NotJellyfin { .. } => "jellyfin_not_jellyfin",
-            JellyfinError::ServerBusy => "jellyfin_busy",
-            JellyfinError::TooOld { .. } => "jellyfin_too_old",
-            JellyfinError::Moved { .. } => "jellyfin_moved",
-            JellyfinError::BadCredentials => "jellyfin_credentials",
-            JellyfinError::SignedOut | JellyfinError::NotSignedIn => "jellyfin_signed_out",
-            JellyfinError::NoServer => "jellyfin_no_server",
-            JellyfinError::QuickConnectDisabled | JellyfinError::QuickConnectExpired => {
-                "jellyfin_quick_connect"
+            JellyfinError::BadUrl(_) => ErrorKind::JellyfinUrl,
+            JellyfinError::Unreachable { .. } | JellyfinError::Tls { .. } => {
+                ErrorKind::JellyfinUnreachable
             }
-            JellyfinError::Keyring(_) | JellyfinError::Storage(_) => "jellyfin_keyring",
-            _ => "jellyfin",
+            JellyfinError::NotJellyfin { .. } => ErrorKind::JellyfinNotJellyfin,
+            JellyfinError::ServerBusy => ErrorKind::JellyfinBusy,
+            JellyfinError::TooOld { .. } => ErrorKind::JellyfinTooOld,
+            JellyfinError::Moved { .. } => ErrorKind::JellyfinMoved,
+            JellyfinError::BadCredentials => ErrorKind::JellyfinCredentials,
+            JellyfinError::SignedOut | JellyfinError::NotSignedIn => ErrorKind::JellyfinSignedOut,
+            JellyfinError::NoServer => ErrorKind::JellyfinNoServer,
+            JellyfinError::QuickConnectDisabled | JellyfinError::QuickConnectExpired => {
+                ErrorKind::JellyfinQuickConnect
+            }
+            JellyfinError::Keyring(_) | JellyfinError::Storage(_) => ErrorKind::JellyfinKeyring,
+            _ => ErrorKind::Jellyfin,
         };
         AppError::sentence(kind, e)
     }
@@ -167,7 +169,7 @@ pub async fn jellyfin_sign_in(
 ) -> Result<AccountStatus, AppError> {
     if username.trim().is_empty() {
         return Err(AppError::new(
-            "jellyfin_credentials",
+            ErrorKind::JellyfinCredentials,
             "Enter your Jellyfin username.",
         ));
     }

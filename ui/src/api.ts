@@ -3,6 +3,7 @@
 import { Channel, invoke } from "@tauri-apps/api/core";
 import type {
   AppError,
+  ErrorKind,
   AppInfo,
   JellyfinItem,
   JellyfinPage,
@@ -87,6 +88,6 @@ export const jellyfin = {
 };
 
 /** The error's kind, when a command rejected with a typed error. */
-export function errorKind(e: unknown): string | null {
-  return e && typeof e === "object" && "kind" in e ? String((e as AppError).kind) : null;
+export function errorKind(e: unknown): ErrorKind | null {
+  return e && typeof e === "object" && "kind" in e ? (e as AppError).kind : null;
 }

@@ -101,8 +101,38 @@ export interface AppInfo {
   mpv: { ok: true; path: string; version: string } | { ok: false; error: string };
 }
 
+/** What kind of failure (src-tauri/src/error.rs `ErrorKind`). */
+export type ErrorKind =
+  | "settings"
+  | "dialog"
+  | "mpv"
+  | "media"
+  | "cancelled"
+  | "invite"
+  | "code"
+  | "relay"
+  | "relay_unreachable"
+  | "not_your_host"
+  | "relay_incompatible"
+  | "refused"
+  | "ended"
+  | "no_room"
+  | "window"
+  | "jellyfin"
+  | "jellyfin_url"
+  | "jellyfin_unreachable"
+  | "jellyfin_not_jellyfin"
+  | "jellyfin_busy"
+  | "jellyfin_too_old"
+  | "jellyfin_moved"
+  | "jellyfin_credentials"
+  | "jellyfin_signed_out"
+  | "jellyfin_no_server"
+  | "jellyfin_quick_connect"
+  | "jellyfin_keyring";
+
 export interface AppError {
-  kind: string;
+  kind: ErrorKind;
   message: string;
 }
 
