@@ -13,26 +13,30 @@ use serde::{Deserialize, Serialize};
 use tauri::ipc::Channel;
 use tauri::State;
 use tauri_plugin_dialog::DialogExt;
+use ts_rs::TS;
 
 use crate::error::{AppError, ErrorKind};
 use crate::hosting::{self, ReachReport};
 use crate::state::{AppState, LaunchRequest};
 
-#[derive(Serialize)]
+#[derive(Serialize, TS)]
 #[serde(untagged)]
 pub enum MpvStatus {
     Found {
+        #[ts(type = "true")]
         ok: bool,
         path: String,
         version: String,
     },
     Missing {
+        #[ts(type = "false")]
         ok: bool,
         error: String,
     },
 }
 
-#[derive(Serialize)]
+#[derive(Serialize, TS)]
+#[ts(export)]
 pub struct AppInfo {
     version: &'static str,
     log_dir: String,
@@ -127,7 +131,8 @@ pub async fn pick_file<R: tauri::Runtime>(
 }
 
 /// What the window needs to show a room.
-#[derive(Serialize)]
+#[derive(Serialize, TS)]
+#[ts(export)]
 pub struct RoomInfo {
     code: RoomCode,
     you: u32,
@@ -148,8 +153,9 @@ pub struct RoomInfo {
 }
 
 /// What the user chose to watch.
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, TS)]
 #[serde(tag = "kind", rename_all = "snake_case")]
+#[ts(export)]
 pub enum MediaChoice {
     /// A film on this computer.
     File { path: String },
@@ -373,8 +379,9 @@ pub async fn join_room(
 }
 
 /// A request from the room view.
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, TS)]
 #[serde(tag = "kind", rename_all = "snake_case")]
+#[ts(export)]
 pub enum RoomCommand {
     Play,
     Pause,
@@ -420,7 +427,8 @@ pub async fn room_command(
 }
 
 /// Where the local player is, for the room view's time and seek bar.
-#[derive(Serialize)]
+#[derive(Serialize, TS)]
+#[ts(export)]
 pub struct PlayerPosition {
     position: Option<f64>,
     duration: Option<f64>,

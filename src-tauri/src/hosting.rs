@@ -13,7 +13,8 @@ use crate::state::AppState;
 pub const REACH_EVENT: &str = "reachability";
 
 /// What the window shows about reaching this computer.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, ts_rs::TS)]
+#[ts(export)]
 pub struct ReachReport {
     /// `checking`, `anywhere`, `ipv6`, `local_network`, `carrier_nat`,
     /// `this_computer`, or `relay` (a relay from the settings).

@@ -17,7 +17,8 @@ const MAX_PAGE: u32 = 100;
 const POSTER_HEIGHTS: std::ops::RangeInclusive<u32> = 60..=900;
 
 /// An item as the window shows it.
-#[derive(Debug, Serialize)]
+#[derive(Debug, Serialize, ts_rs::TS)]
+#[ts(export, rename = "JellyfinItem")]
 pub struct Item {
     id: String,
     name: String,
@@ -63,7 +64,8 @@ impl From<BaseItemDto> for Item {
     }
 }
 
-#[derive(Debug, Serialize)]
+#[derive(Debug, Serialize, ts_rs::TS)]
+#[ts(export, rename = "JellyfinPage")]
 pub struct Page {
     items: Vec<Item>,
     total: u32,

@@ -12,7 +12,8 @@ use tokio::sync::Mutex;
 
 /// What the app was opened with: `matinee matinee://join/…` from a link, or
 /// `matinee /path/film.mkv` from "Open with" in a file manager.
-#[derive(Debug, Default, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Default, Clone, PartialEq, Eq, Serialize, ts_rs::TS)]
+#[ts(export)]
 pub struct LaunchRequest {
     pub invite: Option<String>,
     pub file: Option<String>,

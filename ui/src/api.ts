@@ -10,24 +10,15 @@ import type {
   JellyfinStatus,
   LaunchRequest,
   MediaChoice,
+  PlayerPosition,
   ReachReport,
+  RoomCommand,
   RoomInfo,
   SessionEvent,
   Settings,
 } from "./types";
 
-export type RoomCommand =
-  | { kind: "play" }
-  | { kind: "pause" }
-  | { kind: "seek"; position: number }
-  | { kind: "ready"; ready: boolean }
-  | { kind: "start"; force: boolean }
-  | { kind: "chat"; text: string }
-  | { kind: "set_control_mode"; mode: "host_only" | "shared" }
-  | { kind: "pass_host"; to: number }
-  | { kind: "kick"; participant: number }
-  | { kind: "stop_waiting_for"; participant: number }
-  | { kind: "reopen_player" };
+export type { RoomCommand };
 
 function channel(onEvent: (e: SessionEvent) => void): Channel<SessionEvent> {
   const ch = new Channel<SessionEvent>();
@@ -60,8 +51,7 @@ export const api = {
   prepareHosting: () => invoke<ReachReport>("prepare_hosting"),
   command: (command: RoomCommand) => invoke<void>("room_command", { command }),
   /** Where this computer's player is: for the time and the seek bar. */
-  playerPosition: () =>
-    invoke<{ position: number | null; duration: number | null; paused: boolean }>("player_position"),
+  playerPosition: () => invoke<PlayerPosition>("player_position"),
   leave: () => invoke<void>("leave_room"),
   takeLaunchRequest: () => invoke<LaunchRequest>("take_launch_request"),
   /** End the party for everyone and close the window. */

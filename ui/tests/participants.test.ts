@@ -2,7 +2,7 @@ import { describe, expect, it, vi } from "vitest";
 import { renderParticipants } from "../src/participants";
 import type { Participant } from "../src/types";
 
-const base = { ready: false, buffering: false, reconnecting: false, player_closed: false, host: false };
+const base = { ready: false, buffering: false, catching_up: false, reconnecting: false, player_closed: false, host: false };
 const list: Participant[] = [
   { ...base, id: 2, nickname: "Ben", joined_ms: 2, rtt_ms: 151.4, drift_ms: -12.2, buffering: true },
   { ...base, id: 1, nickname: "Ana", joined_ms: 1, host: true, ready: true, rtt_ms: 8 },

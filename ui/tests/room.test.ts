@@ -18,8 +18,8 @@ function room(host: boolean, mode: "host_only" | "shared"): RoomInfo {
     hosting_locally: host,
     reachability: null,
     participants: [
-      { id: 1, nickname: "Ana", host: true, ready: false, buffering: false, reconnecting: false, player_closed: false, joined_ms: 0 },
-      { id: 2, nickname: "Bo", host: false, ready: false, buffering: false, reconnecting: false, player_closed: false, joined_ms: 1 },
+      { id: 1, nickname: "Ana", host: true, ready: false, buffering: false, catching_up: false, reconnecting: false, player_closed: false, joined_ms: 0 },
+      { id: 2, nickname: "Bo", host: false, ready: false, buffering: false, catching_up: false, reconnecting: false, player_closed: false, joined_ms: 1 },
     ],
     warnings: [],
     media_name: "film.mkv",

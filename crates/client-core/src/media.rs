@@ -64,13 +64,27 @@ impl std::fmt::Debug for MediaSource {
 pub const DURATION_TOLERANCE_S: f64 = 2.5;
 
 /// A difference between our media and the room's.
-#[derive(Debug, Clone, PartialEq, serde::Serialize)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize, ts_rs::TS)]
 #[serde(tag = "kind", rename_all = "snake_case")]
 pub enum MediaWarning {
-    Name { ours: String, room: String },
-    Size { ours: u64, room: u64 },
-    Duration { ours: f64, room: f64 },
-    ProviderIds { ours: String, room: String },
+    Name {
+        ours: String,
+        room: String,
+    },
+    Size {
+        #[ts(type = "number")]
+        ours: u64,
+        #[ts(type = "number")]
+        room: u64,
+    },
+    Duration {
+        ours: f64,
+        room: f64,
+    },
+    ProviderIds {
+        ours: String,
+        room: String,
+    },
 }
 
 /// 1_234_567 → "1.2 MB"; small sizes in KB.

@@ -7,8 +7,9 @@ use matinee_protocol::{ControlMode, MAX_NICKNAME_CHARS};
 use matinee_sync::ControllerKind;
 use serde::{Deserialize, Serialize};
 
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, Default)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, Default, ts_rs::TS)]
 #[serde(default)]
+#[ts(export)]
 pub struct Settings {
     pub nickname: String,
     /// Relay WebSocket URL; empty: host on this computer.

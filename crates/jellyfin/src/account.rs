@@ -28,7 +28,8 @@ pub struct Profile {
 }
 
 /// What the window shows about the account.
-#[derive(Debug, Clone, Default, PartialEq, Serialize)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize, ts_rs::TS)]
+#[ts(export, rename = "JellyfinStatus")]
 pub struct AccountStatus {
     /// The server chosen, if any.
     pub server: Option<ServerSummary>,
@@ -36,7 +37,7 @@ pub struct AccountStatus {
     pub user: Option<String>,
 }
 
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, ts_rs::TS)]
 pub struct ServerSummary {
     pub url: String,
     pub name: String,

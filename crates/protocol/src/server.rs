@@ -103,7 +103,7 @@ pub struct Pong {
 }
 
 /// Kinds of room notices.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, ts_rs::TS)]
 #[serde(rename_all = "snake_case")]
 pub enum NoticeEvent {
     Joined,

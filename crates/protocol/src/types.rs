@@ -3,6 +3,7 @@
 use std::collections::BTreeMap;
 
 use serde::{Deserialize, Serialize};
+use ts_rs::TS;
 
 use crate::RoomCode;
 
@@ -10,7 +11,7 @@ use crate::RoomCode;
 pub type ParticipantId = u32;
 
 /// Who may play, pause, seek and change speed.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, Default)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, Default, TS)]
 #[serde(rename_all = "snake_case")]
 pub enum ControlMode {
     /// Only the host; the relay refuses others with `not_host`.
@@ -47,18 +48,22 @@ impl ControlAction {
 
 /// What the media being played is, so peers can tell whether they hold
 /// the same film. Shown to people, never loaded by a peer's player.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, Default)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, Default, TS)]
 pub struct MediaInfo {
     /// File name or title.
     pub name: String,
     /// Size of a local file in bytes.
     #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[ts(optional, type = "number")]
     pub size_bytes: Option<u64>,
     /// Duration in seconds.
     #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[ts(optional)]
     pub duration: Option<f64>,
     /// Provider ids such as `{"Tmdb": "603", "Imdb": "tt0133093"}`.
+    /// (Matched in Rust; the UI does not read them.)
     #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+    #[ts(skip)]
     pub provider_ids: BTreeMap<String, String>,
 }
 
@@ -78,7 +83,7 @@ pub struct ControlCause {
 /// before `anchor_ms`, and `position + (t - anchor_ms) / 1000 * speed`
 /// after it. An `anchor_ms` in the future therefore means "start together
 /// at that server time" (used by the ready check).
-#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize, TS)]
 pub struct PlaybackState {
     /// Position in seconds at `anchor_ms`.
     pub position: f64,
@@ -88,6 +93,7 @@ pub struct PlaybackState {
     pub anchor_ms: f64,
     /// Increases by one on every control change; clients echo the epoch
     /// they have applied in their state reports.
+    #[ts(type = "number")]
     pub epoch: u64,
     /// The room is paused because someone is buffering and will resume
     /// by itself once everyone has caught up.
@@ -146,7 +152,7 @@ impl PlaybackState {
 }
 
 /// One seat in a room as everyone sees it.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, TS)]
 pub struct Participant {
     pub id: ParticipantId,
     pub nickname: String,
@@ -164,17 +170,21 @@ pub struct Participant {
     pub player_closed: bool,
     /// Round-trip time to the relay (EMA), in milliseconds.
     #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[ts(optional)]
     pub rtt_ms: Option<f64>,
     /// Last reported position in seconds.
     #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[ts(optional)]
     pub position: Option<f64>,
     /// Last reported position minus the room position at the same server
     /// time, in milliseconds (positive = ahead).
     #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[ts(optional)]
     pub drift_ms: Option<f64>,
     /// Sent in a newcomer's snapshot and in [`crate::ServerMsg::Media`];
     /// participant lists leave it out.
     #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[ts(optional)]
     pub media: Option<MediaInfo>,
     /// Server time at which the participant first joined.
     pub joined_ms: f64,

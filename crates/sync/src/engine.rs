@@ -76,7 +76,7 @@ pub enum PlayerCommand {
 }
 
 /// How in sync we are, for people.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize, serde::Deserialize, ts_rs::TS)]
 #[serde(rename_all = "snake_case")]
 pub enum SyncStatus {
     NoRoom,

@@ -72,17 +72,24 @@ pub enum SessionCmd {
 }
 
 /// The relay connection as the user should see it.
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, ts_rs::TS)]
 #[serde(tag = "state", rename_all = "snake_case")]
 pub enum ConnectionState {
     Connected,
-    Reconnecting { attempt: u32, retry_in_ms: u64 },
-    Offline { reason: String },
+    Reconnecting {
+        attempt: u32,
+        #[ts(type = "number")]
+        retry_in_ms: u64,
+    },
+    Offline {
+        reason: String,
+    },
 }
 
 /// What the session tells its face (app or CLI).
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, ts_rs::TS)]
 #[serde(tag = "type", rename_all = "snake_case")]
+#[ts(export)]
 pub enum SessionEvent {
     Joined {
         code: RoomCode,

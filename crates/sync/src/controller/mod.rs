@@ -32,7 +32,9 @@ pub trait DriftController: Send {
 }
 
 /// Which controller to run.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize)]
+#[derive(
+    Debug, Clone, Copy, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize, ts_rs::TS,
+)]
 #[serde(rename_all = "snake_case")]
 pub enum ControllerKind {
     /// Ours: proportional speed within ±5 %, seeks only for large jumps.
