@@ -4,11 +4,10 @@
 use std::path::PathBuf;
 
 use matinee_client_core::{
-    report_playback, stream_media, Backoff, Invite, MediaSource, PartySession, RelayEndpoint, Role,
-    SessionCmd, SessionConfig, SessionEvent, Settings,
+    join_target, start_party, Invite, PartyHandle, PartyMedia, PartyRequest, RelayEndpoint, Role,
+    SessionCmd, SessionEvent, Settings,
 };
-use matinee_jellyfin::Reporter;
-use matinee_protocol::{relay_url_from_input, ControlMode, Participant, RoomCode};
+use matinee_protocol::{ControlMode, Participant, RoomCode};
 use serde::{Deserialize, Serialize};
 use tauri::ipc::Channel;
 use tauri::State;
@@ -164,6 +163,9 @@ pub enum MediaChoice {
     Jellyfin { item: String, resume: Option<f64> },
 }
 
+/// Starts the party the one way (`matinee_client_core::start_party`), with
+/// this app's settings, and forwards its events to the window. Cancel while
+/// joining gives up at once.
 async fn start_session(
     state: &AppState,
     role: Role,
@@ -178,59 +180,42 @@ async fn start_session(
             "Choose a nickname first.",
         ));
     }
-    let hosting = matches!(role, Role::Host { .. });
-    let (media, reporter, resume) = match choice {
-        MediaChoice::File { path } => (MediaSource::file(path), None, None),
-        MediaChoice::Jellyfin { item, resume } => {
-            let client = crate::jellyfin::client(state).await?;
-            let plan = client.plan_stream(&item).await?;
-            let media = stream_media(&client, &plan);
-            let resume = resume.filter(|r| hosting && r.is_finite() && *r > 0.0);
-            (media, Some(Reporter::new(client, &plan)), resume)
-        }
+    let media = match choice {
+        MediaChoice::File { path } => PartyMedia::File(path.into()),
+        MediaChoice::Jellyfin { item, resume } => PartyMedia::Jellyfin {
+            client: Box::new(crate::jellyfin::client(state).await?),
+            item,
+            resume,
+        },
     };
-    let binary = tokio::task::spawn_blocking({
-        let s = settings.clone();
-        move || mpv_binary(&s)
-    })
-    .await
-    .map_err(|e| AppError::new(ErrorKind::Mpv, e.to_string()))?
-    .map_err(|e| AppError::new(ErrorKind::Mpv, e.to_string()))?;
-    let mut mpv = matinee_mpv::LaunchOptions::new(binary);
-    mpv.title = Some(format!("Matinee — {}", settings.nickname));
-    let config = SessionConfig {
-        relay,
+    let request = PartyRequest {
         nickname: settings.nickname.clone(),
         role,
+        relay,
         media,
-        mpv,
-        engine: matinee_sync::EngineConfig {
-            controller: settings.controller,
-            ..Default::default()
-        },
+        mpv_path: (!settings.mpv_path.is_empty()).then(|| PathBuf::from(&settings.mpv_path)),
+        headless: false,
+        controller: settings.controller,
         client_name: concat!("matinee-app/", env!("CARGO_PKG_VERSION")).into(),
-        osd_notices: true,
-        backoff: Backoff::default(),
     };
     let mut slot = state.session.lock().await;
     if let Some(old) = slot.take() {
         old.leave().await;
     }
-    // Cancel while joining gives up at once (a player already opened is
-    // closed with the dropped start).
     let session = tokio::select! {
-        started = PartySession::start(config) => started?,
+        started = start_party(request) => started?,
         _ = state.cancel_start.notified() => {
             return Err(AppError::new(ErrorKind::Cancelled, "Stopped: you cancelled."));
         }
     };
-    if let Some(reporter) = reporter {
-        report_playback(&session, reporter);
-    }
-    if let Some(at) = resume {
-        session.send(SessionCmd::SeekTo(at));
-    }
     let snapshot = session.snapshot();
+    forward_events(&session, events);
+    *slot = Some(session);
+    Ok(snapshot)
+}
+
+/// Passes the session's events to the window until it ends.
+fn forward_events(session: &PartyHandle, events: Channel<SessionEvent>) {
     let mut rx = session.events();
     tauri::async_runtime::spawn(async move {
         loop {
@@ -246,8 +231,6 @@ async fn start_session(
             }
         }
     });
-    *slot = Some(session);
-    Ok(snapshot)
 }
 
 fn room_info(
@@ -321,19 +304,13 @@ pub async fn host_room<R: tauri::Runtime>(
     events: Channel<SessionEvent>,
 ) -> Result<RoomInfo, AppError> {
     let settings = state.settings.lock().await.clone();
-    let relay = if settings.relay_url.is_empty() {
-        hosting::ensure_started(&app, &state).await?;
-        let slot = state.relay.lock().await;
-        vec![slot.as_ref().expect("started").local_endpoint()]
-    } else {
-        vec![RelayEndpoint::url(settings.relay_url.clone())]
-    };
+    let (relay, reach) = hosting::relay_for_hosting(&app, &state, &settings).await?;
     let role = Role::Host {
         control_mode: settings.control_mode,
     };
     let snap = start_session(&state, role, media, relay, events).await?;
     let invite = Invite::to_relay(snap.code.clone(), settings.relay_url.clone());
-    let reach = if settings.relay_url.is_empty() {
+    let reach = if reach {
         hosting::report(&state).await
     } else {
         None
@@ -350,32 +327,18 @@ pub async fn join_room(
     invite: Option<String>,
     events: Channel<SessionEvent>,
 ) -> Result<RoomInfo, AppError> {
-    let invite = match invite.filter(|i| !i.trim().is_empty()) {
-        Some(link) => Invite::parse(&link).map_err(|e| AppError::sentence(ErrorKind::Invite, e))?,
-        None => {
-            let code =
-                RoomCode::parse(&code).map_err(|e| AppError::sentence(ErrorKind::Code, e))?;
-            let settings = state.settings.lock().await.clone();
-            let typed = relay
-                .filter(|r| !r.trim().is_empty())
-                .or_else(|| (!settings.relay_url.is_empty()).then(|| settings.relay_url.clone()))
-                .ok_or_else(|| {
-                    AppError::new(
-                        ErrorKind::Relay,
-                        "Paste the invite your host sent (it holds their address), \
-                         or enter the relay from it.",
-                    )
-                })?;
-            let url = relay_url_from_input(&typed)
-                .map_err(|e| AppError::sentence(ErrorKind::Relay, e))?;
-            Invite::to_relay(code, url)
-        }
-    };
+    let settings_relay = state.settings.lock().await.relay_url.clone();
+    let target = join_target(
+        &code,
+        invite.as_deref(),
+        relay.as_deref(),
+        Some(&settings_relay),
+    )?;
     let role = Role::Join {
-        code: invite.code.clone(),
+        code: target.code.clone(),
     };
-    let snap = start_session(&state, role, media, invite.endpoints(), events).await?;
-    Ok(room_info(snap, invite, None))
+    let snap = start_session(&state, role, media, target.endpoints(), events).await?;
+    Ok(room_info(snap, target, None))
 }
 
 /// A request from the room view.

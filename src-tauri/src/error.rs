@@ -89,9 +89,22 @@ impl From<matinee_client_core::ClientError> for AppError {
             E::NotYourHost { .. } => ErrorKind::NotYourHost,
             E::RelayIncompatible { .. } => ErrorKind::RelayIncompatible,
             E::Refused { .. } => ErrorKind::Refused,
+            E::Jellyfin(j) => return AppError::from(j.clone()),
             E::Mpv(_) => ErrorKind::Mpv,
             E::Media { .. } => ErrorKind::Media,
             E::Ended => ErrorKind::Ended,
+        };
+        Self::sentence(kind, e)
+    }
+}
+
+impl From<matinee_client_core::JoinTargetError> for AppError {
+    fn from(e: matinee_client_core::JoinTargetError) -> Self {
+        use matinee_client_core::JoinTargetError as E;
+        let kind = match &e {
+            E::Invite(_) => ErrorKind::Invite,
+            E::Code(_) => ErrorKind::Code,
+            E::NoRelay | E::Relay(_) => ErrorKind::Relay,
         };
         Self::sentence(kind, e)
     }

@@ -87,6 +87,24 @@ pub async fn ensure_started<R: tauri::Runtime>(
     Ok(report(state).await.expect("the relay runs"))
 }
 
+/// Where a room this app hosts goes: the relay from the settings, or the
+/// one in this app (started if need be). True with the latter: the room
+/// view shows who can reach it.
+pub async fn relay_for_hosting<R: tauri::Runtime>(
+    app: &tauri::AppHandle<R>,
+    state: &AppState,
+    settings: &matinee_client_core::Settings,
+) -> Result<(Vec<matinee_client_core::RelayEndpoint>, bool), AppError> {
+    if !settings.relay_url.is_empty() {
+        let url = settings.relay_url.clone();
+        return Ok((vec![matinee_client_core::RelayEndpoint::url(url)], false));
+    }
+    ensure_started(app, state).await?;
+    let slot = state.relay.lock().await;
+    let local = slot.as_ref().expect("started").local_endpoint();
+    Ok((vec![local], true))
+}
+
 /// How many friends are in a room whose relay runs in this app (they
 /// would lose it if the window closed), when the state can be read
 /// without waiting.

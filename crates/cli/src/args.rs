@@ -5,11 +5,8 @@ use std::path::{Path, PathBuf};
 
 use clap::{Args, Parser, Subcommand};
 use matinee_client_core::Role;
-use matinee_mpv::{LaunchOptions, MpvBinary};
 use matinee_protocol::{ControlMode, Invite, RoomCode};
 use matinee_sync::ControllerKind;
-
-pub const DEFAULT_RELAY: &str = "ws://127.0.0.1:7878/ws";
 
 /// Watch a film together: each plays their own copy in mpv, Matinee keeps
 /// the players in sync.
@@ -137,14 +134,4 @@ impl Cli {
             },
         }
     }
-}
-
-pub fn launch_options(common: &Common, binary: MpvBinary) -> LaunchOptions {
-    let mut opts = if common.headless {
-        LaunchOptions::headless(binary)
-    } else {
-        LaunchOptions::new(binary)
-    };
-    opts.title = Some(format!("Matinee — {}", common.nickname));
-    opts
 }

@@ -8,7 +8,8 @@ use std::process::ExitCode;
 
 use clap::Parser;
 use matinee_client_core::{
-    MediaSource, PartySession, RelayEndpoint, SessionCmd, SessionConfig, SessionEvent,
+    join_target, start_party, PartyMedia, PartyRequest, RelayEndpoint, SessionCmd, SessionEvent,
+    DEFAULT_RELAY,
 };
 use matinee_hosting::{HostOptions, Hosting};
 use tokio::io::AsyncBufReadExt;
@@ -51,21 +52,31 @@ async fn terminated() {
 
 async fn run(cli: Cli, out: &Output) -> Result<(), String> {
     let common = cli.common().clone();
-    let binary = matinee_mpv::locate(common.mpv.as_deref()).map_err(|e| e.to_string())?;
     // Host without --relay: run a relay in this process, like the app does.
     let mut hosting = None;
-    let relay = match (&cli.command, &common.relay) {
-        (Command::Join { invite, .. }, _) if !invite.endpoints().is_empty() => invite.endpoints(),
-        (_, Some(url)) => vec![RelayEndpoint::url(url.clone())],
-        (
-            Command::Host {
-                listen,
-                no_port_mapping,
-                state_dir,
-                ..
-            },
-            None,
-        ) => {
+    let relay = match &cli.command {
+        Command::Join { invite, .. } => {
+            // The invite's addresses, else the code at --relay (or the
+            // default relay), as the app decides.
+            let link = invite.link();
+            let target = join_target(
+                invite.code.as_str(),
+                Some(&link),
+                common.relay.as_deref(),
+                Some(DEFAULT_RELAY),
+            )
+            .map_err(|e| e.to_string())?;
+            target.endpoints()
+        }
+        Command::Host { .. } if common.relay.is_some() => {
+            vec![RelayEndpoint::url(common.relay.clone().expect("checked"))]
+        }
+        Command::Host {
+            listen,
+            no_port_mapping,
+            state_dir,
+            ..
+        } => {
             let options = HostOptions {
                 config_dir: state_dir.clone().unwrap_or_else(args::default_state_dir),
                 listen: *listen,
@@ -77,25 +88,19 @@ async fn run(cli: Cli, out: &Output) -> Result<(), String> {
             hosting = Some(hosted);
             vec![local]
         }
-        (Command::Join { .. }, None) => vec![RelayEndpoint::url(args::DEFAULT_RELAY)],
     };
-    let config = SessionConfig {
-        relay,
+    let session = start_party(PartyRequest {
         nickname: common.nickname.clone(),
         role: cli.role(),
-        media: MediaSource::file(cli.file()),
-        mpv: args::launch_options(&common, binary),
-        engine: matinee_sync::EngineConfig {
-            controller: common.controller,
-            ..Default::default()
-        },
+        relay,
+        media: PartyMedia::File(cli.file().to_path_buf()),
+        mpv_path: common.mpv.clone(),
+        headless: common.headless,
+        controller: common.controller,
         client_name: concat!("matinee-cli/", env!("CARGO_PKG_VERSION")).into(),
-        osd_notices: true,
-        backoff: Default::default(),
-    };
-    let session = PartySession::start(config)
-        .await
-        .map_err(|e| e.to_string())?;
+    })
+    .await
+    .map_err(|e| e.to_string())?;
     let mut events = session.events();
     let snap = session.snapshot();
     out.joined(&snap, &snap.relay_url, cli.file());

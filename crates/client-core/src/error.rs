@@ -21,6 +21,8 @@ pub enum ClientError {
     Mpv(#[from] matinee_mpv::MpvError),
     #[error("mpv cannot play {path}: {reason}")]
     Media { path: String, reason: String },
+    #[error(transparent)]
+    Jellyfin(#[from] matinee_jellyfin::JellyfinError),
     #[error("the session has ended")]
     Ended,
 }

@@ -6,6 +6,7 @@ mod error;
 mod jellyfin;
 mod media;
 mod mono;
+mod party;
 mod relay_link;
 mod session;
 mod settings;
@@ -16,6 +17,9 @@ pub use jellyfin::{report_playback, stream_media};
 pub use matinee_protocol::{Invite, InviteError, RelayEndpoint};
 pub use media::{compare_media, local_media_info, MediaSource, MediaWarning};
 pub use mono::now_ms;
+pub use party::{
+    join_target, start_party, JoinTargetError, PartyMedia, PartyRequest, DEFAULT_RELAY,
+};
 pub use relay_link::{Backoff, Connected, LinkEvent, RelayLink, CANDIDATE_STAGGER};
 pub use session::{
     ConnectionState, PartyHandle, PartySession, Role, SessionCmd, SessionConfig, SessionEvent,

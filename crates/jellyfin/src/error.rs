@@ -2,7 +2,7 @@
 
 /// Errors from the Jellyfin client. Messages never contain tokens or
 /// passwords.
-#[derive(Debug, thiserror::Error)]
+#[derive(Debug, Clone, thiserror::Error)]
 pub enum JellyfinError {
     #[error("{0} is not a server address: use http://host:8096 or https://host")]
     BadUrl(String),
