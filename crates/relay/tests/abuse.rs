@@ -6,7 +6,7 @@ mod common;
 
 use std::time::Duration;
 
-use common::{config, relay, Client, RelayConfig};
+use common::{config, hosts, relay, Client, RelayConfig};
 use matinee_protocol::{
     ClientMsg, ControlAction, ControlMode, ErrorCode, MediaInfo, NoticeEvent, PlaybackState,
     RoomCode, RoomRebuild, ServerMsg, StateReport,
@@ -56,19 +56,7 @@ async fn rebuild_as(
         rebuild: Some(rebuild),
     })
     .await;
-    c.recv_until(|m| match m {
-        ServerMsg::Joined(j) => Some(Ok((**j).clone())),
-        ServerMsg::Error { code, message, .. } => Some(Err((*code, message.clone()))),
-        _ => None,
-    })
-    .await
-}
-
-fn hosts(list: &[matinee_protocol::Participant]) -> Vec<String> {
-    list.iter()
-        .filter(|p| p.host)
-        .map(|p| p.nickname.clone())
-        .collect()
+    c.seat_answer().await
 }
 
 /// 1. After a restart, a guest who comes back first claiming the host role
@@ -270,16 +258,7 @@ async fn buffering_cannot_hold_the_room() {
     ben.send(&report(true, 1)).await;
     ana.state_where(|s| s.waiting_for_buffering).await;
     let started = tokio::time::Instant::now();
-    let text = ana
-        .recv_until(|m| match m {
-            ServerMsg::Notice {
-                event: NoticeEvent::BufferingDone,
-                text,
-                ..
-            } => Some(text.clone()),
-            _ => None,
-        })
-        .await;
+    let text = ana.notice_text(NoticeEvent::BufferingDone).await;
     assert!(text.contains("Playing on without Ben"), "{text}");
     assert!(started.elapsed() < Duration::from_secs(3));
     ana.state_where(|s| !s.paused).await;
@@ -318,16 +297,7 @@ async fn buffering_cannot_hold_the_room() {
         participant: cleo_id,
     })
     .await;
-    let text = ana
-        .recv_until(|m| match m {
-            ServerMsg::Notice {
-                event: NoticeEvent::BufferingDone,
-                text,
-                ..
-            } => Some(text.clone()),
-            _ => None,
-        })
-        .await;
+    let text = ana.notice_text(NoticeEvent::BufferingDone).await;
     assert_eq!(text, "Playing on without waiting for Cleo");
     ana.state_where(|s| !s.paused).await;
 }

@@ -4,10 +4,10 @@ mod common;
 
 use std::time::Duration;
 
-use common::{config, relay, Client};
+use common::{config, hosts, relay, Client};
 use matinee_protocol::{
-    ClientMsg, ControlAction, ControlMode, ErrorCode, Joined, NoticeEvent, Participant,
-    PlaybackState, RoomCode, RoomRebuild, ServerMsg, StateReport, PROTOCOL_VERSION,
+    ClientMsg, ControlAction, ControlMode, ErrorCode, Joined, NoticeEvent, PlaybackState, RoomCode,
+    RoomRebuild, ServerMsg, StateReport, PROTOCOL_VERSION,
 };
 
 #[tokio::test]
@@ -689,14 +689,6 @@ async fn come_back(
     .await;
     let joined = c.expect_joined().await;
     (c, joined)
-}
-
-/// The nicknames holding the host role.
-fn hosts(list: &[Participant]) -> Vec<&str> {
-    list.iter()
-        .filter(|p| p.host)
-        .map(|p| p.nickname.as_str())
-        .collect()
 }
 
 #[tokio::test]

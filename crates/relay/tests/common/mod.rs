@@ -261,6 +261,27 @@ impl Client {
             media: None,
         })
         .await;
+        self.seat_answer().await
+    }
+
+    /// Joins by code (already said hello); the relay's answer.
+    pub async fn try_join(
+        &mut self,
+        code: &RoomCode,
+        nickname: &str,
+    ) -> Result<Joined, (ErrorCode, String)> {
+        self.send(&ClientMsg::Join {
+            code: code.clone(),
+            nickname: nickname.into(),
+            media: None,
+        })
+        .await;
+        self.seat_answer().await
+    }
+
+    /// The relay's answer to a create, join or resume: the seat (kept as
+    /// this client's), or the refusal.
+    pub async fn seat_answer(&mut self) -> Result<Joined, (ErrorCode, String)> {
         let answer = self
             .recv_until(|m| match m {
                 ServerMsg::Joined(j) => Some(Ok((**j).clone())),
@@ -276,31 +297,13 @@ impl Client {
         answer
     }
 
-    /// Joins by code (already said hello); the relay's answer.
-    pub async fn try_join(
-        &mut self,
-        code: &RoomCode,
-        nickname: &str,
-    ) -> Result<Joined, (ErrorCode, String)> {
-        self.send(&ClientMsg::Join {
-            code: code.clone(),
-            nickname: nickname.into(),
-            media: None,
+    /// Reads until a notice of `event`; returns its text.
+    pub async fn notice_text(&mut self, event: matinee_protocol::NoticeEvent) -> String {
+        self.recv_until(|m| match m {
+            ServerMsg::Notice { event: e, text, .. } if *e == event => Some(text.clone()),
+            _ => None,
         })
-        .await;
-        let answer = self
-            .recv_until(|m| match m {
-                ServerMsg::Joined(j) => Some(Ok((**j).clone())),
-                ServerMsg::Error { code, message, .. } => Some(Err((*code, message.clone()))),
-                _ => None,
-            })
-            .await;
-        if let Ok(j) = &answer {
-            self.id = j.you;
-            self.token = j.resume_token.clone();
-            self.code = Some(j.room.code.clone());
-        }
-        answer
+        .await
     }
 
     /// Reads frames for `wait`, adding up the bytes of the text frames.
@@ -445,4 +448,12 @@ impl Client {
     pub fn drop_link(self) {
         drop(self.ws);
     }
+}
+
+/// The nicknames holding the host role.
+pub fn hosts(list: &[matinee_protocol::Participant]) -> Vec<String> {
+    list.iter()
+        .filter(|p| p.host)
+        .map(|p| p.nickname.clone())
+        .collect()
 }
