@@ -29,6 +29,9 @@ mod registry;
 mod room;
 mod rooms;
 mod serve;
+#[cfg(feature = "testing")]
+#[doc(hidden)]
+pub mod testing;
 mod tls;
 mod tokens;
 

@@ -17,8 +17,8 @@ use tokio::sync::{mpsc, oneshot};
 use crate::limits::Held;
 use crate::outbox::Outbox;
 use crate::Shared;
-pub(crate) use state::RoomEnv;
-use state::{Lifecycle, Room};
+use state::Lifecycle;
+pub(crate) use state::{Room, RoomEnv};
 pub(crate) use stored::StoredRoom;
 
 pub(crate) use crate::refusal::Refusal;

@@ -108,7 +108,19 @@ impl Room {
         &self.code
     }
 
-    pub(super) fn now_ms(&self) -> f64 {
+    /// The room's settings, to change (simulations only).
+    #[cfg(feature = "testing")]
+    pub fn config_mut(&mut self) -> &mut crate::RelayConfig {
+        Arc::make_mut(&mut self.env.config)
+    }
+
+    /// The room's playback now.
+    #[cfg_attr(not(feature = "testing"), allow(dead_code))]
+    pub fn playback(&self) -> PlaybackState {
+        self.playback
+    }
+
+    pub(crate) fn now_ms(&self) -> f64 {
         self.env.clock.now_ms()
     }
 

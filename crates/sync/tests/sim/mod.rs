@@ -1,14 +1,18 @@
 //! A deterministic world for the sync engine: simulated players (latency,
-//! frame-quantised positions, clock-rate error), a simulated relay with the
-//! real relay's rules, and a network with per-client delay and jitter.
-//! Time advances in 1 ms steps; everything is seeded.
+//! frame-quantised positions, clock-rate error), the relay's real room
+//! (`matinee_relay::testing::SimRoom`, driven directly, its clock tokio's
+//! paused one), and a network with per-client delay and jitter. Time
+//! advances in 1 ms steps; everything is seeded.
 #![allow(dead_code)]
 
 use std::collections::VecDeque;
+use std::time::Duration;
 
 use matinee_protocol::{
-    ClientMsg, ControlAction, ControlCause, ParticipantId, PlaybackState, ServerMsg,
+    ClientMsg, ControlAction, ControlMode, ParticipantId, PlaybackState, ServerMsg,
 };
+use matinee_relay::testing::SimRoom;
+use matinee_relay::RelayConfig;
 use matinee_sync::{Action, EngineConfig, PlayerCommand, PlayerSample, SyncEngine};
 use rand::rngs::StdRng;
 use rand::{Rng, SeedableRng};
@@ -184,20 +188,22 @@ pub struct SimClient {
     last_local: f64,
 }
 
-/// The relay's rules, in miniature.
-pub struct SimRelay {
+/// What the tests read of the room (kept in step with the real room).
+pub struct RoomView {
     pub playback: PlaybackState,
+    /// Create the room host-only (set before the first join).
     pub host_only: bool,
-    pub host: ParticipantId,
-    pub buffering: Vec<ParticipantId>,
-    pub wait_for_buffering: bool,
+    /// Control changes the room applied.
     pub controls_applied: u32,
-    next_state: f64,
 }
 
 pub struct World {
     pub now: f64,
-    pub relay: SimRelay,
+    pub relay: RoomView,
+    room: Option<SimRoom>,
+    /// The room's clock: tokio's, paused, advanced with the world.
+    rt: tokio::runtime::Runtime,
+    next_room_tick: f64,
     pub clients: Vec<SimClient>,
     pub rng: StdRng,
     pub cfg: EngineConfig,
@@ -223,27 +229,49 @@ impl ClientSpec {
 
 impl World {
     pub fn new(seed: u64, cfg: EngineConfig) -> Self {
+        let rt = tokio::runtime::Builder::new_current_thread()
+            .enable_time()
+            .start_paused(true)
+            .build()
+            .expect("a runtime");
         Self {
             now: 0.0,
-            relay: SimRelay {
+            relay: RoomView {
                 playback: PlaybackState::initial(0.0),
                 host_only: false,
-                host: 1,
-                buffering: Vec::new(),
-                wait_for_buffering: true,
                 controls_applied: 0,
-                next_state: 0.0,
             },
+            room: None,
+            rt,
+            next_room_tick: 1000.0,
             clients: Vec::new(),
             rng: StdRng::seed_from_u64(seed),
             cfg,
         }
     }
 
+    /// Runs `f` on the room inside its runtime (where its clock is).
+    fn with_room<T>(&mut self, f: impl FnOnce(&mut SimRoom) -> T) -> T {
+        let room = self.room.as_mut().expect("someone joined");
+        let _guard = self.rt.enter();
+        f(room)
+    }
+
     /// Adds a client whose player starts paused at `start_pos`; it joins
-    /// now (the relay sends `joined` through its downlink).
+    /// now (the room's `joined` comes through its downlink). The first to
+    /// join creates the room and is its host.
     pub fn join(&mut self, spec: ClientSpec, start_pos: f64) -> usize {
-        let id = self.clients.len() as ParticipantId + 1;
+        if self.room.is_none() {
+            let mode = if self.relay.host_only {
+                ControlMode::HostOnly
+            } else {
+                ControlMode::Shared
+            };
+            let _guard = self.rt.enter();
+            self.room = Some(SimRoom::new(mode, RelayConfig::loopback()));
+        }
+        let name = format!("client{}", self.clients.len() + 1);
+        let id = self.with_room(|r| r.join(&name));
         let mut player = SimPlayer::new(spec.rate_error);
         player.pos = start_pos;
         let mut c = SimClient {
@@ -262,116 +290,59 @@ impl World {
             last_local: self.now + spec.clock_offset_ms,
         };
         c.engine
-            .set_may_control(!self.relay.host_only || id == self.relay.host);
-        let joined = ServerMsg::State {
-            playback: self.relay.playback,
-            server_ms: self.now,
-            cause: None,
-        };
-        c.down.send(self.now, joined, &mut self.rng);
+            .set_may_control(!self.relay.host_only || self.clients.is_empty());
         self.clients.push(c);
+        self.deliver();
         self.clients.len() - 1
     }
 
-    fn broadcast(&mut self, msg: ServerMsg) {
+    /// Sends what the room queued for each client down its link.
+    fn deliver(&mut self) {
         let now = self.now;
-        for c in &mut self.clients {
-            c.down.send(now, msg.clone(), &mut self.rng);
+        let ids: Vec<ParticipantId> = self.clients.iter().map(|c| c.id).collect();
+        let mut queued: Vec<Vec<ServerMsg>> = Vec::new();
+        for id in &ids {
+            let id = *id;
+            queued.push(self.with_room(|r| r.take(id)));
         }
+        // Every member gets every broadcast: count control changes once.
+        if let Some(first) = queued.first() {
+            self.relay.controls_applied += first
+                .iter()
+                .filter(|m| matches!(m, ServerMsg::State { cause: Some(_), .. }))
+                .count() as u32;
+        }
+        for (i, msgs) in queued.into_iter().enumerate() {
+            for m in msgs {
+                self.clients[i].down.send(now, m, &mut self.rng);
+            }
+        }
+        self.relay.playback = self.with_room(|r| r.playback());
     }
 
     fn relay_receive(&mut self, from: usize, msg: ClientMsg) {
-        let now = self.now;
         let pid = self.clients[from].id;
         match msg {
+            // Pings are answered by the relay's connection, on its clock.
             ClientMsg::Ping { client_ms } => {
+                let at = self.with_room(|r| r.now_ms());
                 let pong = ServerMsg::Pong(matinee_protocol::Pong {
                     client_ms,
-                    server_recv_ms: now,
-                    server_send_ms: now,
+                    server_recv_ms: at,
+                    server_send_ms: at,
                 });
-                self.clients[from].down.send(now, pong, &mut self.rng);
+                self.clients[from].down.send(self.now, pong, &mut self.rng);
             }
-            ClientMsg::Control {
-                seq,
-                action,
-                server_ms,
-            } => {
-                if self.relay.host_only && pid != self.relay.host {
-                    return;
-                }
-                let p = &mut self.relay.playback;
-                p.apply(
-                    action,
-                    server_ms.map_or(now, |t| t.clamp(now - 2000.0, now)),
-                );
-                p.epoch += 1;
-                self.relay.controls_applied += 1;
-                let msg = ServerMsg::State {
-                    playback: *p,
-                    server_ms: now,
-                    cause: Some(ControlCause {
-                        by: pid,
-                        seq,
-                        action,
-                    }),
-                };
-                self.broadcast(msg);
-            }
-            ClientMsg::State(r) => {
-                let was = self.relay.buffering.contains(&pid);
-                if r.buffering && !was {
-                    self.relay.buffering.push(pid);
-                    let p = &mut self.relay.playback;
-                    if self.relay.wait_for_buffering && p.is_playing_at(now) {
-                        p.position = p.position_at(now);
-                        p.paused = true;
-                        p.anchor_ms = now;
-                        p.epoch += 1;
-                        p.waiting_for_buffering = true;
-                        let msg = ServerMsg::State {
-                            playback: *p,
-                            server_ms: now,
-                            cause: None,
-                        };
-                        self.broadcast(msg);
-                    }
-                } else if !r.buffering && was {
-                    self.relay.buffering.retain(|b| *b != pid);
-                    let p = &mut self.relay.playback;
-                    if p.waiting_for_buffering && self.relay.buffering.is_empty() {
-                        p.position = p.position_at(now);
-                        p.paused = false;
-                        p.anchor_ms = now + 700.0;
-                        p.epoch += 1;
-                        p.waiting_for_buffering = false;
-                        let msg = ServerMsg::State {
-                            playback: *p,
-                            server_ms: now,
-                            cause: None,
-                        };
-                        self.broadcast(msg);
-                    }
-                }
-            }
-            _ => {}
+            msg => self.with_room(|r| r.receive(pid, msg)),
         }
     }
 
-    /// A scheduled start for everyone, `lead_ms` from now (the ready check).
+    /// The host starts playback for everyone, `lead_ms` from now (the
+    /// ready check's start).
     pub fn start_all(&mut self, lead_ms: f64) {
-        let now = self.now;
-        let p = &mut self.relay.playback;
-        p.position = p.position_at(now);
-        p.paused = false;
-        p.anchor_ms = now + lead_ms;
-        p.epoch += 1;
-        let msg = ServerMsg::State {
-            playback: *p,
-            server_ms: now,
-            cause: None,
-        };
-        self.broadcast(msg);
+        let host = self.clients[0].id;
+        self.with_room(|r| r.start(host, lead_ms));
+        self.deliver();
     }
 
     fn apply(&mut self, i: usize, actions: Vec<Action>) {
@@ -396,14 +367,11 @@ impl World {
     pub fn step(&mut self) {
         self.now += 1.0;
         let now = self.now;
-        if now >= self.relay.next_state {
-            self.relay.next_state = now + 1000.0;
-            let msg = ServerMsg::State {
-                playback: self.relay.playback,
-                server_ms: now,
-                cause: None,
-            };
-            self.broadcast(msg);
+        self.rt
+            .block_on(tokio::time::advance(Duration::from_millis(1)));
+        if now >= self.next_room_tick {
+            self.next_room_tick = now + 1000.0;
+            self.with_room(|r| r.tick());
         }
         for i in 0..self.clients.len() {
             let ups = self.clients[i].up.due(now);
@@ -411,24 +379,23 @@ impl World {
                 self.relay_receive(i, m);
             }
         }
+        self.deliver();
         for i in 0..self.clients.len() {
             let local = now + self.clients[i].clock_offset_ms;
             let downs = self.clients[i].down.due(now);
             for m in downs {
                 let c = &mut self.clients[i];
                 let actions = match m {
+                    ServerMsg::Joined(j) => {
+                        c.joined = true;
+                        c.engine
+                            .on_joined(j.you, j.room.playback, j.server_ms, local)
+                    }
                     ServerMsg::State {
                         playback,
                         server_ms,
                         cause,
-                    } => {
-                        if c.joined {
-                            c.engine.on_room_state(playback, server_ms, cause, local)
-                        } else {
-                            c.joined = true;
-                            c.engine.on_joined(c.id, playback, server_ms, local)
-                        }
-                    }
+                    } if c.joined => c.engine.on_room_state(playback, server_ms, cause, local),
                     ServerMsg::Pong(p) => {
                         c.engine
                             .on_pong(p.client_ms, p.server_recv_ms, p.server_send_ms, local);
@@ -499,7 +466,9 @@ impl World {
     }
 
     pub fn room_pos(&self) -> f64 {
-        self.relay.playback.position_at(self.now)
+        let _guard = self.rt.enter();
+        let at = self.room.as_ref().expect("someone joined").now_ms();
+        self.relay.playback.position_at(at)
     }
 
     pub fn total_controls(&self) -> u32 {
