@@ -8,14 +8,14 @@
 use std::sync::OnceLock;
 use std::time::Duration;
 
-use futures_util::{SinkExt, StreamExt};
 use libfuzzer_sys::fuzz_target;
-use matinee_protocol::{ClientMsg, ControlMode, ServerMsg, PROTOCOL_VERSION};
+use matinee_protocol::{ClientMsg, ControlMode, ServerMsg};
 use matinee_relay::RelayConfig;
+use matinee_testkit::ws::WsClient;
 use tokio::runtime::Runtime;
 use tokio_tungstenite::tungstenite::Message;
 
-type Ws = tokio_tungstenite::WebSocketStream<tokio_tungstenite::MaybeTlsStream<tokio::net::TcpStream>>;
+const WAIT: Duration = Duration::from_secs(5);
 
 fn relay() -> &'static (Runtime, String) {
     static RELAY: OnceLock<(Runtime, String)> = OnceLock::new();
@@ -45,42 +45,10 @@ fn relay() -> &'static (Runtime, String) {
     })
 }
 
-async fn send(ws: &mut Ws, msg: ClientMsg) {
-    ws.send(Message::text(msg.encode())).await.expect("send");
-}
-
-/// Reads until `pick` matches; None when the relay closes the connection.
-async fn until(ws: &mut Ws, pick: impl Fn(&ServerMsg) -> bool) -> Option<()> {
-    tokio::time::timeout(Duration::from_secs(5), async {
-        while let Some(Ok(frame)) = ws.next().await {
-            if let Message::Text(t) = frame {
-                let msg = ServerMsg::decode(&t).expect("the relay sends valid messages");
-                if pick(&msg) {
-                    return Some(());
-                }
-            }
-        }
-        None
-    })
-    .await
-    .expect("the relay answers in time")
-}
-
-async fn open(url: &str) -> Ws {
-    let (mut ws, _) = tokio_tungstenite::connect_async_with_config(url, None, true)
-        .await
-        .expect("relay accepts");
-    send(
-        &mut ws,
-        ClientMsg::Hello {
-            protocol: PROTOCOL_VERSION,
-            client: "fuzz".into(),
-        },
-    )
-    .await;
-    until(&mut ws, |m| matches!(m, ServerMsg::Welcome(_)))
-        .await
-        .expect("welcome");
+/// A connection that said hello.
+async fn open(url: &str) -> WsClient {
+    let mut ws = WsClient::connect(url).await.expect("relay accepts");
+    ws.hello("fuzz", WAIT).await.expect("welcome");
     ws
 }
 
@@ -88,16 +56,13 @@ fuzz_target!(|data: &[u8]| {
     let (rt, url) = relay();
     rt.block_on(async {
         let mut ws = open(url).await;
-        send(
-            &mut ws,
-            ClientMsg::Create {
-                nickname: "Ana".into(),
-                control_mode: ControlMode::HostOnly,
-                media: None,
-            },
-        )
+        ws.send(&ClientMsg::Create {
+            nickname: "Ana".into(),
+            control_mode: ControlMode::HostOnly,
+            media: None,
+        })
         .await;
-        until(&mut ws, |m| matches!(m, ServerMsg::Joined(_)))
+        ws.until(WAIT, |m| matches!(m, ServerMsg::Joined(_)).then_some(()))
             .await
             .expect("joined");
         for line in data.split(|b| *b == b'\n') {
@@ -105,18 +70,19 @@ fuzz_target!(|data: &[u8]| {
                 Ok(text) => Message::text(text),
                 Err(_) => Message::binary(line.to_vec()),
             };
-            if ws.send(frame).await.is_err() {
+            if !ws.send_frame(frame).await {
                 break; // the relay closed this connection: allowed
             }
         }
         // This connection answers a ping unless the relay closed it.
-        if ws.send(Message::text(ClientMsg::Ping { client_ms: 1.0 }.encode())).await.is_ok() {
-            let _ = until(&mut ws, |m| matches!(m, ServerMsg::Pong(_))).await;
+        if ws.send(&ClientMsg::Ping { client_ms: 1.0 }).await {
+            let _ = ws.until(WAIT, |m| matches!(m, ServerMsg::Pong(_)).then_some(())).await;
         }
         // And the relay still serves everyone else.
         let mut other = open(url).await;
-        send(&mut other, ClientMsg::Ping { client_ms: 2.0 }).await;
-        until(&mut other, |m| matches!(m, ServerMsg::Pong(_)))
+        other.send(&ClientMsg::Ping { client_ms: 2.0 }).await;
+        other
+            .until(WAIT, |m| matches!(m, ServerMsg::Pong(_)).then_some(()))
             .await
             .expect("the relay still answers");
     });

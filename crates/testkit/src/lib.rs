@@ -6,6 +6,7 @@
 
 pub mod proxy;
 pub mod stats;
+pub mod ws;
 
 use std::path::{Path, PathBuf};
 use std::process::Command;

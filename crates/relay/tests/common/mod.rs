@@ -3,14 +3,12 @@
 
 use std::time::Duration;
 
-use futures_util::{SinkExt, StreamExt};
 use matinee_protocol::{
     ClientMsg, ControlMode, ErrorCode, Joined, ParticipantId, RoomCode, ServerMsg, PROTOCOL_VERSION,
 };
 pub use matinee_relay::{RelayConfig, RelayHandle};
-use tokio::net::TcpStream;
+use matinee_testkit::ws::{Read, WsClient};
 use tokio_tungstenite::tungstenite::Message;
-use tokio_tungstenite::{MaybeTlsStream, WebSocketStream};
 
 pub const WAIT: Duration = Duration::from_secs(5);
 
@@ -28,7 +26,7 @@ pub async fn relay(config: RelayConfig) -> RelayHandle {
 }
 
 pub struct Client {
-    ws: WebSocketStream<MaybeTlsStream<TcpStream>>,
+    ws: WsClient,
     pub id: ParticipantId,
     pub token: String,
     pub code: Option<RoomCode>,
@@ -44,9 +42,7 @@ impl Client {
 
     /// Connects to a relay by URL without saying hello.
     pub async fn raw_url(url: &str) -> Self {
-        let (ws, _) = tokio_tungstenite::connect_async(url)
-            .await
-            .expect("websocket connects");
+        let ws = WsClient::connect(url).await.expect("websocket connects");
         Self {
             ws,
             id: 0,
@@ -66,10 +62,9 @@ impl Client {
         let socket = tokio::net::TcpSocket::new_v4().unwrap();
         socket.set_recv_buffer_size(2048).unwrap();
         let stream = socket.connect(relay.addr()).await.unwrap();
-        let (ws, _) =
-            tokio_tungstenite::client_async(relay.ws_url(), MaybeTlsStream::Plain(stream))
-                .await
-                .expect("websocket connects");
+        let ws = WsClient::over(&relay.ws_url(), stream)
+            .await
+            .expect("websocket connects");
         let mut c = Self {
             ws,
             id: 0,
@@ -107,7 +102,7 @@ impl Client {
             .bind(std::net::SocketAddr::new(source, 0))
             .expect("bind a loopback source address");
         let stream = socket.connect(addr).await.unwrap();
-        let (ws, _) = tokio_tungstenite::client_async(url, MaybeTlsStream::Plain(stream)).await?;
+        let ws = WsClient::over(url, stream).await?;
         Ok(Self {
             ws,
             id: 0,
@@ -247,10 +242,10 @@ impl Client {
     }
 
     pub async fn send_raw(&mut self, text: impl Into<String>) {
-        self.ws
-            .send(Message::text(text.into()))
-            .await
-            .expect("send succeeds");
+        assert!(
+            self.ws.send_frame(Message::text(text.into())).await,
+            "send succeeds"
+        );
     }
 
     /// Creates a room (already said hello); the relay's answer.
@@ -310,7 +305,7 @@ impl Client {
     pub async fn bytes_received_within(&mut self, wait: Duration) -> usize {
         let deadline = tokio::time::Instant::now() + wait;
         let mut total = 0;
-        while let Ok(Some(Ok(frame))) = tokio::time::timeout_at(deadline, self.ws.next()).await {
+        while let Read::Got(frame) = self.ws.next_frame(deadline).await {
             if let Message::Text(t) = frame {
                 total += t.len();
             }
@@ -319,26 +314,20 @@ impl Client {
     }
 
     pub async fn send_message(&mut self, msg: Message) -> bool {
-        self.ws.send(msg).await.is_ok()
+        self.ws.send_frame(msg).await
     }
 
     /// Next relay message, or None when the connection closed.
     pub async fn next(&mut self) -> Option<ServerMsg> {
-        loop {
-            let frame = tokio::time::timeout(WAIT, self.ws.next())
-                .await
-                .expect("relay answers in time");
-            match frame {
-                Some(Ok(Message::Text(t))) => {
-                    let msg = ServerMsg::decode(&t).expect("relay sends valid messages");
-                    if let ServerMsg::HostProof { proof } = &msg {
-                        self.host_proof = Some(proof.clone());
-                    }
-                    return Some(msg);
+        match self.ws.next_msg(tokio::time::Instant::now() + WAIT).await {
+            Read::Got(msg) => {
+                if let ServerMsg::HostProof { proof } = &msg {
+                    self.host_proof = Some(proof.clone());
                 }
-                Some(Ok(Message::Close(_))) | None | Some(Err(_)) => return None,
-                Some(Ok(_)) => continue,
+                Some(msg)
             }
+            Read::Closed => None,
+            Read::TimedOut => panic!("relay answers in time"),
         }
     }
 
@@ -397,15 +386,13 @@ impl Client {
     pub async fn expect_no_error_for(&mut self, wait: Duration) {
         let deadline = tokio::time::Instant::now() + wait;
         loop {
-            match tokio::time::timeout_at(deadline, self.ws.next()).await {
-                Err(_) => return,
-                Ok(Some(Ok(Message::Text(t)))) => {
-                    if let Ok(ServerMsg::Error { code, message, .. }) = ServerMsg::decode(&t) {
-                        panic!("unexpected error {code:?}: {message}");
-                    }
+            match self.ws.next_msg(deadline).await {
+                Read::TimedOut => return,
+                Read::Got(ServerMsg::Error { code, message, .. }) => {
+                    panic!("unexpected error {code:?}: {message}")
                 }
-                Ok(Some(Ok(_))) => {}
-                Ok(_) => panic!("connection closed"),
+                Read::Got(_) => {}
+                Read::Closed => panic!("connection closed"),
             }
         }
     }
@@ -441,7 +428,7 @@ impl Client {
     }
 
     pub async fn close(mut self) {
-        let _ = self.ws.close(None).await;
+        self.ws.close().await;
     }
 
     /// Drops the TCP connection without a close handshake.
