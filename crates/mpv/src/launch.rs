@@ -248,7 +248,9 @@ impl MpvProcess {
 
     /// Asks mpv to quit, then kills it if it has not within two seconds.
     pub async fn quit(mut self) {
-        let _ = self.client.quit().await;
+        // A stuck mpv does not hold up leaving: a second for the quit to be
+        // taken, two for the process to end, then it is killed.
+        let _ = tokio::time::timeout(Duration::from_secs(1), self.client.quit()).await;
         if tokio::time::timeout(Duration::from_secs(2), self.child.wait())
             .await
             .is_err()
