@@ -259,8 +259,8 @@ impl JellyfinClient {
     /// ([`Self::base_url`]).
     pub async fn public_info(&mut self) -> Result<PublicSystemInfo, JellyfinError> {
         match self.public_info_here().await {
-            Err(JellyfinError::Moved { .. }) => {
-                let moved = self.moved_base().await?;
+            Err(JellyfinError::Moved { to }) => {
+                let moved = self.moved_base(&to)?;
                 tracing::info!(to = %moved, "the Jellyfin server redirects; following it once");
                 self.base = moved;
                 self.public_info_here().await
@@ -269,26 +269,18 @@ impl JellyfinClient {
         }
     }
 
-    /// Where the server's redirect for its public info leads, as a base
-    /// URL (the part before `/System/Info/Public`).
-    async fn moved_base(&self) -> Result<Url, JellyfinError> {
-        let url = self.url("/System/Info/Public");
-        let resp = self
-            .http
-            .get(url.clone())
-            .send()
-            .await
-            .map_err(|e| JellyfinError::transport(self.base.as_str(), &e))?;
-        let target = redirect_target(&url, &resp).ok_or_else(|| JellyfinError::NotJellyfin {
+    /// The base URL (the part before `/System/Info/Public`) of `to`, where
+    /// the server's redirect for its public info leads.
+    fn moved_base(&self, to: &str) -> Result<Url, JellyfinError> {
+        let not_jellyfin = || JellyfinError::NotJellyfin {
             url: self.base.to_string(),
-        })?;
+        };
+        let target = Url::parse(to).map_err(|_| not_jellyfin())?;
         let path = target.path();
         let base_path = path
             .strip_suffix("/System/Info/Public")
             .or_else(|| path.strip_suffix("/system/info/public"))
-            .ok_or_else(|| JellyfinError::NotJellyfin {
-                url: self.base.to_string(),
-            })?;
+            .ok_or_else(not_jellyfin)?;
         parse_server_url(&format!(
             "{}://{}{}",
             target.scheme(),
