@@ -37,23 +37,34 @@ impl Family {
     }
 }
 
-/// Where people put mpv, in the order searched after the PATH. `env`
-/// reads an environment variable; `exe_dir` is the folder of the running
-/// program. Windows paths are built as text, so the order can be tested on
-/// any system.
-fn install_places(
+/// Where to look for mpv, in order: on Windows an mpv.exe next to the
+/// app first (shipped beside it, or dropped there by the user), then the
+/// PATH's mpv (`on_path`), then where people install it. `env` reads an
+/// environment variable; `exe_dir` is the folder of the running program.
+/// Windows paths are built as text, so the order can be tested on any
+/// system.
+fn search_order(
     family: Family,
     env: &dyn Fn(&str) -> Option<String>,
     exe_dir: Option<&Path>,
+    on_path: Option<PathBuf>,
 ) -> Vec<PathBuf> {
+    let mut places = Vec::new();
+    if family == Family::Windows {
+        if let Some(dir) = exe_dir {
+            places.push(PathBuf::from(format!("{}\\mpv.exe", dir.display())));
+        }
+    }
+    places.extend(on_path);
+    places.extend(install_places(family, env).into_iter().map(PathBuf::from));
+    places
+}
+
+/// Where people install mpv.
+fn install_places(family: Family, env: &dyn Fn(&str) -> Option<String>) -> Vec<String> {
     let mut places = Vec::new();
     match family {
         Family::Windows => {
-            // Next to matinee.exe first: an mpv.exe shipped beside the app
-            // (or dropped there by the user) wins.
-            if let Some(dir) = exe_dir {
-                places.push(format!("{}\\mpv.exe", dir.display()));
-            }
             // scoop: its shims folder (SCOOP moves it).
             if let Some(scoop) = env("SCOOP") {
                 places.push(format!("{scoop}\\shims\\mpv.exe"));
@@ -98,15 +109,7 @@ fn install_places(
             }
         }
     }
-    places.into_iter().map(PathBuf::from).collect()
-}
-
-fn common_paths() -> Vec<PathBuf> {
-    let exe_dir = std::env::current_exe()
-        .ok()
-        .and_then(|p| p.parent().map(Path::to_path_buf));
-    let env = |k: &str| std::env::var(k).ok().filter(|v| !v.is_empty());
-    install_places(Family::this(), &env, exe_dir.as_deref())
+    places
 }
 
 /// Parses `mpv 0.35.1 Copyright…` or `mpv v0.38.0-12-gabc…` into
@@ -161,16 +164,16 @@ pub fn locate(explicit: Option<&Path>) -> Result<MpvBinary, MpvError> {
     if let Some(env) = std::env::var_os("MATINEE_MPV").filter(|v| !v.is_empty()) {
         return check(Path::new(&env));
     }
-    // On Windows an mpv.exe next to matinee.exe comes before the PATH.
-    let mut places = common_paths();
-    let beside_app = match Family::this() {
-        Family::Windows if std::env::current_exe().is_ok() => Some(places.remove(0)),
-        _ => None,
-    };
-    let candidates = beside_app
-        .into_iter()
-        .chain(which::which("mpv"))
-        .chain(places);
+    let exe_dir = std::env::current_exe()
+        .ok()
+        .and_then(|p| p.parent().map(Path::to_path_buf));
+    let env = |k: &str| std::env::var(k).ok().filter(|v| !v.is_empty());
+    let candidates = search_order(
+        Family::this(),
+        &env,
+        exe_dir.as_deref(),
+        which::which("mpv").ok(),
+    );
     let mut last_err = None;
     for path in candidates {
         if !path.is_file() {
@@ -213,16 +216,18 @@ mod tests {
             };
             Some(v.to_string())
         };
-        let places = install_places(
+        let places = search_order(
             Family::Windows,
             &env,
             Some(Path::new(r"C:\Program Files\Matinee")),
+            Some(PathBuf::from(r"C:\tools\mpv.exe")),
         );
         let places: Vec<String> = places.iter().map(|p| p.display().to_string()).collect();
         assert_eq!(
             places,
             [
                 r"C:\Program Files\Matinee\mpv.exe",
+                r"C:\tools\mpv.exe",
                 r"C:\Users\ana\scoop\shims\mpv.exe",
                 r"C:\ProgramData\chocolatey\bin\mpv.exe",
                 r"C:\Users\ana\AppData\Local\Microsoft\WinGet\Links\mpv.exe",
@@ -237,7 +242,7 @@ mod tests {
             "ChocolateyInstall" => Some(r"D:\choco".to_string()),
             _ => None,
         };
-        let places = install_places(Family::Windows, &moved, None);
+        let places = search_order(Family::Windows, &moved, None, None);
         assert_eq!(places[0], PathBuf::from(r"D:\scoop\shims\mpv.exe"));
         assert_eq!(places[1], PathBuf::from(r"D:\choco\bin\mpv.exe"));
     }
@@ -245,11 +250,19 @@ mod tests {
     #[test]
     fn macos_and_linux_places() {
         let env = |k: &str| (k == "HOME").then(|| "/home/ana".to_string());
-        let mac = install_places(Family::MacOs, &env, None);
+        let mac = search_order(Family::MacOs, &env, Some(Path::new("/Applications")), None);
         assert_eq!(mac[0], PathBuf::from("/opt/homebrew/bin/mpv"));
         assert!(mac.contains(&PathBuf::from("/Applications/mpv.app/Contents/MacOS/mpv")));
-        let linux = install_places(Family::Linux, &env, None);
-        assert_eq!(linux[0], PathBuf::from("/usr/bin/mpv"));
+        // The PATH's mpv comes first; the app's folder is not searched.
+        let on_path = Some(PathBuf::from("/opt/bin/mpv"));
+        let linux = search_order(
+            Family::Linux,
+            &env,
+            Some(Path::new("/opt/matinee")),
+            on_path,
+        );
+        assert_eq!(linux[0], PathBuf::from("/opt/bin/mpv"));
+        assert_eq!(linux[1], PathBuf::from("/usr/bin/mpv"));
         assert_eq!(
             linux.last().unwrap(),
             &PathBuf::from("/home/ana/.local/bin/mpv")
