@@ -8,7 +8,7 @@ use std::process::ExitCode;
 
 use clap::Parser;
 use matinee_client_core::{
-    join_target, start_party, PartyMedia, PartyRequest, RelayEndpoint, SessionCmd, SessionEvent,
+    invite_target, start_party, PartyMedia, PartyRequest, RelayEndpoint, SessionCmd, SessionEvent,
     DEFAULT_RELAY,
 };
 use matinee_hosting::{HostOptions, Hosting};
@@ -58,15 +58,9 @@ async fn run(cli: Cli, out: &Output) -> Result<(), String> {
         Command::Join { invite, .. } => {
             // The invite's addresses, else the code at --relay (or the
             // default relay), as the app decides.
-            let link = invite.link();
-            let target = join_target(
-                invite.code.as_str(),
-                Some(&link),
-                common.relay.as_deref(),
-                Some(DEFAULT_RELAY),
-            )
-            .map_err(|e| e.to_string())?;
-            target.endpoints()
+            invite_target(invite.clone(), common.relay.as_deref(), Some(DEFAULT_RELAY))
+                .map_err(|e| e.to_string())?
+                .endpoints()
         }
         Command::Host { .. } if common.relay.is_some() => {
             vec![RelayEndpoint::url(common.relay.clone().expect("checked"))]

@@ -18,7 +18,8 @@ pub use matinee_protocol::{Invite, InviteError, RelayEndpoint};
 pub use media::{compare_media, local_media_info, MediaSource, MediaWarning};
 pub use mono::now_ms;
 pub use party::{
-    join_target, start_party, JoinTargetError, PartyMedia, PartyRequest, DEFAULT_RELAY,
+    invite_target, join_target, start_party, JoinTargetError, PartyMedia, PartyRequest,
+    DEFAULT_RELAY,
 };
 pub use relay_link::{Backoff, Connected, LinkEvent, RelayLink, CANDIDATE_STAGGER};
 pub use session::{

@@ -122,14 +122,24 @@ pub fn join_target(
     relay: Option<&str>,
     fallback: Option<&str>,
 ) -> Result<Invite, JoinTargetError> {
-    if let Some(link) = invite.map(str::trim).filter(|i| !i.is_empty()) {
-        let invite = Invite::parse(link)?;
-        if !invite.endpoints().is_empty() {
-            return Ok(invite);
-        }
-        return target_at(invite.code, relay, fallback);
+    match invite.map(str::trim).filter(|i| !i.is_empty()) {
+        Some(link) => invite_target(Invite::parse(link)?, relay, fallback),
+        None => target_at(RoomCode::parse(code)?, relay, fallback),
     }
-    target_at(RoomCode::parse(code)?, relay, fallback)
+}
+
+/// [`join_target`] for an invite already read: as it is when it names
+/// addresses, else its code at the relay typed or `fallback`.
+pub fn invite_target(
+    invite: Invite,
+    relay: Option<&str>,
+    fallback: Option<&str>,
+) -> Result<Invite, JoinTargetError> {
+    if invite.endpoints().is_empty() {
+        target_at(invite.code, relay, fallback)
+    } else {
+        Ok(invite)
+    }
 }
 
 fn target_at(
