@@ -126,31 +126,31 @@ pub(crate) struct Bans {
 /// Most bans a room keeps (the oldest go first).
 pub(crate) const MAX_BANS: usize = 64;
 
+/// Adds `item` unless present, keeping the newest [`MAX_BANS`].
+fn push_new<T: PartialEq>(list: &mut Vec<T>, item: T) {
+    if list.contains(&item) {
+        return;
+    }
+    list.push(item);
+    let excess = list.len().saturating_sub(MAX_BANS);
+    list.drain(..excess);
+}
+
 impl Bans {
     pub fn add(&mut self, seat: ParticipantId, addr_tag: Option<String>) {
-        if !self.seats.contains(&seat) {
-            self.seats.push(seat);
+        push_new(&mut self.seats, seat);
+        if let Some(tag) = addr_tag {
+            push_new(&mut self.addrs, tag);
         }
-        if let Some(tag) = addr_tag.filter(|t| !self.addrs.contains(t)) {
-            self.addrs.push(tag);
-        }
-        let excess = self.seats.len().saturating_sub(MAX_BANS);
-        self.seats.drain(..excess);
-        let excess = self.addrs.len().saturating_sub(MAX_BANS);
-        self.addrs.drain(..excess);
     }
 
     pub fn merge(&mut self, other: &Bans) {
         for s in &other.seats {
-            self.add(*s, None);
+            push_new(&mut self.seats, *s);
         }
         for a in &other.addrs {
-            if !self.addrs.contains(a) {
-                self.addrs.push(a.clone());
-            }
+            push_new(&mut self.addrs, a.clone());
         }
-        let excess = self.addrs.len().saturating_sub(MAX_BANS);
-        self.addrs.drain(..excess);
     }
 
     pub fn has_seat(&self, seat: ParticipantId) -> bool {

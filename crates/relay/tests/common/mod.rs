@@ -130,15 +130,9 @@ impl Client {
 
     /// Says hello and checks the welcome.
     pub async fn hello(&mut self) {
-        self.send(&ClientMsg::Hello {
-            protocol: PROTOCOL_VERSION,
-            client: "relay-test".into(),
-        })
-        .await;
-        match self.recv().await {
-            ServerMsg::Welcome(w) => assert_eq!(w.protocol, PROTOCOL_VERSION),
-            other => panic!("expected welcome, got {other:?}"),
-        }
+        let welcome = self.ws.hello("relay-test", WAIT).await;
+        let welcome = welcome.expect("the relay welcomes a hello");
+        assert_eq!(welcome.protocol, PROTOCOL_VERSION);
     }
 
     /// Joins a room by code and waits for the seat.
