@@ -100,40 +100,11 @@ fn film() -> String {
     clip(ClipSpec::small(120)).display().to_string()
 }
 
-/// Runs a case, and once more if its first run failed. The stalls that
-/// made this necessary (processes in the home namespace waiting 10-40 s)
-/// were name lookups sent to the machine's nameserver through the lab's
-/// router, where they are dropped; `scripts/netlab` now gives each
-/// namespace its own resolver settings. The second run stays as a guard
-/// against the lab's own set-up; a deterministic failure still fails twice.
-async fn once_more_if_it_stalls<F, Fut>(case: F)
-where
-    F: Fn() -> Fut,
-    Fut: std::future::Future<Output = ()> + Send + 'static,
-{
-    for attempt in 1..=2 {
-        match tokio::spawn(case()).await {
-            Ok(()) => return,
-            Err(e) if e.is_panic() && attempt == 1 => {
-                let payload = e.into_panic();
-                let text = payload
-                    .downcast_ref::<String>()
-                    .cloned()
-                    .or_else(|| payload.downcast_ref::<&str>().map(|s| s.to_string()))
-                    .unwrap_or_default();
-                eprintln!("first run failed, running once more: {text}");
-            }
-            Err(e) if e.is_panic() => std::panic::resume_unwind(e.into_panic()),
-            Err(e) => panic!("{e}"),
-        }
-    }
-}
-
-/// The friend's room line. A friend's first start in a fresh namespace
-/// was once seen to take 40 s before connecting: up to 60 s.
+/// The friend's room line (30 s at most: the first start builds a TLS
+/// setup and launches mpv in a fresh namespace).
 async fn friend_in(friend: &mut Cli) -> Value {
     friend
-        .until_within(Duration::from_secs(60), |v| v["type"] == "room")
+        .until_within(Duration::from_secs(30), |v| v["type"] == "room")
         .await
 }
 
@@ -151,11 +122,6 @@ async fn settled_reach(host: &mut Cli) -> Value {
 #[tokio::test]
 #[ignore = "needs root and network namespaces (scripts/test runs it)"]
 async fn a_friend_elsewhere_joins_through_the_mapped_port_and_plays_in_step() {
-    once_more_if_it_stalls(a_friend_elsewhere_joins_through_the_mapped_port_and_plays_in_step_case)
-        .await;
-}
-
-async fn a_friend_elsewhere_joins_through_the_mapped_port_and_plays_in_step_case() {
     let lab = Lab::up("a", "upnp");
     let film = film();
     let mut host = lab.host(&film);
@@ -229,10 +195,6 @@ async fn a_friend_elsewhere_joins_through_the_mapped_port_and_plays_in_step_case
 #[tokio::test]
 #[ignore = "needs root and network namespaces (scripts/test runs it)"]
 async fn nat_pmp_or_pcp_alone_opens_the_port() {
-    once_more_if_it_stalls(nat_pmp_or_pcp_alone_opens_the_port_case).await;
-}
-
-async fn nat_pmp_or_pcp_alone_opens_the_port_case() {
     let lab = Lab::up("b", "natpmp");
     let film = film();
     let mut host = lab.host(&film);
@@ -252,10 +214,6 @@ async fn nat_pmp_or_pcp_alone_opens_the_port_case() {
 #[tokio::test]
 #[ignore = "needs root and network namespaces (scripts/test runs it)"]
 async fn a_refused_mapping_is_said_plainly_to_host_and_friend() {
-    once_more_if_it_stalls(a_refused_mapping_is_said_plainly_to_host_and_friend_case).await;
-}
-
-async fn a_refused_mapping_is_said_plainly_to_host_and_friend_case() {
     let lab = Lab::up("c", "refuse");
     let film = film();
     let mut host = lab.host(&film);
@@ -283,10 +241,6 @@ async fn a_refused_mapping_is_said_plainly_to_host_and_friend_case() {
 #[tokio::test]
 #[ignore = "needs root and network namespaces (scripts/test runs it)"]
 async fn global_ipv6_lets_friends_in_when_no_port_is_mapped() {
-    once_more_if_it_stalls(global_ipv6_lets_friends_in_when_no_port_is_mapped_case).await;
-}
-
-async fn global_ipv6_lets_friends_in_when_no_port_is_mapped_case() {
     let lab = Lab::up("6", "refuse6");
     let film = film();
     let mut host = lab.host(&film);
@@ -316,10 +270,6 @@ async fn global_ipv6_lets_friends_in_when_no_port_is_mapped_case() {
 #[tokio::test]
 #[ignore = "needs root and network namespaces (scripts/test runs it)"]
 async fn carrier_grade_nat_is_recognised() {
-    once_more_if_it_stalls(carrier_grade_nat_is_recognised_case).await;
-}
-
-async fn carrier_grade_nat_is_recognised_case() {
     let lab = Lab::up("d", "cgnat");
     let film = film();
     let mut host = lab.host(&film);
@@ -339,10 +289,6 @@ async fn carrier_grade_nat_is_recognised_case() {
 #[tokio::test]
 #[ignore = "needs root and network namespaces (scripts/test runs it)"]
 async fn another_relay_in_the_way_is_refused_before_anything_is_sent() {
-    once_more_if_it_stalls(another_relay_in_the_way_is_refused_before_anything_is_sent_case).await;
-}
-
-async fn another_relay_in_the_way_is_refused_before_anything_is_sent_case() {
     let lab = Lab::up("e", "upnp");
     let film = film();
     let mut host = lab.host(&film);
@@ -387,10 +333,6 @@ async fn another_relay_in_the_way_is_refused_before_anything_is_sent_case() {
 #[tokio::test]
 #[ignore = "needs root and network namespaces (scripts/test runs it)"]
 async fn a_mapping_left_by_a_crash_is_taken_back_by_the_next_start() {
-    once_more_if_it_stalls(a_mapping_left_by_a_crash_is_taken_back_by_the_next_start_case).await;
-}
-
-async fn a_mapping_left_by_a_crash_is_taken_back_by_the_next_start_case() {
     crash_then_restart("g", "upnp", "PCP").await;
     crash_then_restart("u", "upnponly", "UPnP").await;
 }

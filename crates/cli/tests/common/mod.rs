@@ -115,11 +115,10 @@ impl Cli {
         assert!(status.success(), "exit status {status}");
     }
 
-    /// Waits for the process to end (60 s at most: a friend's first start
-    /// in a fresh namespace was once seen to take 40 s before connecting)
-    /// and returns its error line, if any, and whether it succeeded.
+    /// Waits for the process to end (30 s at most) and returns its error
+    /// line, if any, and whether it succeeded.
     pub async fn ended(mut self) -> (bool, Option<String>) {
-        let status = tokio::time::timeout(Duration::from_secs(60), async {
+        let status = tokio::time::timeout(Duration::from_secs(30), async {
             while let Some(v) = self.next().await {
                 if v["type"] == "error" {
                     let message = v["message"].as_str().unwrap_or_default().to_string();
