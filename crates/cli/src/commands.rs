@@ -1,10 +1,12 @@
 //! Commands typed while the CLI runs.
 
 use matinee_client_core::{SessionCmd, SessionSnapshot};
-use matinee_protocol::ControlMode;
+use matinee_protocol::{ControlMode, SubtitleChoice, TrackChoice, TrackKind, TrackProposal};
 
 const HELP: &str = "commands: play, pause, seek SECONDS, speed X, ready, unready, start, start!, \
-chat TEXT, name NEW, mode shared|host-only, host ID, kick ID, nowait ID, reopen, who, quit";
+chat TEXT, name NEW, mode shared|host-only, host ID, kick ID, nowait ID, reopen, who, \
+sub FILE (share subtitles), use ID, ignore ID, tracks, \
+propose [audio=LANG] [sub=LANG|off] [delay=SECONDS], quit";
 
 /// What a typed line asks for.
 #[derive(Debug, PartialEq)]
@@ -34,6 +36,7 @@ pub fn parse(line: &str, snap: &SessionSnapshot) -> Typed {
                 .collect::<Vec<_>>()
                 .join("\n"),
         ),
+        Ok(None) if line.trim() == "tracks" => Typed::Show(tracks_text(snap)),
         Ok(None) => Typed::Nothing,
         Err(help) => Typed::Show(help),
     }
@@ -74,10 +77,76 @@ fn parse_command(line: &str) -> Result<Option<SessionCmd>, String> {
         "kick" => SessionCmd::Kick(id()?),
         "nowait" => SessionCmd::StopWaitingFor(id()?),
         "reopen" => SessionCmd::ReopenPlayer,
+        "sub" if !rest.is_empty() => SessionCmd::ShareSubtitle(rest.into()),
+        "use" => SessionCmd::UseSubtitle(file_id(word, rest)?),
+        "ignore" => SessionCmd::IgnoreSubtitle(file_id(word, rest)?),
+        "propose" => SessionCmd::ProposeTracks(proposal(rest)?),
+        "tracks" => return Ok(None),
         "quit" | "leave" | "exit" => SessionCmd::Leave,
         "who" => return Ok(None),
         _ => return Err(HELP.into()),
     }))
+}
+
+fn file_id(word: &str, rest: &str) -> Result<u32, String> {
+    rest.parse()
+        .map_err(|_| format!("{word} needs the number of a shared subtitle"))
+}
+
+/// `audio=ja sub=en delay=0.5` (`sub=off` for none).
+fn proposal(rest: &str) -> Result<TrackProposal, String> {
+    const USAGE: &str =
+        "propose [audio=LANG] [sub=LANG|off] [delay=SECONDS], e.g. propose audio=ja sub=en";
+    let lang = |v: &str| TrackChoice {
+        lang: Some(v.to_string()),
+        title: None,
+    };
+    let mut p = TrackProposal::default();
+    for word in rest.split_whitespace() {
+        match word.split_once('=') {
+            Some(("audio", v)) if !v.is_empty() => p.audio = Some(lang(v)),
+            Some(("sub", "off")) => p.subtitles = Some(SubtitleChoice::Off),
+            Some(("sub", v)) if !v.is_empty() => {
+                p.subtitles = Some(SubtitleChoice::Track { choice: lang(v) })
+            }
+            Some(("delay", v)) => {
+                p.sub_delay = Some(
+                    v.parse::<f64>()
+                        .ok()
+                        .filter(|d| d.is_finite() && d.abs() <= 600.0)
+                        .ok_or(USAGE)?,
+                )
+            }
+            _ => return Err(USAGE.into()),
+        }
+    }
+    if p == TrackProposal::default() {
+        return Err(USAGE.into());
+    }
+    Ok(p)
+}
+
+/// This player's tracks, as `tracks` shows them.
+fn tracks_text(snap: &SessionSnapshot) -> String {
+    let Some(tracks) = snap.tracks.get(&snap.you).filter(|t| !t.is_empty()) else {
+        return "no audio or subtitle tracks listed yet".into();
+    };
+    tracks
+        .iter()
+        .map(|t| {
+            format!(
+                "{} {:>2} {}{}",
+                match t.kind {
+                    TrackKind::Audio => "audio",
+                    TrackKind::Sub => "sub  ",
+                },
+                t.id,
+                t.label(),
+                if t.selected { "  (selected)" } else { "" }
+            )
+        })
+        .collect::<Vec<_>>()
+        .join("\n")
 }
 
 #[cfg(test)]
@@ -96,5 +165,27 @@ mod tests {
             .contains("participant id"));
         assert_eq!(parse_command(""), Ok(None));
         assert!(parse_command("dance").unwrap_err().contains("nowait ID"));
+    }
+
+    #[test]
+    fn propose_and_sharing_lines() {
+        let Ok(Some(SessionCmd::ProposeTracks(p))) =
+            parse_command("propose audio=ja sub=off delay=-0.5")
+        else {
+            panic!("a proposal")
+        };
+        assert_eq!(p.audio.unwrap().lang.as_deref(), Some("ja"));
+        assert_eq!(p.subtitles, Some(SubtitleChoice::Off));
+        assert_eq!(p.sub_delay, Some(-0.5));
+        assert!(parse_command("propose").unwrap_err().contains("audio=LANG"));
+        assert!(parse_command("propose delay=9999").is_err());
+        assert_eq!(
+            parse_command("sub /tmp/a b.srt"),
+            Ok(Some(SessionCmd::ShareSubtitle("/tmp/a b.srt".into())))
+        );
+        assert_eq!(parse_command("use 2"), Ok(Some(SessionCmd::UseSubtitle(2))));
+        assert!(parse_command("ignore x")
+            .unwrap_err()
+            .contains("shared subtitle"));
     }
 }

@@ -150,6 +150,34 @@ impl Output {
             }
             SessionEvent::PlayerReopened => "mpv reopened".into(),
             SessionEvent::Ended { reason } => format!("Session ended: {reason}"),
+            SessionEvent::SubtitleShared {
+                id,
+                nickname,
+                label,
+                selected,
+                ..
+            } => {
+                if *selected {
+                    format!("{nickname} shared {label}: showing it (\"ignore {id}\" takes it out)")
+                } else {
+                    format!("{nickname} shared {label}: type \"use {id}\" to show it")
+                }
+            }
+            SessionEvent::SubtitleUse { id, used: true } => format!("Showing shared subtitle {id}"),
+            SessionEvent::SubtitleUse { id, used: false } => {
+                format!("Shared subtitle {id} taken out (\"use {id}\" brings it back)")
+            }
+            // "tracks" shows them when asked.
+            SessionEvent::Tracks { .. } => return,
+            SessionEvent::TrackProposal {
+                nickname,
+                proposal,
+                outcome,
+            } => format!(
+                "{nickname} proposed {}. {}",
+                proposal.describe(),
+                outcome.join(" ")
+            ),
         };
         self.line(&text);
     }

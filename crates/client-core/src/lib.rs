@@ -10,6 +10,7 @@ mod party;
 mod relay_link;
 mod session;
 mod settings;
+mod subtitle_file;
 mod tls;
 
 pub use error::ClientError;
@@ -27,3 +28,4 @@ pub use session::{
     SessionSnapshot,
 };
 pub use settings::{Settings, SettingsError};
+pub use subtitle_file::{read_subtitle, SubtitleFileError, SubtitleText};

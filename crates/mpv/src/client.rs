@@ -194,6 +194,49 @@ impl MpvClient {
         self.request(json!(["show-text", text, ms])).await.map(drop)
     }
 
+    /// Adds a subtitle file this app wrote (in its own private folder:
+    /// never a path received from someone else), titled and tagged with
+    /// its language; selects it when `select`.
+    pub async fn add_subtitle(
+        &self,
+        path: &std::path::Path,
+        title: &str,
+        lang: Option<&str>,
+        select: bool,
+    ) -> Result<(), MpvError> {
+        let path = path
+            .to_str()
+            .ok_or_else(|| MpvError::Protocol("the subtitle's path is not valid UTF-8".into()))?;
+        let flag = if select { "select" } else { "auto" };
+        self.request(json!(["sub-add", path, flag, title, lang.unwrap_or("")]))
+            .await
+            .map(drop)
+    }
+
+    /// Removes external subtitle track `id` from the player.
+    pub async fn remove_subtitle(&self, id: u32) -> Result<(), MpvError> {
+        self.request(json!(["sub-remove", id])).await.map(drop)
+    }
+
+    /// Selects track `id` of this kind, or none.
+    pub async fn select_track(
+        &self,
+        kind: crate::TrackType,
+        id: Option<u32>,
+    ) -> Result<(), MpvError> {
+        let value = id.map_or(json!("no"), |id| json!(id));
+        self.request(json!(["set_property", kind.property(), value]))
+            .await
+            .map(drop)
+    }
+
+    /// Sets the subtitle delay in seconds (positive: later).
+    pub async fn set_sub_delay(&self, seconds: f64) -> Result<(), MpvError> {
+        self.request(json!(["set_property", "sub-delay", seconds]))
+            .await
+            .map(drop)
+    }
+
     /// Sets HTTP headers mpv sends when streaming (e.g. authorisation), so
     /// they never appear on a command line.
     pub async fn set_http_headers(&self, headers: &[String]) -> Result<(), MpvError> {

@@ -14,10 +14,11 @@ pub enum Property {
     EofReached(bool),
     Filename(Option<String>),
     FileSize(Option<u64>),
+    TrackList(Vec<crate::Track>),
 }
 
 /// Names of the observed properties, in observation-id order (ids start at 1).
-pub(crate) const OBSERVED: [&str; 9] = [
+pub(crate) const OBSERVED: [&str; 10] = [
     "time-pos",
     "pause",
     "speed",
@@ -27,6 +28,7 @@ pub(crate) const OBSERVED: [&str; 9] = [
     "eof-reached",
     "filename",
     "file-size",
+    "track-list",
 ];
 
 impl Property {
@@ -45,6 +47,7 @@ impl Property {
             "eof-reached" => Property::EofReached(flag()),
             "filename" => Property::Filename(data.and_then(Value::as_str).map(str::to_owned)),
             "file-size" => Property::FileSize(data.and_then(Value::as_u64)),
+            "track-list" => Property::TrackList(crate::tracks::parse_track_list(data)),
             _ => return None,
         })
     }

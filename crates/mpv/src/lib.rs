@@ -17,6 +17,7 @@ mod event;
 mod launch;
 mod locate;
 mod state;
+mod tracks;
 
 pub use client::{MpvClient, REQUEST_TIMEOUT};
 pub use error::MpvError;
@@ -24,3 +25,4 @@ pub use event::{EndReason, MpvEvent, Property};
 pub use launch::{LaunchOptions, MpvProcess};
 pub use locate::{locate, MpvBinary, MIN_VERSION};
 pub use state::PlayerState;
+pub use tracks::{Track, TrackType};

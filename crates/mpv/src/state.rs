@@ -104,6 +104,8 @@ pub struct PlayerState {
     pub eof_reached: bool,
     pub filename: Option<String>,
     pub file_size: Option<u64>,
+    /// Audio, video and subtitle tracks, with which are selected.
+    pub tracks: Vec<crate::Track>,
     /// The connection to mpv is gone.
     pub closed: bool,
     /// The position filter while running.
@@ -123,6 +125,7 @@ impl Default for PlayerState {
             eof_reached: false,
             filename: None,
             file_size: None,
+            tracks: Vec::new(),
             closed: false,
             anchors: None,
         }
@@ -171,6 +174,7 @@ impl PlayerState {
             Property::EofReached(v) => self.eof_reached = *v,
             Property::Filename(v) => self.filename = v.clone(),
             Property::FileSize(v) => self.file_size = *v,
+            Property::TrackList(v) => self.tracks = v.clone(),
         }
     }
 

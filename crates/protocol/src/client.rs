@@ -79,6 +79,19 @@ pub enum ClientMsg {
     Rename { nickname: String },
     /// Clock probe; the relay answers with [`crate::Pong`].
     Ping { client_ms: f64 },
+    /// One part of a subtitle file shared with the room, sent in order
+    /// (`part` from 0 to `parts - 1`); the relay passes the whole file on
+    /// once the last part is in.
+    ShareSubtitle {
+        part: u32,
+        parts: u32,
+        meta: crate::SubtitleMeta,
+        text: String,
+    },
+    /// This member's audio and subtitle tracks (on start and on change).
+    Tracks { tracks: Vec<crate::TrackInfo> },
+    /// Propose which tracks everyone picks (whoever may control playback).
+    ProposeTracks { proposal: crate::TrackProposal },
 }
 
 /// What a client's player is doing, sent about once a second.
@@ -122,6 +135,9 @@ impl ClientMsg {
             ClientMsg::Chat { .. } => "chat",
             ClientMsg::Rename { .. } => "rename",
             ClientMsg::Ping { .. } => "ping",
+            ClientMsg::ShareSubtitle { .. } => "share_subtitle",
+            ClientMsg::Tracks { .. } => "tracks",
+            ClientMsg::ProposeTracks { .. } => "propose_tracks",
         }
     }
 
@@ -143,6 +159,9 @@ impl ClientMsg {
         "chat",
         "rename",
         "ping",
+        "share_subtitle",
+        "tracks",
+        "propose_tracks",
     ];
 }
 
@@ -201,6 +220,38 @@ pub(crate) fn examples() -> Vec<ClientMsg> {
         ClientMsg::StopWaitingFor { participant: 2 },
         ClientMsg::Chat { text: "hi".into() },
         ClientMsg::Ping { client_ms: 1.5 },
+        ClientMsg::ShareSubtitle {
+            part: 0,
+            parts: 1,
+            meta: crate::SubtitleMeta {
+                name: "film.en.srt".into(),
+                format: crate::SubtitleFormat::Srt,
+                language: Some("en".into()),
+                bytes: 30,
+            },
+            text: "1\n00:00:01,000 --> 00:00:02,000\nHi\n".into(),
+        },
+        ClientMsg::Tracks {
+            tracks: vec![crate::TrackInfo {
+                kind: crate::TrackKind::Audio,
+                id: 1,
+                lang: Some("ja".into()),
+                title: None,
+                codec: Some("aac".into()),
+                external: false,
+                selected: true,
+            }],
+        },
+        ClientMsg::ProposeTracks {
+            proposal: crate::TrackProposal {
+                audio: Some(crate::TrackChoice {
+                    lang: Some("ja".into()),
+                    title: None,
+                }),
+                subtitles: Some(crate::SubtitleChoice::Off),
+                sub_delay: Some(-0.5),
+            },
+        },
     ]
 }
 

@@ -17,6 +17,7 @@ mod decode;
 mod invite;
 mod names;
 mod server;
+mod sharing;
 mod types;
 mod validate;
 
@@ -29,6 +30,11 @@ pub use invite::{
 };
 pub use names::{clean_nickname, nickname_key, unique_nickname};
 pub use server::{ErrorCode, Joined, NoticeEvent, Pong, ServerMsg, Welcome};
+pub use sharing::{
+    language_name, same_language, split_subtitle, SubtitleChoice, SubtitleFormat, SubtitleMeta,
+    TrackChoice, TrackInfo, TrackKind, TrackProposal, MAX_SUBTITLE_BYTES, MAX_SUBTITLE_PARTS,
+    MAX_SUB_DELAY_SECS, MAX_TRACKS, SUBTITLE_PART_BYTES,
+};
 pub use types::{
     ControlAction, ControlCause, ControlMode, MediaInfo, Participant, ParticipantId, PlaybackState,
     RoomSnapshot,

@@ -38,6 +38,31 @@ pub enum ServerMsg {
         #[serde(default, skip_serializing_if = "Option::is_none")]
         media: Option<crate::MediaInfo>,
     },
+    /// One part of a subtitle file a member shared (parts arrive in
+    /// order; `id` is the room's number for the file).
+    Subtitle {
+        id: u32,
+        from: ParticipantId,
+        nickname: String,
+        meta: crate::SubtitleMeta,
+        part: u32,
+        parts: u32,
+        text: String,
+    },
+    /// A member's audio and subtitle tracks (sent on change, and for each
+    /// member to a newcomer).
+    Tracks {
+        participant: ParticipantId,
+        tracks: Vec<crate::TrackInfo>,
+    },
+    /// Someone proposed which tracks everyone picks (also sent to a
+    /// newcomer: the room's latest proposal).
+    TrackProposal {
+        from: ParticipantId,
+        nickname: String,
+        proposal: crate::TrackProposal,
+        server_ms: f64,
+    },
     /// A chat line.
     Chat {
         from: ParticipantId,
@@ -125,6 +150,10 @@ pub enum NoticeEvent {
     Ended,
     /// Someone changed their name.
     Renamed,
+    /// Someone shared a subtitle file.
+    SubtitleShared,
+    /// Someone proposed tracks for everyone.
+    TracksProposed,
 }
 
 /// Machine-readable reason of an [`ServerMsg::Error`].

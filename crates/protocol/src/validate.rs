@@ -1,7 +1,11 @@
 //! Range checks on decoded client messages. Limits here are hard caps of
 //! the protocol; a relay may configure lower ones.
 
-use crate::{ClientMsg, ControlAction, MediaInfo, StateReport};
+use crate::{
+    ClientMsg, ControlAction, MediaInfo, StateReport, SubtitleChoice, SubtitleMeta, TrackChoice,
+    TrackInfo, TrackProposal, MAX_SUBTITLE_BYTES, MAX_SUBTITLE_PARTS, MAX_SUB_DELAY_SECS,
+    MAX_TRACKS, SUBTITLE_PART_BYTES,
+};
 
 /// Longest nickname, in characters.
 pub const MAX_NICKNAME_CHARS: usize = 32;
@@ -18,6 +22,10 @@ pub const MAX_PROOF_CHARS: usize = 8192;
 const MAX_MEDIA_NAME_CHARS: usize = 512;
 const MAX_PROVIDER_IDS: usize = 8;
 const MAX_PROVIDER_ID_CHARS: usize = 64;
+/// Longest language code, track title or codec name.
+const MAX_TRACK_TEXT_CHARS: usize = 128;
+/// Longest shared subtitle file name.
+const MAX_SUBTITLE_NAME_CHARS: usize = 255;
 
 /// A field of a well-formed message holds a value out of range.
 #[derive(Debug, Clone, PartialEq, thiserror::Error)]
@@ -91,6 +99,69 @@ fn media(m: &MediaInfo) -> Result<(), ValidationError> {
     Ok(())
 }
 
+fn short(field: &'static str, value: &Option<String>) -> Result<(), ValidationError> {
+    value
+        .as_deref()
+        .map_or(Ok(()), |v| text(field, v, MAX_TRACK_TEXT_CHARS))
+}
+
+fn subtitle_part(
+    part: u32,
+    parts: u32,
+    meta: &SubtitleMeta,
+    t: &str,
+) -> Result<(), ValidationError> {
+    text("meta.name", &meta.name, MAX_SUBTITLE_NAME_CHARS)?;
+    short("meta.language", &meta.language)?;
+    // UTF-8 of a file read in a one-byte encoding is at most twice as long.
+    if meta.bytes as usize > 2 * MAX_SUBTITLE_BYTES {
+        return Err(bad("meta.bytes", "the file is too large to share"));
+    }
+    if parts == 0 || parts > MAX_SUBTITLE_PARTS || part >= parts {
+        return Err(bad(
+            "part",
+            format!("parts must be 1..={MAX_SUBTITLE_PARTS}, part below it"),
+        ));
+    }
+    if t.len() > 6 * SUBTITLE_PART_BYTES {
+        return Err(bad("text", "part too long"));
+    }
+    Ok(())
+}
+
+fn track_info(t: &TrackInfo) -> Result<(), ValidationError> {
+    short("tracks.lang", &t.lang)?;
+    short("tracks.title", &t.title)?;
+    short("tracks.codec", &t.codec)
+}
+
+fn choice(c: &TrackChoice) -> Result<(), ValidationError> {
+    short("proposal.lang", &c.lang)?;
+    short("proposal.title", &c.title)
+}
+
+fn proposal(p: &TrackProposal) -> Result<(), ValidationError> {
+    if let Some(a) = &p.audio {
+        choice(a)?;
+    }
+    if let Some(SubtitleChoice::Track { choice: c }) = &p.subtitles {
+        choice(c)?;
+    }
+    if let Some(d) = p.sub_delay {
+        finite("proposal.sub_delay", d)?;
+        if d.abs() > MAX_SUB_DELAY_SECS {
+            return Err(bad(
+                "proposal.sub_delay",
+                format!("must be within ±{MAX_SUB_DELAY_SECS} s"),
+            ));
+        }
+    }
+    if p.audio.is_none() && p.subtitles.is_none() && p.sub_delay.is_none() {
+        return Err(bad("proposal", "proposes nothing"));
+    }
+    Ok(())
+}
+
 fn state(s: &StateReport) -> Result<(), ValidationError> {
     position("position", s.position)?;
     speed(s.speed)?;
@@ -139,6 +210,19 @@ impl ClientMsg {
             ClientMsg::Chat { text: t } => text("text", t, MAX_CHAT_CHARS),
             ClientMsg::Rename { nickname } => crate::clean_nickname(nickname).map(drop),
             ClientMsg::Ping { client_ms } => finite("client_ms", *client_ms),
+            ClientMsg::ShareSubtitle {
+                part,
+                parts,
+                meta,
+                text: t,
+            } => subtitle_part(*part, *parts, meta, t),
+            ClientMsg::Tracks { tracks } => {
+                if tracks.len() > MAX_TRACKS {
+                    return Err(bad("tracks", format!("at most {MAX_TRACKS}")));
+                }
+                tracks.iter().try_for_each(track_info)
+            }
+            ClientMsg::ProposeTracks { proposal: p } => proposal(p),
             ClientMsg::Leave
             | ClientMsg::Ready { .. }
             | ClientMsg::Start { .. }
@@ -189,6 +273,26 @@ mod tests {
             "nickname"
         );
         assert_eq!(field_of(r#"{"type":"chat","text":"a\u0007b"}"#), "text");
+        assert_eq!(
+            field_of(r#"{"type":"propose_tracks","proposal":{"sub_delay":1e9}}"#),
+            "proposal.sub_delay"
+        );
+        assert_eq!(
+            field_of(r#"{"type":"propose_tracks","proposal":{}}"#),
+            "proposal"
+        );
+        assert_eq!(
+            field_of(
+                r#"{"type":"share_subtitle","part":3,"parts":3,"text":"","meta":{"name":"a.srt","format":"srt","bytes":1}}"#
+            ),
+            "part"
+        );
+        assert_eq!(
+            field_of(
+                r#"{"type":"share_subtitle","part":0,"parts":1,"text":"","meta":{"name":"a.srt","format":"srt","bytes":99999999}}"#
+            ),
+            "meta.bytes"
+        );
         assert_eq!(
             field_of(&format!(
                 r#"{{"type":"chat","text":"{}"}}"#,

@@ -131,6 +131,32 @@ pub struct RelayConfig {
     )]
     pub max_buffering_wait_secs: f64,
 
+    /// Bytes of shared subtitle text one room holds (the oldest files go
+    /// first when a new one does not fit).
+    #[arg(
+        long,
+        env = "MATINEE_RELAY_MAX_ROOM_SUBTITLE_BYTES",
+        default_value_t = 4 * 1024 * 1024
+    )]
+    pub max_room_subtitle_bytes: usize,
+
+    /// Bytes of shared subtitle text all rooms together hold; past it, new
+    /// files are refused until rooms end.
+    #[arg(
+        long,
+        env = "MATINEE_RELAY_MAX_SUBTITLE_BYTES",
+        default_value_t = 256 * 1024 * 1024
+    )]
+    pub max_subtitle_bytes: usize,
+
+    /// Bytes of subtitle text one member may share a minute.
+    #[arg(
+        long,
+        env = "MATINEE_RELAY_MAX_SHARED_BYTES_PER_MINUTE",
+        default_value_t = 4 * 1024 * 1024
+    )]
+    pub max_shared_bytes_per_minute: usize,
+
     /// Messages queued for one slow client before it is disconnected.
     #[arg(long, env = "MATINEE_RELAY_SEND_QUEUE", default_value_t = 256)]
     pub send_queue: usize,

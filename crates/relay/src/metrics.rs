@@ -22,6 +22,8 @@ pub struct Metrics {
     pub stale_reports: Counter,
     pub cluster_published: Counter,
     pub cluster_publish_errors: Counter,
+    /// Bytes of shared subtitles held by all rooms.
+    pub subtitle_bytes: Gauge,
     errors: Family<CodeLabel, Counter>,
 }
 
@@ -38,6 +40,7 @@ impl Metrics {
             stale_reports: Counter::default(),
             cluster_published: Counter::default(),
             cluster_publish_errors: Counter::default(),
+            subtitle_bytes: Gauge::default(),
             errors: Family::default(),
             registry: Registry::default(),
         };
@@ -77,6 +80,11 @@ impl Metrics {
             "cluster_publish_errors",
             "Batches that could not be published to Redis",
             m.cluster_publish_errors.clone(),
+        );
+        registry.register(
+            "subtitle_bytes",
+            "Bytes of shared subtitle files held by rooms",
+            m.subtitle_bytes.clone(),
         );
         registry.register(
             "errors",

@@ -7,8 +7,14 @@ import type { Participant } from "./Participant";
 import type { PlaybackState } from "./PlaybackState";
 import type { RoomCode } from "./RoomCode";
 import type { SyncStatus } from "./SyncStatus";
+import type { TrackInfo } from "./TrackInfo";
+import type { TrackProposal } from "./TrackProposal";
 
 /**
  * What the session tells its face (app or CLI).
  */
-export type SessionEvent = { "type": "joined", code: RoomCode, you: number, warnings: Array<MediaWarning>, } | { "type": "participants", participants: Array<Participant>, } | { "type": "playback", playback: PlaybackState, } | { "type": "control_mode", mode: ControlMode, } | { "type": "status", status: SyncStatus, } | { "type": "drift", drift_ms: number, factor: number, } | { "type": "connection", connection: ConnectionState, } | { "type": "chat", from: number, nickname: string, text: string, } | { "type": "notice", event: NoticeEvent, text: string, } | { "type": "refused", message: string, } | { "type": "player_closed" } | { "type": "player_reopened" } | { "type": "ended", reason: string, };
+export type SessionEvent = { "type": "joined", code: RoomCode, you: number, warnings: Array<MediaWarning>, } | { "type": "participants", participants: Array<Participant>, } | { "type": "playback", playback: PlaybackState, } | { "type": "control_mode", mode: ControlMode, } | { "type": "status", status: SyncStatus, } | { "type": "drift", drift_ms: number, factor: number, } | { "type": "connection", connection: ConnectionState, } | { "type": "chat", from: number, nickname: string, text: string, } | { "type": "notice", event: NoticeEvent, text: string, } | { "type": "subtitle_shared", id: number, from: number, nickname: string, 
+/**
+ * "English (SRT)".
+ */
+label: string, selected: boolean, } | { "type": "subtitle_use", id: number, used: boolean, } | { "type": "tracks", participant: number, tracks: Array<TrackInfo>, } | { "type": "track_proposal", nickname: string, proposal: TrackProposal, outcome: Array<string>, } | { "type": "refused", message: string, } | { "type": "player_closed" } | { "type": "player_reopened" } | { "type": "ended", reason: string, };

@@ -2,6 +2,7 @@
 
 mod player;
 mod runner;
+mod sharing;
 
 use matinee_mpv::LaunchOptions;
 use matinee_protocol::{
@@ -68,6 +69,20 @@ pub enum SessionCmd {
     StopWaitingFor(ParticipantId),
     /// Relaunch mpv after it was closed, at the room position.
     ReopenPlayer,
+    /// Share a subtitle file (`.srt`, `.ass`, `.ssa`, `.vtt`, ≤ 2 MiB)
+    /// with the room.
+    ShareSubtitle(std::path::PathBuf),
+    /// Show a subtitle file someone shared (by the room's number for it).
+    UseSubtitle(u32),
+    /// Take a shared subtitle file out of this player.
+    IgnoreSubtitle(u32),
+    /// Propose tracks for everyone (host, or anyone in shared mode).
+    ProposeTracks(matinee_protocol::TrackProposal),
+    /// Pick one of this player's tracks (None: subtitles or audio off).
+    SelectTrack {
+        kind: matinee_protocol::TrackKind,
+        id: Option<u32>,
+    },
     Leave,
 }
 
@@ -125,6 +140,33 @@ pub enum SessionEvent {
         event: NoticeEvent,
         text: String,
     },
+    /// Someone shared a subtitle file; it is in this player now (and
+    /// shown when `selected`).
+    SubtitleShared {
+        id: u32,
+        from: ParticipantId,
+        nickname: String,
+        /// "English (SRT)".
+        label: String,
+        selected: bool,
+    },
+    /// A shared subtitle file was taken in (`used`) or out of the player.
+    SubtitleUse {
+        id: u32,
+        used: bool,
+    },
+    /// A member's audio and subtitle tracks (this player's own too).
+    Tracks {
+        participant: ParticipantId,
+        tracks: Vec<matinee_protocol::TrackInfo>,
+    },
+    /// Someone proposed tracks; `outcome` says what this player did, one
+    /// sentence per part ("Your copy has no Japanese audio; …").
+    TrackProposal {
+        nickname: String,
+        proposal: matinee_protocol::TrackProposal,
+        outcome: Vec<String>,
+    },
     /// An action of ours was refused (or undone) with this explanation.
     Refused {
         message: String,
@@ -163,6 +205,8 @@ pub struct SessionSnapshot {
     pub controller: matinee_sync::ControllerKind,
     pub controls_sent: u64,
     pub seeks: u64,
+    /// Each member's audio and subtitle tracks, this player's included.
+    pub tracks: std::collections::BTreeMap<ParticipantId, Vec<matinee_protocol::TrackInfo>>,
 }
 
 /// A running session.
@@ -272,6 +316,7 @@ impl PartySession {
             controller: config.engine.controller,
             controls_sent: 0,
             seeks: 0,
+            tracks: Default::default(),
         };
         let (events, _) = broadcast::channel(1024);
         let (snap_tx, snap_rx) = watch::channel(snapshot);

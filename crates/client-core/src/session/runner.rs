@@ -12,6 +12,7 @@ use matinee_sync::{Action, PlayerSample, SyncEngine, SyncEvent};
 use tokio::sync::{broadcast, mpsc, watch};
 
 use super::player::Player;
+use super::sharing::{plan, proposal_expired, Sharing};
 use super::{ConnectionState, SessionCmd, SessionConfig, SessionEvent, SessionSnapshot};
 use crate::{now_ms, LinkEvent, RelayLink};
 
@@ -48,6 +49,8 @@ pub(super) struct Runner {
     /// relay's resume grace (the seat is gone after it) plus a margin for
     /// a relay that restarts and rebuilds the room.
     give_up_after: Duration,
+    /// Subtitle files and tracks shared with the room.
+    sharing: Sharing,
 }
 
 /// The margin after the resume grace: half of it, at least 5 s.
@@ -91,6 +94,7 @@ impl Runner {
             local,
             lost_since: None,
             give_up_after: give_up_after(joined.resume_grace_secs),
+            sharing: Sharing::default(),
         };
         r.learn_media(&joined.room.participants);
         r.update_permissions();
@@ -273,6 +277,151 @@ impl Runner {
         self.engine.set_duration(p.duration());
         let actions = self.engine.tick(sample, now_ms());
         self.apply(actions);
+        self.tick_sharing();
+    }
+
+    /// Paces outgoing subtitle parts, reports track changes, and applies a
+    /// proposal that was waiting for the track list.
+    fn tick_sharing(&mut self) {
+        let now = tokio::time::Instant::now();
+        if let Some(part) = self.sharing.next_part(now) {
+            self.link.send(part);
+        }
+        let Some(p) = &self.player else { return };
+        let tracks = p.state.borrow().tracks.clone();
+        if let Some(report) = self.sharing.tracks_to_report(&tracks, now) {
+            let you = self.snapshot.borrow().you;
+            self.snapshot
+                .send_modify(|s| _ = s.tracks.insert(you, report.clone()));
+            self.emit(SessionEvent::Tracks {
+                participant: you,
+                tracks: report.clone(),
+            });
+            self.link.send(ClientMsg::Tracks { tracks: report });
+        }
+        if let Some((_, _, at)) = &self.sharing.pending {
+            if !tracks.is_empty() || proposal_expired(*at, now) {
+                let (nickname, proposal, _) = self.sharing.pending.take().expect("checked");
+                self.apply_proposal(nickname, proposal, false);
+            }
+        }
+    }
+
+    /// This player's audio and subtitle tracks as the room sees them.
+    fn my_tracks(&self) -> Vec<matinee_protocol::TrackInfo> {
+        self.player.as_ref().map_or_else(Vec::new, |p| {
+            super::sharing::track_infos(&p.state.borrow().tracks)
+        })
+    }
+
+    /// Picks this copy's best matches for a proposal; `may_wait`: when the
+    /// player has not listed its tracks yet, wait for the list first.
+    fn apply_proposal(
+        &mut self,
+        nickname: String,
+        proposal: matinee_protocol::TrackProposal,
+        may_wait: bool,
+    ) {
+        let tracks = self.my_tracks();
+        if tracks.is_empty() && self.player.is_some() && may_wait {
+            // Not listed yet: wait for the list (a few seconds at most).
+            self.sharing.pending = Some((nickname, proposal, tokio::time::Instant::now()));
+            return;
+        }
+        let plan = plan(&tracks, &proposal);
+        if let Some(p) = &self.player {
+            let client = p.client().clone();
+            let (audio, sub, delay) = (plan.audio, plan.sub, plan.sub_delay);
+            tokio::spawn(async move {
+                use matinee_mpv::TrackType;
+                if let Some(id) = audio {
+                    let _ = client.select_track(TrackType::Audio, Some(id)).await;
+                }
+                if let Some(id) = sub {
+                    let _ = client.select_track(TrackType::Sub, id).await;
+                }
+                if let Some(d) = delay {
+                    let _ = client.set_sub_delay(d).await;
+                }
+            });
+        }
+        self.osd(plan.outcome.join(" "));
+        self.emit(SessionEvent::TrackProposal {
+            nickname,
+            proposal,
+            outcome: plan.outcome,
+        });
+    }
+
+    /// Puts a received file in the player (selected when the member shows
+    /// no subtitles now) and tells the member.
+    fn add_received(&mut self, arrived: super::sharing::Arrived) {
+        let Some(p) = &self.player else {
+            return;
+        };
+        let showing_subs = p
+            .state
+            .borrow()
+            .tracks
+            .iter()
+            .any(|t| t.kind == matinee_mpv::TrackType::Sub && t.selected);
+        let select = !showing_subs;
+        let client = p.client().clone();
+        let r = arrived.received.clone();
+        tokio::spawn(async move {
+            if let Err(e) = client
+                .add_subtitle(&r.path, &r.title, r.meta.language.as_deref(), select)
+                .await
+            {
+                tracing::warn!(error = %e, "mpv did not take a shared subtitle");
+            }
+        });
+        self.emit(SessionEvent::SubtitleShared {
+            id: arrived.id,
+            from: arrived.from,
+            nickname: arrived.nickname,
+            label: arrived.received.meta.label(),
+            selected: select,
+        });
+    }
+
+    /// Shows a shared file (adding it back if it was taken out), or takes
+    /// it out of the player.
+    fn use_subtitle(&mut self, id: u32, used: bool) {
+        let (Some(p), Some(r)) = (&self.player, self.sharing.received.get(&id)) else {
+            self.emit(SessionEvent::Refused {
+                message: "That subtitle file is not here (any more).".into(),
+            });
+            return;
+        };
+        let track = p
+            .state
+            .borrow()
+            .tracks
+            .iter()
+            .filter(|t| t.kind == matinee_mpv::TrackType::Sub && t.external)
+            .filter(|t| t.title.as_deref() == Some(r.title.as_str()))
+            .map(|t| t.id)
+            .max();
+        let client = p.client().clone();
+        let r = r.clone();
+        tokio::spawn(async move {
+            use matinee_mpv::TrackType;
+            let done = match (used, track) {
+                (true, Some(t)) => client.select_track(TrackType::Sub, Some(t)).await,
+                (true, None) => {
+                    client
+                        .add_subtitle(&r.path, &r.title, r.meta.language.as_deref(), true)
+                        .await
+                }
+                (false, Some(t)) => client.remove_subtitle(t).await,
+                (false, None) => Ok(()),
+            };
+            if let Err(e) = done {
+                tracing::warn!(error = %e, "mpv did not change a shared subtitle");
+            }
+        });
+        self.emit(SessionEvent::SubtitleUse { id, used });
     }
 
     async fn on_command(&mut self, cmd: SessionCmd) -> Flow {
@@ -330,6 +479,39 @@ impl Runner {
                 self.link.send(ClientMsg::StopWaitingFor { participant });
             }
             SessionCmd::ReopenPlayer => return self.reopen_player().await,
+            SessionCmd::ShareSubtitle(path) => {
+                let read = tokio::task::spawn_blocking(move || crate::read_subtitle(&path)).await;
+                match read {
+                    Ok(Ok(file)) => {
+                        if let Some(encoding) = file.converted_from {
+                            tracing::info!(encoding, "subtitle converted to UTF-8");
+                        }
+                        self.sharing.share(file);
+                        self.tick_sharing();
+                    }
+                    Ok(Err(e)) => self.emit(SessionEvent::Refused {
+                        message: e.to_string(),
+                    }),
+                    Err(_) => {}
+                }
+            }
+            SessionCmd::UseSubtitle(id) => self.use_subtitle(id, true),
+            SessionCmd::IgnoreSubtitle(id) => self.use_subtitle(id, false),
+            SessionCmd::ProposeTracks(proposal) => {
+                self.link.send(ClientMsg::ProposeTracks { proposal });
+            }
+            SessionCmd::SelectTrack { kind, id } => {
+                if let Some(p) = &self.player {
+                    let client = p.client().clone();
+                    let kind = match kind {
+                        matinee_protocol::TrackKind::Audio => matinee_mpv::TrackType::Audio,
+                        matinee_protocol::TrackKind::Sub => matinee_mpv::TrackType::Sub,
+                    };
+                    tokio::spawn(async move {
+                        let _ = client.select_track(kind, id).await;
+                    });
+                }
+            }
             SessionCmd::Leave => {
                 self.link.send(ClientMsg::Leave);
                 // Give the relay a moment to take the leave.
@@ -427,6 +609,7 @@ impl Runner {
             }
             LinkEvent::Up(_) => {
                 self.lost_since = None;
+                self.sharing.forget_reported_tracks();
                 // What we know of the room goes along, so a relay that
                 // restarted (and lost it) can rebuild it.
                 let (code, rebuild) = {
@@ -502,6 +685,46 @@ impl Runner {
                 self.set_participants(current);
             }
             ServerMsg::HostProof { proof } => self.host_proof = Some(proof),
+            ServerMsg::Subtitle {
+                id,
+                from,
+                nickname,
+                meta,
+                part,
+                parts,
+                text,
+            } => match self.sharing.take_part(super::sharing::IncomingPart {
+                id,
+                from,
+                nickname: &nickname,
+                meta,
+                part,
+                parts,
+                text: &text,
+            }) {
+                Ok(Some(arrived)) => self.add_received(arrived),
+                Ok(None) => {}
+                Err(why) => {
+                    tracing::warn!(%why, "shared subtitle dropped");
+                    self.emit(SessionEvent::Refused {
+                        message: format!("A shared subtitle was not taken: {why}."),
+                    });
+                }
+            },
+            ServerMsg::Tracks {
+                participant,
+                tracks,
+            } => {
+                self.snapshot
+                    .send_modify(|s| _ = s.tracks.insert(participant, tracks.clone()));
+                self.emit(SessionEvent::Tracks {
+                    participant,
+                    tracks,
+                });
+            }
+            ServerMsg::TrackProposal {
+                nickname, proposal, ..
+            } => self.apply_proposal(nickname, proposal, true),
             ServerMsg::ControlMode { mode } => {
                 self.snapshot.send_modify(|s| s.control_mode = mode);
                 self.update_permissions();

@@ -21,6 +21,11 @@ fn clock_label(secs: f64) -> String {
 }
 
 impl Room {
+    /// Whether seat `idx` may control playback (no refusal sent).
+    pub(super) fn may_control_quietly(&self, idx: usize) -> bool {
+        self.control_mode == ControlMode::Shared || self.is_host(idx)
+    }
+
     fn may_control(&mut self, idx: usize) -> bool {
         if self.control_mode == ControlMode::Shared {
             return true;

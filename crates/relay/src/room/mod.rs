@@ -3,6 +3,7 @@
 
 mod control;
 mod seat;
+mod sharing;
 mod state;
 mod stored;
 #[cfg(test)]

@@ -40,6 +40,8 @@ pub(crate) struct Seat {
     pub last_rename_ms: Option<f64>,
     /// Server time of the last "player closed" notice about this member.
     pub last_closed_notice_ms: Option<f64>,
+    /// Their tracks, and the subtitle file they are sending.
+    pub sharing: super::sharing::MemberSharing,
 }
 
 /// Compares secrets in time independent of where they differ.
@@ -98,6 +100,7 @@ impl Seat {
             last_buffer_pause_ms: None,
             last_rename_ms: None,
             last_closed_notice_ms: None,
+            sharing: Default::default(),
         }
     }
 

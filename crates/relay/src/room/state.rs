@@ -78,6 +78,8 @@ pub(crate) struct Room {
     provisional_until: Option<f64>,
     /// Since when the room has been paused for someone's buffering.
     pub(super) buffer_pause_since: Option<f64>,
+    /// Shared subtitle files and the latest track proposal.
+    pub(super) sharing: super::sharing::Sharing,
     pub(super) env: RoomEnv,
 }
 
@@ -100,6 +102,7 @@ impl Room {
             host_proof_ms: 0,
             provisional_until: None,
             buffer_pause_since: None,
+            sharing: Default::default(),
             env,
         }
     }
@@ -137,7 +140,11 @@ impl Room {
             cmd,
             RoomCmd::Rtt { .. }
                 | RoomCmd::Client {
-                    msg: ClientMsg::State(_) | ClientMsg::Chat { .. },
+                    msg: ClientMsg::State(_)
+                        | ClientMsg::Chat { .. }
+                        | ClientMsg::ShareSubtitle { .. }
+                        | ClientMsg::Tracks { .. }
+                        | ClientMsg::ProposeTracks { .. },
                     ..
                 }
         );
@@ -234,6 +241,7 @@ impl Room {
         self.end_film_if_over();
         self.stop_waiting_if_too_long();
         self.confirm_provisional_host();
+        self.flush_tracks(None);
         self.broadcast_state(None);
         // Changes to who is there go out at once; the figures (RTT, drift,
         // position) are refreshed every few ticks.
@@ -347,6 +355,7 @@ impl Room {
             self.issue_host_proof(idx);
         } else {
             self.announce_media(idx);
+            self.send_shared_to(idx);
             self.notice(NoticeEvent::Joined, format!("{name} joined"), Some(id));
         }
         Ok(id)
@@ -559,6 +568,14 @@ impl Room {
             ClientMsg::PassHost { to } => self.on_pass_host(idx, to),
             ClientMsg::Kick { participant } => self.on_kick(idx, participant),
             ClientMsg::StopWaitingFor { participant } => self.on_stop_waiting_for(idx, participant),
+            ClientMsg::ShareSubtitle {
+                part,
+                parts,
+                meta,
+                text,
+            } => self.on_share_subtitle(idx, part, parts, meta, text),
+            ClientMsg::Tracks { tracks } => self.on_tracks(idx, tracks),
+            ClientMsg::ProposeTracks { proposal } => self.on_propose_tracks(idx, proposal),
             ClientMsg::Hello { .. }
             | ClientMsg::Create { .. }
             | ClientMsg::Join { .. }

@@ -282,3 +282,213 @@ async fn participant_lists_for_flag_changes_are_paced() {
         "with the last state (ten toggles end not ready)"
     );
 }
+
+fn subtitle_parts(text: &str) -> Vec<ClientMsg> {
+    let pieces = matinee_protocol::split_subtitle(text);
+    let parts = pieces.len() as u32;
+    let meta = matinee_protocol::SubtitleMeta {
+        name: "film.en.srt".into(),
+        format: matinee_protocol::SubtitleFormat::Srt,
+        language: Some("en".into()),
+        bytes: text.len() as u32,
+    };
+    pieces
+        .into_iter()
+        .enumerate()
+        .map(|(i, text)| ClientMsg::ShareSubtitle {
+            part: i as u32,
+            parts,
+            meta: meta.clone(),
+            text,
+        })
+        .collect()
+}
+
+/// The subtitle text a member received, joined from its parts.
+fn received_subtitles(msgs: &[ServerMsg]) -> Vec<(u32, String)> {
+    let mut files: Vec<(u32, String)> = Vec::new();
+    for m in msgs {
+        if let ServerMsg::Subtitle { id, text, part, .. } = m {
+            if *part == 0 {
+                files.push((*id, String::new()));
+            }
+            files.last_mut().unwrap().1.push_str(text);
+        }
+    }
+    files
+}
+
+fn errors(msgs: &[ServerMsg]) -> Vec<String> {
+    msgs.iter()
+        .filter_map(|m| match m {
+            ServerMsg::Error { message, .. } => Some(message.clone()),
+            _ => None,
+        })
+        .collect()
+}
+
+#[tokio::test(start_paused = true)]
+async fn a_shared_subtitle_reaches_members_and_newcomers_and_counts_against_the_budgets() {
+    let mut room = room(RelayConfig {
+        max_room_subtitle_bytes: 300_000,
+        max_shared_bytes_per_minute: 400_000,
+        ..RelayConfig::default()
+    });
+    let mut ana = join(&mut room, "Ana", 1);
+    let mut ben = join(&mut room, "Ben", 2);
+    let text = "1\n00:00:01,000 --> 00:00:02,000\n\"Hi\" é\n\n".repeat(4000);
+    for part in subtitle_parts(&text) {
+        ana.send(&mut room, part);
+    }
+    let got = ben.drain();
+    assert_eq!(received_subtitles(&got), vec![(1, text.clone())]);
+    assert!(got.iter().any(|m| matches!(m,
+        ServerMsg::Notice { text, .. } if text == "Ana shared English (SRT)")));
+    // The sender gets the notice, not the file back.
+    let mine = ana.drain();
+    assert!(received_subtitles(&mine).is_empty());
+    assert!(errors(&mine).is_empty(), "{mine:?}");
+    assert_eq!(room.env.metrics.subtitle_bytes.get(), text.len() as i64);
+
+    // A newcomer gets it too.
+    let mut cleo = join(&mut room, "Cleo", 3);
+    assert_eq!(received_subtitles(&cleo.drain()), vec![(1, text.clone())]);
+
+    // A second file does not fit beside the first: the first goes.
+    for part in subtitle_parts(&text) {
+        ana.send(&mut room, part);
+    }
+    assert_eq!(room.env.metrics.subtitle_bytes.get(), text.len() as i64);
+    // A third is over Ana's bytes a minute.
+    for part in subtitle_parts(&text) {
+        ana.send(&mut room, part);
+    }
+    let refused = errors(&ana.drain());
+    assert!(refused[0].contains("a minute"), "{refused:?}");
+    // A minute later she may again.
+    advance(&mut room, Duration::from_secs(61)).await;
+    for part in subtitle_parts(&text) {
+        ana.send(&mut room, part);
+    }
+    assert!(errors(&ana.drain()).is_empty());
+    let _ = cleo.drain();
+    // Parts out of order are refused and start nothing.
+    let parts = subtitle_parts(&text);
+    ben.send(&mut room, parts[0].clone());
+    ben.send(&mut room, parts[2].clone());
+    let refused = errors(&ben.drain());
+    assert!(refused[0].contains("out of order"), "{refused:?}");
+    assert!(received_subtitles(&cleo.drain()).is_empty());
+    // When the room ends, the relay holds nothing of it.
+    let held = room.env.metrics.subtitle_bytes.clone();
+    assert_eq!(held.get(), text.len() as i64);
+    drop(room);
+    assert_eq!(held.get(), 0);
+}
+
+#[tokio::test(start_paused = true)]
+async fn a_file_larger_than_announced_or_than_the_room_takes_is_refused() {
+    let mut room = room(RelayConfig {
+        max_room_subtitle_bytes: 100_000,
+        ..RelayConfig::default()
+    });
+    let mut ana = join(&mut room, "Ana", 1);
+    let mut ben = join(&mut room, "Ben", 2);
+    let big = "x".repeat(150_000);
+    ana.send(&mut room, subtitle_parts(&big)[0].clone());
+    let refused = errors(&ana.drain());
+    assert!(refused[0].contains("at most 97 KiB"), "{refused:?}");
+    // Announced 10 bytes, sends more.
+    let mut lying = subtitle_parts("short text")[0].clone();
+    if let ClientMsg::ShareSubtitle { text, .. } = &mut lying {
+        *text = "y".repeat(5000);
+    }
+    ana.send(&mut room, lying);
+    assert!(errors(&ana.drain())[0].contains("does not match"));
+    assert!(received_subtitles(&ben.drain()).is_empty());
+    assert_eq!(room.env.metrics.subtitle_bytes.get(), 0);
+}
+
+#[tokio::test(start_paused = true)]
+async fn tracks_and_proposals_reach_everyone_and_newcomers_and_only_controllers_propose() {
+    use matinee_protocol::{SubtitleChoice, TrackChoice, TrackInfo, TrackKind, TrackProposal};
+    let mut room = room(RelayConfig::default());
+    let mut ana = join(&mut room, "Ana", 1);
+    let mut ben = join(&mut room, "Ben", 2);
+    let track = |id, lang: &str| TrackInfo {
+        kind: TrackKind::Audio,
+        id,
+        lang: Some(lang.into()),
+        title: None,
+        codec: None,
+        external: false,
+        selected: id == 1,
+    };
+    ben.send(
+        &mut room,
+        ClientMsg::Tracks {
+            tracks: vec![track(1, "ja"), track(2, "en")],
+        },
+    );
+    let tracks_of = |msgs: &[ServerMsg]| {
+        msgs.iter()
+            .filter_map(|m| match m {
+                ServerMsg::Tracks {
+                    participant,
+                    tracks,
+                } => Some((*participant, tracks.len())),
+                _ => None,
+            })
+            .collect::<Vec<_>>()
+    };
+    assert_eq!(tracks_of(&ana.drain()), vec![(ben.pid, 2)]);
+    // A quick second change waits for the tick.
+    ben.send(
+        &mut room,
+        ClientMsg::Tracks {
+            tracks: vec![track(1, "ja")],
+        },
+    );
+    assert!(tracks_of(&ana.drain()).is_empty());
+    advance(&mut room, Duration::from_secs(1)).await;
+    assert_eq!(tracks_of(&ana.drain()), vec![(ben.pid, 1)]);
+
+    let proposal = TrackProposal {
+        audio: Some(TrackChoice {
+            lang: Some("ja".into()),
+            title: None,
+        }),
+        subtitles: Some(SubtitleChoice::Off),
+        sub_delay: None,
+    };
+    // A guest in a host-only room may not propose.
+    ben.send(
+        &mut room,
+        ClientMsg::ProposeTracks {
+            proposal: proposal.clone(),
+        },
+    );
+    assert!(errors(&ben.drain())[0].contains("Only the host"));
+    assert!(!ana
+        .drain()
+        .iter()
+        .any(|m| matches!(m, ServerMsg::TrackProposal { .. })));
+    ana.send(
+        &mut room,
+        ClientMsg::ProposeTracks {
+            proposal: proposal.clone(),
+        },
+    );
+    let got = ben.drain();
+    assert!(got.iter().any(|m| matches!(m,
+        ServerMsg::TrackProposal { proposal: p, .. } if *p == proposal)));
+    assert!(got.iter().any(|m| matches!(m,
+        ServerMsg::Notice { text, .. } if text == "Ana proposed audio: Japanese, subtitles: off")));
+    // A newcomer learns the others' tracks and the latest proposal.
+    let mut cleo = join(&mut room, "Cleo", 3);
+    let got = cleo.drain();
+    assert_eq!(tracks_of(&got), vec![(ben.pid, 1)]);
+    assert!(got
+        .iter()
+        .any(|m| matches!(m, ServerMsg::TrackProposal { .. })));
+}

@@ -1,0 +1,478 @@
+//! The session's side of sharing: subtitle files coming in (joined from
+//! their parts, checked, kept in a private folder), going out (paced under
+//! the relay's rate limit), this player's tracks reported to the room, and
+//! track proposals applied to this copy's best matching tracks.
+
+use std::collections::{BTreeMap, HashMap, VecDeque};
+use std::path::PathBuf;
+use std::time::Duration;
+
+use matinee_mpv::{Track, TrackType};
+use matinee_protocol::{
+    same_language, split_subtitle, ClientMsg, ParticipantId, SubtitleChoice, SubtitleMeta,
+    TrackChoice, TrackInfo, TrackKind, TrackProposal,
+};
+use tokio::time::Instant;
+
+use crate::subtitle_file::{check_text, SubtitleText};
+
+/// One part of an outgoing file every this long (10 a second: well under
+/// the relay's 20 messages a second, beside pings and reports).
+const PART_GAP: Duration = Duration::from_millis(100);
+/// Shortest time between two track reports.
+const TRACKS_GAP: Duration = Duration::from_millis(500);
+/// How long a proposal waits for this player's track list.
+const PROPOSAL_WAIT: Duration = Duration::from_secs(10);
+/// Most subtitle text taken in from one file (the relay's own limit is
+/// lower; this guards against a relay that is not ours).
+const MAX_INCOMING_BYTES: usize = 4 * 1024 * 1024;
+
+/// A file from the room, kept in the private folder.
+#[derive(Debug, Clone)]
+pub(super) struct Received {
+    pub meta: SubtitleMeta,
+    pub path: PathBuf,
+    /// The title it has in mpv's track list.
+    pub title: String,
+}
+
+struct Incoming {
+    meta: SubtitleMeta,
+    next: u32,
+    text: String,
+}
+
+/// One part of a file from the room, as the relay sent it.
+pub(super) struct IncomingPart<'a> {
+    pub id: u32,
+    pub from: ParticipantId,
+    pub nickname: &'a str,
+    pub meta: SubtitleMeta,
+    pub part: u32,
+    pub parts: u32,
+    pub text: &'a str,
+}
+
+/// What comes of a finished file.
+#[derive(Debug)]
+pub(super) struct Arrived {
+    pub id: u32,
+    pub from: ParticipantId,
+    pub nickname: String,
+    pub received: Received,
+}
+
+#[derive(Default)]
+pub(super) struct Sharing {
+    dir: Option<tempfile::TempDir>,
+    incoming: HashMap<u32, Incoming>,
+    pub received: BTreeMap<u32, Received>,
+    outgoing: VecDeque<ClientMsg>,
+    next_part_at: Option<Instant>,
+    tracks_sent: Option<Vec<TrackInfo>>,
+    tracks_sent_at: Option<Instant>,
+    /// A proposal that came before this player's track list.
+    pub pending: Option<(String, TrackProposal, Instant)>,
+}
+
+impl Sharing {
+    /// Queues a file's parts to go out.
+    pub fn share(&mut self, file: SubtitleText) {
+        let pieces = split_subtitle(&file.text);
+        let parts = pieces.len() as u32;
+        for (part, text) in pieces.into_iter().enumerate() {
+            self.outgoing.push_back(ClientMsg::ShareSubtitle {
+                part: part as u32,
+                parts,
+                meta: file.meta.clone(),
+                text,
+            });
+        }
+    }
+
+    /// The next outgoing part, when it is time for one.
+    pub fn next_part(&mut self, now: Instant) -> Option<ClientMsg> {
+        if self.next_part_at.is_some_and(|t| now < t) {
+            return None;
+        }
+        let part = self.outgoing.pop_front()?;
+        self.next_part_at = Some(now + PART_GAP);
+        Some(part)
+    }
+
+    /// This player's tracks to report, when they changed (and the last
+    /// report is not too recent).
+    pub fn tracks_to_report(&mut self, tracks: &[Track], now: Instant) -> Option<Vec<TrackInfo>> {
+        let tracks = track_infos(tracks);
+        if self.tracks_sent.as_ref() == Some(&tracks)
+            || self.tracks_sent_at.is_some_and(|t| now < t + TRACKS_GAP)
+        {
+            return None;
+        }
+        self.tracks_sent = Some(tracks.clone());
+        self.tracks_sent_at = Some(now);
+        Some(tracks)
+    }
+
+    /// The tracks to send again after a reconnect.
+    pub fn forget_reported_tracks(&mut self) {
+        self.tracks_sent = None;
+    }
+
+    /// Takes a part of a file from the room; the whole file once its last
+    /// part is in (written to the private folder), or an explanation of
+    /// why it was dropped.
+    pub fn take_part(&mut self, p: IncomingPart<'_>) -> Result<Option<Arrived>, String> {
+        let IncomingPart {
+            id,
+            from,
+            nickname,
+            meta,
+            part,
+            parts,
+            text,
+        } = p;
+        if part == 0 {
+            self.incoming.insert(
+                id,
+                Incoming {
+                    meta: meta.clone(),
+                    next: 0,
+                    text: String::new(),
+                },
+            );
+        }
+        let Some(file) = self.incoming.get_mut(&id) else {
+            return Ok(None); // joined mid-file: it is sent again to newcomers
+        };
+        if file.next != part || file.meta != meta {
+            self.incoming.remove(&id);
+            return Err(format!("{}'s subtitle file arrived incomplete", nickname));
+        }
+        file.text.push_str(text);
+        file.next += 1;
+        if file.text.len() > MAX_INCOMING_BYTES {
+            self.incoming.remove(&id);
+            return Err(format!("{}'s subtitle file is too large", nickname));
+        }
+        if file.next < parts {
+            return Ok(None);
+        }
+        let file = self.incoming.remove(&id).expect("present");
+        check_text(&file.meta.name, file.meta.format, &file.text).map_err(|e| e.to_string())?;
+        let path = self.write(id, &file.meta, &file.text)?;
+        let received = Received {
+            title: format!("{} · from {nickname}", file.meta.label()),
+            meta: file.meta,
+            path,
+        };
+        self.received.insert(id, received.clone());
+        Ok(Some(Arrived {
+            id,
+            from,
+            nickname: nickname.to_string(),
+            received,
+        }))
+    }
+
+    /// Writes a received file into the private folder, under a name of
+    /// our own (the sender's file name is never a path here).
+    fn write(&mut self, id: u32, meta: &SubtitleMeta, text: &str) -> Result<PathBuf, String> {
+        if self.dir.is_none() {
+            let mut builder = tempfile::Builder::new();
+            builder.prefix("matinee-subtitles-");
+            // Only this user may read or list it (0700).
+            #[cfg(unix)]
+            {
+                use std::os::unix::fs::PermissionsExt;
+                builder.permissions(std::fs::Permissions::from_mode(0o700));
+            }
+            let dir = builder
+                .tempdir()
+                .map_err(|e| format!("cannot make a folder for shared subtitles: {e}"))?;
+            self.dir = Some(dir);
+        }
+        let dir = self.dir.as_ref().expect("made above");
+        let path = dir
+            .path()
+            .join(format!("shared-{id}.{}", meta.format.extension()));
+        std::fs::write(&path, text)
+            .map_err(|e| format!("cannot keep a shared subtitle file: {e}"))?;
+        Ok(path)
+    }
+}
+
+/// mpv's audio and subtitle tracks as the room sees them.
+pub(super) fn track_infos(tracks: &[Track]) -> Vec<TrackInfo> {
+    tracks
+        .iter()
+        .filter_map(|t| {
+            let kind = match t.kind {
+                TrackType::Audio => TrackKind::Audio,
+                TrackType::Sub => TrackKind::Sub,
+                TrackType::Video => return None,
+            };
+            Some(TrackInfo {
+                kind,
+                id: t.id,
+                lang: t.lang.clone(),
+                title: t.title.clone(),
+                codec: t.codec.clone(),
+                external: t.external,
+                selected: t.selected,
+            })
+        })
+        .take(matinee_protocol::MAX_TRACKS)
+        .collect()
+}
+
+/// The track of `kind` that best matches `choice`: the language must
+/// match when one is asked for, then the title decides (same, then
+/// containing it); ties go to the lowest id.
+pub(super) fn best_match(
+    tracks: &[TrackInfo],
+    kind: TrackKind,
+    choice: &TrackChoice,
+) -> Option<u32> {
+    let title_score = |t: &TrackInfo| match (&choice.title, &t.title) {
+        (Some(want), Some(have)) if want.eq_ignore_ascii_case(have) => 2,
+        (Some(want), Some(have)) if have.to_lowercase().contains(&want.to_lowercase()) => 1,
+        _ => 0,
+    };
+    tracks
+        .iter()
+        .filter(|t| t.kind == kind)
+        .filter(|t| match (&choice.lang, &t.lang) {
+            (Some(want), Some(have)) => same_language(want, have),
+            (Some(_), None) => false,
+            (None, _) => choice.title.is_none() || title_score(t) > 0,
+        })
+        .max_by_key(|t| (title_score(t), std::cmp::Reverse(t.id)))
+        .map(|t| t.id)
+}
+
+/// What a proposal does to this player.
+#[derive(Debug, Default, PartialEq)]
+pub(super) struct Plan {
+    pub audio: Option<u32>,
+    /// Some(None): subtitles off.
+    pub sub: Option<Option<u32>>,
+    pub sub_delay: Option<f64>,
+    /// For the member, one sentence per part of the proposal.
+    pub outcome: Vec<String>,
+}
+
+/// Which of this copy's tracks a proposal picks, and what to tell.
+pub(super) fn plan(tracks: &[TrackInfo], proposal: &TrackProposal) -> Plan {
+    let mut plan = Plan::default();
+    let label_of = |id: u32, kind: TrackKind| {
+        tracks
+            .iter()
+            .find(|t| t.id == id && t.kind == kind)
+            .map(TrackInfo::label)
+            .unwrap_or_default()
+    };
+    if let Some(choice) = &proposal.audio {
+        match best_match(tracks, TrackKind::Audio, choice) {
+            Some(id) => {
+                plan.audio = Some(id);
+                plan.outcome
+                    .push(format!("Audio: {}.", label_of(id, TrackKind::Audio)));
+            }
+            None => plan.outcome.push(format!(
+                "Your copy has no {} audio; yours stays as it is.",
+                choice.label()
+            )),
+        }
+    }
+    match &proposal.subtitles {
+        Some(SubtitleChoice::Off) => {
+            plan.sub = Some(None);
+            plan.outcome.push("Subtitles off.".into());
+        }
+        Some(SubtitleChoice::Track { choice }) => {
+            match best_match(tracks, TrackKind::Sub, choice) {
+                Some(id) => {
+                    plan.sub = Some(Some(id));
+                    plan.outcome
+                        .push(format!("Subtitles: {}.", label_of(id, TrackKind::Sub)));
+                }
+                None => plan.outcome.push(format!(
+                    "Your copy has no {} subtitles; yours stay as they are.",
+                    choice.label()
+                )),
+            }
+        }
+        None => {}
+    }
+    if let Some(d) = proposal.sub_delay {
+        plan.sub_delay = Some(d);
+        plan.outcome.push(format!("Subtitle delay {d:+.2} s."));
+    }
+    plan
+}
+
+/// Whether a proposal that waited for the track list has waited too long.
+pub(super) fn proposal_expired(received: Instant, now: Instant) -> bool {
+    now >= received + PROPOSAL_WAIT
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn track(kind: TrackKind, id: u32, lang: Option<&str>, title: Option<&str>) -> TrackInfo {
+        TrackInfo {
+            kind,
+            id,
+            lang: lang.map(str::to_string),
+            title: title.map(str::to_string),
+            codec: None,
+            external: false,
+            selected: false,
+        }
+    }
+
+    fn choice(lang: Option<&str>, title: Option<&str>) -> TrackChoice {
+        TrackChoice {
+            lang: lang.map(str::to_string),
+            title: title.map(str::to_string),
+        }
+    }
+
+    #[test]
+    fn matches_by_language_then_title() {
+        use TrackKind::*;
+        let tracks = vec![
+            track(Audio, 1, Some("eng"), None),
+            track(Audio, 2, Some("jpn"), Some("Commentary")),
+            track(Audio, 3, Some("jpn"), None),
+            track(Sub, 1, Some("eng"), Some("Signs")),
+            track(Sub, 2, Some("en"), Some("Full")),
+        ];
+        assert_eq!(
+            best_match(&tracks, Audio, &choice(Some("ja"), None)),
+            Some(2)
+        );
+        assert_eq!(
+            best_match(&tracks, Audio, &choice(Some("ja"), Some("commentary"))),
+            Some(2)
+        );
+        assert_eq!(
+            best_match(&tracks, Sub, &choice(Some("English"), Some("Full"))),
+            Some(2)
+        );
+        assert_eq!(
+            best_match(&tracks, Sub, &choice(None, Some("Signs"))),
+            Some(1)
+        );
+        assert_eq!(best_match(&tracks, Audio, &choice(Some("fr"), None)), None);
+    }
+
+    #[test]
+    fn a_plan_says_what_it_did_and_what_it_could_not() {
+        use TrackKind::*;
+        let tracks = vec![
+            track(Audio, 1, Some("eng"), None),
+            track(Sub, 1, Some("eng"), None),
+        ];
+        let proposal = TrackProposal {
+            audio: Some(choice(Some("ja"), None)),
+            subtitles: Some(SubtitleChoice::Track {
+                choice: choice(Some("en"), None),
+            }),
+            sub_delay: Some(0.25),
+        };
+        let p = plan(&tracks, &proposal);
+        assert_eq!(p.audio, None);
+        assert_eq!(p.sub, Some(Some(1)));
+        assert_eq!(
+            p.outcome,
+            vec![
+                "Your copy has no Japanese audio; yours stays as it is.",
+                "Subtitles: English.",
+                "Subtitle delay +0.25 s."
+            ]
+        );
+    }
+
+    #[test]
+    fn parts_join_into_a_file_in_a_private_folder() {
+        let mut s = Sharing::default();
+        let meta = SubtitleMeta {
+            name: "../../etc/evil.srt".into(),
+            format: matinee_protocol::SubtitleFormat::Srt,
+            language: Some("en".into()),
+            bytes: 0,
+        };
+        let text = "1\n00:00:01,000 --> 00:00:02,000\nHi\n";
+        assert!(s
+            .take_part(IncomingPart {
+                id: 4,
+                from: 2,
+                nickname: "Ben",
+                meta: meta.clone(),
+                part: 0,
+                parts: 2,
+                text: &text[..10]
+            })
+            .unwrap()
+            .is_none());
+        let got = s
+            .take_part(IncomingPart {
+                id: 4,
+                from: 2,
+                nickname: "Ben",
+                meta: meta.clone(),
+                part: 1,
+                parts: 2,
+                text: &text[10..],
+            })
+            .unwrap()
+            .unwrap();
+        assert_eq!(std::fs::read_to_string(&got.received.path).unwrap(), text);
+        assert!(got.received.path.ends_with("shared-4.srt"));
+        assert_eq!(got.received.title, "English (SRT) · from Ben");
+        #[cfg(unix)]
+        {
+            use std::os::unix::fs::PermissionsExt;
+            let dir = got.received.path.parent().unwrap();
+            let mode = std::fs::metadata(dir).unwrap().permissions().mode();
+            assert_eq!(mode & 0o077, 0, "{mode:o}");
+        }
+        // A part out of order drops the file; binary text is refused.
+        s.take_part(IncomingPart {
+            id: 5,
+            from: 2,
+            nickname: "Ben",
+            meta: meta.clone(),
+            part: 0,
+            parts: 3,
+            text: "a",
+        })
+        .unwrap();
+        assert!(s
+            .take_part(IncomingPart {
+                id: 5,
+                from: 2,
+                nickname: "Ben",
+                meta: meta.clone(),
+                part: 2,
+                parts: 3,
+                text: "b"
+            })
+            .is_err());
+        assert!(s
+            .take_part(IncomingPart {
+                id: 6,
+                from: 2,
+                nickname: "Ben",
+                meta,
+                part: 0,
+                parts: 1,
+                text: "\0\0\0 -->"
+            })
+            .unwrap_err()
+            .contains("binary"));
+    }
+}

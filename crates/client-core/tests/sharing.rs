@@ -1,0 +1,395 @@
+//! Subtitles and tracks shared in a party, on loopback with real headless
+//! mpv players: a subtitle file one member shares shows in the others'
+//! players; bad files are refused with the reason; a hostile ASS file is
+//! text to mpv; a track proposal makes copies whose tracks come in
+//! different orders pick the same languages.
+
+use std::path::{Path, PathBuf};
+use std::process::Command;
+use std::time::{Duration, Instant};
+
+use matinee_client_core::{
+    Backoff, MediaSource, PartyHandle, PartySession, RelayEndpoint, Role, SessionCmd,
+    SessionConfig, SessionEvent,
+};
+use matinee_mpv::{locate, LaunchOptions, MpvClient, TrackType};
+use matinee_protocol::{ControlMode, RoomCode, SubtitleChoice, TrackChoice, TrackProposal};
+use matinee_relay::{RelayConfig, RelayHandle};
+use matinee_sync::EngineConfig;
+use matinee_testkit::{clip, ClipSpec};
+use tokio::sync::broadcast;
+
+fn config(relay: &RelayHandle, nickname: &str, role: Role, film: &Path) -> SessionConfig {
+    SessionConfig {
+        relay: vec![RelayEndpoint::url(relay.ws_url())],
+        nickname: nickname.into(),
+        role,
+        media: MediaSource::file(film.to_path_buf()),
+        mpv: LaunchOptions::headless(locate(None).expect("mpv installed")),
+        engine: EngineConfig::default(),
+        client_name: "sharing-test".into(),
+        osd_notices: true,
+        backoff: Backoff::new(Duration::from_millis(100), Duration::from_secs(1)),
+    }
+}
+
+struct Peer {
+    session: PartyHandle,
+    events: broadcast::Receiver<SessionEvent>,
+    mpv: MpvClient,
+}
+
+impl Peer {
+    async fn start(cfg: SessionConfig) -> Peer {
+        let session = PartySession::start(cfg).await.expect("session starts");
+        let events = session.events();
+        let endpoint = session.snapshot().player_endpoint.unwrap();
+        let mpv = MpvClient::connect(&endpoint).await.unwrap();
+        Peer {
+            session,
+            events,
+            mpv,
+        }
+    }
+
+    /// The next event `pick` takes (10 s at most).
+    async fn event<T>(&mut self, what: &str, pick: impl Fn(&SessionEvent) -> Option<T>) -> T {
+        let wait = async {
+            loop {
+                match self.events.recv().await {
+                    Ok(ev) => {
+                        if let Some(v) = pick(&ev) {
+                            return v;
+                        }
+                    }
+                    Err(broadcast::error::RecvError::Lagged(_)) => {}
+                    Err(e) => panic!("{what}: events ended: {e}"),
+                }
+            }
+        };
+        tokio::time::timeout(Duration::from_secs(10), wait)
+            .await
+            .unwrap_or_else(|_| panic!("{what}: not within 10 s"))
+    }
+
+    async fn refused(&mut self) -> String {
+        self.event("a refusal", |ev| match ev {
+            SessionEvent::Refused { message } => Some(message.clone()),
+            _ => None,
+        })
+        .await
+    }
+
+    /// The language of the selected track of `kind` in this mpv.
+    fn selected_lang(&self, kind: TrackType) -> Option<String> {
+        self.mpv
+            .state()
+            .borrow()
+            .tracks
+            .iter()
+            .find(|t| t.kind == kind && t.selected)
+            .map(|t| t.lang.clone().unwrap_or_else(|| "?".into()))
+    }
+}
+
+async fn eventually(what: &str, limit: Duration, mut check: impl FnMut() -> bool) -> Duration {
+    let start = Instant::now();
+    while !check() {
+        assert!(start.elapsed() < limit, "{what}: not within {limit:?}");
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
+    start.elapsed()
+}
+
+async fn pair(host_film: &Path, guest_film: &Path) -> (RelayHandle, Peer, Peer) {
+    let relay = matinee_relay::start(RelayConfig::loopback()).await.unwrap();
+    let host = Peer::start(config(
+        &relay,
+        "Ana",
+        Role::Host {
+            control_mode: ControlMode::HostOnly,
+        },
+        host_film,
+    ))
+    .await;
+    let code: RoomCode = host.session.snapshot().code;
+    let guest = Peer::start(config(&relay, "Ben", Role::Join { code }, guest_film)).await;
+    (relay, host, guest)
+}
+
+fn write(dir: &Path, name: &str, bytes: &[u8]) -> PathBuf {
+    let p = dir.join(name);
+    std::fs::write(&p, bytes).unwrap();
+    p
+}
+
+/// WebVTT, with mpv's property syntax, which must not expand (mpv turns
+/// every format into ASS, where braces hold override tags, so the braces
+/// and what is in them are dropped: see the ASS case below).
+const VTT: &str = "WEBVTT\n\n00:00:00.000 --> 00:10:00.000\nHello from Ana ${filename}\n";
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_shared_subtitle_shows_in_the_others_players_and_bad_files_are_refused() {
+    let film = clip(ClipSpec::small(120));
+    let (_relay, mut ana, mut ben) = pair(&film, &film).await;
+    let dir = tempfile::tempdir().unwrap();
+
+    // Too large, and binary under a subtitle's name: refused, with why.
+    let big = write(dir.path(), "big.srt", &vec![b'a'; 2_621_440]);
+    ana.session.send(SessionCmd::ShareSubtitle(big));
+    let why = ana.refused().await;
+    assert_eq!(
+        why,
+        "big.srt is 2.5 MiB; subtitle files up to 2 MiB can be shared."
+    );
+    let noise: Vec<u8> = (0..20_000u32)
+        .map(|i| (i.wrapping_mul(2_654_435_761) >> 13) as u8)
+        .collect();
+    let binary = write(dir.path(), "film.srt", &noise);
+    ana.session.send(SessionCmd::ShareSubtitle(binary));
+    assert_eq!(
+        ana.refused().await,
+        "film.srt holds binary data, not subtitle text."
+    );
+
+    // A real one: Ben's player shows it.
+    let vtt = write(dir.path(), "film.en.vtt", VTT.as_bytes());
+    let sent = Instant::now();
+    ana.session.send(SessionCmd::ShareSubtitle(vtt));
+    let (id, label, selected) = ben
+        .event("Ben is told", |ev| match ev {
+            SessionEvent::SubtitleShared {
+                id,
+                label,
+                selected,
+                nickname,
+                ..
+            } if nickname == "Ana" => Some((*id, label.clone(), *selected)),
+            _ => None,
+        })
+        .await;
+    assert_eq!(label, "English (VTT)");
+    assert!(selected, "Ben showed no subtitles, so it is shown");
+    let took = eventually("Ben's mpv shows it", Duration::from_secs(5), || {
+        ben.mpv.state().borrow().tracks.iter().any(|t| {
+            t.kind == TrackType::Sub
+                && t.external
+                && t.selected
+                && t.lang.as_deref() == Some("en")
+                && t.title.as_deref() == Some("English (VTT) · from Ana")
+        })
+    })
+    .await;
+    eprintln!(
+        "shared subtitle selected in Ben's mpv {:?} after sharing",
+        sent.elapsed()
+    );
+    let _ = took;
+    let text = ben.mpv.get_text("sub-text").await.unwrap();
+    let text = text.unwrap_or_default();
+    assert!(
+        text.starts_with("Hello from Ana $") && !text.contains("clip-"),
+        "{text:?}"
+    );
+    // The file Ben's mpv reads is in his own private folder.
+    let path = ben
+        .mpv
+        .get_text("current-tracks/sub/external-filename")
+        .await
+        .unwrap()
+        .unwrap();
+    assert!(
+        path.contains("matinee-subtitles-") && path.ends_with("shared-1.vtt"),
+        "{path}"
+    );
+
+    // Ignore takes it out; Use brings it back.
+    ben.session.send(SessionCmd::IgnoreSubtitle(id));
+    eventually("taken out", Duration::from_secs(5), || {
+        ben.selected_lang(TrackType::Sub).is_none()
+    })
+    .await;
+    ben.session.send(SessionCmd::UseSubtitle(id));
+    eventually("back", Duration::from_secs(5), || {
+        ben.selected_lang(TrackType::Sub).as_deref() == Some("en")
+    })
+    .await;
+
+    // A hostile ASS file: override tags and property syntax are text.
+    let marker = dir.path().join("ran");
+    let ass = format!(
+        "[Script Info]\nScriptType: v4.00+\n\n[V4+ Styles]\n\
+         Format: Name, Fontname, Fontsize, PrimaryColour, Bold, Italic, Alignment, MarginL, MarginR, MarginV\n\
+         Style: Default,Arial,20,&H00FFFFFF,0,0,2,10,10,10\n\n[Events]\n\
+         Format: Layer, Start, End, Style, Text\n\
+         Dialogue: 0,0:00:00.00,0:09:59.00,Default,{{\\an8\\pos(10,10)\\fscx300}}${{filename}} ${{run:touch {m}}} `touch {m}`\n",
+        m = marker.display()
+    );
+    let ass_path = write(dir.path(), "evil.ass", ass.as_bytes());
+    ana.session.send(SessionCmd::ShareSubtitle(ass_path));
+    let first = id;
+    let id2 = ben
+        .event("the ASS file arrives", |ev| match ev {
+            SessionEvent::SubtitleShared { id, selected, .. } if *id != first => {
+                assert!(!selected, "Ben shows subtitles already: not switched");
+                Some(*id)
+            }
+            _ => None,
+        })
+        .await;
+    ben.session.send(SessionCmd::UseSubtitle(id2));
+    // In ASS, braces hold override tags: libass drops `{filename}` and
+    // `{run:…}` as unknown tags; nothing is expanded (no file name) or run.
+    let want = format!("$ $ `touch {m}`", m = marker.display());
+    let start = Instant::now();
+    loop {
+        let shown = ben.mpv.get_text("sub-text").await.unwrap();
+        if shown.as_deref() == Some(want.as_str()) {
+            break;
+        }
+        assert!(
+            start.elapsed() < Duration::from_secs(5),
+            "mpv shows {shown:?}, not the ASS text as text: {want:?}"
+        );
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    assert!(!marker.exists(), "a subtitle ran a command");
+    assert!(!ben.session.is_finished() && !ben.mpv.is_closed());
+}
+
+/// A copy of a clip with two audio and two subtitle tracks, tagged with
+/// languages, in the given orders.
+fn copy_with_tracks(dir: &Path, name: &str, audio: [&str; 2], subs: [&str; 2]) -> PathBuf {
+    let base = clip(ClipSpec::small(20));
+    let srt = |lang: &str| {
+        write(
+            dir,
+            &format!("{name}-{lang}.srt"),
+            format!("1\n00:00:00,000 --> 00:00:20,000\nin {lang}\n").as_bytes(),
+        )
+    };
+    let out = dir.join(format!("{name}.mkv"));
+    let tone = |lang: &str| if lang == "eng" { "0:a" } else { "1:a" };
+    let status = Command::new("ffmpeg")
+        .args(["-hide_banner", "-loglevel", "error", "-y", "-i"])
+        .arg(&base)
+        .args([
+            "-f",
+            "lavfi",
+            "-t",
+            "20",
+            "-i",
+            "sine=frequency=660:sample_rate=48000",
+        ])
+        .arg("-i")
+        .arg(srt(subs[0]))
+        .arg("-i")
+        .arg(srt(subs[1]))
+        .args([
+            "-map",
+            "0:v",
+            "-map",
+            tone(audio[0]),
+            "-map",
+            tone(audio[1]),
+        ])
+        .args(["-map", "2:s", "-map", "3:s"])
+        .args(["-c:v", "copy", "-c:a", "aac", "-c:s", "srt", "-t", "20"])
+        .args(["-metadata:s:a:0", &format!("language={}", audio[0])])
+        .args(["-metadata:s:a:1", &format!("language={}", audio[1])])
+        .args(["-metadata:s:s:0", &format!("language={}", subs[0])])
+        .args(["-metadata:s:s:1", &format!("language={}", subs[1])])
+        .arg(&out)
+        .status()
+        .expect("ffmpeg runs");
+    assert!(status.success());
+    out
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_track_proposal_makes_different_copies_pick_the_same_languages() {
+    let dir = tempfile::tempdir().unwrap();
+    let a = copy_with_tracks(dir.path(), "a", ["eng", "jpn"], ["eng", "fre"]);
+    let b = copy_with_tracks(dir.path(), "b", ["jpn", "eng"], ["fre", "eng"]);
+    let (_relay, ana, mut ben) = pair(&a, &b).await;
+    // Each member's tracks reach the room.
+    eventually("Ana knows Ben's tracks", Duration::from_secs(5), || {
+        let s = ana.session.snapshot();
+        s.tracks
+            .get(&ben.session.snapshot().you)
+            .is_some_and(|t| t.len() == 4)
+    })
+    .await;
+    // Different tracks playing before: mpv takes each copy's first audio.
+    eventually("both list tracks", Duration::from_secs(5), || {
+        ana.selected_lang(TrackType::Audio).is_some()
+            && ben.selected_lang(TrackType::Audio).is_some()
+    })
+    .await;
+    assert_ne!(
+        ana.selected_lang(TrackType::Audio),
+        ben.selected_lang(TrackType::Audio)
+    );
+
+    // A guest may not propose in a host-only room.
+    ben.session.send(SessionCmd::ProposeTracks(TrackProposal {
+        sub_delay: Some(1.0),
+        ..Default::default()
+    }));
+    assert!(ben.refused().await.contains("Only the host"));
+
+    let lang = |l: &str| TrackChoice {
+        lang: Some(l.into()),
+        title: None,
+    };
+    ana.session.send(SessionCmd::ProposeTracks(TrackProposal {
+        audio: Some(lang("ja")),
+        subtitles: Some(SubtitleChoice::Track { choice: lang("en") }),
+        sub_delay: Some(0.25),
+    }));
+    let outcome = ben
+        .event("Ben applies it", |ev| match ev {
+            SessionEvent::TrackProposal { outcome, .. } => Some(outcome.clone()),
+            _ => None,
+        })
+        .await;
+    assert_eq!(outcome[0], "Audio: Japanese (aac).", "{outcome:?}");
+    for p in [&ana, &ben] {
+        eventually(
+            "Japanese audio, English subtitles",
+            Duration::from_secs(5),
+            || {
+                p.selected_lang(TrackType::Audio).as_deref() == Some("jpn")
+                    && p.selected_lang(TrackType::Sub).as_deref() == Some("eng")
+            },
+        )
+        .await;
+        let delay = p.mpv.get_number("sub-delay").await.unwrap();
+        assert_eq!(delay, Some(0.25));
+    }
+
+    // Ben changes his own audio afterwards: his choice stays.
+    ben.mpv
+        .select_track(TrackType::Audio, Some(2))
+        .await
+        .unwrap();
+    tokio::time::sleep(Duration::from_secs(2)).await;
+    assert_eq!(ben.selected_lang(TrackType::Audio).as_deref(), Some("eng"));
+
+    // A language nobody's copy has: each is told, nothing changes.
+    ana.session.send(SessionCmd::ProposeTracks(TrackProposal {
+        audio: Some(lang("fr")),
+        ..Default::default()
+    }));
+    let outcome = ben
+        .event("told there is no match", |ev| match ev {
+            SessionEvent::TrackProposal { outcome, .. } => Some(outcome.clone()),
+            _ => None,
+        })
+        .await;
+    assert_eq!(
+        outcome,
+        vec!["Your copy has no French audio; yours stays as it is."]
+    );
+    assert_eq!(ben.selected_lang(TrackType::Audio).as_deref(), Some("eng"));
+}
