@@ -7,7 +7,7 @@ use matinee_client_core::{
     join_target, start_party, Invite, PartyHandle, PartyMedia, PartyRequest, RelayEndpoint, Role,
     SessionCmd, SessionEvent, Settings,
 };
-use matinee_protocol::{ControlMode, Participant, RoomCode};
+use matinee_protocol::{ControlMode, Participant, RoomCode, TrackKind, TrackProposal};
 use serde::{Deserialize, Serialize};
 use tauri::ipc::Channel;
 use tauri::State;
@@ -104,29 +104,52 @@ pub async fn save_settings(
     Ok(settings)
 }
 
-#[tauri::command]
-pub async fn pick_file<R: tauri::Runtime>(
+/// Asks for one file (in the system's dialog, off the async threads).
+async fn pick_one<R: tauri::Runtime>(
     app: tauri::AppHandle<R>,
+    title: &'static str,
+    filters: &'static [(&'static str, &'static [&'static str])],
 ) -> Result<Option<String>, AppError> {
     let picked = tokio::task::spawn_blocking(move || {
-        app.dialog()
-            .file()
-            .set_title("Choose the film")
-            .add_filter(
-                "Video",
-                &[
-                    "mkv", "mp4", "avi", "mov", "webm", "m4v", "ts", "wmv", "flv", "mpg", "mpeg",
-                    "ogv",
-                ],
-            )
-            .add_filter("All files", &["*"])
-            .blocking_pick_file()
+        let mut dialog = app.dialog().file().set_title(title);
+        for (name, extensions) in filters {
+            dialog = dialog.add_filter(*name, extensions);
+        }
+        dialog.blocking_pick_file()
     })
     .await
     .map_err(|e| AppError::new(ErrorKind::Dialog, e.to_string()))?;
     Ok(picked
         .and_then(|p| p.into_path().ok())
         .map(|p| p.display().to_string()))
+}
+
+#[tauri::command]
+pub async fn pick_file<R: tauri::Runtime>(
+    app: tauri::AppHandle<R>,
+) -> Result<Option<String>, AppError> {
+    const VIDEO: &[&str] = &[
+        "mkv", "mp4", "avi", "mov", "webm", "m4v", "ts", "wmv", "flv", "mpg", "mpeg", "ogv",
+    ];
+    pick_one(
+        app,
+        "Choose the film",
+        &[("Video", VIDEO), ("All files", &["*"])],
+    )
+    .await
+}
+
+/// Asks for a subtitle file to share with the room.
+#[tauri::command]
+pub async fn pick_subtitle<R: tauri::Runtime>(
+    app: tauri::AppHandle<R>,
+) -> Result<Option<String>, AppError> {
+    pick_one(
+        app,
+        "Share a subtitle file with the room",
+        &[("Subtitles", &["srt", "ass", "ssa", "vtt"])],
+    )
+    .await
 }
 
 /// What the window needs to show a room.
@@ -348,15 +371,49 @@ pub async fn join_room(
 pub enum RoomCommand {
     Play,
     Pause,
-    Seek { position: f64 },
-    Ready { ready: bool },
-    Start { force: bool },
-    Chat { text: String },
-    SetControlMode { mode: ControlMode },
-    PassHost { to: u32 },
-    Kick { participant: u32 },
-    StopWaitingFor { participant: u32 },
+    Seek {
+        position: f64,
+    },
+    Ready {
+        ready: bool,
+    },
+    Start {
+        force: bool,
+    },
+    Chat {
+        text: String,
+    },
+    SetControlMode {
+        mode: ControlMode,
+    },
+    PassHost {
+        to: u32,
+    },
+    Kick {
+        participant: u32,
+    },
+    StopWaitingFor {
+        participant: u32,
+    },
     ReopenPlayer,
+    /// Share a subtitle file from this computer with the room.
+    ShareSubtitle {
+        path: String,
+    },
+    /// Show, or take out, a subtitle file someone shared.
+    UseSubtitle {
+        id: u32,
+        used: bool,
+    },
+    /// Propose tracks for everyone.
+    ProposeTracks {
+        proposal: TrackProposal,
+    },
+    /// Pick one of this player's own tracks (none: off).
+    SelectTrack {
+        track: TrackKind,
+        id: Option<u32>,
+    },
 }
 
 impl From<RoomCommand> for SessionCmd {
@@ -373,6 +430,11 @@ impl From<RoomCommand> for SessionCmd {
             RoomCommand::Kick { participant } => SessionCmd::Kick(participant),
             RoomCommand::StopWaitingFor { participant } => SessionCmd::StopWaitingFor(participant),
             RoomCommand::ReopenPlayer => SessionCmd::ReopenPlayer,
+            RoomCommand::ShareSubtitle { path } => SessionCmd::ShareSubtitle(path.into()),
+            RoomCommand::UseSubtitle { id, used: true } => SessionCmd::UseSubtitle(id),
+            RoomCommand::UseSubtitle { id, used: false } => SessionCmd::IgnoreSubtitle(id),
+            RoomCommand::ProposeTracks { proposal } => SessionCmd::ProposeTracks(proposal),
+            RoomCommand::SelectTrack { track, id } => SessionCmd::SelectTrack { kind: track, id },
         }
     }
 }

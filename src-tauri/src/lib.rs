@@ -79,6 +79,7 @@ pub fn with_commands<R: Runtime>(builder: tauri::Builder<R>) -> tauri::Builder<R
         commands::load_settings,
         commands::save_settings,
         commands::pick_file,
+        commands::pick_subtitle,
         commands::prepare_hosting,
         commands::host_room,
         commands::join_room,

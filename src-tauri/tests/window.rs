@@ -533,6 +533,56 @@ async fn host_in_the_window_and_join_from_the_cli() {
     .await;
     screenshot(&display, &shots, "3b-room-seek-bar.png");
 
+    // Bo shares a subtitle file: the window says so, with Use and Ignore,
+    // and its player shows it (no subtitles were on); Ana suggests her
+    // tracks to everyone, and Bo's player picks the same file.
+    let srt = home.path().join("film.en.srt");
+    std::fs::write(&srt, "1\n00:00:00,000 --> 00:10:00,000\nHello from Bo\n").unwrap();
+    writeln!(bo_stdin, "sub {}", srt.display()).unwrap();
+    wait_for(&client, "the shared subtitle", CHAT, |v| {
+        v.as_str()
+            .is_some_and(|t| t.contains("Bo shared English (SRT)"))
+    })
+    .await;
+    wait_for(
+        &client,
+        "Use and Ignore",
+        "return [...document.querySelectorAll('.shared-subtitle button')].map(b => b.textContent).join(',')",
+        |v| v.as_str() == Some("In use,Ignore"),
+    )
+    .await;
+    wait_for(
+        &client,
+        "the player's subtitles, listed",
+        "return document.querySelector('.card.tracks select[aria-label=\"Your subtitles\"]')?.selectedOptions[0]?.textContent ?? ''",
+        |v| v.as_str().is_some_and(|t| t.contains("from Bo")),
+    )
+    .await;
+    click_button(&client, "Suggest to everyone").await;
+    wait_for(&client, "the proposal", CHAT, |v| {
+        v.as_str()
+            .is_some_and(|t| t.contains("Ana suggested subtitles: English (SRT) · from Bo"))
+    })
+    .await;
+    let deadline = Instant::now() + WAIT;
+    loop {
+        let picked = bo_heard.lock().unwrap().iter().any(|v| {
+            v["type"] == "track_proposal"
+                && v["outcome"][0]
+                    .as_str()
+                    .is_some_and(|o| o.starts_with("Subtitles: English"))
+        });
+        if picked {
+            break;
+        }
+        assert!(
+            Instant::now() < deadline,
+            "Bo's player never took the proposal"
+        );
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    screenshot(&display, &shots, "3f-room-subtitles.png");
+
     // A small and a large window.
     for (w, h, name) in [
         (800, 600, "3c-room-800x600.png"),

@@ -38,6 +38,8 @@ export const api = {
   loadSettings: () => invoke<Settings>("load_settings"),
   saveSettings: (settings: Settings) => invoke<Settings>("save_settings", { settings }),
   pickFile: () => invoke<string | null>("pick_file"),
+  /** Asks for a subtitle file to share with the room. */
+  pickSubtitle: () => invoke<string | null>("pick_subtitle"),
   hostRoom: (media: MediaChoice, onEvent: (e: SessionEvent) => void) =>
     invoke<RoomInfo>("host_room", { media, events: channel(onEvent) }),
   joinRoom: (

@@ -212,7 +212,9 @@ async function start() {
   await listen<string>("open-file", (e) => openFile(e.payload));
   await listen<number>("confirm-close", (e) => askBeforeClosing(e.payload));
   await getCurrentWebview().onDragDropEvent((e) => {
-    if (e.payload.type === "drop" && e.payload.paths.length && lobbyDrop) lobbyDrop(e.payload.paths[0]);
+    if (e.payload.type !== "drop" || !e.payload.paths.length) return;
+    if (lobbyDrop) lobbyDrop(e.payload.paths[0]);
+    else if (room) room.dropFile(e.payload.paths[0]);
   });
   const launch = await api.takeLaunchRequest().catch(() => ({ invite: null, file: null }));
   openedFile = launch.file;

@@ -22,3 +22,8 @@ export type { RoomInfo } from "./generated/RoomInfo";
 export type { SessionEvent } from "./generated/SessionEvent";
 export type { Settings } from "./generated/Settings";
 export type { SyncStatus } from "./generated/SyncStatus";
+export type { SubtitleChoice } from "./generated/SubtitleChoice";
+export type { TrackChoice } from "./generated/TrackChoice";
+export type { TrackInfo } from "./generated/TrackInfo";
+export type { TrackKind } from "./generated/TrackKind";
+export type { TrackProposal } from "./generated/TrackProposal";

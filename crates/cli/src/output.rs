@@ -171,13 +171,10 @@ impl Output {
             SessionEvent::Tracks { .. } => return,
             SessionEvent::TrackProposal {
                 nickname,
-                proposal,
+                description,
                 outcome,
-            } => format!(
-                "{nickname} proposed {}. {}",
-                proposal.describe(),
-                outcome.join(" ")
-            ),
+                ..
+            } => format!("{nickname} proposed {description}. {}", outcome.join(" ")),
         };
         self.line(&text);
     }

@@ -117,6 +117,19 @@ async fn pair(host_film: &Path, guest_film: &Path) -> (RelayHandle, Peer, Peer) 
     (relay, host, guest)
 }
 
+/// A text property once `ok` accepts it (5 s at most; the last value is
+/// returned either way, for the assertion to show).
+async fn poll_text(mpv: &MpvClient, property: &str, ok: impl Fn(&str) -> bool) -> String {
+    let start = Instant::now();
+    loop {
+        let v = mpv.get_text(property).await.unwrap().unwrap_or_default();
+        if ok(&v) || start.elapsed() > Duration::from_secs(5) {
+            return v;
+        }
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+}
+
 fn write(dir: &Path, name: &str, bytes: &[u8]) -> PathBuf {
     let p = dir.join(name);
     std::fs::write(&p, bytes).unwrap();
@@ -185,8 +198,16 @@ async fn a_shared_subtitle_shows_in_the_others_players_and_bad_files_are_refused
         sent.elapsed()
     );
     let _ = took;
-    let text = ben.mpv.get_text("sub-text").await.unwrap();
-    let text = text.unwrap_or_default();
+    // Ana's own player shows it as well, under the same title.
+    eventually("Ana's mpv shows it", Duration::from_secs(5), || {
+        ana.mpv.state().borrow().tracks.iter().any(|t| {
+            t.kind == TrackType::Sub
+                && t.selected
+                && t.title.as_deref() == Some("English (VTT) · from Ana")
+        })
+    })
+    .await;
+    let text = poll_text(&ben.mpv, "sub-text", |t| !t.is_empty()).await;
     assert!(
         text.starts_with("Hello from Ana $") && !text.contains("clip-"),
         "{text:?}"
@@ -241,18 +262,8 @@ async fn a_shared_subtitle_shows_in_the_others_players_and_bad_files_are_refused
     // In ASS, braces hold override tags: libass drops `{filename}` and
     // `{run:…}` as unknown tags; nothing is expanded (no file name) or run.
     let want = format!("$ $ `touch {m}`", m = marker.display());
-    let start = Instant::now();
-    loop {
-        let shown = ben.mpv.get_text("sub-text").await.unwrap();
-        if shown.as_deref() == Some(want.as_str()) {
-            break;
-        }
-        assert!(
-            start.elapsed() < Duration::from_secs(5),
-            "mpv shows {shown:?}, not the ASS text as text: {want:?}"
-        );
-        tokio::time::sleep(Duration::from_millis(50)).await;
-    }
+    let shown = poll_text(&ben.mpv, "sub-text", |t| t == want).await;
+    assert_eq!(shown, want, "mpv shows the ASS text as text");
     assert!(!marker.exists(), "a subtitle ran a command");
     assert!(!ben.session.is_finished() && !ben.mpv.is_closed());
 }
@@ -364,8 +375,14 @@ async fn a_track_proposal_makes_different_copies_pick_the_same_languages() {
             },
         )
         .await;
-        let delay = p.mpv.get_number("sub-delay").await.unwrap();
-        assert_eq!(delay, Some(0.25));
+        let start = Instant::now();
+        while p.mpv.get_number("sub-delay").await.unwrap() != Some(0.25) {
+            assert!(
+                start.elapsed() < Duration::from_secs(5),
+                "sub-delay not set"
+            );
+            tokio::time::sleep(Duration::from_millis(50)).await;
+        }
     }
 
     // Ben changes his own audio afterwards: his choice stays.

@@ -135,19 +135,24 @@ pub struct TrackInfo {
     pub selected: bool,
 }
 
+/// "Japanese · Commentary", or the title alone when it names the
+/// language already ("English (SRT) · from Ana").
+fn lang_and_title(lang: Option<&str>, title: Option<&str>) -> Option<String> {
+    let lang = lang.map(|l| language_name(l).map_or_else(|| l.to_string(), str::to_string));
+    match (lang, title) {
+        (Some(l), Some(t)) if t.to_lowercase().contains(&l.to_lowercase()) => Some(t.to_string()),
+        (Some(l), Some(t)) => Some(format!("{l} · {t}")),
+        (Some(l), None) => Some(l),
+        (None, Some(t)) => Some(t.to_string()),
+        (None, None) => None,
+    }
+}
+
 impl TrackInfo {
     /// How people read it: "Japanese · Commentary (aac)".
     pub fn label(&self) -> String {
-        let lang = self
-            .lang
-            .as_deref()
-            .map(|l| language_name(l).map_or_else(|| l.to_string(), str::to_string));
-        let mut text = match (lang, &self.title) {
-            (Some(l), Some(t)) if !t.eq_ignore_ascii_case(&l) => format!("{l} · {t}"),
-            (Some(l), _) => l,
-            (None, Some(t)) => t.clone(),
-            (None, None) => format!("Track {}", self.id),
-        };
+        let mut text = lang_and_title(self.lang.as_deref(), self.title.as_deref())
+            .unwrap_or_else(|| format!("Track {}", self.id));
         if let Some(codec) = &self.codec {
             text.push_str(&format!(" ({codec})"));
         }
@@ -170,16 +175,7 @@ pub struct TrackChoice {
 impl TrackChoice {
     /// "Japanese", "Japanese · Commentary", or the title alone.
     pub fn label(&self) -> String {
-        let lang = self
-            .lang
-            .as_deref()
-            .map(|l| language_name(l).map_or_else(|| l.to_string(), str::to_string));
-        match (lang, &self.title) {
-            (Some(l), Some(t)) => format!("{l} · {t}"),
-            (Some(l), None) => l,
-            (None, Some(t)) => t.clone(),
-            (None, None) => "any".into(),
-        }
+        lang_and_title(self.lang.as_deref(), self.title.as_deref()).unwrap_or_else(|| "any".into())
     }
 }
 
@@ -340,6 +336,24 @@ mod tests {
             bytes: 10,
         };
         assert_eq!(meta.label(), "English (SRT)");
+        let shared = TrackInfo {
+            kind: TrackKind::Sub,
+            id: 3,
+            lang: Some("en".into()),
+            title: Some("English (SRT) · from Ana".into()),
+            codec: Some("subrip".into()),
+            external: true,
+            selected: true,
+        };
+        assert_eq!(shared.label(), "English (SRT) · from Ana (subrip)");
+        let commentary = TrackInfo {
+            kind: TrackKind::Audio,
+            lang: Some("jpn".into()),
+            title: Some("Commentary".into()),
+            codec: None,
+            ..shared
+        };
+        assert_eq!(commentary.label(), "Japanese · Commentary");
         let proposal = TrackProposal {
             audio: Some(TrackChoice {
                 lang: Some("ja".into()),

@@ -17,4 +17,8 @@ export type SessionEvent = { "type": "joined", code: RoomCode, you: number, warn
 /**
  * "English (SRT)".
  */
-label: string, selected: boolean, } | { "type": "subtitle_use", id: number, used: boolean, } | { "type": "tracks", participant: number, tracks: Array<TrackInfo>, } | { "type": "track_proposal", nickname: string, proposal: TrackProposal, outcome: Array<string>, } | { "type": "refused", message: string, } | { "type": "player_closed" } | { "type": "player_reopened" } | { "type": "ended", reason: string, };
+label: string, selected: boolean, } | { "type": "subtitle_use", id: number, used: boolean, } | { "type": "tracks", participant: number, tracks: Array<TrackInfo>, labels: Array<string>, } | { "type": "track_proposal", nickname: string, proposal: TrackProposal, 
+/**
+ * The proposal in words: "audio: Japanese, subtitles: English".
+ */
+description: string, outcome: Array<string>, } | { "type": "refused", message: string, } | { "type": "player_closed" } | { "type": "player_reopened" } | { "type": "ended", reason: string, };

@@ -7,6 +7,7 @@ import { confirmDialog } from "../confirm";
 import { onReachability, reachLine } from "../reach";
 import { indicator } from "../status";
 import { formatTime } from "../time";
+import { renderTracksCard } from "../tracks";
 import type { Connection, Participant, RoomInfo, SessionEvent, SyncStatus } from "../types";
 
 export interface RoomView {
@@ -14,7 +15,11 @@ export interface RoomView {
   handle(e: SessionEvent): void;
   /** A line in the room's log, from the app itself. */
   note(text: string): void;
+  /** A file dropped on the window: a subtitle file is shared. */
+  dropFile(path: string): void;
 }
+
+const SUBTITLE_FILE = /\.(srt|ass|ssa|vtt)$/i;
 
 export function renderRoom(
   room: RoomInfo,
@@ -205,6 +210,37 @@ export function renderRoom(
   const peopleList = el("div");
   people.append(peopleList);
 
+  // Subtitles and tracks.
+  const shareSubtitle = (path: string) => send({ kind: "share_subtitle", path });
+  const tracksCard = renderTracksCard(send, async () => {
+    const path = await api.pickSubtitle().catch((e) => {
+      addLine("error", errorText(e));
+      return null;
+    });
+    if (path) shareSubtitle(path);
+  });
+  // Use / Ignore of each shared file, kept in step with the player.
+  const sharedButtons = new Map<number, { use: HTMLButtonElement; ignore: HTMLButtonElement }>();
+  function sharedLine(id: number, nickname: string, label: string, selected: boolean) {
+    const line = addLine("notice", `${nickname} shared ${label}`);
+    line.classList.add("shared-subtitle");
+    const use = el("button", { class: "secondary small", type: "button", text: "Use" });
+    const ignore = el("button", { class: "ghost small", type: "button", text: "Ignore" });
+    use.addEventListener("click", () => send({ kind: "use_subtitle", id, used: true }));
+    ignore.addEventListener("click", () => send({ kind: "use_subtitle", id, used: false }));
+    line.append(el("span", { class: "line-actions" }, use, ignore));
+    sharedButtons.set(id, { use, ignore });
+    markUsed(id, selected);
+  }
+  function markUsed(id: number, used: boolean) {
+    const b = sharedButtons.get(id);
+    if (!b) return;
+    b.use.textContent = used ? "In use" : "Use";
+    b.use.disabled = used;
+    b.ignore.textContent = used ? "Ignore" : "Ignored";
+    b.ignore.disabled = !used;
+  }
+
   // Chat.
   const log = el("ol", { class: "chat-log", "aria-live": "polite", "aria-label": "Chat and room events" });
   const chatInput = el("input", { placeholder: "Say something…", maxlength: "500", "aria-label": "Chat message" });
@@ -280,6 +316,7 @@ export function renderRoom(
       : "Not everyone is ready: start for all at the same moment anyway";
     playBtn.title ||= "Play or pause for everyone (space)";
     readyBtn.title = "Tell the host you have your copy open and are ready to start";
+    tracksCard.setMayPropose(mayControl);
     modeSelect.hidden = !host;
     modeSelect.value = controlMode;
     ready = me()?.ready ?? false;
@@ -339,6 +376,18 @@ export function renderRoom(
       case "refused":
         addLine("error", e.message);
         break;
+      case "tracks":
+        if (e.participant === room.you) tracksCard.setMine(e.tracks, e.labels);
+        break;
+      case "subtitle_shared":
+        sharedLine(e.id, e.nickname, e.label, e.selected);
+        break;
+      case "subtitle_use":
+        markUsed(e.id, e.used);
+        break;
+      case "track_proposal":
+        addLine("notice", `${e.nickname} suggested ${e.description}. ${e.outcome.join(" ")}`);
+        break;
       case "player_closed":
         playerClosed = true;
         addLine("error", "mpv was closed. Reopen it to get back in sync.");
@@ -363,7 +412,7 @@ export function renderRoom(
     warnings,
     controls,
     timeline,
-    el("div", { class: "room-grid" }, people, chat),
+    el("div", { class: "room-grid" }, el("div", { class: "room-side" }, people, tracksCard.root), chat),
   );
   // The party is over (not by our choice): say why, offer to try again.
   function showEnded(reason: string) {
@@ -410,5 +459,13 @@ export function renderRoom(
     else if (connection.state === "reconnecting") refresh();
   }, 1000);
   addLine("notice", room.host ? `Room ${room.code} is open. Copy the invite and send it to your friends.` : `You joined room ${room.code}.`);
-  return { root, handle, note: (text: string) => addLine("notice", text) };
+  return {
+    root,
+    handle,
+    note: (text: string) => addLine("notice", text),
+    dropFile: (path: string) => {
+      if (SUBTITLE_FILE.test(path)) shareSubtitle(path);
+      else addLine("error", "Only subtitle files (.srt, .ass, .ssa, .vtt) can be shared with the room; to watch another film, leave the room first.");
+    },
+  };
 }

@@ -155,16 +155,20 @@ pub enum SessionEvent {
         id: u32,
         used: bool,
     },
-    /// A member's audio and subtitle tracks (this player's own too).
+    /// A member's audio and subtitle tracks (this player's own too), and
+    /// how people read each ("Japanese · Commentary (aac)").
     Tracks {
         participant: ParticipantId,
         tracks: Vec<matinee_protocol::TrackInfo>,
+        labels: Vec<String>,
     },
     /// Someone proposed tracks; `outcome` says what this player did, one
     /// sentence per part ("Your copy has no Japanese audio; …").
     TrackProposal {
         nickname: String,
         proposal: matinee_protocol::TrackProposal,
+        /// The proposal in words: "audio: Japanese, subtitles: English".
+        description: String,
         outcome: Vec<String>,
     },
     /// An action of ours was refused (or undone) with this explanation.

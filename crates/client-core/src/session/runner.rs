@@ -5,7 +5,7 @@ use std::time::Duration;
 
 use matinee_mpv::{MpvEvent, Property};
 use matinee_protocol::{
-    ClientMsg, ControlAction, ControlMode, ErrorCode, Joined, MediaInfo, Participant,
+    ClientMsg, ControlAction, ControlMode, ErrorCode, Joined, MediaInfo, NoticeEvent, Participant,
     ParticipantId, RoomRebuild, ServerMsg,
 };
 use matinee_sync::{Action, PlayerSample, SyncEngine, SyncEvent};
@@ -295,6 +295,7 @@ impl Runner {
                 .send_modify(|s| _ = s.tracks.insert(you, report.clone()));
             self.emit(SessionEvent::Tracks {
                 participant: you,
+                labels: report.iter().map(|t| t.label()).collect(),
                 tracks: report.clone(),
             });
             self.link.send(ClientMsg::Tracks { tracks: report });
@@ -348,6 +349,7 @@ impl Runner {
         self.osd(plan.outcome.join(" "));
         self.emit(SessionEvent::TrackProposal {
             nickname,
+            description: proposal.describe(),
             proposal,
             outcome: plan.outcome,
         });
@@ -356,8 +358,26 @@ impl Runner {
     /// Puts a received file in the player (selected when the member shows
     /// no subtitles now) and tells the member.
     fn add_received(&mut self, arrived: super::sharing::Arrived) {
-        let Some(p) = &self.player else {
+        if self.player.is_none() {
             return;
+        }
+        let select = self.show_in_player(&arrived.received);
+        let label = arrived.received.meta.label();
+        self.osd(format!("{} shared {label}", arrived.nickname));
+        self.emit(SessionEvent::SubtitleShared {
+            id: arrived.id,
+            from: arrived.from,
+            nickname: arrived.nickname,
+            label,
+            selected: select,
+        });
+    }
+
+    /// Adds a shared file to the player, selected when no subtitles show
+    /// now; says whether it was selected.
+    fn show_in_player(&self, r: &super::sharing::Received) -> bool {
+        let Some(p) = &self.player else {
+            return false;
         };
         let showing_subs = p
             .state
@@ -367,7 +387,7 @@ impl Runner {
             .any(|t| t.kind == matinee_mpv::TrackType::Sub && t.selected);
         let select = !showing_subs;
         let client = p.client().clone();
-        let r = arrived.received.clone();
+        let r = r.clone();
         tokio::spawn(async move {
             if let Err(e) = client
                 .add_subtitle(&r.path, &r.title, r.meta.language.as_deref(), select)
@@ -376,13 +396,7 @@ impl Runner {
                 tracing::warn!(error = %e, "mpv did not take a shared subtitle");
             }
         });
-        self.emit(SessionEvent::SubtitleShared {
-            id: arrived.id,
-            from: arrived.from,
-            nickname: arrived.nickname,
-            label: arrived.received.meta.label(),
-            selected: select,
-        });
+        select
     }
 
     /// Shows a shared file (adding it back if it was taken out), or takes
@@ -485,6 +499,18 @@ impl Runner {
                     Ok(Ok(file)) => {
                         if let Some(encoding) = file.converted_from {
                             tracing::info!(encoding, "subtitle converted to UTF-8");
+                        }
+                        // The sharer's own player shows it too.
+                        let nickname = {
+                            let s = self.snapshot.borrow();
+                            s.participants
+                                .iter()
+                                .find(|p| p.id == s.you)
+                                .map_or_else(|| self.cfg.nickname.clone(), |p| p.nickname.clone())
+                        };
+                        match self.sharing.keep_own(&file, &nickname) {
+                            Ok(own) => _ = self.show_in_player(&own),
+                            Err(why) => tracing::warn!(%why, "own shared subtitle not kept"),
                         }
                         self.sharing.share(file);
                         self.tick_sharing();
@@ -719,6 +745,7 @@ impl Runner {
                     .send_modify(|s| _ = s.tracks.insert(participant, tracks.clone()));
                 self.emit(SessionEvent::Tracks {
                     participant,
+                    labels: tracks.iter().map(|t| t.label()).collect(),
                     tracks,
                 });
             }
@@ -751,9 +778,25 @@ impl Runner {
                     text,
                 });
             }
-            ServerMsg::Notice { event, text, .. } => {
-                self.osd(text.clone());
-                self.emit(SessionEvent::Notice { event, text });
+            ServerMsg::Notice {
+                event,
+                text,
+                participant,
+                ..
+            } => {
+                // A shared file and a proposal come with events of their
+                // own that say more (what this player did); the sharer
+                // gets the notice as the confirmation.
+                let mine = participant == Some(self.snapshot.borrow().you);
+                let said_otherwise = match event {
+                    NoticeEvent::SubtitleShared => !mine,
+                    NoticeEvent::TracksProposed => true,
+                    _ => false,
+                };
+                if !said_otherwise {
+                    self.osd(text.clone());
+                    self.emit(SessionEvent::Notice { event, text });
+                }
             }
             ServerMsg::Left { reason } => return Flow::End(reason),
             ServerMsg::Error {

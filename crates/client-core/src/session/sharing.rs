@@ -73,6 +73,14 @@ pub(super) struct Sharing {
     tracks_sent_at: Option<Instant>,
     /// A proposal that came before this player's track list.
     pub pending: Option<(String, TrackProposal, Instant)>,
+    /// Files this member shared so far.
+    own: u32,
+}
+
+/// A shared file's title in every member's player: "English (SRT) · from
+/// Ana" (the same everywhere, so a proposal can name it).
+fn title(meta: &SubtitleMeta, nickname: &str) -> String {
+    format!("{} · from {nickname}", meta.label())
 }
 
 impl Sharing {
@@ -160,9 +168,10 @@ impl Sharing {
         }
         let file = self.incoming.remove(&id).expect("present");
         check_text(&file.meta.name, file.meta.format, &file.text).map_err(|e| e.to_string())?;
-        let path = self.write(id, &file.meta, &file.text)?;
+        let name = format!("shared-{id}.{}", file.meta.format.extension());
+        let path = self.write(&name, &file.text)?;
         let received = Received {
-            title: format!("{} · from {nickname}", file.meta.label()),
+            title: title(&file.meta, nickname),
             meta: file.meta,
             path,
         };
@@ -175,9 +184,22 @@ impl Sharing {
         }))
     }
 
-    /// Writes a received file into the private folder, under a name of
-    /// our own (the sender's file name is never a path here).
-    fn write(&mut self, id: u32, meta: &SubtitleMeta, text: &str) -> Result<PathBuf, String> {
+    /// Keeps a copy of a file this member shares, for their own player,
+    /// titled as the others' players title it.
+    pub fn keep_own(&mut self, file: &SubtitleText, nickname: &str) -> Result<Received, String> {
+        self.own += 1;
+        let name = format!("own-{}.{}", self.own, file.meta.format.extension());
+        let path = self.write(&name, &file.text)?;
+        Ok(Received {
+            title: title(&file.meta, nickname),
+            meta: file.meta.clone(),
+            path,
+        })
+    }
+
+    /// Writes a file into the private folder, under a name of our own (the
+    /// sender's file name is never a path here).
+    fn write(&mut self, name: &str, text: &str) -> Result<PathBuf, String> {
         if self.dir.is_none() {
             let mut builder = tempfile::Builder::new();
             builder.prefix("matinee-subtitles-");
@@ -193,9 +215,7 @@ impl Sharing {
             self.dir = Some(dir);
         }
         let dir = self.dir.as_ref().expect("made above");
-        let path = dir
-            .path()
-            .join(format!("shared-{id}.{}", meta.format.extension()));
+        let path = dir.path().join(name);
         std::fs::write(&path, text)
             .map_err(|e| format!("cannot keep a shared subtitle file: {e}"))?;
         Ok(path)
