@@ -26,6 +26,9 @@ pub struct LaunchOptions {
     pub title: Option<String>,
     /// How long to wait for mpv's IPC endpoint.
     pub connect_timeout: Duration,
+    /// More options, after the others (so they win), written by this app:
+    /// never text received from someone else.
+    pub extra_args: Vec<String>,
 }
 
 impl LaunchOptions {
@@ -36,6 +39,7 @@ impl LaunchOptions {
             load_user_config: true,
             title: None,
             connect_timeout: Duration::from_secs(10),
+            extra_args: Vec::new(),
         }
     }
 
@@ -199,6 +203,7 @@ impl MpvProcess {
         if let Some(title) = &opts.title {
             cmd.arg(format!("--title={title}"));
         }
+        cmd.args(&opts.extra_args);
         let mut child = cmd
             .spawn()
             .map_err(|e| MpvError::Spawn(format!("{}: {e}", opts.binary.path.display())))?;

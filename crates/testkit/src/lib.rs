@@ -4,12 +4,15 @@
 //! percentile definition the benchmark, the load generator and the sync
 //! simulator share (`stats`).
 
+pub mod copies;
 pub mod proxy;
 pub mod stats;
 pub mod ws;
 
 use std::path::{Path, PathBuf};
 use std::process::Command;
+
+pub use copies::{film_copy, FilmCopy};
 
 /// A generated test clip.
 #[derive(Debug, Clone, Copy, PartialEq)]
@@ -32,7 +35,7 @@ impl ClipSpec {
     }
 }
 
-fn cache_dir() -> PathBuf {
+pub(crate) fn cache_dir() -> PathBuf {
     let target = std::env::var_os("CARGO_TARGET_DIR")
         .map(PathBuf::from)
         .unwrap_or_else(|| Path::new(env!("CARGO_MANIFEST_DIR")).join("../../target"));
