@@ -414,6 +414,10 @@ pub enum RoomCommand {
         track: TrackKind,
         id: Option<u32>,
     },
+    /// Align this copy to the host's by sound, or not.
+    SetAlignment {
+        on: bool,
+    },
 }
 
 impl From<RoomCommand> for SessionCmd {
@@ -435,6 +439,7 @@ impl From<RoomCommand> for SessionCmd {
             RoomCommand::UseSubtitle { id, used: false } => SessionCmd::IgnoreSubtitle(id),
             RoomCommand::ProposeTracks { proposal } => SessionCmd::ProposeTracks(proposal),
             RoomCommand::SelectTrack { track, id } => SessionCmd::SelectTrack { kind: track, id },
+            RoomCommand::SetAlignment { on } => SessionCmd::SetAlignment(on),
         }
     }
 }

@@ -460,6 +460,17 @@ async fn host_in_the_window_and_join_from_the_cli() {
     }
     let people = wait_for(&client, "Bo joins", PARTICIPANTS, |v| names(v).len() == 2).await;
     assert_eq!(names(&people), ["Ana (you)", "Bo"], "host first");
+    // Ana's copy is the one friends' copies are aligned to by sound.
+    wait_for(
+        &client,
+        "the alignment line",
+        "return document.querySelector('.align-line')?.innerText ?? ''",
+        |v| {
+            v.as_str()
+                .is_some_and(|t| t.contains("aligned to yours by its sound"))
+        },
+    )
+    .await;
 
     // Bo plays: the window follows, and its sync indicator says so.
     writeln!(bo_stdin, "play").unwrap();

@@ -17,4 +17,4 @@ pub use decode::{decode, AudioWindow, SAMPLE_RATE};
 pub use error::AlignError;
 pub use fingerprint::{fingerprint, item_secs, Print};
 pub use line::Line;
-pub use matching::{align, Alignment, Ratio, NO_MATCH_ABOVE};
+pub use matching::{align, Alignment, Ratio, Unmatched, NO_MATCH_ABOVE};

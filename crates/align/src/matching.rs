@@ -50,15 +50,21 @@ pub struct Alignment {
     pub overlap_secs: f64,
 }
 
-/// The offset (host item `i` meets this copy's item `i - d`) with the
-/// fewest differing bits, as (d, share of differing bits, overlap).
-fn best_offset(host: &[u32], mine: &[u32], around: Option<i64>) -> Option<(i64, f64, usize)> {
+/// Offsets within this share of differing bits of the best one tie.
+const TIE: f64 = 0.02;
+/// Tied offsets further apart than this many items make the sound
+/// ambiguous (silence, a steady tone, music that repeats).
+const SAME_PLACE_ITEMS: i64 = 2;
+
+/// The share of differing bits at each offset `d` (host item `i` meets
+/// this copy's item `i - d`) with enough overlap, within `range`.
+fn shares(
+    host: &[u32],
+    mine: &[u32],
+    range: std::ops::RangeInclusive<i64>,
+) -> Vec<(i64, f64, usize)> {
     let (h, m) = (host.len() as i64, mine.len() as i64);
-    let range = match around {
-        Some(d) => (d - 1)..=(d + 1),
-        None => (-(m - MIN_OVERLAP as i64))..=(h - MIN_OVERLAP as i64),
-    };
-    let mut best: Option<(i64, f64, usize)> = None;
+    let mut out = Vec::new();
     for d in range {
         let from = d.max(0);
         let to = h.min(m + d);
@@ -69,33 +75,86 @@ fn best_offset(host: &[u32], mine: &[u32], around: Option<i64>) -> Option<(i64, 
             .map(|i| (host[i as usize] ^ mine[(i - d) as usize]).count_ones())
             .sum();
         let n = (to - from) as usize;
-        let share = f64::from(bits) / (32.0 * n as f64);
-        if best.is_none_or(|b| share < b.1) {
-            best = Some((d, share, n));
-        }
+        out.push((d, f64::from(bits) / (32.0 * n as f64), n));
     }
-    best
+    out
+}
+
+fn all_offsets(host: &[u32], mine: &[u32]) -> std::ops::RangeInclusive<i64> {
+    -(mine.len() as i64 - MIN_OVERLAP as i64)..=(host.len() as i64 - MIN_OVERLAP as i64)
+}
+
+/// A candidate: ratio, declared rate, offset, share of differing bits,
+/// overlap in items.
+type Candidate = (Ratio, u32, i64, f64, usize);
+
+/// Why no line was found.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Unmatched {
+    /// The sound differs (another film, another language track).
+    Different,
+    /// One side's sound hardly changes (silence, a steady tone): nothing
+    /// to align by.
+    TooEven,
+    /// It fits several places, none of them as the copies are.
+    Ambiguous,
+}
+
+/// A print whose items hardly change carries no timing.
+fn too_even(print: &[u32]) -> bool {
+    let changes = print.windows(2).filter(|w| w[0] != w[1]).count();
+    changes * 20 < print.len()
 }
 
 /// Finds where `mine` (a window of this copy) meets the host's print, or
-/// None when the sound does not match (another film, another language).
-pub fn align(host: &Print, mine: &AudioWindow) -> Option<Alignment> {
+/// why not. When the sound fits the copies as they are as well as
+/// anywhere else (music that repeats), they are taken as they are.
+pub fn align(host: &Print, mine: &AudioWindow) -> Result<Alignment, Unmatched> {
     let item = item_secs();
-    let mut found: Option<(Ratio, u32, i64, f64, usize)> = None;
+    if too_even(&host.values) || too_even(&fingerprint(&mine.samples, SAMPLE_RATE)) {
+        return Err(Unmatched::TooEven);
+    }
+    let mut all: Vec<Candidate> = Vec::new();
     for ratio in Ratio::ALL {
         let declared = (f64::from(SAMPLE_RATE) / ratio.value()).round() as u32;
         let print = fingerprint(&mine.samples, declared);
-        if let Some((d, share, n)) = best_offset(&host.values, &print, None) {
-            tracing::debug!(?ratio, d, share, n, "sound match");
-            if found.is_none_or(|f| share < f.3) {
-                found = Some((ratio, declared, d, share, n));
-            }
+        for (d, share, n) in shares(&host.values, &print, all_offsets(&host.values, &print)) {
+            all.push((ratio, declared, d, share, n));
         }
     }
-    let (ratio, declared, d, share, n) = found?;
-    if share > NO_MATCH_ABOVE {
-        return None;
+    let best = all.iter().map(|c| c.3).fold(f64::INFINITY, f64::min);
+    if best > NO_MATCH_ABOVE {
+        return Err(Unmatched::Different);
     }
+    let near: Vec<&Candidate> = all.iter().filter(|c| c.3 <= best + TIE).collect();
+    // The offset at which the copies line up as they are.
+    let as_is = ((mine.start - host.start) / item).round() as i64;
+    let same_place = |c: &Candidate| c.0 == Ratio::Same && (c.2 - as_is).abs() <= SAME_PLACE_ITEMS;
+    let one_place = near
+        .iter()
+        .all(|c| c.0 == near[0].0 && (c.2 - near[0].2).abs() <= SAME_PLACE_ITEMS);
+    if !one_place {
+        if near.iter().any(|c| same_place(c)) {
+            // The sound fits anywhere, as it is too: the same copy.
+            let overlap = near.iter().map(|c| c.4).max().unwrap_or(0);
+            return Ok(Alignment {
+                line: Line {
+                    a: 1.0,
+                    b: host.start - mine.start,
+                },
+                ratio: Ratio::Same,
+                difference: best,
+                overlap_secs: overlap as f64 * item,
+            });
+        }
+        tracing::debug!(candidates = near.len(), "the sound fits several places");
+        return Err(Unmatched::Ambiguous);
+    }
+    let &(ratio, declared, d, share, n) = *near
+        .iter()
+        .min_by(|a, b| a.3.total_cmp(&b.3))
+        .expect("the best is near itself");
+    tracing::debug!(?ratio, d, share, n, "sound match");
     // To a sixteenth of an item: start this copy's print a little later.
     let step = item * f64::from(declared) / REFINE_STEPS as f64;
     let mut best = (0usize, d, share, n);
@@ -105,7 +164,7 @@ pub fn align(host: &Print, mine: &AudioWindow) -> Option<Alignment> {
             break;
         };
         let print = fingerprint(rest, declared);
-        if let Some((dk, s, nk)) = best_offset(&host.values, &print, Some(d)) {
+        for (dk, s, nk) in shares(&host.values, &print, (d - 1)..=(d + 1)) {
             if s < best.2 {
                 best = (skip, dk, s, nk);
             }
@@ -114,10 +173,52 @@ pub fn align(host: &Print, mine: &AudioWindow) -> Option<Alignment> {
     let (skip, d, share, n) = best;
     let a = f64::from(SAMPLE_RATE) / f64::from(declared);
     let b = host.start + d as f64 * item - skip as f64 / f64::from(declared) - a * mine.start;
-    Some(Alignment {
+    Ok(Alignment {
         line: Line { a, b },
         ratio,
         difference: share,
         overlap_secs: n as f64 * item,
     })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn tone(seconds: f64) -> Vec<i16> {
+        let n = (seconds * f64::from(SAMPLE_RATE)) as usize;
+        (0..n)
+            .map(|i| {
+                let t = i as f64 / f64::from(SAMPLE_RATE);
+                (8000.0 * (2.0 * std::f64::consts::PI * 440.0 * t).sin()) as i16
+            })
+            .collect()
+    }
+
+    #[test]
+    fn a_steady_tone_is_too_even_to_align_by() {
+        let samples = tone(60.0);
+        let host = Print {
+            start: 0.0,
+            values: fingerprint(&samples, SAMPLE_RATE),
+        };
+        let mine = AudioWindow {
+            start: 0.0,
+            samples: samples[5000..].to_vec(),
+        };
+        assert_eq!(align(&host, &mine), Err(Unmatched::TooEven));
+    }
+
+    #[test]
+    fn silence_against_sound_is_no_match() {
+        let host = Print {
+            start: 0.0,
+            values: fingerprint(&tone(60.0), SAMPLE_RATE),
+        };
+        let mine = AudioWindow {
+            start: 0.0,
+            samples: vec![0; 60 * SAMPLE_RATE as usize],
+        };
+        assert_eq!(align(&host, &mine), Err(Unmatched::TooEven));
+    }
 }

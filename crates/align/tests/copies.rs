@@ -76,5 +76,5 @@ async fn copies_are_aligned_by_their_sound_and_another_film_is_not() {
 
     // Another film: no match.
     let other = align(&host, &window(FilmCopy::Other).await);
-    assert!(other.is_none(), "{other:?}");
+    assert_eq!(other, Err(matinee_align::Unmatched::Different));
 }

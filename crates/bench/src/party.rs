@@ -181,16 +181,19 @@ impl Party {
                     room_speed: host.borrow().playback.speed,
                     diag: Vec::new(),
                 };
-                for s in &states {
+                // Positions in the room's time: a copy aligned to the host's
+                // by sound is measured by content (the identity otherwise).
+                for (s, snap) in states.iter().zip(&snapshots) {
+                    let line = snap.borrow().line;
                     let s = s.borrow();
-                    f.pos.push(s.position_at(now));
+                    f.pos.push(s.position_at(now).map(|p| line.to_room(p)));
                     f.paused.push(s.pause);
-                    f.speed.push(s.speed);
+                    f.speed.push(line.speed_to_room(s.speed));
                     f.seeking.push(s.seeking);
                 }
                 for (s, snap) in states.iter().zip(&snapshots) {
-                    let pos = s.borrow().position_at(now);
                     let snap = snap.borrow();
+                    let pos = s.borrow().position_at(now).map(|p| snap.line.to_room(p));
                     let room = &snap.playback;
                     f.diag.push(PeerDiag {
                         room_drift_ms: pos

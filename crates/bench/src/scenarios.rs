@@ -18,7 +18,14 @@ use crate::party::{sleep_s, Frame, Party};
 use crate::throttle_http::ThrottledServer;
 use matinee_testkit::proxy::LinkProfile;
 
-pub const SCENARIOS: [&str; 5] = ["steady", "late_joiner", "storm", "buffering", "link_drop"];
+pub const SCENARIOS: [&str; 6] = [
+    "steady",
+    "late_joiner",
+    "storm",
+    "buffering",
+    "link_drop",
+    "aligned",
+];
 
 /// Sync is "reached" under this pairwise gap, seconds.
 const IN_SYNC_S: f64 = 0.020;
@@ -105,6 +112,7 @@ impl Bench {
             "storm" => self.storm(controller).await,
             "buffering" => self.buffering(controller).await,
             "link_drop" => self.link_drop(controller).await,
+            "aligned" => self.aligned(controller).await,
             other => panic!("unknown scenario {other}"),
         }
     }
@@ -119,6 +127,50 @@ impl Bench {
         party.start_playback().await;
         let start = party.t();
         sleep_s(self.secs(10.0, 2.0)).await;
+        let (seeks0, controls0, t0) = (party.seeks(), party.controls(), party.t());
+        sleep_s(self.secs(60.0, 3.5)).await;
+        let t1 = party.t();
+        r.hard_seeks = party.seeks() - seeks0;
+        r.controls_sent = party.controls() - controls0;
+        let window = party.window(t0, t1);
+        r.drift_ms = pairwise_drift_ms(&window);
+        r.off_speed_s = off_speed_s(&window);
+        r.frames = party.finish().await;
+        r.converge_s = convergence_s(&r.frames, start, IN_SYNC_S, 1.0);
+        r
+    }
+
+    /// Steady play with different copies: the host plays the original, the
+    /// others a copy with 4 s of black and silence in front (and, with a
+    /// third client, the 25 fps release), aligned by sound before the
+    /// start. Drift is measured by content (each copy's time mapped to the
+    /// host's).
+    async fn aligned(&self, c: ControllerKind) -> ScenarioResult {
+        use matinee_testkit::{film_copy, FilmCopy};
+        let mut r = ScenarioResult::new("aligned", c);
+        let mut party = Party::new(c, self.binary.clone()).await;
+        for i in 0..self.clients() {
+            let copy = match i {
+                0 => FilmCopy::Original,
+                2 => FilmCopy::Pal,
+                _ => FilmCopy::Padded,
+            };
+            party.add_peer(self.profiles[i], film_copy(copy)).await;
+        }
+        let aligned_by = Instant::now() + std::time::Duration::from_secs(30);
+        while party.peers[1..]
+            .iter()
+            .any(|p| p.session.snapshot().line.is_identity())
+        {
+            if Instant::now() > aligned_by {
+                eprintln!("aligned: not every copy was aligned within 30 s");
+                break;
+            }
+            sleep_s(0.1).await;
+        }
+        party.start_playback().await;
+        let start = party.t();
+        sleep_s(self.secs(10.0, 3.0)).await;
         let (seeks0, controls0, t0) = (party.seeks(), party.controls(), party.t());
         sleep_s(self.secs(60.0, 3.5)).await;
         let t1 = party.t();

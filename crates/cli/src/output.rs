@@ -167,6 +167,7 @@ impl Output {
             SessionEvent::SubtitleUse { id, used: false } => {
                 format!("Shared subtitle {id} taken out (\"use {id}\" brings it back)")
             }
+            SessionEvent::Alignment { message, .. } => message.clone(),
             // "tracks" shows them when asked.
             SessionEvent::Tracks { .. } => return,
             SessionEvent::TrackProposal {

@@ -24,8 +24,8 @@ pub use party::{
 };
 pub use relay_link::{Backoff, Connected, LinkEvent, RelayLink, CANDIDATE_STAGGER};
 pub use session::{
-    ConnectionState, PartyHandle, PartySession, Role, SessionCmd, SessionConfig, SessionEvent,
-    SessionSnapshot,
+    AlignState, ConnectionState, PartyHandle, PartySession, Role, SessionCmd, SessionConfig,
+    SessionEvent, SessionSnapshot,
 };
 pub use settings::{Settings, SettingsError};
 pub use subtitle_file::{read_subtitle, SubtitleFileError, SubtitleText};

@@ -92,6 +92,10 @@ pub enum ClientMsg {
     Tracks { tracks: Vec<crate::TrackInfo> },
     /// Propose which tracks everyone picks (whoever may control playback).
     ProposeTracks { proposal: crate::TrackProposal },
+    /// Host only: the fingerprint of the host's copy's sound from `start`
+    /// seconds on (Chromaprint words, base64 of little-endian `u32`s), so
+    /// each member can align a different copy to it.
+    AudioPrint { start: f64, data: String },
 }
 
 /// What a client's player is doing, sent about once a second.
@@ -138,6 +142,7 @@ impl ClientMsg {
             ClientMsg::ShareSubtitle { .. } => "share_subtitle",
             ClientMsg::Tracks { .. } => "tracks",
             ClientMsg::ProposeTracks { .. } => "propose_tracks",
+            ClientMsg::AudioPrint { .. } => "audio_print",
         }
     }
 
@@ -162,6 +167,7 @@ impl ClientMsg {
         "share_subtitle",
         "tracks",
         "propose_tracks",
+        "audio_print",
     ];
 }
 
@@ -251,6 +257,10 @@ pub(crate) fn examples() -> Vec<ClientMsg> {
                 subtitles: Some(crate::SubtitleChoice::Off),
                 sub_delay: Some(-0.5),
             },
+        },
+        ClientMsg::AudioPrint {
+            start: 0.0,
+            data: "AAECAwQFBgc".into(),
         },
     ]
 }

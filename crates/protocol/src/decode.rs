@@ -82,6 +82,7 @@ impl ServerMsg {
         "subtitle",
         "tracks",
         "track_proposal",
+        "audio_print",
         "chat",
         "notice",
         "left",

@@ -63,6 +63,14 @@ pub enum ServerMsg {
         proposal: crate::TrackProposal,
         server_ms: f64,
     },
+    /// The host's sound fingerprint (see [`crate::ClientMsg::AudioPrint`]);
+    /// also sent to newcomers while that member is host.
+    AudioPrint {
+        from: ParticipantId,
+        nickname: String,
+        start: f64,
+        data: String,
+    },
     /// A chat line.
     Chat {
         from: ParticipantId,

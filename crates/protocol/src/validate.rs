@@ -24,6 +24,9 @@ const MAX_PROVIDER_IDS: usize = 8;
 const MAX_PROVIDER_ID_CHARS: usize = 64;
 /// Longest language code, track title or codec name.
 const MAX_TRACK_TEXT_CHARS: usize = 128;
+/// Longest sound fingerprint, in base64 characters (a two-minute window
+/// is about 5 200).
+pub const MAX_AUDIO_PRINT_CHARS: usize = 24_000;
 /// Longest shared subtitle file name.
 const MAX_SUBTITLE_NAME_CHARS: usize = 255;
 
@@ -223,6 +226,22 @@ impl ClientMsg {
                 tracks.iter().try_for_each(track_info)
             }
             ClientMsg::ProposeTracks { proposal: p } => proposal(p),
+            ClientMsg::AudioPrint { start, data } => {
+                position("start", *start)?;
+                if data.len() > MAX_AUDIO_PRINT_CHARS {
+                    return Err(bad(
+                        "data",
+                        format!("at most {MAX_AUDIO_PRINT_CHARS} characters"),
+                    ));
+                }
+                if !data
+                    .bytes()
+                    .all(|b| b.is_ascii_alphanumeric() || b == b'+' || b == b'/')
+                {
+                    return Err(bad("data", "must be base64 without padding"));
+                }
+                Ok(())
+            }
             ClientMsg::Leave
             | ClientMsg::Ready { .. }
             | ClientMsg::Start { .. }

@@ -535,6 +535,16 @@ impl SyncEngine {
         Vec::new()
     }
 
+    /// The player's positions now map to the room's time differently (its
+    /// copy was aligned to the host's by sound, or no longer is): start
+    /// over as with a newly opened player, so that a paused player is put
+    /// at the room position again and corrections start fresh.
+    /// The jump this makes in the player's positions is nobody's seek.
+    pub fn on_player_remapped(&mut self, now_ms: f64) -> Vec<Action> {
+        self.last = None;
+        self.on_player_opened(now_ms)
+    }
+
     /// The user asked for a change from the app's own controls.
     pub fn request(&mut self, action: ControlAction, now_ms: f64) -> Vec<Action> {
         let mut out = Vec::new();

@@ -82,6 +82,14 @@ export function renderRoom(
     );
   }
   const pill = el("div", { class: "status-pill", role: "status", "aria-live": "polite" });
+  // Aligning this copy to the host's by sound: a line, and a switch.
+  const alignText = el("span", { class: "align-text" });
+  const alignBtn = el("button", { class: "ghost small", type: "button", text: "Turn off" });
+  let alignOn = true;
+  alignBtn.hidden = true;
+  alignBtn.addEventListener("click", () => send({ kind: "set_alignment", on: !alignOn }));
+  const alignLine = el("div", { class: "muted small-text align-line" }, alignText, alignBtn);
+  alignLine.hidden = true;
   const header = el(
     "header",
     { class: "room-header" },
@@ -95,6 +103,7 @@ export function renderRoom(
         class: "muted small-text sync-mode",
         text: room.controller === "syncplay" ? "Sync: Syncplay's classic thresholds" : "Sync: Matinee (tight)",
       }),
+      alignLine,
       ...(room.reachability ? [reach.root] : []),
       ...(room.host ? [inviteText] : []),
       invite,
@@ -384,6 +393,17 @@ export function renderRoom(
         break;
       case "subtitle_use":
         markUsed(e.id, e.used);
+        break;
+      case "alignment":
+        alignLine.hidden = false;
+        alignLine.dataset.state = e.state;
+        alignText.textContent = e.message;
+        alignOn = e.state !== "off";
+        alignBtn.hidden = !e.switchable;
+        alignBtn.textContent = alignOn ? "Turn off" : "Turn on";
+        alignBtn.title = alignOn
+          ? "Sync positions as plain numbers instead of by the film's sound"
+          : "Align your copy to the host's by its sound";
         break;
       case "track_proposal":
         addLine("notice", `${e.nickname} suggested ${e.description}. ${e.outcome.join(" ")}`);

@@ -1,8 +1,11 @@
 //! A party session: one room, one local player, one relay connection.
 
+mod align;
 mod player;
 mod runner;
 mod sharing;
+
+pub use align::AlignState;
 
 use matinee_mpv::LaunchOptions;
 use matinee_protocol::{
@@ -78,6 +81,9 @@ pub enum SessionCmd {
     IgnoreSubtitle(u32),
     /// Propose tracks for everyone (host, or anyone in shared mode).
     ProposeTracks(matinee_protocol::TrackProposal),
+    /// Align this copy to the host's by sound (on by default), or sync
+    /// positions as plain numbers.
+    SetAlignment(bool),
     /// Pick one of this player's tracks (None: subtitles or audio off).
     SelectTrack {
         kind: matinee_protocol::TrackKind,
@@ -171,6 +177,13 @@ pub enum SessionEvent {
         description: String,
         outcome: Vec<String>,
     },
+    /// Where aligning this copy to the host's by sound stands, in words.
+    Alignment {
+        state: AlignState,
+        message: String,
+        /// A match was found, so alignment can be turned on and off.
+        switchable: bool,
+    },
     /// An action of ours was refused (or undone) with this explanation.
     Refused {
         message: String,
@@ -209,6 +222,9 @@ pub struct SessionSnapshot {
     pub controller: matinee_sync::ControllerKind,
     pub controls_sent: u64,
     pub seeks: u64,
+    /// The line from this copy's time to the room's (the identity unless
+    /// aligned by sound).
+    pub line: matinee_align::Line,
     /// Each member's audio and subtitle tracks, this player's included.
     pub tracks: std::collections::BTreeMap<ParticipantId, Vec<matinee_protocol::TrackInfo>>,
 }
@@ -321,6 +337,7 @@ impl PartySession {
             controls_sent: 0,
             seeks: 0,
             tracks: Default::default(),
+            line: matinee_align::Line::IDENTITY,
         };
         let (events, _) = broadcast::channel(1024);
         let (snap_tx, snap_rx) = watch::channel(snapshot);

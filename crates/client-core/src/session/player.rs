@@ -3,6 +3,7 @@
 
 use std::time::{Duration, Instant};
 
+use matinee_align::Line;
 use matinee_mpv::{EndReason, LaunchOptions, MpvClient, MpvEvent, MpvProcess, PlayerState};
 use matinee_sync::{PlayerCommand, PlayerSample};
 use tokio::sync::{broadcast, mpsc, watch};
@@ -12,11 +13,16 @@ use crate::{ClientError, MediaSource};
 const LOAD_TIMEOUT: Duration = Duration::from_secs(20);
 const QUEUE: usize = 64;
 
+/// The player, as the sync engine sees it: positions, speeds and the
+/// length in the room's time (the host copy's), mapped through the line
+/// that aligns this copy to the host's by sound (the identity until one
+/// is found, or when the member turns alignment off).
 pub(crate) struct Player {
     process: MpvProcess,
     pub events: broadcast::Receiver<MpvEvent>,
     pub state: watch::Receiver<PlayerState>,
     commands: mpsc::Sender<PlayerCommand>,
+    line: Line,
 }
 
 impl Player {
@@ -67,7 +73,23 @@ impl Player {
             state: client.state(),
             process,
             commands,
+            line: Line::IDENTITY,
         })
+    }
+
+    /// Maps positions through `line` from now on.
+    pub fn set_line(&mut self, line: Line) {
+        self.line = line;
+    }
+
+    /// The room's time when this player is at `mine`.
+    pub fn to_room(&self, mine: f64) -> f64 {
+        self.line.to_room(mine)
+    }
+
+    /// The room's speed when this player runs at `speed`.
+    pub fn speed_to_room(&self, speed: f64) -> f64 {
+        self.line.speed_to_room(speed)
     }
 
     pub fn client(&self) -> &MpvClient {
@@ -82,7 +104,13 @@ impl Player {
         self.process.pid()
     }
 
+    /// Queues a command given in the room's time.
     pub fn command(&self, cmd: PlayerCommand) {
+        let cmd = match cmd {
+            PlayerCommand::Seek(x) => PlayerCommand::Seek(self.line.to_mine(x)),
+            PlayerCommand::Speed(s) => PlayerCommand::Speed(self.line.speed_to_mine(s)),
+            PlayerCommand::Pause(p) => PlayerCommand::Pause(p),
+        };
         if self.commands.try_send(cmd).is_err() {
             tracing::warn!(?cmd, "player command queue full; dropped");
         }
@@ -91,17 +119,18 @@ impl Player {
     pub fn sample(&self) -> PlayerSample {
         let s = self.state.borrow();
         PlayerSample {
-            position: s.position_at(Instant::now()),
+            position: s.position_at(Instant::now()).map(|p| self.line.to_room(p)),
             paused: s.pause,
-            speed: s.speed,
+            speed: self.line.speed_to_room(s.speed),
             seeking: s.seeking,
             buffering: s.paused_for_cache,
             eof: s.eof_reached,
         }
     }
 
+    /// This copy's length, in the room's time.
     pub fn duration(&self) -> Option<f64> {
-        self.state.borrow().duration
+        self.state.borrow().duration.map(|d| self.line.to_room(d))
     }
 
     pub async fn quit(self) {

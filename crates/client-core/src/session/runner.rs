@@ -11,6 +11,7 @@ use matinee_protocol::{
 use matinee_sync::{Action, PlayerSample, SyncEngine, SyncEvent};
 use tokio::sync::{broadcast, mpsc, watch};
 
+use super::align::{AlignNews, AlignState, Aligner};
 use super::player::Player;
 use super::sharing::{plan, proposal_expired, Sharing};
 use super::{ConnectionState, SessionCmd, SessionConfig, SessionEvent, SessionSnapshot};
@@ -51,6 +52,11 @@ pub(super) struct Runner {
     give_up_after: Duration,
     /// Subtitle files and tracks shared with the room.
     sharing: Sharing,
+    /// This copy aligned to the host's by sound.
+    aligner: Aligner,
+    align_news: mpsc::Receiver<AlignNews>,
+    /// Whether our fingerprint went out since we last became host.
+    print_sent: bool,
 }
 
 /// The margin after the resume grace: half of it, at least 5 s.
@@ -78,6 +84,7 @@ impl Runner {
         now: f64,
     ) -> Self {
         let engine = SyncEngine::new(cfg.engine.clone());
+        let (aligner, align_news) = Aligner::start(&cfg.mpv, &cfg.media);
         let mut r = Self {
             engine,
             cfg,
@@ -95,6 +102,9 @@ impl Runner {
             lost_since: None,
             give_up_after: give_up_after(joined.resume_grace_secs),
             sharing: Sharing::default(),
+            aligner,
+            align_news,
+            print_sent: false,
         };
         r.learn_media(&joined.room.participants);
         r.update_permissions();
@@ -140,10 +150,90 @@ impl Runner {
     fn update_permissions(&mut self) {
         let s = self.snapshot.borrow();
         let host = s.participants.iter().any(|p| p.id == s.you && p.host);
+        let was_host = s.host;
         let may = host || s.control_mode == ControlMode::Shared;
         drop(s);
         self.snapshot.send_modify(|s| s.host = host);
         self.engine.set_may_control(may);
+        if host != was_host {
+            // The host's copy is the reference: a new host aligns to
+            // nobody and sends its own fingerprint.
+            self.print_sent = false;
+            self.send_print_if_host();
+            self.apply_line();
+        }
+    }
+
+    fn is_host(&self) -> bool {
+        self.snapshot.borrow().host
+    }
+
+    /// Sends our fingerprint when we are host and have one.
+    fn send_print_if_host(&mut self) {
+        if !self.is_host() || self.print_sent {
+            return;
+        }
+        if let Some(print) = &self.aligner.own_print {
+            self.link.send(ClientMsg::AudioPrint {
+                start: print.start,
+                data: print.encode(),
+            });
+            self.print_sent = true;
+        }
+    }
+
+    /// Maps the player through the current line (the host's copy is the
+    /// room's time itself).
+    fn apply_line(&mut self) {
+        let line = if self.is_host() {
+            matinee_align::Line::IDENTITY
+        } else {
+            self.aligner.line()
+        };
+        let changed = self.snapshot.borrow().line != line;
+        if let Some(p) = &mut self.player {
+            p.set_line(line);
+        }
+        self.snapshot.send_modify(|s| s.line = line);
+        if changed && self.player.is_some() {
+            let actions = self.engine.on_player_remapped(now_ms());
+            self.apply(actions);
+            self.tick();
+        }
+    }
+
+    fn emit_alignment(&mut self) {
+        if self.is_host() && self.aligner.own_print.is_some() {
+            self.aligner.state = AlignState::Reference;
+        }
+        let message = self.aligner.message();
+        if !message.is_empty() {
+            self.emit(SessionEvent::Alignment {
+                state: self.aligner.state.clone(),
+                message,
+                switchable: self.aligner.switchable() && !self.is_host(),
+            });
+        }
+    }
+
+    fn on_align(&mut self, news: AlignNews) {
+        match news {
+            AlignNews::Decoded(Ok(window)) => {
+                tracing::info!(seconds = window.seconds(), "measured this copy's sound");
+                self.aligner.decoded(window);
+                self.send_print_if_host();
+            }
+            AlignNews::Decoded(Err(e)) => {
+                tracing::warn!(error = %e, "could not measure this copy's sound");
+                self.aligner.state = AlignState::Off;
+            }
+            AlignNews::Matched(found) => {
+                tracing::info!(?found, "matched this copy's sound against the host's");
+                self.aligner.matched(found);
+                self.apply_line();
+            }
+        }
+        self.emit_alignment();
     }
 
     fn osd(&self, text: String) {
@@ -211,6 +301,10 @@ impl Runner {
                     None => Flow::End("the relay connection closed".into()),
                 },
                 ev = next_player_event(&mut self.player) => self.on_player(ev).await,
+                Some(news) = self.align_news.recv() => {
+                    self.on_align(news);
+                    Flow::Go
+                }
                 _ = tick.tick() => {
                     self.tick();
                     self.given_up()
@@ -526,6 +620,11 @@ impl Runner {
             SessionCmd::ProposeTracks(proposal) => {
                 self.link.send(ClientMsg::ProposeTracks { proposal });
             }
+            SessionCmd::SetAlignment(on) => {
+                self.aligner.set_enabled(on);
+                self.apply_line();
+                self.emit_alignment();
+            }
             SessionCmd::SelectTrack { kind, id } => {
                 if let Some(p) = &self.player {
                     let client = p.client().clone();
@@ -552,9 +651,11 @@ impl Runner {
         if self.player.is_some() {
             return Flow::Go;
         }
-        let start = self.engine.room_position(now_ms());
+        let line = self.snapshot.borrow().line;
+        let start = self.engine.room_position(now_ms()).map(|r| line.to_mine(r));
         match Player::open(&self.cfg.mpv, &self.cfg.media, start).await {
-            Ok(p) => {
+            Ok(mut p) => {
+                p.set_line(line);
                 let (endpoint, pid) = (p.endpoint(), p.pid());
                 self.player = Some(p);
                 let actions = self.engine.on_player_opened(now_ms());
@@ -578,13 +679,28 @@ impl Runner {
         let now = now_ms();
         let actions = match ev {
             MpvEvent::Property(Property::Pause(paused)) => {
-                let pos = self.player.as_ref().and_then(|p| p.state.borrow().time_pos);
+                let pos = self
+                    .player
+                    .as_ref()
+                    .and_then(|p| p.state.borrow().time_pos.map(|x| p.to_room(x)));
                 self.engine.on_player_pause(paused, pos, now)
             }
-            MpvEvent::Property(Property::Speed(speed)) => self.engine.on_player_speed(speed, now),
+            MpvEvent::Property(Property::Speed(speed)) => {
+                let speed = self
+                    .player
+                    .as_ref()
+                    .map_or(speed, |p| p.speed_to_room(speed));
+                self.engine.on_player_speed(speed, now)
+            }
             MpvEvent::PlaybackRestart => {
                 let pos = match &self.player {
-                    Some(p) => p.client().get_number("time-pos").await.ok().flatten(),
+                    Some(p) => p
+                        .client()
+                        .get_number("time-pos")
+                        .await
+                        .ok()
+                        .flatten()
+                        .map(|x| p.to_room(x)),
                     None => None,
                 };
                 match pos {
@@ -669,6 +785,8 @@ impl Runner {
         match msg {
             ServerMsg::Joined(j) => {
                 self.resuming = false;
+                // A relay that rebuilt the room lost the fingerprint.
+                self.print_sent = false;
                 self.token = j.resume_token.clone();
                 self.learn_media(&j.room.participants);
                 let participants = self.with_media(j.room.participants.clone());
@@ -680,6 +798,7 @@ impl Runner {
                     s.connection = ConnectionState::Connected;
                 });
                 self.update_permissions();
+                self.send_print_if_host();
                 self.emit(SessionEvent::Connection {
                     connection: ConnectionState::Connected,
                 });
@@ -752,6 +871,19 @@ impl Runner {
             ServerMsg::TrackProposal {
                 nickname, proposal, ..
             } => self.apply_proposal(nickname, proposal, true),
+            ServerMsg::AudioPrint {
+                nickname,
+                start,
+                data,
+                ..
+            } => match matinee_align::Print::decode(start, &data) {
+                Ok(print) if !self.is_host() => {
+                    self.aligner.host_print(nickname, print);
+                    self.emit_alignment();
+                }
+                Ok(_) => {}
+                Err(e) => tracing::warn!(error = %e, "unreadable fingerprint from the host"),
+            },
             ServerMsg::ControlMode { mode } => {
                 self.snapshot.send_modify(|s| s.control_mode = mode);
                 self.update_permissions();

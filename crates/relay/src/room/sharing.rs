@@ -40,6 +40,9 @@ pub(crate) struct Sharing {
     next_id: u32,
     held: usize,
     proposal: Option<Utf8Bytes>,
+    /// The host's sound fingerprint, for newcomers (cleared when the host
+    /// changes: the new host sends its own).
+    print: Option<Utf8Bytes>,
 }
 
 /// A file on its way in from one member.
@@ -272,8 +275,36 @@ impl Room {
         self.notice(NoticeEvent::TracksProposed, text, Some(from));
     }
 
+    pub(super) fn on_audio_print(&mut self, idx: usize, start: f64, data: String) {
+        if !self.is_host(idx) {
+            return self.refuse(
+                idx,
+                ErrorCode::NotHost,
+                "Only the host's copy is the one others align to.",
+            );
+        }
+        let (from, nickname) = (self.seats[idx].id, self.seats[idx].nickname.clone());
+        let msg = frame(&ServerMsg::AudioPrint {
+            from,
+            nickname,
+            start,
+            data,
+        });
+        for (i, seat) in self.seats.iter().enumerate() {
+            if let (true, Some(conn)) = (i != idx, &seat.conn) {
+                conn.send(msg.clone());
+            }
+        }
+        self.sharing.print = Some(msg);
+    }
+
+    /// The host changed: the old host's fingerprint is no reference now.
+    pub(super) fn forget_audio_print(&mut self) {
+        self.sharing.print = None;
+    }
+
     /// What a newcomer gets besides the snapshot: the shared files, the
-    /// others' tracks, the latest proposal.
+    /// others' tracks, the latest proposal, the host's fingerprint.
     pub(super) fn send_shared_to(&mut self, idx: usize) {
         let Some(conn) = self.seats[idx].conn.clone() else {
             return;
@@ -292,6 +323,9 @@ impl Room {
             }
         }
         if let Some(p) = &self.sharing.proposal {
+            conn.send(p.clone());
+        }
+        if let Some(p) = &self.sharing.print {
             conn.send(p.clone());
         }
     }

@@ -144,7 +144,8 @@ impl Room {
                         | ClientMsg::Chat { .. }
                         | ClientMsg::ShareSubtitle { .. }
                         | ClientMsg::Tracks { .. }
-                        | ClientMsg::ProposeTracks { .. },
+                        | ClientMsg::ProposeTracks { .. }
+                        | ClientMsg::AudioPrint { .. },
                     ..
                 }
         );
@@ -576,6 +577,7 @@ impl Room {
             } => self.on_share_subtitle(idx, part, parts, meta, text),
             ClientMsg::Tracks { tracks } => self.on_tracks(idx, tracks),
             ClientMsg::ProposeTracks { proposal } => self.on_propose_tracks(idx, proposal),
+            ClientMsg::AudioPrint { start, data } => self.on_audio_print(idx, start, data),
             ClientMsg::Hello { .. }
             | ClientMsg::Create { .. }
             | ClientMsg::Join { .. }
@@ -743,6 +745,9 @@ impl Room {
     }
 
     pub(super) fn set_host(&mut self, idx: usize) {
+        if !self.seats[idx].host {
+            self.forget_audio_print();
+        }
         for (i, s) in self.seats.iter_mut().enumerate() {
             s.host = i == idx;
         }

@@ -492,3 +492,37 @@ async fn tracks_and_proposals_reach_everyone_and_newcomers_and_only_controllers_
         .iter()
         .any(|m| matches!(m, ServerMsg::TrackProposal { .. })));
 }
+
+#[tokio::test(start_paused = true)]
+async fn only_the_host_s_sound_print_goes_out_and_newcomers_get_it_until_the_host_changes() {
+    let mut room = room(RelayConfig::default());
+    let mut ana = join(&mut room, "Ana", 1);
+    let mut ben = join(&mut room, "Ben", 2);
+    let print = |data: &str| ClientMsg::AudioPrint {
+        start: 0.0,
+        data: data.into(),
+    };
+    let prints = |msgs: &[ServerMsg]| {
+        msgs.iter()
+            .filter_map(|m| match m {
+                ServerMsg::AudioPrint { data, nickname, .. } => Some(format!("{nickname}:{data}")),
+                _ => None,
+            })
+            .collect::<Vec<_>>()
+    };
+    ben.send(&mut room, print("BBBB"));
+    assert!(errors(&ben.drain())[0].contains("Only the host"));
+    assert!(prints(&ana.drain()).is_empty());
+    ana.send(&mut room, print("AAAA"));
+    assert_eq!(prints(&ben.drain()), ["Ana:AAAA"]);
+    assert!(prints(&ana.drain()).is_empty(), "not back to the sender");
+    let mut cleo = join(&mut room, "Cleo", 3);
+    assert_eq!(prints(&cleo.drain()), ["Ana:AAAA"]);
+    // Ana hands the host role to Ben: her print is no reference now.
+    ana.send(&mut room, ClientMsg::PassHost { to: ben.pid });
+    let mut dan = join(&mut room, "Dan", 4);
+    assert!(prints(&dan.drain()).is_empty());
+    ben.send(&mut room, print("BBBB"));
+    assert_eq!(prints(&dan.drain()), ["Ben:BBBB"]);
+    let _ = cleo.drain();
+}
