@@ -11,6 +11,8 @@ export interface TracksCard {
   setMine(tracks: TrackInfo[], labels: string[]): void;
   /** Whether this member may propose (host, or anyone in shared mode). */
   setMayPropose(may: boolean): void;
+  /** Opens the card (it starts folded, one line, to leave room for the list). */
+  open(): void;
 }
 
 /** A track as a proposal names it: by language and title. */
@@ -67,10 +69,11 @@ export function renderTracksCard(send: (cmd: RoomCommand) => void, share: () => 
   const row = (label: string, control: HTMLElement) =>
     el("label", { class: "track-row" }, el("span", { class: "track-label", text: label }), control);
   const delayRow = el("label", { class: "delay-row" }, el("span", { class: "track-label", text: "Delay" }), delay, el("span", { class: "muted", text: "s" }));
+  const summaryText = el("span", { class: "muted small-text tracks-summary" });
   const root = el(
-    "section",
-    { class: "card tracks", "aria-labelledby": "tracks-title" },
-    el("h2", { id: "tracks-title", text: "Subtitles & audio" }),
+    "details",
+    { class: "card tracks" },
+    el("summary", {}, el("h2", { id: "tracks-title", text: "Subtitles & audio" }), summaryText),
     empty,
     row("Audio", audio),
     row("Subtitles", subs),
@@ -105,7 +108,15 @@ export function renderTracksCard(send: (cmd: RoomCommand) => void, share: () => 
       mine = tracks;
       fill(audio, "audio", labels);
       fill(subs, "sub", labels);
+      const label = (kind: "audio" | "sub") => {
+        const i = mine.findIndex((t) => t.kind === kind && t.selected);
+        return i < 0 ? (kind === "sub" ? "off" : "none") : (labels[i] ?? `track ${mine[i].id}`);
+      };
+      summaryText.textContent = `Audio: ${label("audio")} · Subtitles: ${label("sub")}`;
       refresh();
+    },
+    open() {
+      root.open = true;
     },
     setMayPropose(may) {
       mayPropose = may;

@@ -61,9 +61,13 @@ describe("subtitles and tracks", () => {
     });
     const view = renderRoom(room(true, "host_only"), () => {});
     document.body.replaceChildren(view.root);
-    const card = view.root.querySelector<HTMLElement>(".card.tracks")!;
+    const card = view.root.querySelector<HTMLDetailsElement>("details.card.tracks")!;
     expect(card.textContent).toContain("has not listed its tracks yet");
+    expect(card.open).toBe(false);
     view.handle({ type: "tracks", participant: 1, tracks, labels });
+    expect(card.querySelector("summary")!.textContent).toBe(
+      "Subtitles & audioAudio: Japanese (aac) · Subtitles: English · Full (subrip)",
+    );
     const [audio, subs] = [...card.querySelectorAll("select")];
     expect([...audio.options].map((o) => o.text)).toEqual(["English (aac)", "Japanese (aac)"]);
     expect(audio.value).toBe("2");
@@ -102,6 +106,7 @@ describe("subtitles and tracks", () => {
     const view = renderRoom(room(false, "shared"), () => {});
     view.handle({ type: "subtitle_shared", id: 3, from: 1, nickname: "Ana", label: "English (SRT)", selected: true });
     const line = view.root.querySelector<HTMLElement>(".line.shared-subtitle")!;
+    expect(view.root.querySelector<HTMLDetailsElement>("details.card.tracks")!.open).toBe(true);
     expect(line.querySelector(".said")!.textContent).toBe("Ana shared English (SRT)");
     const [use, ignore] = [...line.querySelectorAll("button")];
     expect([use.textContent, use.disabled, ignore.textContent]).toEqual(["In use", true, "Ignore"]);

@@ -390,6 +390,7 @@ export function renderRoom(
         break;
       case "subtitle_shared":
         sharedLine(e.id, e.nickname, e.label, e.selected);
+        tracksCard.open();
         break;
       case "subtitle_use":
         markUsed(e.id, e.used);
@@ -406,6 +407,7 @@ export function renderRoom(
           : "Align your copy to the host's by its sound";
         break;
       case "track_proposal":
+        tracksCard.open();
         addLine("notice", `${e.nickname} suggested ${e.description}. ${e.outcome.join(" ")}`);
         break;
       case "player_closed":
