@@ -1,9 +1,14 @@
 //! Aligning this copy to the host's by sound: the session decodes a
 //! window of its own copy in the background, the host sends its
-//! fingerprint, a member matches against it, and the line found maps this
-//! player's time to the room's (unless the member turns it off).
+//! fingerprints (of the start, and of a second place further in), a
+//! member matches its own against each, and the line found maps this
+//! player's time to the room's (unless the member turns it off). Two places
+//! far apart pin the speed ratio down: a copy running 0.1 % faster (24 vs
+//! 23.976 fps) drifts 1.2 s in 20 minutes.
 
-use matinee_align::{align, fingerprint, AudioWindow, Line, Print, Ratio, SAMPLE_RATE};
+use matinee_align::{
+    align, fingerprint, Alignment, AudioWindow, Line, Print, Ratio, Unmatched, SAMPLE_RATE,
+};
 use matinee_mpv::LaunchOptions;
 use serde::Serialize;
 use tokio::sync::mpsc;
@@ -14,6 +19,18 @@ use crate::MediaSource;
 pub(super) const WINDOW_SECS: f64 = 120.0;
 /// Below this, an offset is the same copy (a fraction of a frame).
 const SAME_WITHIN_SECS: f64 = 0.02;
+/// Where the second place is: 20 minutes in, or half way in a shorter
+/// film; none in a film under this long.
+const SECOND_AT_SECS: f64 = 1200.0;
+const SECOND_NEEDS_SECS: f64 = 150.0;
+/// A second place whose speed differs from the first's by more than this
+/// share is not believed (a different cut between them).
+const FIT_AGREES_WITHIN: f64 = 0.005;
+
+/// Where the host measures its second place in a film this long.
+pub(super) fn second_place(duration: f64) -> Option<f64> {
+    (duration >= SECOND_NEEDS_SECS).then(|| (duration / 2.0).min(SECOND_AT_SECS))
+}
 
 /// Where alignment stands, for people.
 #[derive(Debug, Clone, PartialEq, Serialize, ts_rs::TS)]
@@ -36,52 +53,57 @@ pub enum AlignState {
     Off,
 }
 
+/// The two places measured: the start, and one further in.
+const PLACES: usize = 2;
+
+fn place_of(start: f64) -> usize {
+    usize::from(start >= 1.0)
+}
+
 /// What background work reports back to the session.
 pub(super) enum AlignNews {
-    Decoded(Result<AudioWindow, String>),
-    Matched(Result<matinee_align::Alignment, matinee_align::Unmatched>),
+    Decoded(usize, Result<AudioWindow, String>),
+    Matched(usize, Result<Alignment, Unmatched>),
+}
+
+/// One place: this copy's window there, the host's print, what matched.
+#[derive(Default)]
+struct Place {
+    own: Option<AudioWindow>,
+    own_print: Option<Print>,
+    print_sent: bool,
+    decoding: bool,
+    host: Option<Print>,
+    matching: bool,
+    found: Option<Result<Alignment, Unmatched>>,
 }
 
 /// The session's alignment state.
 pub(super) struct Aligner {
     news: mpsc::Sender<AlignNews>,
-    own: Option<AudioWindow>,
-    pub own_print: Option<Print>,
-    host: Option<(String, Print)>,
-    found: Option<matinee_align::Alignment>,
-    matching: bool,
-    unmatched: Option<matinee_align::Unmatched>,
+    mpv: LaunchOptions,
+    target: String,
+    headers: Vec<String>,
+    streamed: bool,
+    host_name: Option<String>,
+    places: [Place; PLACES],
     pub enabled: bool,
     pub state: AlignState,
 }
 
 impl Aligner {
-    /// Starts measuring this copy in the background.
+    /// Starts measuring this copy's start in the background.
     pub fn start(mpv: &LaunchOptions, media: &MediaSource) -> (Self, mpsc::Receiver<AlignNews>) {
-        let (news, rx) = mpsc::channel(4);
-        let (mpv, target, headers) = (
-            mpv.clone(),
-            media.target.clone(),
-            media.http_headers.clone(),
-        );
-        let streamed = target.starts_with("http://") || target.starts_with("https://");
-        if !streamed {
-            let tx = news.clone();
-            tokio::spawn(async move {
-                let w = matinee_align::decode(&mpv, &target, &headers, 0.0, WINDOW_SECS)
-                    .await
-                    .map_err(|e| e.to_string());
-                let _ = tx.send(AlignNews::Decoded(w)).await;
-            });
-        }
-        let me = Self {
+        let (news, rx) = mpsc::channel(8);
+        let streamed = media.target.starts_with("http://") || media.target.starts_with("https://");
+        let mut me = Self {
             news,
-            own: None,
-            own_print: None,
-            host: None,
-            found: None,
-            matching: false,
-            unmatched: None,
+            mpv: mpv.clone(),
+            target: media.target.clone(),
+            headers: media.http_headers.clone(),
+            streamed,
+            host_name: None,
+            places: Default::default(),
             enabled: true,
             state: if streamed {
                 AlignState::Unavailable
@@ -89,70 +111,174 @@ impl Aligner {
                 AlignState::Measuring
             },
         };
+        me.measure(0, 0.0);
         (me, rx)
     }
 
-    /// This copy's sound is in.
-    pub fn decoded(&mut self, window: AudioWindow) {
-        self.own_print = Some(Print {
+    /// Decodes this copy's window at `start` (place `i`) in the background.
+    fn measure(&mut self, i: usize, start: f64) {
+        let place = &mut self.places[i];
+        if self.streamed || place.decoding || place.own.is_some() {
+            return;
+        }
+        place.decoding = true;
+        let (mpv, target, headers) = (self.mpv.clone(), self.target.clone(), self.headers.clone());
+        let tx = self.news.clone();
+        tokio::spawn(async move {
+            let w = matinee_align::decode(&mpv, &target, &headers, start, WINDOW_SECS)
+                .await
+                .map_err(|e| e.to_string());
+            let _ = tx.send(AlignNews::Decoded(i, w)).await;
+        });
+    }
+
+    /// The host measures its second place, in a film this long.
+    pub fn measure_second(&mut self, duration: f64) {
+        if let Some(start) = second_place(duration) {
+            self.measure(1, start);
+        }
+    }
+
+    /// This copy's sound at place `i` is in (or could not be decoded).
+    pub fn decoded(&mut self, i: usize, window: Result<AudioWindow, String>) {
+        let place = &mut self.places[i];
+        place.decoding = false;
+        let window = match window {
+            Ok(w) => w,
+            Err(e) => {
+                tracing::warn!(error = %e, place = i, "could not measure this copy's sound");
+                if i == 0 {
+                    self.state = AlignState::Off;
+                }
+                return;
+            }
+        };
+        place.own_print = Some(Print {
             start: window.start,
             values: fingerprint(&window.samples, SAMPLE_RATE),
         });
-        self.own = Some(window);
-        if self.state == AlignState::Measuring {
+        place.own = Some(window);
+        if i == 0 && self.state == AlignState::Measuring {
             self.state = AlignState::Waiting;
         }
-        self.try_match();
+        self.try_match(i);
     }
 
-    /// The host's fingerprint came (or a new host's).
-    pub fn host_print(&mut self, nickname: String, print: Print) {
-        self.host = Some((nickname, print));
-        self.found = None;
-        if self.own.is_some() {
-            self.state = AlignState::Measuring;
+    /// Our prints not sent yet (when we are host).
+    pub fn prints_to_send(&mut self) -> Vec<Print> {
+        self.places
+            .iter_mut()
+            .filter(|p| !p.print_sent)
+            .filter_map(|p| {
+                let print = p.own_print.clone()?;
+                p.print_sent = true;
+                Some(print)
+            })
+            .collect()
+    }
+
+    /// Our prints go out again (we became host, or the relay rebuilt the
+    /// room).
+    pub fn resend_prints(&mut self) {
+        for p in &mut self.places {
+            p.print_sent = false;
         }
-        self.try_match();
     }
 
-    fn try_match(&mut self) {
-        let (Some(own), Some((_, host))) = (&self.own, &self.host) else {
+    /// Whether this copy's start has been measured.
+    pub fn measured(&self) -> bool {
+        self.places[0].own.is_some()
+    }
+
+    /// One of the host's fingerprints came (or a new host's).
+    pub fn host_print(&mut self, nickname: String, print: Print) {
+        let i = place_of(print.start);
+        if i == 0 {
+            // A new reference: start over at both places.
+            for p in &mut self.places {
+                p.host = None;
+                p.found = None;
+            }
+            if self.places[0].own.is_some() {
+                self.state = AlignState::Measuring;
+            }
+        } else if self.places[1]
+            .own
+            .as_ref()
+            .is_some_and(|w| (w.start - print.start).abs() > 0.5)
+        {
+            self.places[1] = Place::default();
+        }
+        self.host_name = Some(nickname);
+        let start = print.start;
+        self.places[i].host = Some(print);
+        self.places[i].found = None;
+        if i == 1 {
+            self.measure(1, start);
+        }
+        self.try_match(i);
+    }
+
+    fn try_match(&mut self, i: usize) {
+        let place = &mut self.places[i];
+        let (Some(own), Some(host)) = (&place.own, &place.host) else {
             return;
         };
-        if self.matching {
+        if place.matching {
             return;
         }
-        self.matching = true;
+        place.matching = true;
         let (own, host, tx) = (own.clone(), host.clone(), self.news.clone());
         tokio::spawn(async move {
             let found = tokio::task::spawn_blocking(move || align(&host, &own))
                 .await
-                .unwrap_or(Err(matinee_align::Unmatched::Ambiguous));
-            let _ = tx.send(AlignNews::Matched(found)).await;
+                .unwrap_or(Err(Unmatched::Ambiguous));
+            let _ = tx.send(AlignNews::Matched(i, found)).await;
         });
     }
 
     /// A match finished.
-    pub fn matched(&mut self, found: Result<matinee_align::Alignment, matinee_align::Unmatched>) {
-        self.matching = false;
-        self.found = found.ok();
-        self.unmatched = found.err();
-        self.state = match (found, self.enabled) {
-            (Ok(_), true) => AlignState::Aligned,
-            (Ok(_), false) => AlignState::Off,
-            (Err(_), _) => AlignState::NoMatch,
+    pub fn matched(&mut self, i: usize, found: Result<Alignment, Unmatched>) {
+        self.places[i].matching = false;
+        self.places[i].found = Some(found);
+        let first = self.first();
+        self.state = match (first, self.enabled) {
+            (Some(Ok(_)), true) => AlignState::Aligned,
+            (Some(Ok(_)), false) => AlignState::Off,
+            (Some(Err(_)), _) => AlignState::NoMatch,
+            (None, _) => self.state.clone(),
         };
+    }
+
+    fn first(&self) -> Option<Result<Alignment, Unmatched>> {
+        self.places[0].found
     }
 
     /// A match was found (alignment can be switched on and off).
     pub fn switchable(&self) -> bool {
-        self.found.is_some()
+        matches!(self.first(), Some(Ok(_)))
+    }
+
+    /// The line the matches give: the first place's, with the speed taken
+    /// from both places when the second agrees.
+    fn found_line(&self) -> Option<(Line, Ratio)> {
+        let Some(Ok(f)) = self.places[0].found else {
+            return None;
+        };
+        let (Some(Ok(g)), Some(w1), Some(w2)) = (
+            self.places[1].found,
+            &self.places[0].own,
+            &self.places[1].own,
+        ) else {
+            return Some((f.line, f.ratio));
+        };
+        Some((fit(&f, w1, &g, w2).unwrap_or(f.line), f.ratio))
     }
 
     /// The line positions go through now.
     pub fn line(&self) -> Line {
-        match self.found {
-            Some(f) if self.enabled && !same_copy(&f) => f.line,
+        match self.found_line() {
+            Some((line, ratio)) if self.enabled && !same_copy(&line, ratio) => line,
             _ => Line::IDENTITY,
         }
     }
@@ -160,7 +286,7 @@ impl Aligner {
     /// Turns alignment on or off (a found line is kept either way).
     pub fn set_enabled(&mut self, on: bool) {
         self.enabled = on;
-        if self.found.is_some() {
+        if self.switchable() {
             self.state = if on {
                 AlignState::Aligned
             } else {
@@ -172,26 +298,30 @@ impl Aligner {
     /// The sentence for people about where alignment stands.
     pub fn message(&self) -> String {
         let host = self
-            .host
-            .as_ref()
-            .map_or_else(|| "the host".to_string(), |(n, _)| n.clone());
-        match (&self.state, self.found) {
+            .host_name
+            .clone()
+            .unwrap_or_else(|| "the host".to_string());
+        let unmatched = match self.first() {
+            Some(Err(u)) => Some(u),
+            _ => None,
+        };
+        match (&self.state, self.found_line()) {
             (AlignState::Measuring, _) => "Listening to your copy's sound to match it with the host's…".into(),
             (AlignState::Waiting, _) => "Your copy's sound is measured; waiting for the host's to match it.".into(),
             (AlignState::Unavailable, _) => "Streamed films are synced by position (aligning by sound needs the file on this computer).".into(),
             (AlignState::Reference, _) => "Friends with other copies of the film are aligned to yours by its sound.".into(),
-            (AlignState::NoMatch, _) => match self.unmatched {
-                Some(matinee_align::Unmatched::TooEven) => format!(
+            (AlignState::NoMatch, _) => match unmatched {
+                Some(Unmatched::TooEven) => format!(
                     "Your copy's or {host}'s sound is too even to align by (silence or a steady tone): synced by position."
                 ),
-                Some(matinee_align::Unmatched::Ambiguous) => format!(
+                Some(Unmatched::Ambiguous) => format!(
                     "Could not tell where your copy's sound meets {host}'s (it repeats): synced by position."
                 ),
                 _ => format!(
                     "Could not match your copy's sound to {host}'s (a different film or a different language track?)"
                 ),
             },
-            (AlignState::Aligned, Some(f)) => describe(&f, &host),
+            (AlignState::Aligned, Some((line, ratio))) => describe(&line, ratio, &host),
             (AlignState::Off, Some(_)) => format!("Alignment to {host}'s copy is off: positions are synced as numbers."),
             (AlignState::Off, None) => "Your copy's sound could not be measured; positions are synced as numbers.".into(),
             (AlignState::Aligned, None) => String::new(),
@@ -199,13 +329,29 @@ impl Aligner {
     }
 }
 
-fn same_copy(f: &matinee_align::Alignment) -> bool {
-    f.ratio == Ratio::Same && f.line.b.abs() < SAME_WITHIN_SECS
+/// The line through the two places' matches (each taken at the middle of
+/// this copy's window there), when its speed agrees with the first's.
+fn fit(f: &Alignment, w1: &AudioWindow, g: &Alignment, w2: &AudioWindow) -> Option<Line> {
+    if f.ratio != g.ratio {
+        return None;
+    }
+    let m1 = w1.start + w1.seconds().min(f.overlap_secs) / 2.0;
+    let m2 = w2.start + w2.seconds().min(g.overlap_secs) / 2.0;
+    if m2 - m1 < 10.0 {
+        return None;
+    }
+    let (h1, h2) = (f.line.to_room(m1), g.line.to_room(m2));
+    let a = (h2 - h1) / (m2 - m1);
+    ((a / f.line.a - 1.0).abs() <= FIT_AGREES_WITHIN).then(|| Line { a, b: h1 - a * m1 })
+}
+
+fn same_copy(line: &Line, ratio: Ratio) -> bool {
+    ratio == Ratio::Same && line.b.abs() < SAME_WITHIN_SECS && (line.a - 1.0).abs() < 1e-4
 }
 
 /// "Your copy starts 4.0 s later than Ana's — aligned".
-fn describe(f: &matinee_align::Alignment, host: &str) -> String {
-    let shift = -f.line.b / f.line.a; // this copy's time at the host's 0
+fn describe(line: &Line, ratio: Ratio, host: &str) -> String {
+    let shift = -line.b / line.a; // this copy's time at the host's 0
     let offset = if shift.abs() < SAME_WITHIN_SECS {
         None
     } else if shift > 0.0 {
@@ -213,7 +359,14 @@ fn describe(f: &matinee_align::Alignment, host: &str) -> String {
     } else {
         Some(format!("starts {:.1} s earlier than {host}'s", -shift))
     };
-    match (f.ratio, offset) {
+    let faster = (line.a - 1.0) * 100.0;
+    match (ratio, offset) {
+        (Ratio::Same, o) if faster.abs() >= 0.01 => format!(
+            "Your copy runs {:.2} % {} than {host}'s{} — aligned by speed.",
+            faster.abs(),
+            if faster > 0.0 { "faster" } else { "slower" },
+            o.map(|o| format!(" and {o}")).unwrap_or_default()
+        ),
         (Ratio::Same, None) => format!("Your copy's sound matches {host}'s."),
         (Ratio::Same, Some(o)) => format!("Your copy {o} — aligned."),
         (Ratio::Pal, o) => format!(
@@ -230,7 +383,6 @@ fn describe(f: &matinee_align::Alignment, host: &str) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use matinee_align::Alignment;
 
     fn found(ratio: Ratio, a: f64, b: f64) -> Alignment {
         Alignment {
@@ -243,21 +395,54 @@ mod tests {
 
     #[test]
     fn says_what_it_found() {
+        let say = |ratio, a, b| describe(&Line { a, b }, ratio, "Ana");
         assert_eq!(
-            describe(&found(Ratio::Same, 1.0, -4.0), "Ana"),
+            say(Ratio::Same, 1.0, -4.0),
             "Your copy starts 4.0 s later than Ana's — aligned."
         );
         assert_eq!(
-            describe(&found(Ratio::Same, 1.0, 2.5), "Ana"),
+            say(Ratio::Same, 1.0, 2.5),
             "Your copy starts 2.5 s earlier than Ana's — aligned."
         );
         assert_eq!(
-            describe(&found(Ratio::Pal, 1.0427, 0.0), "Ana"),
+            say(Ratio::Pal, 1.0427, 0.0),
             "Your copy is the 25 fps release — aligned by speed."
         );
         assert_eq!(
-            describe(&found(Ratio::Same, 1.0, 0.001), "Ana"),
+            say(Ratio::Same, 1.0, 0.001),
             "Your copy's sound matches Ana's."
         );
+        assert_eq!(
+            say(Ratio::Same, 1.001, -4.0),
+            "Your copy runs 0.10 % faster than Ana's and starts 4.0 s later than Ana's — aligned by speed."
+        );
+    }
+
+    fn window(start: f64) -> AudioWindow {
+        AudioWindow {
+            start,
+            samples: vec![0; 120 * SAMPLE_RATE as usize],
+        }
+    }
+
+    #[test]
+    fn two_places_give_the_speed_and_a_disagreeing_one_is_not_believed() {
+        // The truth: room = 1.001 · mine - 4. Each place's match carries the
+        // offset right at its own window and a ratio of 1.
+        let truth = Line { a: 1.001, b: -4.0 };
+        let at = |m: f64| found(Ratio::Same, 1.0, truth.to_room(m) - m);
+        let (w1, w2) = (window(0.0), window(1200.0));
+        // (fit takes each match at the middle of its overlap: 55 s in.)
+        let line = fit(&at(55.0), &w1, &at(1255.0), &w2).expect("a line");
+        assert!(
+            (line.a - 1.001).abs() < 1e-9 && (line.b + 4.0).abs() < 1e-6,
+            "{line:?}"
+        );
+        // A second place 30 s off (a cut between them) is not believed.
+        let cut = found(Ratio::Same, 1.0, truth.to_room(1255.0) - 1255.0 + 30.0);
+        assert_eq!(fit(&at(55.0), &w1, &cut, &w2), None);
+        assert_eq!(second_place(7200.0), Some(1200.0));
+        assert_eq!(second_place(150.0), Some(75.0));
+        assert_eq!(second_place(100.0), None);
     }
 }

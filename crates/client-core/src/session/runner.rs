@@ -55,8 +55,6 @@ pub(super) struct Runner {
     /// This copy aligned to the host's by sound.
     aligner: Aligner,
     align_news: mpsc::Receiver<AlignNews>,
-    /// Whether our fingerprint went out since we last became host.
-    print_sent: bool,
 }
 
 /// The margin after the resume grace: half of it, at least 5 s.
@@ -104,7 +102,6 @@ impl Runner {
             sharing: Sharing::default(),
             aligner,
             align_news,
-            print_sent: false,
         };
         r.learn_media(&joined.room.participants);
         r.update_permissions();
@@ -157,8 +154,9 @@ impl Runner {
         self.engine.set_may_control(may);
         if host != was_host {
             // The host's copy is the reference: a new host aligns to
-            // nobody and sends its own fingerprint.
-            self.print_sent = false;
+            // nobody and sends its own fingerprints.
+            self.aligner.resend_prints();
+            self.measure_second_if_host();
             self.send_print_if_host();
             self.apply_line();
         }
@@ -168,17 +166,16 @@ impl Runner {
         self.snapshot.borrow().host
     }
 
-    /// Sends our fingerprint when we are host and have one.
+    /// Sends our fingerprints not sent yet, when we are host.
     fn send_print_if_host(&mut self) {
-        if !self.is_host() || self.print_sent {
+        if !self.is_host() {
             return;
         }
-        if let Some(print) = &self.aligner.own_print {
+        for print in self.aligner.prints_to_send() {
             self.link.send(ClientMsg::AudioPrint {
                 start: print.start,
                 data: print.encode(),
             });
-            self.print_sent = true;
         }
     }
 
@@ -203,7 +200,7 @@ impl Runner {
     }
 
     fn emit_alignment(&mut self) {
-        if self.is_host() && self.aligner.own_print.is_some() {
+        if self.is_host() && self.aligner.measured() {
             self.aligner.state = AlignState::Reference;
         }
         let message = self.aligner.message();
@@ -218,22 +215,41 @@ impl Runner {
 
     fn on_align(&mut self, news: AlignNews) {
         match news {
-            AlignNews::Decoded(Ok(window)) => {
-                tracing::info!(seconds = window.seconds(), "measured this copy's sound");
-                self.aligner.decoded(window);
+            AlignNews::Decoded(place, window) => {
+                if let Ok(w) = &window {
+                    tracing::info!(
+                        place,
+                        start = w.start,
+                        seconds = w.seconds(),
+                        "measured this copy's sound"
+                    );
+                }
+                self.aligner.decoded(place, window);
+                self.measure_second_if_host();
                 self.send_print_if_host();
             }
-            AlignNews::Decoded(Err(e)) => {
-                tracing::warn!(error = %e, "could not measure this copy's sound");
-                self.aligner.state = AlignState::Off;
-            }
-            AlignNews::Matched(found) => {
-                tracing::info!(?found, "matched this copy's sound against the host's");
-                self.aligner.matched(found);
+            AlignNews::Matched(place, found) => {
+                tracing::info!(
+                    place,
+                    ?found,
+                    "matched this copy's sound against the host's"
+                );
+                self.aligner.matched(place, found);
                 self.apply_line();
             }
         }
         self.emit_alignment();
+    }
+
+    /// The host also measures a place further in, for the speed ratio.
+    fn measure_second_if_host(&mut self) {
+        if !self.is_host() || !self.aligner.measured() {
+            return;
+        }
+        let duration = self.player.as_ref().and_then(|p| p.state.borrow().duration);
+        if let Some(d) = duration {
+            self.aligner.measure_second(d);
+        }
     }
 
     fn osd(&self, text: String) {
@@ -785,8 +801,8 @@ impl Runner {
         match msg {
             ServerMsg::Joined(j) => {
                 self.resuming = false;
-                // A relay that rebuilt the room lost the fingerprint.
-                self.print_sent = false;
+                // A relay that rebuilt the room lost the fingerprints.
+                self.aligner.resend_prints();
                 self.token = j.resume_token.clone();
                 self.learn_media(&j.room.participants);
                 let participants = self.with_media(j.room.participants.clone());

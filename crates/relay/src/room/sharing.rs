@@ -40,9 +40,10 @@ pub(crate) struct Sharing {
     next_id: u32,
     held: usize,
     proposal: Option<Utf8Bytes>,
-    /// The host's sound fingerprint, for newcomers (cleared when the host
-    /// changes: the new host sends its own).
-    print: Option<Utf8Bytes>,
+    /// The host's sound fingerprints (of the film's start, and of a place
+    /// further in), for newcomers; cleared when the host changes (the new
+    /// host sends its own).
+    prints: [Option<Utf8Bytes>; 2],
 }
 
 /// A file on its way in from one member.
@@ -295,12 +296,12 @@ impl Room {
                 conn.send(msg.clone());
             }
         }
-        self.sharing.print = Some(msg);
+        self.sharing.prints[usize::from(start >= 1.0)] = Some(msg);
     }
 
     /// The host changed: the old host's fingerprint is no reference now.
     pub(super) fn forget_audio_print(&mut self) {
-        self.sharing.print = None;
+        self.sharing.prints = Default::default();
     }
 
     /// What a newcomer gets besides the snapshot: the shared files, the
@@ -325,7 +326,7 @@ impl Room {
         if let Some(p) = &self.sharing.proposal {
             conn.send(p.clone());
         }
-        if let Some(p) = &self.sharing.print {
+        for p in self.sharing.prints.iter().flatten() {
             conn.send(p.clone());
         }
     }

@@ -516,8 +516,17 @@ async fn only_the_host_s_sound_print_goes_out_and_newcomers_get_it_until_the_hos
     ana.send(&mut room, print("AAAA"));
     assert_eq!(prints(&ben.drain()), ["Ana:AAAA"]);
     assert!(prints(&ana.drain()).is_empty(), "not back to the sender");
+    // A second place further in; a newer print of a place replaces it.
+    ana.send(
+        &mut room,
+        ClientMsg::AudioPrint {
+            start: 600.0,
+            data: "CCCC".into(),
+        },
+    );
+    ana.send(&mut room, print("DDDD"));
     let mut cleo = join(&mut room, "Cleo", 3);
-    assert_eq!(prints(&cleo.drain()), ["Ana:AAAA"]);
+    assert_eq!(prints(&cleo.drain()), ["Ana:DDDD", "Ana:CCCC"]);
     // Ana hands the host role to Ben: her print is no reference now.
     ana.send(&mut room, ClientMsg::PassHost { to: ben.pid });
     let mut dan = join(&mut room, "Dan", 4);
