@@ -342,7 +342,7 @@ fn fit(f: &Alignment, w1: &AudioWindow, g: &Alignment, w2: &AudioWindow) -> Opti
     }
     let (h1, h2) = (f.line.to_room(m1), g.line.to_room(m2));
     let a = (h2 - h1) / (m2 - m1);
-    ((a / f.line.a - 1.0).abs() <= FIT_AGREES_WITHIN).then(|| Line { a, b: h1 - a * m1 })
+    ((a / f.line.a - 1.0).abs() <= FIT_AGREES_WITHIN).then_some(Line { a, b: h1 - a * m1 })
 }
 
 fn same_copy(line: &Line, ratio: Ratio) -> bool {
