@@ -1,28 +1,11 @@
 import { clearMocks, mockIPC } from "@tauri-apps/api/mocks";
 import { afterEach, describe, expect, it } from "vitest";
 import { renderRoom } from "../src/views/room";
-import type { RoomInfo } from "../src/types";
+import { roomInfo } from "./fixtures";
 
 afterEach(() => clearMocks());
 
-const room: RoomInfo = {
-  code: "K7MQ2X",
-  you: 2,
-  host: false,
-  control_mode: "shared",
-  relay_url: "wss://127.0.0.1:7878/ws",
-  invite_link: "matinee://join/K7MQ2X",
-  landing_url: null,
-  hosting_locally: false,
-  reachability: null,
-  participants: [
-    { id: 1, nickname: "Ana", host: true, ready: false, buffering: false, catching_up: false, reconnecting: false, player_closed: false, joined_ms: 0 },
-    { id: 2, nickname: "Bo", host: false, ready: false, buffering: false, catching_up: false, reconnecting: false, player_closed: false, joined_ms: 1 },
-  ],
-  warnings: [],
-  media_name: "film.mkv",
-  controller: "matinee",
-};
+const room = roomInfo(false, "shared");
 
 describe("alignment by sound", () => {
   it("says where it stands, and turns off and on", async () => {

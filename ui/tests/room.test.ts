@@ -2,30 +2,11 @@ import { clearMocks, mockIPC } from "@tauri-apps/api/mocks";
 import { afterEach, describe, expect, it } from "vitest";
 import { formatTime } from "../src/time";
 import { renderRoom } from "../src/views/room";
-import type { RoomInfo } from "../src/types";
+import { roomInfo } from "./fixtures";
 
 afterEach(() => clearMocks());
 
-function room(host: boolean, mode: "host_only" | "shared"): RoomInfo {
-  return {
-    code: "K7MQ2X",
-    you: host ? 1 : 2,
-    host,
-    control_mode: mode,
-    relay_url: "wss://127.0.0.1:7878/ws",
-    invite_link: "matinee://join/K7MQ2X?h=127.0.0.1:7878&fp=x",
-    landing_url: null,
-    hosting_locally: host,
-    reachability: null,
-    participants: [
-      { id: 1, nickname: "Ana", host: true, ready: false, buffering: false, catching_up: false, reconnecting: false, player_closed: false, joined_ms: 0 },
-      { id: 2, nickname: "Bo", host: false, ready: false, buffering: false, catching_up: false, reconnecting: false, player_closed: false, joined_ms: 1 },
-    ],
-    warnings: [],
-    media_name: "film.mkv",
-    controller: "matinee",
-  };
-}
+const room = roomInfo;
 
 const tick = (ms: number) => new Promise((r) => setTimeout(r, ms));
 

@@ -2,30 +2,12 @@ import { clearMocks, mockIPC } from "@tauri-apps/api/mocks";
 import { afterEach, describe, expect, it } from "vitest";
 import { proposalOf } from "../src/tracks";
 import { renderRoom } from "../src/views/room";
-import type { RoomInfo, TrackInfo } from "../src/types";
+import { roomInfo } from "./fixtures";
+import type { TrackInfo } from "../src/types";
 
 afterEach(() => clearMocks());
 
-function room(host: boolean, mode: "host_only" | "shared"): RoomInfo {
-  return {
-    code: "K7MQ2X",
-    you: host ? 1 : 2,
-    host,
-    control_mode: mode,
-    relay_url: "wss://127.0.0.1:7878/ws",
-    invite_link: "matinee://join/K7MQ2X",
-    landing_url: null,
-    hosting_locally: host,
-    reachability: null,
-    participants: [
-      { id: 1, nickname: "Ana", host: true, ready: false, buffering: false, catching_up: false, reconnecting: false, player_closed: false, joined_ms: 0 },
-      { id: 2, nickname: "Bo", host: false, ready: false, buffering: false, catching_up: false, reconnecting: false, player_closed: false, joined_ms: 1 },
-    ],
-    warnings: [],
-    media_name: "film.mkv",
-    controller: "matinee",
-  };
-}
+const room = roomInfo;
 
 const tracks: TrackInfo[] = [
   { kind: "audio", id: 1, lang: "eng", codec: "aac", external: false, selected: false },

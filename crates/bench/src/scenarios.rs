@@ -122,11 +122,23 @@ impl Bench {
     }
 
     async fn steady(&self, c: ControllerKind) -> ScenarioResult {
-        let mut r = ScenarioResult::new("steady", c);
         let party = self.party(c, self.clients()).await;
+        self.play_steadily(party, ScenarioResult::new("steady", c), 2.0)
+            .await
+    }
+
+    /// Starts the film, lets it settle for `settle_quick` s (10 s in a full
+    /// run), then measures steady play: drift, seeks, controls, time off
+    /// the room's speed, and convergence from the start.
+    async fn play_steadily(
+        &self,
+        party: Party,
+        mut r: ScenarioResult,
+        settle_quick: f64,
+    ) -> ScenarioResult {
         party.start_playback().await;
         let start = party.t();
-        sleep_s(self.secs(10.0, 2.0)).await;
+        sleep_s(self.secs(10.0, settle_quick)).await;
         let (seeks0, controls0, t0) = (party.seeks(), party.controls(), party.t());
         sleep_s(self.secs(60.0, 3.5)).await;
         let t1 = party.t();
@@ -147,7 +159,7 @@ impl Bench {
     /// host's).
     async fn aligned(&self, c: ControllerKind) -> ScenarioResult {
         use matinee_testkit::{film_copy, FilmCopy};
-        let mut r = ScenarioResult::new("aligned", c);
+        let r = ScenarioResult::new("aligned", c);
         let mut party = Party::new(c, self.binary.clone()).await;
         for i in 0..self.clients() {
             let copy = match i {
@@ -168,20 +180,7 @@ impl Bench {
             }
             sleep_s(0.1).await;
         }
-        party.start_playback().await;
-        let start = party.t();
-        sleep_s(self.secs(10.0, 3.0)).await;
-        let (seeks0, controls0, t0) = (party.seeks(), party.controls(), party.t());
-        sleep_s(self.secs(60.0, 3.5)).await;
-        let t1 = party.t();
-        r.hard_seeks = party.seeks() - seeks0;
-        r.controls_sent = party.controls() - controls0;
-        let window = party.window(t0, t1);
-        r.drift_ms = pairwise_drift_ms(&window);
-        r.off_speed_s = off_speed_s(&window);
-        r.frames = party.finish().await;
-        r.converge_s = convergence_s(&r.frames, start, IN_SYNC_S, 1.0);
-        r
+        self.play_steadily(party, r, 3.0).await
     }
 
     async fn late_joiner(&self, c: ControllerKind) -> ScenarioResult {
