@@ -31,6 +31,8 @@ export interface ParticipantActions {
   onKick(id: number): void;
   /** Play on without waiting while this participant buffers. */
   onStopWaiting?(id: number): void;
+  /** What each member plays: "Audio: Japanese · Subtitles: English". */
+  tracks?: Map<number, string>;
 }
 
 export function renderParticipants(list: Participant[], you: number, actions: ParticipantActions): HTMLElement {
@@ -66,6 +68,8 @@ export function renderParticipants(list: Participant[], you: number, actions: Pa
     stats.className = "stats";
     const drift = actions.roomPaused || p.player_closed ? undefined : p.drift_ms;
     stats.textContent = `RTT ${formatRtt(p.rtt_ms)} · drift ${formatDrift(drift)}`;
+    const playing = actions.tracks?.get(p.id);
+    if (playing) stats.textContent += ` · ${playing}`;
     li.append(stats);
     if (actions.canManage && p.id !== you) {
       const host = document.createElement("button");

@@ -31,6 +31,15 @@ export function proposalOf(audio: TrackInfo | undefined, sub: TrackInfo | undefi
   return p.audio || p.subtitles || p.sub_delay !== undefined ? p : null;
 }
 
+/** "Audio: Japanese (aac) · Subtitles: off": what a member's player plays. */
+export function playingText(tracks: TrackInfo[], labels: string[]): string {
+  const label = (kind: "audio" | "sub") => {
+    const i = tracks.findIndex((t) => t.kind === kind && t.selected);
+    return i < 0 ? (kind === "sub" ? "off" : "none") : (labels[i] ?? `track ${tracks[i].id}`);
+  };
+  return `Audio: ${label("audio")} · Subtitles: ${label("sub")}`;
+}
+
 export function renderTracksCard(send: (cmd: RoomCommand) => void, share: () => void): TracksCard {
   let mine: TrackInfo[] = [];
   let mayPropose = false;
@@ -108,11 +117,7 @@ export function renderTracksCard(send: (cmd: RoomCommand) => void, share: () => 
       mine = tracks;
       fill(audio, "audio", labels);
       fill(subs, "sub", labels);
-      const label = (kind: "audio" | "sub") => {
-        const i = mine.findIndex((t) => t.kind === kind && t.selected);
-        return i < 0 ? (kind === "sub" ? "off" : "none") : (labels[i] ?? `track ${mine[i].id}`);
-      };
-      summaryText.textContent = `Audio: ${label("audio")} · Subtitles: ${label("sub")}`;
+      summaryText.textContent = playingText(mine, labels);
       refresh();
     },
     open() {

@@ -74,9 +74,13 @@ describe("subtitles and tracks", () => {
       (b) => b.textContent === "Suggest to everyone",
     )!;
     expect(suggest.hidden).toBe(true);
-    // Someone else's tracks do not fill this player's lists.
-    view.handle({ type: "tracks", participant: 1, tracks: [], labels: [] });
+    // Someone else's tracks do not fill this player's lists; the list
+    // says what they play.
+    view.handle({ type: "tracks", participant: 1, tracks: tracks.slice(0, 2), labels: labels.slice(0, 2) });
     expect(view.root.querySelectorAll(".card.tracks option").length).toBe(4);
+    view.handle({ type: "participants", participants: roomInfo(false, "host_only").participants });
+    const ana = view.root.querySelector('.participant[data-id="1"] .stats')!;
+    expect(ana.textContent).toContain("Audio: Japanese (aac) · Subtitles: off");
   });
 
   it("shows a shared file with Use and Ignore, shares a dropped subtitle file, refuses a dropped film", async () => {

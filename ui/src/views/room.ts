@@ -7,7 +7,7 @@ import { confirmDialog } from "../confirm";
 import { onReachability, reachLine } from "../reach";
 import { indicator } from "../status";
 import { formatTime } from "../time";
-import { renderTracksCard } from "../tracks";
+import { playingText, renderTracksCard } from "../tracks";
 import type { Connection, Participant, RoomInfo, SessionEvent, SyncStatus } from "../types";
 
 export interface RoomView {
@@ -228,6 +228,8 @@ export function renderRoom(
     });
     if (path) shareSubtitle(path);
   });
+  // What each member's player plays, for the list.
+  const playing = new Map<number, string>();
   // Use / Ignore of each shared file, kept in step with the player.
   const sharedButtons = new Map<number, { use: HTMLButtonElement; ignore: HTMLButtonElement }>();
   function sharedLine(id: number, nickname: string, label: string, selected: boolean) {
@@ -337,6 +339,7 @@ export function renderRoom(
         canManage: host,
         onPassHost: (to) => send({ kind: "pass_host", to }),
         onStopWaiting: (participant) => send({ kind: "stop_waiting_for", participant }),
+        tracks: playing,
         onKick: async (participant) => {
           const name = participants.find((p) => p.id === participant)?.nickname ?? "them";
           const sure = await confirmDialog(
@@ -387,6 +390,7 @@ export function renderRoom(
         break;
       case "tracks":
         if (e.participant === room.you) tracksCard.setMine(e.tracks, e.labels);
+        else playing.set(e.participant, playingText(e.tracks, e.labels));
         break;
       case "subtitle_shared":
         sharedLine(e.id, e.nickname, e.label, e.selected);
