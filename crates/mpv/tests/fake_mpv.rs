@@ -38,14 +38,18 @@ async fn pair() -> (MpvClient, Fake) {
         lines: BufReader::new(fr).lines(),
         out: fw,
     };
-    let client = tokio::spawn(MpvClient::start(r, w));
-    for _ in 0..9 {
-        let req = fake.next_request().await;
-        assert_eq!(req["command"][0], "observe_property");
-        fake.say(json!({"request_id": req["request_id"], "error": "success"}))
-            .await;
+    let mut client = tokio::spawn(MpvClient::start(r, w));
+    // Every observe request is acknowledged until the client is up.
+    loop {
+        tokio::select! {
+            started = &mut client => return (started.unwrap().unwrap(), fake),
+            req = fake.next_request() => {
+                assert_eq!(req["command"][0], "observe_property");
+                fake.say(json!({"request_id": req["request_id"], "error": "success"}))
+                    .await;
+            }
+        }
     }
-    (client.await.unwrap().unwrap(), fake)
 }
 
 #[tokio::test]
