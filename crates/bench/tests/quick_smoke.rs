@@ -17,7 +17,7 @@ fn quick_run_completes_with_sane_json() {
     let doc: serde_json::Value =
         serde_json::from_str(&std::fs::read_to_string(out_dir.join("sync.json")).unwrap()).unwrap();
     let results = doc["results"].as_array().unwrap();
-    assert_eq!(results.len(), 10, "5 scenarios × 2 controllers");
+    assert_eq!(results.len(), 12, "6 scenarios × 2 controllers");
     for r in results {
         let name = format!("{} / {}", r["scenario"], r["controller"]);
         assert!(r["hard_seeks"].is_u64(), "{name}");
@@ -25,7 +25,7 @@ fn quick_run_completes_with_sane_json() {
             r["off_speed_s"].as_f64().is_some_and(|v| v >= 0.0),
             "{name}"
         );
-        if r["scenario"] == "steady" || r["scenario"] == "link_drop" {
+        if r["scenario"] == "steady" || r["scenario"] == "link_drop" || r["scenario"] == "aligned" {
             let p95 = r["drift_ms"]["p95"]
                 .as_f64()
                 .unwrap_or_else(|| panic!("{name} has drift"));
@@ -39,7 +39,14 @@ fn quick_run_completes_with_sane_json() {
             );
         }
     }
-    for scenario in ["steady", "late_joiner", "storm", "buffering", "link_drop"] {
+    for scenario in [
+        "steady",
+        "late_joiner",
+        "storm",
+        "buffering",
+        "link_drop",
+        "aligned",
+    ] {
         let svg = std::fs::read_to_string(out_dir.join(format!("sync-{scenario}.svg"))).unwrap();
         assert!(svg.contains("<svg") && svg.contains("matinee controller"));
     }
