@@ -40,9 +40,6 @@ pub enum AlignState {
     Measuring,
     /// This copy is measured; the host's fingerprint has not come yet.
     Waiting,
-    /// Not measured: the film streams from a server (decoding two minutes
-    /// of sound would mean downloading them).
-    Unavailable,
     /// This copy is the reference others align to.
     Reference,
     /// Aligned (or the same copy): positions follow the host's content.
@@ -84,7 +81,6 @@ pub(super) struct Aligner {
     mpv: LaunchOptions,
     target: String,
     headers: Vec<String>,
-    streamed: bool,
     host_name: Option<String>,
     places: [Place; PLACES],
     pub enabled: bool,
@@ -95,21 +91,15 @@ impl Aligner {
     /// Starts measuring this copy's start in the background.
     pub fn start(mpv: &LaunchOptions, media: &MediaSource) -> (Self, mpsc::Receiver<AlignNews>) {
         let (news, rx) = mpsc::channel(8);
-        let streamed = media.target.starts_with("http://") || media.target.starts_with("https://");
         let mut me = Self {
             news,
             mpv: mpv.clone(),
             target: media.target.clone(),
             headers: media.http_headers.clone(),
-            streamed,
             host_name: None,
             places: Default::default(),
             enabled: true,
-            state: if streamed {
-                AlignState::Unavailable
-            } else {
-                AlignState::Measuring
-            },
+            state: AlignState::Measuring,
         };
         me.measure(0, 0.0);
         (me, rx)
@@ -118,7 +108,7 @@ impl Aligner {
     /// Decodes this copy's window at `start` (place `i`) in the background.
     fn measure(&mut self, i: usize, start: f64) {
         let place = &mut self.places[i];
-        if self.streamed || place.decoding || place.own.is_some() {
+        if place.decoding || place.own.is_some() {
             return;
         }
         place.decoding = true;
@@ -308,7 +298,6 @@ impl Aligner {
         match (&self.state, self.found_line()) {
             (AlignState::Measuring, _) => "Listening to your copy's sound to match it with the host's…".into(),
             (AlignState::Waiting, _) => "Your copy's sound is measured; waiting for the host's to match it.".into(),
-            (AlignState::Unavailable, _) => "Streamed films are synced by position (aligning by sound needs the file on this computer).".into(),
             (AlignState::Reference, _) => "Friends with other copies of the film are aligned to yours by its sound.".into(),
             (AlignState::NoMatch, _) => match unmatched {
                 Some(Unmatched::TooEven) => format!(
