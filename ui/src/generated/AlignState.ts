@@ -3,4 +3,4 @@
 /**
  * Where alignment stands, for people.
  */
-export type AlignState = "measuring" | "waiting" | "unavailable" | "reference" | "aligned" | "no_match" | "off";
+export type AlignState = "measuring" | "waiting" | "reference" | "aligned" | "no_match" | "off";
