@@ -159,6 +159,11 @@ impl Runner {
             self.measure_second_if_host();
             self.send_print_if_host();
             self.apply_line();
+            if !host && self.aligner.measured() {
+                // The new host's prints are on their way.
+                self.aligner.state = AlignState::Waiting;
+            }
+            self.emit_alignment();
         }
     }
 
