@@ -24,13 +24,7 @@ const SHARE_WINDOW_MS: f64 = 60_000.0;
 struct SharedFile {
     frames: Vec<Utf8Bytes>,
     bytes: usize,
-    gauge: Gauge,
-}
-
-impl Drop for SharedFile {
-    fn drop(&mut self) {
-        self.gauge.dec_by(self.bytes as i64);
-    }
+    _held: Reservation,
 }
 
 /// The room's shared files and latest proposal.
@@ -46,12 +40,35 @@ pub(crate) struct Sharing {
     prints: [Option<Utf8Bytes>; 2],
 }
 
-/// A file on its way in from one member.
+/// A file on its way in from one member. Its announced size is counted
+/// in the relay-wide total from its first part (given back when it is
+/// dropped: finished, refused, or its member gone), so unfinished uploads
+/// cannot hold memory past the relay's budget.
 pub(crate) struct Upload {
     meta: SubtitleMeta,
     parts: u32,
     next: u32,
     text: String,
+    reserved: Reservation,
+}
+
+/// Bytes counted in the relay-wide total while held.
+struct Reservation {
+    bytes: usize,
+    gauge: Gauge,
+}
+
+impl Reservation {
+    fn new(bytes: usize, gauge: Gauge) -> Self {
+        gauge.inc_by(bytes as i64);
+        Self { bytes, gauge }
+    }
+}
+
+impl Drop for Reservation {
+    fn drop(&mut self) {
+        self.gauge.dec_by(self.bytes as i64);
+    }
 }
 
 /// What one member shares: their tracks, and their budget.
@@ -80,11 +97,14 @@ impl Room {
                 self.seats[idx].sharing.upload = None;
                 return self.refuse(idx, code, &why);
             }
+            let reserved =
+                Reservation::new(meta.bytes as usize, self.env.metrics.subtitle_bytes.clone());
             self.seats[idx].sharing.upload = Some(Upload {
                 meta: meta.clone(),
                 parts,
                 next: 0,
                 text: String::new(),
+                reserved,
             });
         }
         let bytes_max = self.env.config.max_room_subtitle_bytes;
@@ -181,12 +201,11 @@ impl Room {
             })
             .collect::<Vec<_>>();
         let bytes = upload.text.len();
-        let gauge = self.env.metrics.subtitle_bytes.clone();
-        gauge.inc_by(bytes as i64);
+        // The upload's reservation passes to the file (same length: checked).
         let file = SharedFile {
             frames,
             bytes,
-            gauge,
+            _held: upload.reserved,
         };
         // The oldest files make room (members who have them keep them).
         let max = self.env.config.max_room_subtitle_bytes;

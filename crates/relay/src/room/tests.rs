@@ -535,3 +535,29 @@ async fn only_the_host_s_sound_print_goes_out_and_newcomers_get_it_until_the_hos
     assert_eq!(prints(&dan.drain()), ["Ben:BBBB"]);
     let _ = cleo.drain();
 }
+
+#[tokio::test(start_paused = true)]
+async fn unfinished_uploads_count_in_the_relay_total_until_dropped() {
+    let mut room = room(RelayConfig {
+        max_room_subtitle_bytes: 100_000,
+        max_subtitle_bytes: 150_000,
+        ..RelayConfig::default()
+    });
+    let mut ana = join(&mut room, "Ana", 1);
+    let mut ben = join(&mut room, "Ben", 2);
+    let text = "y".repeat(90_000);
+    // Ana sends the first part of three, and stops there.
+    ana.send(&mut room, subtitle_parts(&text)[0].clone());
+    assert!(errors(&ana.drain()).is_empty());
+    assert_eq!(room.env.metrics.subtitle_bytes.get(), 90_000);
+    // Ben's file would take the relay past its total.
+    ben.send(&mut room, subtitle_parts(&text)[0].clone());
+    let refused = errors(&ben.drain());
+    assert!(
+        refused[0].contains("as many shared subtitles"),
+        "{refused:?}"
+    );
+    // Ana leaves: her unfinished upload is given back.
+    ana.send(&mut room, ClientMsg::Leave);
+    assert_eq!(room.env.metrics.subtitle_bytes.get(), 0);
+}
