@@ -21,16 +21,13 @@ fn clock_label(secs: f64) -> String {
 }
 
 impl Room {
-    /// Whether seat `idx` may control playback (no refusal sent).
-    pub(super) fn may_control_quietly(&self, idx: usize) -> bool {
-        self.control_mode == ControlMode::Shared || self.is_host(idx)
-    }
-
-    fn may_control(&mut self, idx: usize) -> bool {
+    /// Whether seat `idx` may `what` (anyone in a shared room, else the
+    /// host); refuses it when not.
+    pub(super) fn may_control(&mut self, idx: usize, what: &str) -> bool {
         if self.control_mode == ControlMode::Shared {
             return true;
         }
-        self.require_host(idx, "control playback in this room")
+        self.require_host(idx, what)
     }
 
     pub(super) fn on_control(
@@ -40,7 +37,7 @@ impl Room {
         action: ControlAction,
         server_ms: Option<f64>,
     ) {
-        if !self.may_control(idx) {
+        if !self.may_control(idx, "control playback in this room") {
             return;
         }
         let now = self.now_ms();
@@ -127,7 +124,7 @@ impl Room {
     }
 
     pub(super) fn on_start(&mut self, idx: usize, force: bool) {
-        if !self.may_control(idx) {
+        if !self.may_control(idx, "control playback in this room") {
             return;
         }
         if !force {

@@ -23,8 +23,7 @@ const SHARE_WINDOW_MS: f64 = 60_000.0;
 /// bytes back to the relay-wide count.
 struct SharedFile {
     frames: Vec<Utf8Bytes>,
-    bytes: usize,
-    _held: Reservation,
+    held: Reservation,
 }
 
 /// The room's shared files and latest proposal.
@@ -200,33 +199,22 @@ impl Room {
                 })
             })
             .collect::<Vec<_>>();
-        let bytes = upload.text.len();
         // The upload's reservation passes to the file (same length: checked).
-        let file = SharedFile {
-            frames,
-            bytes,
-            _held: upload.reserved,
-        };
+        let bytes = upload.reserved.bytes;
         // The oldest files make room (members who have them keep them).
         let max = self.env.config.max_room_subtitle_bytes;
         while sharing.held + bytes > max {
             match sharing.files.pop_front() {
-                Some(old) => sharing.held -= old.bytes,
+                Some(old) => sharing.held -= old.held.bytes,
                 None => break,
             }
         }
         sharing.held += bytes;
-        for (i, seat) in self.seats.iter().enumerate() {
-            if i == idx {
-                continue;
-            }
-            if let Some(conn) = &seat.conn {
-                for f in &file.frames {
-                    conn.send(f.clone());
-                }
-            }
-        }
-        self.sharing.files.push_back(file);
+        self.broadcast_frames(&frames, Some(idx));
+        self.sharing.files.push_back(SharedFile {
+            frames,
+            held: upload.reserved,
+        });
         tracing::info!(room = %self.code(), participant = from, bytes, "subtitle shared");
         self.notice(
             NoticeEvent::SubtitleShared,
@@ -271,12 +259,8 @@ impl Room {
     }
 
     pub(super) fn on_propose_tracks(&mut self, idx: usize, proposal: TrackProposal) {
-        if !self.may_control_quietly(idx) {
-            return self.refuse(
-                idx,
-                ErrorCode::NotHost,
-                "Only the host can propose tracks in this room.",
-            );
+        if !self.may_control(idx, "propose tracks in this room") {
+            return;
         }
         let (from, nickname) = (self.seats[idx].id, self.seats[idx].nickname.clone());
         let text = format!("{nickname} proposed {}", proposal.describe());
@@ -286,22 +270,14 @@ impl Room {
             proposal,
             server_ms: self.now_ms(),
         });
-        for seat in &self.seats {
-            if let Some(conn) = &seat.conn {
-                conn.send(msg.clone());
-            }
-        }
+        self.broadcast_frames(std::slice::from_ref(&msg), None);
         self.sharing.proposal = Some(msg);
         self.notice(NoticeEvent::TracksProposed, text, Some(from));
     }
 
     pub(super) fn on_audio_print(&mut self, idx: usize, start: f64, data: String) {
-        if !self.is_host(idx) {
-            return self.refuse(
-                idx,
-                ErrorCode::NotHost,
-                "Only the host's copy is the one others align to.",
-            );
+        if !self.require_host(idx, "send the sound others' copies align to") {
+            return;
         }
         let (from, nickname) = (self.seats[idx].id, self.seats[idx].nickname.clone());
         let msg = frame(&ServerMsg::AudioPrint {
@@ -310,11 +286,7 @@ impl Room {
             start,
             data,
         });
-        for (i, seat) in self.seats.iter().enumerate() {
-            if let (true, Some(conn)) = (i != idx, &seat.conn) {
-                conn.send(msg.clone());
-            }
-        }
+        self.broadcast_frames(std::slice::from_ref(&msg), Some(idx));
         self.sharing.prints[usize::from(start >= 1.0)] = Some(msg);
     }
 

@@ -18,6 +18,7 @@ use crate::outbox::{frame, Outbox};
 use crate::refusal::{banned, room_full, seat_gone};
 use crate::tokens::{Bans, HostProof, TokenSigner};
 use crate::{RelayConfig, ServerClock};
+use axum::extract::ws::Utf8Bytes;
 
 /// What a room needs of the relay: its settings, the key that signs tokens
 /// and proofs, the metrics, and the server clock (tokio's, so a test with
@@ -828,14 +829,23 @@ impl Room {
     /// Sends a message to every connected seat. Seats too slow to take it
     /// lose their link (they may resume).
     pub(super) fn broadcast(&mut self, msg: &ServerMsg) {
-        let text = frame(msg);
+        self.broadcast_frames(&[frame(msg)], None);
+    }
+
+    /// Sends frames, in order, to every connected seat but `except`; seats
+    /// too slow to take them lose their link (they may resume).
+    pub(super) fn broadcast_frames(&mut self, frames: &[Utf8Bytes], except: Option<usize>) {
         let mut slow = Vec::new();
         for (i, seat) in self.seats.iter().enumerate() {
-            if let Some(conn) = &seat.conn {
+            let Some(conn) = seat.conn.as_ref().filter(|_| Some(i) != except) else {
+                continue;
+            };
+            for text in frames {
                 if conn.send(text.clone()) {
                     self.env.metrics.messages_sent.inc();
                 } else {
                     slow.push(i);
+                    break;
                 }
             }
         }
