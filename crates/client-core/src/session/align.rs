@@ -59,8 +59,15 @@ fn place_of(start: f64) -> usize {
 
 /// What background work reports back to the session.
 pub(super) enum AlignNews {
-    Decoded(usize, Result<AudioWindow, String>),
+    Decoded(usize, Result<Measured, String>),
     Matched(usize, Result<Alignment, Unmatched>),
+}
+
+/// A window of this copy's sound and its fingerprint, both made off the
+/// session's task.
+pub(super) struct Measured {
+    pub window: AudioWindow,
+    print: Print,
 }
 
 /// One place: this copy's window there, the host's print, what matched.
@@ -115,10 +122,20 @@ impl Aligner {
         let (mpv, target, headers) = (self.mpv.clone(), self.target.clone(), self.headers.clone());
         let tx = self.news.clone();
         tokio::spawn(async move {
-            let w = matinee_align::decode(&mpv, &target, &headers, start, WINDOW_SECS)
-                .await
-                .map_err(|e| e.to_string());
-            let _ = tx.send(AlignNews::Decoded(i, w)).await;
+            let measured =
+                match matinee_align::decode(&mpv, &target, &headers, start, WINDOW_SECS).await {
+                    Ok(window) => tokio::task::spawn_blocking(move || Measured {
+                        print: Print {
+                            start: window.start,
+                            values: fingerprint(&window.samples, SAMPLE_RATE),
+                        },
+                        window,
+                    })
+                    .await
+                    .map_err(|e| e.to_string()),
+                    Err(e) => Err(e.to_string()),
+                };
+            let _ = tx.send(AlignNews::Decoded(i, measured)).await;
         });
     }
 
@@ -130,11 +147,11 @@ impl Aligner {
     }
 
     /// This copy's sound at place `i` is in (or could not be decoded).
-    pub fn decoded(&mut self, i: usize, window: Result<AudioWindow, String>) {
+    pub fn decoded(&mut self, i: usize, measured: Result<Measured, String>) {
         let place = &mut self.places[i];
         place.decoding = false;
-        let window = match window {
-            Ok(w) => w,
+        let Measured { window, print } = match measured {
+            Ok(m) => m,
             Err(e) => {
                 tracing::warn!(error = %e, place = i, "could not measure this copy's sound");
                 if i == 0 {
@@ -143,10 +160,7 @@ impl Aligner {
                 return;
             }
         };
-        place.own_print = Some(Print {
-            start: window.start,
-            values: fingerprint(&window.samples, SAMPLE_RATE),
-        });
+        place.own_print = Some(print);
         place.own = Some(window);
         if i == 0 && self.state == AlignState::Measuring {
             self.state = AlignState::Waiting;

@@ -221,11 +221,11 @@ impl Runner {
     fn on_align(&mut self, news: AlignNews) {
         match news {
             AlignNews::Decoded(place, window) => {
-                if let Ok(w) = &window {
+                if let Ok(m) = &window {
                     tracing::info!(
                         place,
-                        start = w.start,
-                        seconds = w.seconds(),
+                        start = m.window.start,
+                        seconds = m.window.seconds(),
                         "measured this copy's sound"
                     );
                 }
@@ -403,8 +403,9 @@ impl Runner {
             self.link.send(part);
         }
         let Some(p) = &self.player else { return };
-        let tracks = p.state.borrow().tracks.clone();
-        if let Some(report) = self.sharing.tracks_to_report(&tracks, now) {
+        let listed = !p.state.borrow().tracks.is_empty();
+        let report = self.sharing.tracks_to_report(&p.state.borrow().tracks, now);
+        if let Some(report) = report {
             let you = self.snapshot.borrow().you;
             self.snapshot
                 .send_modify(|s| _ = s.tracks.insert(you, report.clone()));
@@ -416,7 +417,7 @@ impl Runner {
             self.link.send(ClientMsg::Tracks { tracks: report });
         }
         if let Some((_, _, at)) = &self.sharing.pending {
-            if !tracks.is_empty() || proposal_expired(*at, now) {
+            if listed || proposal_expired(*at, now) {
                 let (nickname, proposal, _) = self.sharing.pending.take().expect("checked");
                 self.apply_proposal(nickname, proposal, false);
             }

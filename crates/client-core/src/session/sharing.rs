@@ -71,6 +71,8 @@ pub(super) struct Sharing {
     next_part_at: Option<Instant>,
     tracks_sent: Option<Vec<TrackInfo>>,
     tracks_sent_at: Option<Instant>,
+    /// mpv's list when last looked at (most ticks it has not changed).
+    tracks_seen: Option<Vec<Track>>,
     /// A proposal that came before this player's track list.
     pub pending: Option<(String, TrackProposal, Instant)>,
     /// Files this member shared so far.
@@ -111,10 +113,14 @@ impl Sharing {
     /// This player's tracks to report, when they changed (and the last
     /// report is not too recent).
     pub fn tracks_to_report(&mut self, tracks: &[Track], now: Instant) -> Option<Vec<TrackInfo>> {
-        let tracks = track_infos(tracks);
-        if self.tracks_sent.as_ref() == Some(&tracks)
+        if self.tracks_seen.as_deref() == Some(tracks)
             || self.tracks_sent_at.is_some_and(|t| now < t + TRACKS_GAP)
         {
+            return None;
+        }
+        self.tracks_seen = Some(tracks.to_vec());
+        let tracks = track_infos(tracks);
+        if self.tracks_sent.as_ref() == Some(&tracks) {
             return None;
         }
         self.tracks_sent = Some(tracks.clone());
@@ -125,6 +131,7 @@ impl Sharing {
     /// The tracks to send again after a reconnect.
     pub fn forget_reported_tracks(&mut self) {
         self.tracks_sent = None;
+        self.tracks_seen = None;
     }
 
     /// Takes a part of a file from the room; the whole file once its last
