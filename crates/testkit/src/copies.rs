@@ -4,8 +4,7 @@
 //! are), and another film. The sound is a melody of notes drawn from a
 //! hash of time (so no stretch of it repeats); each frame shows its number.
 
-use std::path::PathBuf;
-use std::process::Command;
+use std::path::{Path, PathBuf};
 
 /// Which copy.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -41,23 +40,7 @@ fn melody(seed: f64) -> String {
     )
 }
 
-fn ffmpeg(args: &[String], out: &PathBuf) {
-    let tmp = out.with_extension(format!(
-        "tmp-{}-{}.mkv",
-        std::process::id(),
-        rand::random::<u32>()
-    ));
-    let status = Command::new("ffmpeg")
-        .args(["-hide_banner", "-loglevel", "error", "-y"])
-        .args(args)
-        .arg(&tmp)
-        .status()
-        .expect("ffmpeg runs (install it: apt install ffmpeg)");
-    assert!(status.success(), "ffmpeg failed to make {}", out.display());
-    std::fs::rename(&tmp, out).expect("move the copy into place");
-}
-
-fn generate(seed: f64, out: &PathBuf) {
+fn generate(seed: f64, out: &Path) {
     let secs = FILM_SECS.to_string();
     let args: Vec<String> = [
         "-f",
@@ -83,7 +66,7 @@ fn generate(seed: f64, out: &PathBuf) {
     .iter()
     .map(|s| s.to_string())
     .collect();
-    ffmpeg(&args, out);
+    crate::ffmpeg_into(&args, out);
 }
 
 /// The path of a copy, generated with ffmpeg when missing (cached under the
@@ -110,7 +93,7 @@ pub fn film_copy(copy: FilmCopy) -> PathBuf {
                 .iter()
                 .map(|s| s.to_string()),
         );
-        ffmpeg(&args, &out);
+        crate::ffmpeg_into(&args, &out);
     };
     match copy {
         FilmCopy::Original => generate(0.0, &out),

@@ -56,37 +56,55 @@ pub fn clip(spec: ClipSpec) -> PathBuf {
     if path.exists() {
         return path;
     }
-    let tmp = dir.join(format!(
-        ".tmp-{}-{}.mkv",
-        std::process::id(),
-        rand::random::<u32>()
-    ));
     let video = format!(
         "testsrc2=size={}x{}:rate={}",
         spec.width, spec.height, spec.fps
     );
-    let status = Command::new("ffmpeg")
-        .args([
-            "-hide_banner",
-            "-loglevel",
-            "error",
-            "-y",
+    let seconds = spec.seconds.to_string();
+    let gop = spec.fps.to_string();
+    ffmpeg_into(
+        &[
             "-f",
             "lavfi",
             "-i",
-        ])
-        .arg(&video)
-        .args(["-f", "lavfi", "-i", "sine=frequency=440:sample_rate=48000"])
-        .args(["-t", &spec.seconds.to_string()])
-        .args(["-c:v", "libx264", "-preset", "ultrafast", "-g"])
-        .arg(spec.fps.to_string())
-        .args(["-c:a", "aac", "-shortest"])
+            &video,
+            "-f",
+            "lavfi",
+            "-i",
+            "sine=frequency=440:sample_rate=48000",
+            "-t",
+            &seconds,
+            "-c:v",
+            "libx264",
+            "-preset",
+            "ultrafast",
+            "-g",
+            &gop,
+            "-c:a",
+            "aac",
+            "-shortest",
+        ],
+        &path,
+    );
+    path
+}
+
+/// Runs ffmpeg with `args` into a temporary file beside `out`, then moves
+/// it into place (so a parallel test never reads a half-written file).
+pub(crate) fn ffmpeg_into<S: AsRef<std::ffi::OsStr>>(args: &[S], out: &Path) {
+    let tmp = out.with_extension(format!(
+        "tmp-{}-{}.mkv",
+        std::process::id(),
+        rand::random::<u32>()
+    ));
+    let status = Command::new("ffmpeg")
+        .args(["-hide_banner", "-loglevel", "error", "-y"])
+        .args(args)
         .arg(&tmp)
         .status()
         .expect("ffmpeg runs (install it: apt install ffmpeg)");
-    assert!(status.success(), "ffmpeg failed to make {video}");
-    std::fs::rename(&tmp, &path).expect("move clip into place");
-    path
+    assert!(status.success(), "ffmpeg failed to make {}", out.display());
+    std::fs::rename(&tmp, out).expect("move the file into place");
 }
 
 /// Every file below `dir`, at any depth (for tests that search what a
