@@ -25,6 +25,7 @@ pub enum Ratio {
 }
 
 impl Ratio {
+    /// The same speed first.
     const ALL: [Ratio; 3] = [Ratio::Same, Ratio::Pal, Ratio::Film];
 
     /// This copy's speed over the host's.
@@ -111,15 +112,25 @@ fn too_even(print: &[u32]) -> bool {
 /// anywhere else (music that repeats), they are taken as they are.
 pub fn align(host: &Print, mine: &AudioWindow) -> Result<Alignment, Unmatched> {
     let item = item_secs();
-    if too_even(&host.values) || too_even(&fingerprint(&mine.samples, SAMPLE_RATE)) {
+    if too_even(&host.values) {
+        return Err(Unmatched::TooEven);
+    }
+    // This copy's print at each ratio (the first, at the same speed, is its
+    // print as it is).
+    let prints: Vec<(Ratio, u32, Vec<u32>)> = Ratio::ALL
+        .into_iter()
+        .map(|ratio| {
+            let declared = (f64::from(SAMPLE_RATE) / ratio.value()).round() as u32;
+            (ratio, declared, fingerprint(&mine.samples, declared))
+        })
+        .collect();
+    if too_even(&prints[0].2) {
         return Err(Unmatched::TooEven);
     }
     let mut all: Vec<Candidate> = Vec::new();
-    for ratio in Ratio::ALL {
-        let declared = (f64::from(SAMPLE_RATE) / ratio.value()).round() as u32;
-        let print = fingerprint(&mine.samples, declared);
-        for (d, share, n) in shares(&host.values, &print, all_offsets(&host.values, &print)) {
-            all.push((ratio, declared, d, share, n));
+    for (ratio, declared, print) in &prints {
+        for (d, share, n) in shares(&host.values, print, all_offsets(&host.values, print)) {
+            all.push((*ratio, *declared, d, share, n));
         }
     }
     let best = all.iter().map(|c| c.3).fold(f64::INFINITY, f64::min);
