@@ -407,13 +407,7 @@ impl Runner {
         let report = self.sharing.tracks_to_report(&p.state.borrow().tracks, now);
         if let Some(report) = report {
             let you = self.snapshot.borrow().you;
-            self.snapshot
-                .send_modify(|s| _ = s.tracks.insert(you, report.clone()));
-            self.emit(SessionEvent::Tracks {
-                participant: you,
-                labels: report.iter().map(|t| t.label()).collect(),
-                tracks: report.clone(),
-            });
+            self.learn_tracks(you, report.clone());
             self.link.send(ClientMsg::Tracks { tracks: report });
         }
         if let Some((_, _, at)) = &self.sharing.pending {
@@ -422,6 +416,31 @@ impl Runner {
                 self.apply_proposal(nickname, proposal, false);
             }
         }
+    }
+
+    /// A member's tracks (ours too): kept in the snapshot and told, with
+    /// how people read each.
+    fn learn_tracks(
+        &mut self,
+        participant: ParticipantId,
+        tracks: Vec<matinee_protocol::TrackInfo>,
+    ) {
+        self.snapshot
+            .send_modify(|s| _ = s.tracks.insert(participant, tracks.clone()));
+        self.emit(SessionEvent::Tracks {
+            participant,
+            labels: tracks.iter().map(|t| t.label()).collect(),
+            tracks,
+        });
+    }
+
+    /// Our name in the room (the one we asked for until the room says).
+    fn my_nickname(&self) -> String {
+        let s = self.snapshot.borrow();
+        s.participants
+            .iter()
+            .find(|p| p.id == s.you)
+            .map_or_else(|| self.cfg.nickname.clone(), |p| p.nickname.clone())
     }
 
     /// This player's audio and subtitle tracks as the room sees them.
@@ -617,14 +636,7 @@ impl Runner {
                             tracing::info!(encoding, "subtitle converted to UTF-8");
                         }
                         // The sharer's own player shows it too.
-                        let nickname = {
-                            let s = self.snapshot.borrow();
-                            s.participants
-                                .iter()
-                                .find(|p| p.id == s.you)
-                                .map_or_else(|| self.cfg.nickname.clone(), |p| p.nickname.clone())
-                        };
-                        match self.sharing.keep_own(&file, &nickname) {
+                        match self.sharing.keep_own(&file, &self.my_nickname()) {
                             Ok(own) => _ = self.show_in_player(&own),
                             Err(why) => tracing::warn!(%why, "own shared subtitle not kept"),
                         }
@@ -776,12 +788,12 @@ impl Runner {
                 self.sharing.forget_reported_tracks();
                 // What we know of the room goes along, so a relay that
                 // restarted (and lost it) can rebuild it.
+                let nickname = self.my_nickname();
                 let (code, rebuild) = {
                     let s = self.snapshot.borrow();
                     let me = s.participants.iter().find(|p| p.id == s.you);
                     let rebuild = RoomRebuild {
-                        nickname: me
-                            .map_or_else(|| self.cfg.nickname.clone(), |p| p.nickname.clone()),
+                        nickname,
                         host_proof: self.host_proof.clone(),
                         ready: me.is_some_and(|p| p.ready),
                         control_mode: s.control_mode,
@@ -881,15 +893,7 @@ impl Runner {
             ServerMsg::Tracks {
                 participant,
                 tracks,
-            } => {
-                self.snapshot
-                    .send_modify(|s| _ = s.tracks.insert(participant, tracks.clone()));
-                self.emit(SessionEvent::Tracks {
-                    participant,
-                    labels: tracks.iter().map(|t| t.label()).collect(),
-                    tracks,
-                });
-            }
+            } => self.learn_tracks(participant, tracks),
             ServerMsg::TrackProposal {
                 nickname, proposal, ..
             } => self.apply_proposal(nickname, proposal, true),
