@@ -17,7 +17,9 @@ if [ "${1:-}" = test ]; then
     # A home router in network namespaces: NAT and port mapping.
     iproute2 iptables miniupnpd-iptables
     # The Windows build (mingw linker) and running it under Wine.
-    mingw-w64 wine64 python3-pip)
+    mingw-w64 wine64 python3-pip
+    # A friend on Syncplay: the real client joins a Matinee room in the tests.
+    syncplay)
 fi
 
 missing=()

@@ -53,6 +53,13 @@ export function renderParticipants(list: Participant[], you: number, actions: Pa
     badges.className = "badges";
     if (p.host) badges.append(badge("Host", "host"));
     if (p.ready) badges.append(badge("Ready", "ready"));
+    if (p.via) {
+      // A friend who joined with another program (Syncplay): shown, with
+      // its version, so the host knows why they lack Matinee's tools.
+      const b = badge(`via ${p.via.split(" ")[0]}`, "via");
+      b.title = `${p.nickname} joined with ${p.via}; their player follows the room within Syncplay's own tolerance`;
+      badges.append(b);
+    }
     if (p.catching_up) badges.append(badge("Catching up", "warn"));
     else if (p.buffering) badges.append(badge("Buffering", "warn"));
     if (p.reconnecting) badges.append(badge("Reconnecting", "warn"));
@@ -72,15 +79,19 @@ export function renderParticipants(list: Participant[], you: number, actions: Pa
     if (playing) stats.textContent += ` · ${playing}`;
     li.append(stats);
     if (actions.canManage && p.id !== you) {
-      const host = document.createElement("button");
-      host.className = "ghost small";
-      host.textContent = "Make host";
-      host.addEventListener("click", () => actions.onPassHost(p.id));
+      // A friend on Syncplay has no host tools to take the role with.
+      if (!p.via) {
+        const host = document.createElement("button");
+        host.className = "ghost small";
+        host.textContent = "Make host";
+        host.addEventListener("click", () => actions.onPassHost(p.id));
+        li.append(host);
+      }
       const kick = document.createElement("button");
       kick.className = "ghost small danger";
       kick.textContent = "Remove";
       kick.addEventListener("click", () => actions.onKick(p.id));
-      li.append(host, kick);
+      li.append(kick);
       if (p.buffering && !p.catching_up && actions.onStopWaiting) {
         const onStop = actions.onStopWaiting;
         const playOn = document.createElement("button");

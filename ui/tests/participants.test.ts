@@ -24,6 +24,21 @@ describe("participants list", () => {
     expect(ul.querySelectorAll("button")).toHaveLength(0);
   });
 
+  it("shows a friend on Syncplay as such, with Remove but no Make host", () => {
+    const onKick = vi.fn();
+    const withSyncplay: Participant[] = [...list, { ...base, id: 4, nickname: "Di", joined_ms: 4, via: "Syncplay 1.6.9" }];
+    const ul = renderParticipants(withSyncplay, 1, { canManage: true, onPassHost: vi.fn(), onKick });
+    const di = ul.querySelector('li[data-id="4"]')!;
+    const via = di.querySelector(".badge-via") as HTMLElement;
+    expect(via.textContent).toBe("via Syncplay");
+    expect(via.title).toContain("Syncplay 1.6.9");
+    const buttons = [...di.querySelectorAll("button")].map((b) => b.textContent);
+    expect(buttons).toEqual(["Remove"]);
+    (di.querySelector("button") as HTMLButtonElement).click();
+    expect(onKick).toHaveBeenCalledWith(4);
+    expect(ul.querySelector('li[data-id="2"] .badge-via')).toBeNull();
+  });
+
   it("gives the host buttons for others only", () => {
     const onPassHost = vi.fn();
     const onKick = vi.fn();

@@ -96,6 +96,9 @@ pub enum ClientMsg {
     /// seconds on (Chromaprint words, base64 of little-endian `u32`s), so
     /// each member can align a different copy to it.
     AudioPrint { start: f64, data: String },
+    /// This member now plays other media (a friend on Syncplay opened a
+    /// file after joining).
+    Media { media: MediaInfo },
 }
 
 /// What a client's player is doing, sent about once a second.
@@ -143,6 +146,7 @@ impl ClientMsg {
             ClientMsg::Tracks { .. } => "tracks",
             ClientMsg::ProposeTracks { .. } => "propose_tracks",
             ClientMsg::AudioPrint { .. } => "audio_print",
+            ClientMsg::Media { .. } => "media",
         }
     }
 
@@ -168,6 +172,7 @@ impl ClientMsg {
         "tracks",
         "propose_tracks",
         "audio_print",
+        "media",
     ];
 }
 

@@ -188,6 +188,11 @@ pub struct Participant {
     pub media: Option<MediaInfo>,
     /// Server time at which the participant first joined.
     pub joined_ms: f64,
+    /// The program the member joined with when it is not Matinee, as the
+    /// relay saw it (e.g. `"Syncplay 1.6.9"`); absent for Matinee.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[ts(optional)]
+    pub via: Option<String>,
 }
 
 /// Everything a newcomer needs to know about a room.

@@ -242,6 +242,7 @@ impl ClientMsg {
                 }
                 Ok(())
             }
+            ClientMsg::Media { media: m } => media(m),
             ClientMsg::Leave
             | ClientMsg::Ready { .. }
             | ClientMsg::Start { .. }

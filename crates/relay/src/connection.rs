@@ -503,7 +503,7 @@ impl Connection {
                 let room = shared.rooms.create(&shared, control_mode, place).await;
                 match room {
                     Ok(room) => room
-                        .join(nickname, media, self.outbox.clone())
+                        .join(nickname, media, None, self.outbox.clone())
                         .await
                         .map(|pid| (room, pid)),
                     Err(refusal) => Err(refusal),
@@ -520,7 +520,7 @@ impl Connection {
                 let shared = self.shared.clone();
                 match shared.rooms.find(&shared, &code).await {
                     Ok(Some(room)) => room
-                        .join(nickname, media, self.outbox.clone())
+                        .join(nickname, media, None, self.outbox.clone())
                         .await
                         .map(|pid| (room, pid)),
                     Ok(None) => Err(no_room(&code)),

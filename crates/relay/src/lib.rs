@@ -29,6 +29,7 @@ mod registry;
 mod room;
 mod rooms;
 mod serve;
+mod syncplay;
 #[cfg(feature = "testing")]
 #[doc(hidden)]
 pub mod testing;
@@ -64,6 +65,10 @@ pub(crate) struct Shared {
     shutdown: CancellationToken,
     /// WebSockets need TLS (the relay has a certificate).
     tls: bool,
+    /// Syncplay clients may upgrade to TLS: the relay's certificate is its
+    /// operator's (files), which Syncplay can verify; the app's
+    /// self-signed one only Matinee can pin.
+    syncplay_tls: Option<tokio_rustls::TlsAcceptor>,
     next_conn: AtomicU64,
     /// The other nodes, when rooms are shared through Redis.
     cluster: Option<Arc<cluster::Cluster>>,
@@ -176,6 +181,10 @@ pub async fn start(config: RelayConfig) -> Result<RelayHandle, RelayError> {
     }
     let identity = config.tls_identity()?;
     let tls = identity.as_ref().map(|i| i.server_config()).transpose()?;
+    let syncplay_tls = tls
+        .clone()
+        .filter(|_| config.tls.is_none())
+        .map(tokio_rustls::TlsAcceptor::from);
     let tcp = listener::bind(config.listen).map_err(|source| RelayError::Bind {
         addr: config.listen,
         source,
@@ -185,8 +194,14 @@ pub async fn start(config: RelayConfig) -> Result<RelayHandle, RelayError> {
     // then counted by the proxy, WebSockets per forwarded address here.
     let sockets = (!config.trust_forwarded_for)
         .then(|| limits::HeldPerAddress::new(config.max_sockets_per_address()));
-    let listener = listener::RelayListener::start(tcp, tls, sockets, shutdown.clone())
-        .map_err(RelayError::Serve)?;
+    let listener = listener::RelayListener::start(
+        tcp,
+        tls,
+        sockets,
+        config.header_timeout(),
+        shutdown.clone(),
+    )
+    .map_err(RelayError::Serve)?;
     let addr = listener.local_addr();
     let clock = ServerClock::new();
     let shared = Arc::new(Shared {
@@ -201,6 +216,7 @@ pub async fn start(config: RelayConfig) -> Result<RelayHandle, RelayError> {
         registry: registry::Registry::default(),
         shutdown: shutdown.clone(),
         tls: identity.is_some(),
+        syncplay_tls,
         // Connection ids start at a random point, so that ids from
         // different nodes of a cluster do not collide.
         next_conn: AtomicU64::new(u64::from(rand::random::<u32>()) << 32),
@@ -216,11 +232,10 @@ pub async fn start(config: RelayConfig) -> Result<RelayHandle, RelayError> {
     if let Some(c) = cluster {
         c.run(shared.clone());
     }
-    let header_timeout = shared.config.header_timeout();
-    let app = http::router(shared);
+    let app = http::router(shared.clone());
     let stop = shutdown.clone();
     let task = tokio::spawn(async move {
-        serve::serve(listener, app, header_timeout, stop).await;
+        serve::serve(listener, app, shared, stop).await;
         Ok(())
     });
     let fingerprint = identity.map(|i| i.fingerprint());

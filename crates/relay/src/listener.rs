@@ -1,8 +1,9 @@
 //! Accepting connections: TCP with Nagle off, and TLS when the relay has a
-//! certificate. With TLS, one port serves both: a connection whose first
-//! byte starts a TLS handshake is TLS, any other is plain HTTP, which only
-//! gets the invite landing page and health (a browser opens the landing
-//! page without a certificate warning; the WebSocket needs TLS).
+//! certificate. One port serves every protocol, told apart by the first
+//! byte: a JSON object (`{`) is a Syncplay client; a TLS handshake is TLS
+//! (when the relay has a certificate); any other is plain HTTP, which with
+//! TLS only gets the invite landing page and health (a browser opens the
+//! landing page without a certificate warning; the WebSocket needs TLS).
 //!
 //! Handshakes run in their own tasks with a deadline, so a client that
 //! stalls in one holds up nobody else. Every socket takes a place of its
@@ -26,6 +27,8 @@ const HANDSHAKE_TIMEOUT: Duration = Duration::from_secs(10);
 const QUEUE: usize = 64;
 /// The first byte of a TLS record carrying a handshake.
 const TLS_HANDSHAKE: u8 = 0x16;
+/// The first byte a Syncplay client sends (its lines are JSON objects).
+const SYNCPLAY_FIRST: u8 = b'{';
 
 use crate::limits::{Held, HeldPerAddress};
 
@@ -45,16 +48,18 @@ pub(crate) type Io = Either<TlsStream<TcpStream>, TcpStream>;
 /// The relay's listener: accepted (and, with TLS, handshaken) sockets.
 pub(crate) struct RelayListener {
     local: SocketAddr,
-    incoming: mpsc::Receiver<(Io, Peer)>,
+    incoming: mpsc::Receiver<(Opened, Peer)>,
 }
 
 impl RelayListener {
     /// Starts accepting on `tcp`; until `stop`, or until the server drops
     /// the listener. With `sockets`, each address holds at most its cap.
+    /// A plain socket that sends nothing within `sniff_timeout` is closed.
     pub fn start(
         tcp: TcpListener,
         tls: Option<Arc<rustls::ServerConfig>>,
         sockets: Option<Arc<HeldPerAddress>>,
+        sniff_timeout: Duration,
         stop: CancellationToken,
     ) -> std::io::Result<Self> {
         let local = tcp.local_addr()?;
@@ -94,54 +99,57 @@ impl RelayListener {
                         }
                     },
                 };
-                match &acceptor {
-                    None => {
-                        let peer = Peer {
-                            addr,
-                            secure: false,
-                            _place: place,
-                        };
-                        if tx.send((Either::Right(stream), peer)).await.is_err() {
-                            return;
+                let (tx, acceptor) = (tx.clone(), acceptor.clone());
+                // Telling the protocols apart waits for the first byte: in
+                // a task of its own, with a deadline.
+                let deadline = if acceptor.is_some() {
+                    HANDSHAKE_TIMEOUT
+                } else {
+                    sniff_timeout
+                };
+                tokio::spawn(async move {
+                    match tokio::time::timeout(deadline, open(stream, acceptor.as_ref())).await {
+                        Ok(Ok(opened)) => {
+                            let peer = Peer {
+                                addr,
+                                secure: matches!(&opened, Opened::Http(io) if matches!(**io, Either::Left(_))),
+                                _place: place,
+                            };
+                            let _ = tx.send((opened, peer)).await;
                         }
+                        Ok(Err(e)) => {
+                            tracing::debug!(%addr, "connection failed before its first message: {e}")
+                        }
+                        Err(_) => tracing::debug!(%addr, "nothing received in time; closed"),
                     }
-                    Some(acceptor) => {
-                        let (tx, acceptor) = (tx.clone(), acceptor.clone());
-                        tokio::spawn(async move {
-                            let opened =
-                                tokio::time::timeout(HANDSHAKE_TIMEOUT, open(stream, &acceptor))
-                                    .await;
-                            match opened {
-                                Ok(Ok((io, secure))) => {
-                                    let peer = Peer {
-                                        addr,
-                                        secure,
-                                        _place: place,
-                                    };
-                                    let _ = tx.send((io, peer)).await;
-                                }
-                                Ok(Err(e)) => tracing::debug!(%addr, "TLS handshake failed: {e}"),
-                                Err(_) => tracing::debug!(%addr, "TLS handshake timed out"),
-                            }
-                        });
-                    }
-                }
+                });
             }
         });
         Ok(Self { local, incoming })
     }
 }
 
-/// TLS when the client starts a handshake, else the plain stream.
-async fn open(stream: TcpStream, acceptor: &TlsAcceptor) -> std::io::Result<(Io, bool)> {
+/// A connection told apart by its first byte.
+pub(crate) enum Opened {
+    /// HTTP (the WebSocket, the landing page, health), TLS or plain.
+    Http(Box<Io>),
+    /// A Syncplay client: its first line is a JSON object.
+    Syncplay(TcpStream),
+}
+
+/// TLS when the client starts a handshake (and the relay has a
+/// certificate), Syncplay when it starts a JSON object, else plain HTTP.
+async fn open(stream: TcpStream, acceptor: Option<&TlsAcceptor>) -> std::io::Result<Opened> {
     let mut first = [0u8; 1];
     if stream.peek(&mut first).await? == 0 {
         return Err(std::io::ErrorKind::UnexpectedEof.into());
     }
-    if first[0] == TLS_HANDSHAKE {
-        Ok((Either::Left(acceptor.accept(stream).await?), true))
-    } else {
-        Ok((Either::Right(stream), false))
+    match (first[0], acceptor) {
+        (SYNCPLAY_FIRST, _) => Ok(Opened::Syncplay(stream)),
+        (TLS_HANDSHAKE, Some(acceptor)) => Ok(Opened::Http(Box::new(Either::Left(
+            acceptor.accept(stream).await?,
+        )))),
+        _ => Ok(Opened::Http(Box::new(Either::Right(stream)))),
     }
 }
 
@@ -153,7 +161,7 @@ fn canonical(addr: SocketAddr) -> SocketAddr {
 
 impl RelayListener {
     /// The next accepted connection; None once accepting stopped.
-    pub async fn next(&mut self) -> Option<(Io, Peer)> {
+    pub async fn next(&mut self) -> Option<(Opened, Peer)> {
         self.incoming.recv().await
     }
 

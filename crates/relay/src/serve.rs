@@ -14,25 +14,37 @@ use tokio_util::sync::CancellationToken;
 use tokio_util::task::TaskTracker;
 use tower::ServiceExt;
 
-use crate::listener::RelayListener;
+use std::sync::Arc;
+
+use crate::listener::{Opened, RelayListener};
+use crate::Shared;
 
 /// How long connections still serving a request get once the relay stops.
 const DRAIN: Duration = Duration::from_secs(5);
 
-/// Serves `app` on every connection `listener` yields, until `stop`.
+/// Serves `app` on every HTTP connection `listener` yields, and the
+/// Syncplay bridge on every Syncplay one, until `stop`.
 pub(crate) async fn serve(
     mut listener: RelayListener,
     app: Router,
-    header_timeout: Duration,
+    shared: Arc<Shared>,
     stop: CancellationToken,
 ) {
+    let header_timeout = shared.config.header_timeout();
     let connections = TaskTracker::new();
     loop {
         let next = tokio::select! {
             _ = stop.cancelled() => break,
             next = listener.next() => next,
         };
-        let Some((io, peer)) = next else { break };
+        let Some((opened, peer)) = next else { break };
+        let io = match opened {
+            Opened::Http(io) => *io,
+            Opened::Syncplay(stream) => {
+                connections.spawn(crate::syncplay::serve(stream, peer, shared.clone()));
+                continue;
+            }
+        };
         let (app, stop) = (app.clone(), stop.clone());
         connections.spawn(async move {
             let service = hyper::service::service_fn(move |mut req: hyper::Request<Incoming>| {

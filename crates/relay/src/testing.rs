@@ -46,6 +46,7 @@ impl SimRoom {
         self.room.handle(RoomCmd::Join {
             nickname: nickname.into(),
             media: None,
+            via: None,
             outbox: out,
             reply,
         });

@@ -39,4 +39,9 @@ media?: MediaInfo,
 /**
  * Server time at which the participant first joined.
  */
-joined_ms: number, };
+joined_ms: number, 
+/**
+ * The program the member joined with when it is not Matinee, as the
+ * relay saw it (e.g. `"Syncplay 1.6.9"`); absent for Matinee.
+ */
+via?: string, };

@@ -1,5 +1,6 @@
 // The room: who is here, how in sync we are, controls and chat.
 
+import { syncplayLine, syncplayServer } from "../syncplay";
 import { api, errorText, type RoomCommand } from "../api";
 import { el } from "../dom";
 import { renderParticipants } from "../participants";
@@ -65,6 +66,15 @@ export function renderRoom(
     copyBtn("Copy invite", () => inviteLink),
     ...(landingUrl ? [copyBtn("Copy web link", () => landingUrl ?? "")] : []),
   );
+  // Friends with Syncplay join by the same reachable address as the invite.
+  const syncplayText = el("span", {});
+  const syncplayInfo = el("div", { class: "muted small-text syncplay-line" }, syncplayText, copyBtn("Copy", () => syncplayText.textContent ?? ""));
+  const showSyncplay = () => {
+    const server = syncplayServer(landingUrl ?? room.relay_url);
+    syncplayInfo.hidden = server === null;
+    syncplayText.textContent = server ? syncplayLine(server, room.code) : "";
+  };
+  showSyncplay();
   const hostingText = room.hosting_locally ? "Hosting on this computer · encrypted" : `Relay ${room.relay_url}`;
   const reach = reachLine();
   if (room.reachability) {
@@ -77,6 +87,7 @@ export function renderRoom(
           inviteText.title = inviteLink;
         }
         landingUrl = r.landing_url ?? landingUrl;
+        showSyncplay();
       },
       () => reach.root.isConnected,
     );
@@ -107,6 +118,7 @@ export function renderRoom(
       ...(room.reachability ? [reach.root] : []),
       ...(room.host ? [inviteText] : []),
       invite,
+      syncplayInfo,
     ),
     pill,
   );

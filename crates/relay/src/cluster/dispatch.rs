@@ -127,9 +127,11 @@ async fn for_owned_room(
             req,
             nickname,
             media,
+            via,
         } => RoomCmd::Join {
             nickname,
             media,
+            via,
             outbox: outbox(),
             reply: answer(req),
         },

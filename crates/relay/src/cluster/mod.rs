@@ -450,6 +450,7 @@ impl Cluster {
             RoomCmd::Join {
                 nickname,
                 media,
+                via,
                 outbox,
                 reply,
             } => {
@@ -460,6 +461,7 @@ impl Cluster {
                         req,
                         nickname,
                         media,
+                        via,
                     },
                 )
             }

@@ -70,6 +70,8 @@ pub(crate) enum OwnerCmd {
         req: u64,
         nickname: String,
         media: Option<MediaInfo>,
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        via: Option<String>,
     },
     Resume {
         req: u64,

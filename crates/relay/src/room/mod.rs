@@ -28,6 +28,8 @@ pub(crate) enum RoomCmd {
     Join {
         nickname: String,
         media: Option<MediaInfo>,
+        /// The program the member joins with when it is not Matinee.
+        via: Option<String>,
         outbox: Outbox,
         reply: oneshot::Sender<Result<ParticipantId, Refusal>>,
     },
@@ -180,11 +182,13 @@ impl RoomHandle {
         &self,
         nickname: String,
         media: Option<MediaInfo>,
+        via: Option<String>,
         outbox: Outbox,
     ) -> Result<ParticipantId, Refusal> {
         self.ask(|reply| RoomCmd::Join {
             nickname,
             media,
+            via,
             outbox,
             reply,
         })

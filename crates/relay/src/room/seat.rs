@@ -42,6 +42,8 @@ pub(crate) struct Seat {
     pub last_closed_notice_ms: Option<f64>,
     /// Their tracks, and the subtitle file they are sending.
     pub sharing: super::sharing::MemberSharing,
+    /// The program they joined with when it is not Matinee.
+    pub via: Option<String>,
 }
 
 /// Compares secrets in time independent of where they differ.
@@ -101,6 +103,7 @@ impl Seat {
             last_rename_ms: None,
             last_closed_notice_ms: None,
             sharing: Default::default(),
+            via: None,
         }
     }
 
@@ -168,6 +171,7 @@ impl Seat {
             drift_ms: self.drift_ms.map(|d| (d * 10.0).round() / 10.0),
             media: self.media.clone(),
             joined_ms: self.joined_ms,
+            via: self.via.clone(),
         }
     }
 }

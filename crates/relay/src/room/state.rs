@@ -154,10 +154,11 @@ impl Room {
             RoomCmd::Join {
                 nickname,
                 media,
+                via,
                 outbox,
                 reply,
             } => {
-                let _ = reply.send(self.join(nickname, media, outbox));
+                let _ = reply.send(self.join(nickname, media, via, outbox));
             }
             RoomCmd::Resume {
                 token,
@@ -328,6 +329,7 @@ impl Room {
         &mut self,
         nickname: String,
         media: Option<MediaInfo>,
+        via: Option<String>,
         outbox: Outbox,
     ) -> Result<ParticipantId, Refusal> {
         let max = self.env.config.max_participants;
@@ -348,6 +350,7 @@ impl Room {
         let name = self.room_name(&nickname, None);
         let mut seat = Seat::new(id, name.clone(), token, media, outbox, self.now_ms());
         seat.host = first;
+        seat.via = via;
         self.seats.push(seat);
         self.empty_since = None;
         let idx = self.seats.len() - 1;
@@ -579,6 +582,12 @@ impl Room {
             ClientMsg::Tracks { tracks } => self.on_tracks(idx, tracks),
             ClientMsg::ProposeTracks { proposal } => self.on_propose_tracks(idx, proposal),
             ClientMsg::AudioPrint { start, data } => self.on_audio_print(idx, start, data),
+            ClientMsg::Media { media } => {
+                if self.seats[idx].media.as_ref() != Some(&media) {
+                    self.seats[idx].media = Some(media);
+                    self.announce_media(idx);
+                }
+            }
             ClientMsg::Hello { .. }
             | ClientMsg::Create { .. }
             | ClientMsg::Join { .. }

@@ -76,6 +76,7 @@ fn join(room: &mut Room, name: &str, conn: u64) -> Member {
     room.handle(RoomCmd::Join {
         nickname: name.into(),
         media: None,
+        via: None,
         outbox,
         reply,
     });

@@ -1,0 +1,641 @@
+//! The translation between one Syncplay client and its seat in a Matinee
+//! room, without I/O: Syncplay commands in, room messages out, and the
+//! room's messages back into Syncplay's words. The room treats the seat
+//! like any other: the Syncplay friend's pause, play and seek are controls
+//! under the room's control mode, their reported positions are reports
+//! (drift shown, never pulling the room).
+//!
+//! Echoes: every change the room makes is sent to the client as a forced
+//! state and counted (`ignoringOnTheFly.server`); until the client
+//! acknowledges the count, what it reports is the old state catching up
+//! and is ignored, as Syncplay's own server does. A change of the client's
+//! own becomes one control, and the room's answer to it is not sent back
+//! as a new change.
+
+use std::collections::BTreeMap;
+
+use matinee_protocol::{
+    ClientMsg, ControlAction, ControlMode, ErrorCode, Joined, MediaInfo, NoticeEvent, Participant,
+    ParticipantId, PlaybackState, RoomCode, ServerMsg, StateReport,
+};
+use serde_json::{json, Value};
+
+use super::wire::{self, ClientState, FileInfo, Setting};
+
+/// A position change larger than this is a seek (Syncplay's threshold).
+const SEEK_THRESHOLD_S: f64 = 1.0;
+/// Weight of the previous RTT in the moving average (Syncplay's).
+const RTT_EMA_KEEP: f64 = 0.85;
+/// Who speaks in chat lines the relay writes itself.
+pub(super) const RELAY_NAME: &str = "Matinee";
+/// The Syncplay version the bridge answers as: chat, readiness and the
+/// feature list need at least 1.5.
+pub(super) const SPOKEN_VERSION: &str = "1.7.0";
+
+/// What the connection does next.
+#[derive(Debug, Clone, PartialEq)]
+pub(super) enum Effect {
+    /// A line to the Syncplay client.
+    Line(String),
+    /// A message to the room, as this seat.
+    Room(ClientMsg),
+    /// The round trip to the client, in milliseconds.
+    Rtt(f64),
+    /// Send nothing more; close (after the lines before it).
+    Close,
+}
+
+struct Person {
+    nickname: String,
+    ready: bool,
+    host: bool,
+}
+
+/// Syncplay's ping arithmetic: a moving average of the round trip, and the
+/// one-way delay of the last message.
+#[derive(Default)]
+struct Ping {
+    rtt_s: f64,
+    avg_rtt_s: f64,
+    forward_delay_s: f64,
+}
+
+impl Ping {
+    fn measured(&mut self, rtt_s: f64, sender_rtt_s: f64) {
+        if !(0.0..60.0).contains(&rtt_s) || sender_rtt_s < 0.0 {
+            return;
+        }
+        self.rtt_s = rtt_s;
+        self.avg_rtt_s = if self.avg_rtt_s == 0.0 {
+            rtt_s
+        } else {
+            self.avg_rtt_s * RTT_EMA_KEEP + rtt_s * (1.0 - RTT_EMA_KEEP)
+        };
+        self.forward_delay_s = if sender_rtt_s < rtt_s {
+            self.avg_rtt_s / 2.0 + (rtt_s - sender_rtt_s)
+        } else {
+            self.avg_rtt_s / 2.0
+        }
+        .min(5.0);
+    }
+}
+
+pub(super) struct Bridge {
+    code: RoomCode,
+    me: ParticipantId,
+    people: BTreeMap<ParticipantId, Person>,
+    control_mode: ControlMode,
+    playback: PlaybackState,
+    /// Who made the room's last change (Syncplay's `setBy`).
+    set_by: Option<String>,
+    /// The paused state the client was last told.
+    told_paused: bool,
+    /// Forced states sent and not yet acknowledged.
+    server_ignoring: u64,
+    /// The client's own count of changes, to acknowledge once.
+    client_ignoring: u64,
+    /// The last count of the client's own changes seen (0 after we
+    /// acknowledged it, as the client starts again from 0).
+    client_changes_seen: u64,
+    ping: Ping,
+    /// The client's stamp to echo, with the server time it arrived.
+    client_stamp: Option<(f64, f64)>,
+    seq: u64,
+    /// A control of ours the room has not answered yet.
+    pending: Option<u64>,
+    /// The last file the client told us of.
+    file: Option<FileInfo>,
+    /// What everyone else plays, as far as the room said.
+    media: BTreeMap<ParticipantId, MediaInfo>,
+}
+
+fn seconds(ms: f64) -> f64 {
+    ms / 1000.0
+}
+
+impl Bridge {
+    /// A seat just taken: `joined` is the room's answer.
+    pub fn new(joined: &Joined) -> Self {
+        let room = &joined.room;
+        let mut bridge = Bridge {
+            code: room.code.clone(),
+            me: joined.you,
+            people: BTreeMap::new(),
+            control_mode: room.control_mode,
+            playback: room.playback,
+            set_by: None,
+            told_paused: true,
+            server_ignoring: 0,
+            client_ignoring: 0,
+            client_changes_seen: 0,
+            ping: Ping::default(),
+            client_stamp: None,
+            seq: 0,
+            pending: None,
+            file: None,
+            media: room
+                .participants
+                .iter()
+                .filter_map(|p| Some((p.id, p.media.clone()?)))
+                .collect(),
+        };
+        bridge.learn_people(&room.participants);
+        bridge
+    }
+
+    fn learn_people(&mut self, list: &[Participant]) {
+        self.people = list
+            .iter()
+            .map(|p| {
+                let person = Person {
+                    nickname: p.nickname.clone(),
+                    ready: p.ready,
+                    host: p.host,
+                };
+                (p.id, person)
+            })
+            .collect();
+    }
+
+    /// This seat's name in the room (the room made it unique).
+    pub fn my_name(&self) -> &str {
+        self.people
+            .get(&self.me)
+            .map_or("", |p| p.nickname.as_str())
+    }
+
+    fn name_of(&self, id: ParticipantId) -> Option<String> {
+        self.people.get(&id).map(|p| p.nickname.clone())
+    }
+
+    fn host_name(&self) -> Option<String> {
+        self.people
+            .values()
+            .find(|p| p.host)
+            .map(|p| p.nickname.clone())
+    }
+
+    /// The answer to the client's `Hello`, and what a newcomer needs next.
+    pub fn hello(
+        &mut self,
+        hello: &wire::Hello,
+        max_chat_chars: usize,
+        now_ms: f64,
+    ) -> Vec<Effect> {
+        let features = json!({
+            "isolateRooms": true,
+            "readiness": true,
+            "managedRooms": false,
+            "persistentRooms": false,
+            "chat": true,
+            "sharedPlaylists": false,
+            "featureList": true,
+            "setOthersReadiness": false,
+            "maxChatMessageLength": max_chat_chars,
+            "maxUsernameLength": matinee_protocol::MAX_NICKNAME_CHARS,
+            "maxRoomNameLength": 35,
+            "maxFilenameLength": 250,
+        });
+        let body = json!({
+            "username": self.my_name(),
+            "room": { "name": self.code.as_str() },
+            "version": hello.compat_version,
+            "realversion": SPOKEN_VERSION,
+            "features": features,
+            "motd": self.motd(),
+        });
+        // Matinee rooms have no shared playlist: an empty one, as
+        // Syncplay's server sends a newcomer (a client keeps its own file
+        // unloaded until it hears the playlist's index).
+        vec![
+            Effect::Line(wire::line("Hello", body)),
+            Effect::Line(wire::set(
+                "playlistChange",
+                json!({ "user": null, "files": [] }),
+            )),
+            Effect::Line(wire::set(
+                "playlistIndex",
+                json!({ "user": null, "index": null }),
+            )),
+            self.state_line(now_ms, true, true),
+        ]
+    }
+
+    fn motd(&self) -> String {
+        let who = match (self.control_mode, self.host_name()) {
+            (ControlMode::HostOnly, Some(host)) => {
+                format!("{host} (the host) controls playback; your pauses and seeks are put back.")
+            }
+            (ControlMode::HostOnly, None) => "Only the host controls playback.".to_string(),
+            (ControlMode::Shared, _) => "Everyone here can play, pause and seek.".to_string(),
+        };
+        format!(
+            "Welcome to Matinee room {}, through its Syncplay bridge. {who}",
+            self.code
+        )
+    }
+
+    /// A `State` line: the room's position now, with the ping fields and
+    /// the ignoring counters. A forced one carries a change and is counted.
+    fn state_line(&mut self, now_ms: f64, do_seek: bool, forced: bool) -> Effect {
+        let paused = !self.playback.is_playing_at(now_ms);
+        let mut ping = json!({
+            "latencyCalculation": seconds(now_ms),
+            "serverRtt": self.ping.rtt_s,
+        });
+        if let Some((stamp, arrived_ms)) = self.client_stamp.take() {
+            ping["clientLatencyCalculation"] = json!(stamp + seconds(now_ms - arrived_ms));
+        }
+        let mut state = json!({
+            "ping": ping,
+            "playstate": {
+                "position": self.playback.position_at(now_ms),
+                "paused": paused,
+                "doSeek": do_seek,
+                "setBy": self.set_by,
+            },
+        });
+        if forced {
+            self.server_ignoring += 1;
+        }
+        if self.server_ignoring > 0 || self.client_ignoring > 0 {
+            let mut ignoring = serde_json::Map::new();
+            if self.server_ignoring > 0 {
+                ignoring.insert("server".into(), json!(self.server_ignoring));
+            }
+            if self.client_ignoring > 0 {
+                ignoring.insert("client".into(), json!(self.client_ignoring));
+                self.client_ignoring = 0;
+                self.client_changes_seen = 0;
+            }
+            state["ignoringOnTheFly"] = Value::Object(ignoring);
+        }
+        self.told_paused = paused;
+        Effect::Line(wire::line("State", state))
+    }
+
+    /// The next server time at which the client must hear of a change
+    /// nobody made: a start scheduled on the room's clock.
+    pub fn next_wake_ms(&self, now_ms: f64) -> Option<f64> {
+        let p = &self.playback;
+        (!p.paused && p.anchor_ms > now_ms).then_some(p.anchor_ms)
+    }
+
+    /// Time passed: a scheduled start came.
+    pub fn tick(&mut self, now_ms: f64) -> Vec<Effect> {
+        if self.playback.is_playing_at(now_ms) == self.told_paused {
+            vec![self.state_line(now_ms, false, true)]
+        } else {
+            Vec::new()
+        }
+    }
+
+    /// A message the room sent this seat.
+    pub fn on_room(&mut self, msg: ServerMsg, now_ms: f64) -> Vec<Effect> {
+        match msg {
+            ServerMsg::State {
+                playback, cause, ..
+            } => self.on_room_state(playback, cause, now_ms),
+            ServerMsg::Participants { participants } => self.on_participants(&participants),
+            ServerMsg::Media {
+                participant,
+                media: Some(media),
+            } if participant != self.me => self.on_media(participant, &media),
+            ServerMsg::Chat { nickname, text, .. } => {
+                vec![Effect::Line(wire::chat(&nickname, &text))]
+            }
+            ServerMsg::Notice { event, text, .. } if tells_syncplay_users(event) => {
+                vec![Effect::Line(wire::chat(RELAY_NAME, &text))]
+            }
+            ServerMsg::ControlMode { mode } => {
+                self.control_mode = mode;
+                Vec::new()
+            }
+            ServerMsg::Error {
+                code,
+                message,
+                fatal,
+            } => self.on_error(code, &message, fatal, now_ms),
+            ServerMsg::Left { reason } => {
+                vec![Effect::Line(wire::error(&reason)), Effect::Close]
+            }
+            _ => Vec::new(),
+        }
+    }
+
+    fn on_room_state(
+        &mut self,
+        playback: PlaybackState,
+        cause: Option<matinee_protocol::ControlCause>,
+        now_ms: f64,
+    ) -> Vec<Effect> {
+        let before = self.playback;
+        self.playback = playback;
+        if let Some(c) = &cause {
+            self.set_by = self.name_of(c.by);
+            if c.by == self.me && self.pending == Some(c.seq) {
+                self.pending = None;
+            }
+        }
+        let jumped =
+            (playback.position_at(now_ms) - before.position_at(now_ms)).abs() > SEEK_THRESHOLD_S;
+        let seek = matches!(cause.map(|c| c.action), Some(ControlAction::Seek { .. })) || jumped;
+        let paused_now = !playback.is_playing_at(now_ms);
+        if cause.is_some() || seek || paused_now != self.told_paused {
+            vec![self.state_line(now_ms, seek, true)]
+        } else if self.server_ignoring == 0 && self.pending.is_none() {
+            // The room's once-a-second state: Syncplay's own pace.
+            vec![self.state_line(now_ms, false, false)]
+        } else {
+            Vec::new()
+        }
+    }
+
+    fn on_participants(&mut self, list: &[Participant]) -> Vec<Effect> {
+        let mut out = Vec::new();
+        let room = json!({ "name": self.code.as_str() });
+        if let (Some(known), Some(now)) = (
+            self.people.get(&self.me),
+            list.iter().find(|p| p.id == self.me),
+        ) {
+            // The client learns its own readiness from the server too.
+            if known.ready != now.ready {
+                out.push(ready_line(&now.nickname, now.ready));
+            }
+        }
+        for p in list.iter().filter(|p| p.id != self.me) {
+            match self.people.get(&p.id) {
+                None => {
+                    let user =
+                        json!({ &p.nickname: { "room": room, "event": { "joined": true } } });
+                    out.push(Effect::Line(wire::set("user", user)));
+                    out.push(ready_line(&p.nickname, p.ready));
+                }
+                Some(known) if known.nickname != p.nickname => {
+                    let gone =
+                        json!({ &known.nickname: { "room": room, "event": { "left": true } } });
+                    out.push(Effect::Line(wire::set("user", gone)));
+                    let user =
+                        json!({ &p.nickname: { "room": room, "event": { "joined": true } } });
+                    out.push(Effect::Line(wire::set("user", user)));
+                    out.push(ready_line(&p.nickname, p.ready));
+                }
+                Some(known) if known.ready != p.ready => out.push(ready_line(&p.nickname, p.ready)),
+                Some(_) => {}
+            }
+        }
+        for (id, known) in &self.people {
+            if *id != self.me && !list.iter().any(|p| p.id == *id) {
+                let gone = json!({ &known.nickname: { "room": room, "event": { "left": true } } });
+                out.push(Effect::Line(wire::set("user", gone)));
+            }
+        }
+        self.learn_people(list);
+        out
+    }
+
+    fn on_media(&mut self, id: ParticipantId, media: &MediaInfo) -> Vec<Effect> {
+        self.media.insert(id, media.clone());
+        let Some(name) = self.name_of(id) else {
+            return Vec::new();
+        };
+        let user = json!({ name: {
+            "room": { "name": self.code.as_str() },
+            "file": file_json(media),
+        } });
+        vec![Effect::Line(wire::set("user", user))]
+    }
+
+    fn on_error(
+        &mut self,
+        code: ErrorCode,
+        message: &str,
+        fatal: bool,
+        now_ms: f64,
+    ) -> Vec<Effect> {
+        if fatal {
+            return vec![Effect::Line(wire::error(message)), Effect::Close];
+        }
+        let mut out = vec![Effect::Line(wire::chat(RELAY_NAME, message))];
+        if self.pending.take().is_some() || code == ErrorCode::NotHost {
+            // The client's change was refused: put its player back where
+            // the room is.
+            out.push(self.state_line(now_ms, true, true));
+        }
+        out
+    }
+
+    /// A command from the client (after its `Hello`).
+    pub fn on_client(&mut self, incoming: wire::Incoming, now_ms: f64) -> Vec<Effect> {
+        match incoming {
+            wire::Incoming::State(state) => self.on_client_state(state, now_ms),
+            wire::Incoming::Set(items) => items
+                .into_iter()
+                .flat_map(|item| self.on_setting(item))
+                .collect(),
+            wire::Incoming::List => vec![self.list_line()],
+            wire::Incoming::Chat(text) => {
+                let text = text.trim().to_string();
+                if text.is_empty() {
+                    Vec::new()
+                } else {
+                    vec![Effect::Room(ClientMsg::Chat { text })]
+                }
+            }
+            wire::Incoming::Error(message) => {
+                tracing::debug!(%message, "the Syncplay client reported an error");
+                vec![Effect::Close]
+            }
+            // Only before the Hello (the connection answers those).
+            wire::Incoming::StartTls => vec![Effect::Line(wire::tls(false))],
+            wire::Incoming::Hello(_) => Vec::new(),
+        }
+    }
+
+    fn on_client_state(&mut self, state: ClientState, now_ms: f64) -> Vec<Effect> {
+        let mut out = Vec::new();
+        if let Some(stamp) = state.echoed_stamp {
+            let rtt_s = seconds(now_ms) - stamp;
+            self.ping.measured(rtt_s, state.client_rtt.unwrap_or(0.0));
+            if (0.0..60.0).contains(&rtt_s) {
+                out.push(Effect::Rtt(rtt_s * 1000.0));
+            }
+        }
+        if let Some(stamp) = state.client_stamp {
+            self.client_stamp = Some((stamp, now_ms));
+        }
+        if state.ack_server == Some(self.server_ignoring) {
+            self.server_ignoring = 0;
+        }
+        // A person's own change (the client counts them) is read even while
+        // an earlier change is on its way: a pause and a seek in a row both
+        // reach the room.
+        let mut own_change = false;
+        if let Some(n) = state.client_changes {
+            self.client_ignoring = n;
+            own_change = n != self.client_changes_seen;
+            self.client_changes_seen = n;
+        }
+        let Some(ps) = state.playstate else {
+            return out;
+        };
+        let catching_up = self.server_ignoring != 0 || self.pending.is_some();
+        if catching_up && !own_change && !ps.do_seek {
+            // The old state catching up with a change, or ours on its way.
+            return out;
+        }
+        // When the client read its position (Syncplay's message age).
+        let read_ms = now_ms - self.ping.forward_delay_s * 1000.0;
+        let room_paused = !self.playback.is_playing_at(now_ms);
+        let paused = ps.paused.unwrap_or(room_paused);
+        let action = if paused != room_paused {
+            Some(if paused {
+                ControlAction::Pause {
+                    position: ps.position,
+                }
+            } else {
+                ControlAction::Play {
+                    position: ps.position,
+                }
+            })
+        } else if ps.do_seek {
+            Some(ControlAction::Seek {
+                position: ps.position,
+            })
+        } else {
+            None
+        };
+        match action {
+            Some(action) => {
+                self.seq += 1;
+                self.pending = Some(self.seq);
+                out.push(Effect::Room(ClientMsg::Control {
+                    seq: self.seq,
+                    action,
+                    server_ms: Some(read_ms),
+                }));
+            }
+            None => out.push(Effect::Room(ClientMsg::State(StateReport {
+                position: ps.position,
+                paused,
+                speed: 1.0,
+                buffering: false,
+                player_closed: false,
+                server_ms: read_ms,
+                epoch: self.playback.epoch,
+            }))),
+        }
+        out
+    }
+
+    fn on_setting(&mut self, item: Setting) -> Vec<Effect> {
+        match item {
+            Setting::Room(name) => {
+                if RoomCode::parse(&name).is_ok_and(|c| c == self.code) {
+                    return Vec::new();
+                }
+                let text = format!(
+                    "This connection stays in Matinee room {}: to join another room, reconnect with its code as the room name.",
+                    self.code
+                );
+                vec![
+                    Effect::Line(wire::chat(RELAY_NAME, &text)),
+                    Effect::Line(wire::set("room", json!({ "name": self.code.as_str() }))),
+                ]
+            }
+            Setting::File(file) => {
+                let media = MediaInfo {
+                    name: file.name.chars().take(250).collect(),
+                    size_bytes: file.size,
+                    duration: file.duration,
+                    provider_ids: Default::default(),
+                };
+                self.file = Some(file);
+                vec![Effect::Room(ClientMsg::Media { media })]
+            }
+            Setting::Ready { ready, username } => match username {
+                Some(other) if other != self.my_name() => {
+                    let text = "In a Matinee room each person says whether they are ready.";
+                    vec![Effect::Line(wire::chat(RELAY_NAME, text))]
+                }
+                _ => vec![Effect::Room(ClientMsg::Ready { ready })],
+            },
+            Setting::ControllerAuth => {
+                let text = "Matinee rooms have no controller passwords: the host chooses who controls playback.";
+                let refused = json!({
+                    "user": self.my_name(),
+                    "room": self.code.as_str(),
+                    "success": false,
+                });
+                vec![
+                    Effect::Line(wire::set("controllerAuth", refused)),
+                    Effect::Line(wire::chat(RELAY_NAME, text)),
+                ]
+            }
+            Setting::Playlist => {
+                let text =
+                    "Shared playlists are not part of Matinee rooms: open the film in your player.";
+                vec![Effect::Line(wire::chat(RELAY_NAME, text))]
+            }
+            Setting::Features | Setting::Other => Vec::new(),
+        }
+    }
+
+    /// Syncplay's `List`: everyone in this room, the host as controller.
+    fn list_line(&self) -> Effect {
+        let mut users = serde_json::Map::new();
+        for (id, p) in &self.people {
+            let file = if *id == self.me {
+                self.file.as_ref().map(|f| {
+                    json!({ "name": f.name, "duration": f.duration.unwrap_or(0.0), "size": f.size.unwrap_or(0) })
+                })
+            } else {
+                self.media.get(id).map(file_json)
+            };
+            users.insert(
+                p.nickname.clone(),
+                json!({
+                    "position": 0,
+                    "file": file.unwrap_or_else(|| json!({})),
+                    "controller": p.host,
+                    "isReady": p.ready,
+                    "features": {},
+                }),
+            );
+        }
+        let mut rooms = serde_json::Map::new();
+        rooms.insert(self.code.to_string(), Value::Object(users));
+        Effect::Line(wire::line("List", Value::Object(rooms)))
+    }
+}
+
+fn ready_line(name: &str, ready: bool) -> Effect {
+    Effect::Line(wire::set(
+        "ready",
+        json!({ "username": name, "isReady": ready, "manuallyInitiated": false }),
+    ))
+}
+
+fn file_json(media: &MediaInfo) -> Value {
+    json!({
+        "name": media.name,
+        "duration": media.duration.unwrap_or(0.0),
+        "size": media.size_bytes.unwrap_or(0),
+    })
+}
+
+/// Notices a Syncplay user would not learn otherwise (joins, leaves,
+/// pauses and seeks already show in Syncplay's own words).
+fn tells_syncplay_users(event: NoticeEvent) -> bool {
+    matches!(
+        event,
+        NoticeEvent::Kicked
+            | NoticeEvent::HostChanged
+            | NoticeEvent::ControlModeChanged
+            | NoticeEvent::SpeedChanged
+            | NoticeEvent::StartScheduled
+            | NoticeEvent::Buffering
+            | NoticeEvent::BufferingDone
+            | NoticeEvent::Ended
+    )
+}

@@ -1,0 +1,286 @@
+//! The relay's Syncplay side over real sockets, as a Syncplay client's
+//! lines reach it: the same port as the WebSocket, a room code as the room
+//! name, and the limits (bad lines, long lines, unknown commands, unknown
+//! rooms, floods) answered with a Syncplay `Error` and a close, nothing
+//! else in the room affected.
+
+mod common;
+
+use std::time::Duration;
+
+use common::{config, relay, Client, WAIT};
+use matinee_protocol::{ControlMode, RoomCode, ServerMsg};
+use serde_json::{json, Value};
+use tokio::io::{AsyncBufReadExt, AsyncWriteExt, BufReader};
+use tokio::net::TcpStream;
+
+/// A bare Syncplay speaker: JSON lines over TCP.
+struct Line {
+    reader: BufReader<tokio::net::tcp::OwnedReadHalf>,
+    writer: tokio::net::tcp::OwnedWriteHalf,
+}
+
+impl Line {
+    async fn connect(relay: &matinee_relay::RelayHandle) -> Line {
+        let tcp = TcpStream::connect(relay.addr()).await.unwrap();
+        let (r, writer) = tcp.into_split();
+        Line {
+            reader: BufReader::new(r),
+            writer,
+        }
+    }
+
+    /// Sends a line (a write after the relay closed fails quietly).
+    async fn send(&mut self, text: &str) {
+        let _ = self
+            .writer
+            .write_all(format!("{text}\r\n").as_bytes())
+            .await;
+    }
+
+    async fn send_json(&mut self, v: Value) {
+        self.send(&v.to_string()).await;
+    }
+
+    /// The next line, or None once the relay closed the connection.
+    async fn next(&mut self) -> Option<Value> {
+        let mut line = String::new();
+        let n = tokio::time::timeout(WAIT, self.reader.read_line(&mut line))
+            .await
+            .expect("a line or a close in time")
+            .ok()?;
+        if n == 0 {
+            return None;
+        }
+        assert!(
+            line.ends_with("\r\n"),
+            "Syncplay lines end in CRLF: {line:?}"
+        );
+        Some(serde_json::from_str(line.trim_end()).expect("a JSON line"))
+    }
+
+    /// Reads until a line with `command`, returning its body.
+    async fn until(&mut self, command: &str) -> Value {
+        for _ in 0..100 {
+            let line = self
+                .next()
+                .await
+                .unwrap_or_else(|| panic!("closed before {command}"));
+            if let Some(body) = line.get(command) {
+                return body.clone();
+            }
+        }
+        panic!("no {command} in 100 lines");
+    }
+
+    /// The error the relay closes with: its message, then the close.
+    async fn closed_with_error(&mut self) -> String {
+        let mut message = None;
+        while let Some(line) = self.next().await {
+            if let Some(m) = line.pointer("/Error/message").and_then(Value::as_str) {
+                message = Some(m.to_string());
+            }
+        }
+        message.expect("an Error before the close")
+    }
+
+    async fn hello(&mut self, name: &str, room: &str) {
+        self.send_json(json!({"Hello": {"username": name, "room": {"name": room}, "version": "1.2.255", "realversion": "1.6.9", "features": {"chat": true, "readiness": true}}}))
+            .await;
+    }
+}
+
+async fn room_with_host(relay: &matinee_relay::RelayHandle) -> (Client, RoomCode) {
+    let host = Client::host(relay, "Ana", ControlMode::HostOnly).await;
+    let code = host.code();
+    (host, code)
+}
+
+#[tokio::test]
+async fn a_syncplay_client_joins_by_code_chats_and_is_refused_control_in_a_host_only_room() {
+    let relay = relay(config()).await;
+    let (mut ana, code) = room_with_host(&relay).await;
+    let mut bo = Line::connect(&relay).await;
+    bo.send_json(json!({"TLS": {"startTLS": "send"}})).await;
+    assert_eq!(
+        bo.until("TLS").await,
+        json!({"startTLS": "false"}),
+        "no certificate Syncplay can check"
+    );
+    bo.hello("Bo", &code.as_str().to_lowercase()).await;
+    let hello = bo.until("Hello").await;
+    assert_eq!(hello["username"], "Bo");
+    assert_eq!(hello["room"]["name"], code.as_str());
+    assert_eq!(hello["version"], "1.2.255", "echoed for old clients");
+    assert_eq!(hello["features"]["chat"], true);
+    assert!(hello["motd"]
+        .as_str()
+        .unwrap()
+        .contains("Ana (the host) controls playback"));
+    let state = bo.until("State").await;
+    assert_eq!(state["playstate"]["paused"], true);
+    assert_eq!(
+        state["ignoringOnTheFly"]["server"], 1,
+        "a forced state is counted"
+    );
+
+    // The host sees a member via Syncplay.
+    let list = ana
+        .recv_until(|m| match m {
+            ServerMsg::Participants { participants } if participants.len() == 2 => {
+                Some(participants.clone())
+            }
+            _ => None,
+        })
+        .await;
+    assert_eq!(list[1].via.as_deref(), Some("Syncplay 1.6.9"));
+
+    // List: both, the host as controller.
+    bo.send_json(json!({"List": null})).await;
+    let users = bo.until("List").await;
+    assert_eq!(users[code.as_str()]["Ana"]["controller"], true);
+    assert_eq!(users[code.as_str()]["Bo"]["controller"], false);
+
+    // Chat both ways.
+    bo.send_json(json!({"Chat": "hi from Syncplay"})).await;
+    let heard = ana
+        .recv_until(|m| match m {
+            ServerMsg::Chat { nickname, text, .. } => Some((nickname.clone(), text.clone())),
+            _ => None,
+        })
+        .await;
+    assert_eq!(heard, ("Bo".to_string(), "hi from Syncplay".to_string()));
+    ana.send(&matinee_protocol::ClientMsg::Chat {
+        text: "welcome".into(),
+    })
+    .await;
+    loop {
+        let chat = bo.until("Chat").await;
+        if chat["username"] == "Ana" {
+            assert_eq!(chat["message"], "welcome");
+            break;
+        }
+    }
+
+    // Acknowledge the forced state, then try to play: refused, told why,
+    // and put back (a forced, seeking state that says paused).
+    bo.send_json(json!({"State": {"ping": {"clientRtt": 0}, "ignoringOnTheFly": {"server": 1}}}))
+        .await;
+    bo.send_json(json!({"State": {"playstate": {"position": 5.0, "paused": false}, "ping": {"clientRtt": 0}, "ignoringOnTheFly": {"client": 1}}}))
+        .await;
+    let mut told = false;
+    let mut put_back = false;
+    for _ in 0..20 {
+        let line = bo.next().await.expect("open");
+        if line.pointer("/Chat/username") == Some(&json!("Matinee")) {
+            told |= line["Chat"]["message"].as_str().unwrap().contains("host");
+        }
+        if let Some(s) = line.get("State") {
+            if s["playstate"]["doSeek"] == true && s["playstate"]["paused"] == true {
+                put_back = true;
+                assert_eq!(
+                    s["ignoringOnTheFly"]["client"], 1,
+                    "the client's change acknowledged"
+                );
+            }
+        }
+        if told && put_back {
+            break;
+        }
+    }
+    assert!(told && put_back, "told why and put back");
+}
+
+#[tokio::test]
+async fn bad_lines_get_a_syncplay_error_and_a_close_and_the_room_plays_on() {
+    let relay = relay(config()).await;
+    let (mut ana, code) = room_with_host(&relay).await;
+
+    // Unknown room, and a name that is no code.
+    let mut lost = Line::connect(&relay).await;
+    lost.hello("Bo", "ZZZZZZ").await;
+    let text = lost.closed_with_error().await;
+    assert!(text.contains("no Matinee room ZZZZZZ"), "{text}");
+    let mut lost = Line::connect(&relay).await;
+    lost.hello("Bo", "movie night").await;
+    assert!(lost.closed_with_error().await.contains("6-character code"));
+
+    // Not JSON, a command before Hello, a Hello without names.
+    let mut junk = Line::connect(&relay).await;
+    junk.send("{not json").await;
+    assert!(junk
+        .closed_with_error()
+        .await
+        .starts_with("Not a JSON message"));
+    let mut early = Line::connect(&relay).await;
+    early.send_json(json!({"List": null})).await;
+    assert!(early.closed_with_error().await.contains("Hello first"));
+    let mut nameless = Line::connect(&relay).await;
+    nameless
+        .send_json(json!({"Hello": {"room": {"name": code.as_str()}, "version": "1.6.9"}}))
+        .await;
+    assert!(nameless
+        .closed_with_error()
+        .await
+        .contains("Hello arguments"));
+
+    // In the room: an unknown command, then an over-long line.
+    let mut odd = Line::connect(&relay).await;
+    odd.hello("Cy", code.as_str()).await;
+    odd.until("Hello").await;
+    odd.send_json(json!({"Shutdown": {}})).await;
+    assert_eq!(odd.closed_with_error().await, "Unknown command Shutdown");
+    let mut long = Line::connect(&relay).await;
+    long.hello("Di", code.as_str()).await;
+    long.until("Hello").await;
+    long.send(&format!("{{\"Chat\": \"{}\"}}", "a".repeat(20_000)))
+        .await;
+    assert!(long.closed_with_error().await.contains("at most 16 KiB"));
+
+    // A flood.
+    let mut flood = Line::connect(&relay).await;
+    flood.hello("Ed", code.as_str()).await;
+    flood.until("Hello").await;
+    for _ in 0..400 {
+        flood.send_json(json!({"List": null})).await;
+    }
+    let mut flooded = None;
+    while let Some(line) = flood.next().await {
+        if let Some(m) = line.pointer("/Error/message").and_then(Value::as_str) {
+            flooded = Some(m.to_string());
+        }
+    }
+    assert_eq!(
+        flooded.as_deref(),
+        Some("Far too many messages; the connection is closed.")
+    );
+
+    // Each of them left; the host is alone and the room still answers.
+    ana.control(1, matinee_protocol::ControlAction::Play { position: 0.0 })
+        .await;
+    let playing = ana
+        .recv_until(|m| match m {
+            ServerMsg::State {
+                playback,
+                cause: Some(_),
+                ..
+            } => Some(!playback.paused),
+            _ => None,
+        })
+        .await;
+    assert!(playing);
+    let alone = tokio::time::timeout(Duration::from_secs(5), async {
+        loop {
+            if let ServerMsg::Participants { participants } = ana.recv().await {
+                if participants.len() == 1 {
+                    return;
+                }
+            }
+        }
+    })
+    .await;
+    assert!(
+        alone.is_ok(),
+        "the Syncplay seats went with their connections"
+    );
+}
