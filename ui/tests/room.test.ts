@@ -187,3 +187,18 @@ describe("control mode", () => {
     expect(play().disabled).toBe(true);
   });
 });
+
+describe("friends on Syncplay", () => {
+  it("are told the server (the invite's reachable address) and the room code", () => {
+    mockIPC(() => null);
+    const info = { ...room(true, "host_only"), landing_url: "http://203.0.113.7:7878/join/K7MQ2X?h=203.0.113.7:7878&fp=x" };
+    const view = renderRoom(info, () => {});
+    const line = view.root.querySelector<HTMLElement>(".syncplay-line")!;
+    expect(line.hidden).toBe(false);
+    expect(line.querySelector("span")!.textContent).toBe("Friends with Syncplay: server 203.0.113.7:7878, room K7MQ2X");
+    expect(line.querySelector("button")!.textContent).toBe("Copy");
+    // A guest on a standalone relay: its address.
+    const guest = renderRoom({ ...room(false, "host_only"), relay_url: "wss://relay.example.org/ws" }, () => {});
+    expect(guest.root.querySelector(".syncplay-line span")!.textContent).toBe("Friends with Syncplay: server relay.example.org:443, room K7MQ2X");
+  });
+});

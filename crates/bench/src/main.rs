@@ -7,6 +7,8 @@
 mod metrics;
 mod party;
 mod plot;
+#[cfg(unix)]
+mod real_syncplay;
 mod report;
 mod scenarios;
 mod throttle_http;
@@ -16,11 +18,10 @@ use std::path::PathBuf;
 use std::process::ExitCode;
 
 use clap::{Parser, Subcommand};
-use matinee_sync::ControllerKind;
 use serde_json::json;
 
 use matinee_testkit::proxy::LinkProfile;
-use scenarios::{Bench, SCENARIOS};
+use scenarios::{Bench, Contender, SCENARIOS};
 
 #[derive(Debug, Parser)]
 #[command(name = "matinee-bench", version)]
@@ -42,8 +43,14 @@ enum Cmd {
         /// Scenarios to run (default: all).
         #[arg(long, value_delimiter = ',')]
         scenarios: Vec<String>,
-        /// Controllers to compare.
-        #[arg(long, value_delimiter = ',', default_value = "matinee,syncplay")]
+        /// What to compare: matinee (our engine), syncplay (Syncplay's
+        /// thresholds in our engine) and syncplay-real (Debian's real
+        /// syncplay-server and syncplay clients, on the same links).
+        #[arg(
+            long,
+            value_delimiter = ',',
+            default_value = "matinee,syncplay,syncplay-real"
+        )]
         controllers: Vec<String>,
         /// Where to write the JSON and the plots.
         #[arg(long, default_value = "target/bench")]
@@ -96,9 +103,9 @@ async fn sync(
     if !(2..=8).contains(&profiles.len()) {
         return Err("give 2 to 8 links (one per client)".into());
     }
-    let controllers: Vec<ControllerKind> = controllers
+    let controllers: Vec<Contender> = controllers
         .iter()
-        .map(|c| ControllerKind::parse(c).ok_or(format!("unknown controller {c}")))
+        .map(|c| Contender::parse(c).ok_or(format!("unknown controller {c}")))
         .collect::<Result<_, _>>()?;
     let scenarios: Vec<String> = if scenarios.is_empty() {
         SCENARIOS.iter().map(|s| s.to_string()).collect()
@@ -125,7 +132,10 @@ async fn sync(
     for scenario in &scenarios {
         for c in &controllers {
             eprintln!("running {scenario} with the {} controller…", c.as_str());
-            results.push(bench.run(scenario, *c).await);
+            match bench.run(scenario, *c).await {
+                Some(result) => results.push(result),
+                None => eprintln!("  ({} does not run {scenario})", c.as_str()),
+            }
         }
     }
     std::fs::create_dir_all(&out).map_err(|e| format!("{}: {e}", out.display()))?;

@@ -4,7 +4,7 @@ use std::time::Instant;
 
 use serde::Serialize;
 
-use crate::party::{Frame, Peer};
+use crate::party::{Frame, Watched};
 
 #[derive(Debug, Clone, Copy, Default, Serialize)]
 pub struct Summary {
@@ -86,11 +86,11 @@ pub fn off_speed_s(frames: &[Frame]) -> f64 {
 
 /// For each peer other than `from`, the delay (ms) from `at` to the first
 /// time `seen` picks at or after `at`.
-fn delays_ms(
-    peers: &[Peer],
+fn delays_ms<P: std::ops::Deref<Target = Watched>>(
+    peers: &[P],
     from: usize,
     at: Instant,
-    seen: impl Fn(&Peer) -> Option<Instant>,
+    seen: impl Fn(&Watched) -> Option<Instant>,
 ) -> Vec<(usize, f64)> {
     peers
         .iter()
@@ -102,8 +102,8 @@ fn delays_ms(
 
 /// Delays (ms) until each peer other than `from` reported pause = `paused`
 /// after `at`.
-pub fn pause_delays_ms(
-    peers: &[Peer],
+pub fn pause_delays_ms<P: std::ops::Deref<Target = Watched>>(
+    peers: &[P],
     from: usize,
     at: Instant,
     paused: bool,
@@ -118,7 +118,11 @@ pub fn pause_delays_ms(
 }
 
 /// Delays (ms) until each other peer finished a seek after `at`.
-pub fn seek_delays_ms(peers: &[Peer], from: usize, at: Instant) -> Vec<(usize, f64)> {
+pub fn seek_delays_ms<P: std::ops::Deref<Target = Watched>>(
+    peers: &[P],
+    from: usize,
+    at: Instant,
+) -> Vec<(usize, f64)> {
     delays_ms(peers, from, at, |p| {
         p.restarts
             .lock()

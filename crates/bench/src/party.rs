@@ -42,14 +42,57 @@ pub struct PeerDiag {
     pub clock_err_ms: Option<f64>,
 }
 
-pub struct Peer {
+/// A real mpv the bench watches over its own IPC connection, behind a
+/// link, and what it saw happen.
+pub struct Watched {
     pub profile: LinkProfile,
-    pub session: PartyHandle,
     pub mpv: MpvClient,
     /// (time, paused) of every pause change seen by the sampler.
     pub pauses: Arc<Mutex<Vec<(Instant, bool)>>>,
     /// Times of every playback restart (a seek landed).
     pub restarts: Arc<Mutex<Vec<Instant>>>,
+}
+
+impl Watched {
+    /// Starts noting `mpv`'s pause changes and restarts.
+    pub fn new(profile: LinkProfile, mpv: MpvClient) -> Watched {
+        let pauses: Arc<Mutex<Vec<(Instant, bool)>>> = Arc::default();
+        let restarts: Arc<Mutex<Vec<Instant>>> = Arc::default();
+        let (p, r) = (pauses.clone(), restarts.clone());
+        let mut events = mpv.events();
+        tokio::spawn(async move {
+            loop {
+                match events.recv().await {
+                    Ok(MpvEvent::Property(Property::Pause(v))) => {
+                        p.lock().unwrap().push((Instant::now(), v))
+                    }
+                    Ok(MpvEvent::PlaybackRestart) => r.lock().unwrap().push(Instant::now()),
+                    Ok(MpvEvent::Closed)
+                    | Err(tokio::sync::broadcast::error::RecvError::Closed) => return,
+                    _ => {}
+                }
+            }
+        });
+        Watched {
+            profile,
+            mpv,
+            pauses,
+            restarts,
+        }
+    }
+}
+
+/// A Matinee member: its session and its watched player.
+pub struct Peer {
+    pub session: PartyHandle,
+    pub watched: Watched,
+}
+
+impl std::ops::Deref for Peer {
+    type Target = Watched;
+    fn deref(&self) -> &Watched {
+        &self.watched
+    }
 }
 
 pub struct Party {
@@ -127,30 +170,10 @@ impl Party {
         let mpv = MpvClient::connect(&snap.player_endpoint.expect("player"))
             .await
             .expect("sampler connects");
-        let pauses: Arc<Mutex<Vec<(Instant, bool)>>> = Arc::default();
-        let restarts: Arc<Mutex<Vec<Instant>>> = Arc::default();
-        let (p, r) = (pauses.clone(), restarts.clone());
-        let mut events = mpv.events();
-        tokio::spawn(async move {
-            loop {
-                match events.recv().await {
-                    Ok(MpvEvent::Property(Property::Pause(v))) => {
-                        p.lock().unwrap().push((Instant::now(), v))
-                    }
-                    Ok(MpvEvent::PlaybackRestart) => r.lock().unwrap().push(Instant::now()),
-                    Ok(MpvEvent::Closed)
-                    | Err(tokio::sync::broadcast::error::RecvError::Closed) => return,
-                    _ => {}
-                }
-            }
-        });
         self.proxies.push(proxy);
         self.peers.push(Peer {
-            profile,
             session,
-            mpv,
-            pauses,
-            restarts,
+            watched: Watched::new(profile, mpv),
         });
         self.restart_recorder();
         i

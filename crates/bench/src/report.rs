@@ -19,7 +19,7 @@ pub fn table(results: &[ScenarioResult]) -> String {
     let mut out = String::new();
     let _ = writeln!(
         out,
-        "{:<12} {:<9} {:>20} {:>9} {:>6} {:>9} {:>14} {:>12} {:>12} {:>9}",
+        "{:<14} {:<13} {:>20} {:>9} {:>6} {:>9} {:>14} {:>12} {:>12} {:>9}",
         "scenario",
         "control",
         "drift p50/p95/max ms",
@@ -43,7 +43,7 @@ pub fn table(results: &[ScenarioResult]) -> String {
         );
         let _ = writeln!(
             out,
-            "{:<12} {:<9} {:>20} {:>9} {:>6} {:>8.1}s {:>14} {:>12} {:>12} {:>9}",
+            "{:<14} {:<13} {:>20} {:>9} {:>6} {:>8.1}s {:>14} {:>12} {:>12} {:>9}",
             r.scenario,
             r.controller,
             s3(&r.drift_ms),
@@ -53,7 +53,12 @@ pub fn table(results: &[ScenarioResult]) -> String {
             pause,
             s2(&r.seek_propagation_ms),
             s2(&r.play_propagation_ms),
-            format!("{}/{}", r.controls_sent, r.user_actions),
+            // Another program's messages are not counted.
+            if r.controller == "syncplay-real" {
+                format!("–/{}", r.user_actions)
+            } else {
+                format!("{}/{}", r.controls_sent, r.user_actions)
+            },
         );
     }
     out

@@ -14,18 +14,48 @@ use crate::metrics::{
     convergence_s, off_speed_s, pairwise_drift_ms, pause_delays_ms, seek_delays_ms, summarize,
     Summary,
 };
-use crate::party::{sleep_s, Frame, Party};
+use crate::party::{sleep_s, Frame, Party, Watched};
 use crate::throttle_http::ThrottledServer;
 use matinee_testkit::proxy::LinkProfile;
 
-pub const SCENARIOS: [&str; 6] = [
+pub const SCENARIOS: [&str; 7] = [
     "steady",
     "late_joiner",
     "storm",
     "buffering",
     "link_drop",
     "aligned",
+    "syncplay_guest",
 ];
+
+/// What keeps the players together in a run: a Matinee engine with one of
+/// its controllers (ours, or Syncplay's thresholds in our engine), or the
+/// real Syncplay program (its server and clients).
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub enum Contender {
+    Engine(ControllerKind),
+    RealSyncplay,
+}
+
+impl Contender {
+    pub fn parse(name: &str) -> Option<Self> {
+        match name {
+            "syncplay-real" => Some(Contender::RealSyncplay),
+            other => ControllerKind::parse(other).map(Contender::Engine),
+        }
+    }
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Contender::Engine(c) => c.as_str(),
+            Contender::RealSyncplay => "syncplay-real",
+        }
+    }
+}
+
+/// The actions of a storm, in turn from each client: the real Syncplay has
+/// no speed control, so its storm is pauses, plays and seeks only.
+const STORM_ACTIONS: [&str; 6] = ["pause", "seek", "play", "seek", "speed", "speed1"];
 
 /// Sync is "reached" under this pairwise gap, seconds.
 const IN_SYNC_S: f64 = 0.020;
@@ -67,10 +97,10 @@ pub struct ScenarioResult {
 }
 
 impl ScenarioResult {
-    fn new(scenario: &str, controller: ControllerKind) -> Self {
+    fn new(scenario: &str, controller: impl Into<Contender>) -> Self {
         Self {
             scenario: scenario.into(),
-            controller: controller.as_str().into(),
+            controller: controller.into().as_str().into(),
             drift_ms: None,
             converge_s: None,
             hard_seeks: 0,
@@ -85,6 +115,73 @@ impl ScenarioResult {
             frames: Vec::new(),
         }
     }
+}
+
+impl From<ControllerKind> for Contender {
+    fn from(c: ControllerKind) -> Self {
+        Contender::Engine(c)
+    }
+}
+
+/// One person's action on their own player; seeks go 20 s further each
+/// time from `target`.
+async fn act(mpv: &matinee_mpv::MpvClient, kind: &str, target: &mut f64) {
+    match kind {
+        "pause" => mpv.set_pause(true).await.unwrap(),
+        "play" => mpv.set_pause(false).await.unwrap(),
+        "seek" => {
+            *target += 20.0;
+            mpv.seek_to(*target).await.unwrap();
+        }
+        "speed" => mpv.set_speed(1.25).await.unwrap(),
+        _ => mpv.set_speed(1.0).await.unwrap(),
+    }
+}
+
+/// How fast each action of a storm reached the other players: pause, seek
+/// and play follow times, and the pauses that came later than both links'
+/// one-way delays with their jitter plus 50 ms.
+fn follow_times<P: std::ops::Deref<Target = Watched>>(
+    peers: &[P],
+    actions: &[(usize, Instant, &str)],
+    r: &mut ScenarioResult,
+) {
+    let (mut pause_ms, mut seek_ms, mut play_ms, mut late) =
+        (Vec::new(), Vec::new(), Vec::new(), 0);
+    for &(from, at, kind) in actions {
+        let sender = peers[from].profile;
+        match kind {
+            "pause" => {
+                for (to, ms) in pause_delays_ms(peers, from, at, true) {
+                    let receiver = peers[to].profile;
+                    let bound = sender.delay_ms
+                        + receiver.delay_ms
+                        + receiver.jitter_ms
+                        + sender.jitter_ms
+                        + 50.0;
+                    if ms > bound {
+                        late += 1;
+                    }
+                    pause_ms.push(ms);
+                }
+            }
+            "play" => play_ms.extend(
+                pause_delays_ms(peers, from, at, false)
+                    .into_iter()
+                    .map(|(_, ms)| ms),
+            ),
+            "seek" => seek_ms.extend(
+                seek_delays_ms(peers, from, at)
+                    .into_iter()
+                    .map(|(_, ms)| ms),
+            ),
+            _ => {}
+        }
+    }
+    r.pause_propagation_ms = summarize(pause_ms);
+    r.pause_late = late;
+    r.seek_propagation_ms = summarize(seek_ms);
+    r.play_propagation_ms = summarize(play_ms);
 }
 
 impl Bench {
@@ -105,16 +202,188 @@ impl Bench {
         party
     }
 
-    pub async fn run(&self, scenario: &str, controller: ControllerKind) -> ScenarioResult {
-        match scenario {
+    /// Runs `scenario` with `contender`; None where it does not apply (the
+    /// real Syncplay runs steady play and the storm; a Syncplay guest joins
+    /// Matinee rooms only).
+    pub async fn run(&self, scenario: &str, contender: Contender) -> Option<ScenarioResult> {
+        let controller = match contender {
+            Contender::Engine(c) => c,
+            Contender::RealSyncplay => return self.run_real_syncplay(scenario).await,
+        };
+        Some(match scenario {
             "steady" => self.steady(controller).await,
             "late_joiner" => self.late_joiner(controller).await,
             "storm" => self.storm(controller).await,
             "buffering" => self.buffering(controller).await,
             "link_drop" => self.link_drop(controller).await,
             "aligned" => self.aligned(controller).await,
+            "syncplay_guest" => self.syncplay_guest(controller).await,
             other => panic!("unknown scenario {other}"),
+        })
+    }
+
+    #[cfg(unix)]
+    async fn run_real_syncplay(&self, scenario: &str) -> Option<ScenarioResult> {
+        if !matches!(scenario, "steady" | "storm") {
+            return None;
         }
+        let party = match crate::real_syncplay::SyncplayParty::new(
+            &self.profiles,
+            &self.clip,
+            &self.binary.path,
+        )
+        .await
+        {
+            Ok(party) => party,
+            Err(e) => {
+                eprintln!("the real Syncplay could not run ({e}); skipped");
+                return None;
+            }
+        };
+        let result = match scenario {
+            "steady" => self.real_steady(party).await,
+            _ => self.real_storm(party).await,
+        };
+        result
+            .map_err(|e| eprintln!("the real Syncplay's {scenario} failed: {e}"))
+            .ok()
+    }
+
+    #[cfg(not(unix))]
+    async fn run_real_syncplay(&self, _scenario: &str) -> Option<ScenarioResult> {
+        eprintln!("the real Syncplay runs on Linux only here; skipped");
+        None
+    }
+
+    /// The real Syncplay's steady play: the same settle and window as ours.
+    #[cfg(unix)]
+    async fn real_steady(
+        &self,
+        mut party: crate::real_syncplay::SyncplayParty,
+    ) -> Result<ScenarioResult, String> {
+        let mut r = ScenarioResult::new("steady", Contender::RealSyncplay);
+        party.start_playback().await?;
+        let start = party.t();
+        sleep_s(self.secs(10.0, 2.0)).await;
+        let (t0, at0) = (party.t(), Instant::now());
+        sleep_s(self.secs(60.0, 3.5)).await;
+        let t1 = party.t();
+        r.hard_seeks = party.restarts_since(at0);
+        let window = party.window(t0, t1);
+        r.drift_ms = pairwise_drift_ms(&window);
+        r.off_speed_s = off_speed_s(&window);
+        r.frames = party.finish();
+        r.converge_s = convergence_s(&r.frames, start, IN_SYNC_S, 1.0);
+        Ok(r)
+    }
+
+    /// The real Syncplay's storm: pauses, plays and seeks in turn from each
+    /// client, on its players directly as a person would.
+    #[cfg(unix)]
+    async fn real_storm(
+        &self,
+        mut party: crate::real_syncplay::SyncplayParty,
+    ) -> Result<ScenarioResult, String> {
+        let mut r = ScenarioResult::new("storm", Contender::RealSyncplay);
+        party.start_playback().await?;
+        sleep_s(self.secs(4.0, 1.5)).await;
+        let n = party.peers.len();
+        let count = if self.quick { 4 } else { 12 };
+        let gap = self.secs(1.5, 1.0);
+        let mut actions = Vec::new();
+        let mut target = 30.0;
+        let at0 = Instant::now();
+        for k in 0..count {
+            let from = k % n;
+            let kind = STORM_ACTIONS[k % 4];
+            let at = Instant::now();
+            act(&party.peers[from].mpv, kind, &mut target).await;
+            r.user_actions += 1;
+            actions.push((from, at, kind));
+            sleep_s(gap).await;
+        }
+        let last_action = party.t() - gap;
+        sleep_s(self.secs(8.0, 2.0)).await;
+        follow_times(&party.peers, &actions, &mut r);
+        r.hard_seeks = party.restarts_since(at0);
+        r.extra = json!({ "controls_sent": "not counted (another program)" });
+        r.frames = party.finish();
+        r.converge_s = convergence_s(&r.frames, last_action, IN_SYNC_S, 1.0);
+        let settle = last_action + r.converge_s.unwrap_or(UNSETTLED_S);
+        let tail: Vec<Frame> = r.frames.iter().filter(|f| f.t > settle).cloned().collect();
+        r.drift_ms = pairwise_drift_ms(&tail);
+        Ok(r)
+    }
+
+    /// A friend on the real Syncplay joins a Matinee room through the
+    /// relay's bridge (behind the last link): the Matinee players' drift is
+    /// measured as in steady play, the guest's gap to the host beside it.
+    #[cfg(unix)]
+    async fn syncplay_guest(&self, c: ControllerKind) -> ScenarioResult {
+        use matinee_testkit::syncplay::SyncplayClient;
+        let r = ScenarioResult::new("syncplay_guest", c);
+        let party = self.party(c, self.clients()).await;
+        let profile = *self.profiles.last().expect("links");
+        let proxy = matinee_testkit::proxy::Proxy::start(party.relay.addr(), profile)
+            .await
+            .expect("proxy starts");
+        let code = party.code.clone().expect("a room");
+        let guest = SyncplayClient::start(
+            proxy.addr,
+            code.as_str(),
+            "guest",
+            &self.clip,
+            &self.binary.path,
+        )
+        .await;
+        let guest = match guest {
+            Ok(g) => g,
+            Err(e) => {
+                eprintln!("syncplay_guest: the real Syncplay could not join ({e})");
+                return self.play_steadily(party, r, 2.0).await;
+            }
+        };
+        let ipc = matinee_mpv::MpvClient::connect(&guest.mpv_socket().display().to_string())
+            .await
+            .expect("the guest's mpv");
+        // The guest's gap to the host while both play, sampled beside the
+        // steady measurement.
+        let host = party.peers[0].mpv.state();
+        let theirs = ipc.state();
+        let (stop, mut stopped) = tokio::sync::oneshot::channel::<()>();
+        let sampler = tokio::spawn(async move {
+            let mut gaps = Vec::new();
+            let mut tick = tokio::time::interval(std::time::Duration::from_millis(50));
+            loop {
+                tokio::select! {
+                    _ = tick.tick() => {}
+                    _ = &mut stopped => return gaps,
+                }
+                let now = Instant::now();
+                let (h, g) = (host.borrow().clone(), theirs.borrow().clone());
+                if let (false, false, Some(hp), Some(gp)) =
+                    (h.pause, g.pause, h.position_at(now), g.position_at(now))
+                {
+                    gaps.push((gp - hp).abs() * 1000.0);
+                    if gaps.len() > 100_000 {
+                        return gaps;
+                    }
+                }
+            }
+        });
+        let mut r = self.play_steadily(party, r, 3.0).await;
+        let _ = stop.send(());
+        let gaps = sampler.await.unwrap_or_default();
+        r.extra = json!({ "guest_gap_to_host_ms": summarize(gaps), "guest": "Syncplay 1.6.9 through the relay's bridge" });
+        drop((guest, ipc, proxy));
+        r
+    }
+
+    #[cfg(not(unix))]
+    async fn syncplay_guest(&self, c: ControllerKind) -> ScenarioResult {
+        let party = self.party(c, self.clients()).await;
+        self.play_steadily(party, ScenarioResult::new("syncplay_guest", c), 2.0)
+            .await
     }
 
     fn clients(&self) -> usize {
@@ -219,69 +488,22 @@ impl Bench {
         party.start_playback().await;
         sleep_s(self.secs(4.0, 1.5)).await;
         let controls0 = party.controls();
-        let actions = if self.quick { 4 } else { 12 };
+        let count = if self.quick { 4 } else { 12 };
         let gap = self.secs(1.5, 1.0);
-        let (mut pause_ms, mut seek_ms, mut play_ms, mut late) =
-            (Vec::new(), Vec::new(), Vec::new(), 0);
-        let mut pending: Vec<(usize, Instant, &str)> = Vec::new();
+        let mut actions = Vec::new();
         let mut target = 30.0;
-        for k in 0..actions {
+        for k in 0..count {
             let from = k % n;
-            let mpv = &party.peers[from].mpv;
-            let kind = ["pause", "seek", "play", "seek", "speed", "speed1"][k % 6];
+            let kind = STORM_ACTIONS[k % STORM_ACTIONS.len()];
             let at = Instant::now();
-            match kind {
-                "pause" => mpv.set_pause(true).await.unwrap(),
-                "play" => mpv.set_pause(false).await.unwrap(),
-                "seek" => {
-                    target += 20.0;
-                    mpv.seek_to(target).await.unwrap();
-                }
-                "speed" => mpv.set_speed(1.25).await.unwrap(),
-                _ => mpv.set_speed(1.0).await.unwrap(),
-            }
+            act(&party.peers[from].mpv, kind, &mut target).await;
             r.user_actions += 1;
-            pending.push((from, at, kind));
+            actions.push((from, at, kind));
             sleep_s(gap).await;
         }
         let last_action = party.t() - gap;
         sleep_s(self.secs(8.0, 2.0)).await;
-        for (from, at, kind) in pending {
-            let sender = party.peers[from].profile.delay_ms;
-            match kind {
-                "pause" => {
-                    for (to, ms) in pause_delays_ms(&party.peers, from, at, true) {
-                        // One-way delay sender → relay → receiver, with the
-                        // links' jitter, plus 50 ms.
-                        let p = &party.peers;
-                        let bound = sender
-                            + p[to].profile.delay_ms
-                            + p[to].profile.jitter_ms
-                            + p[from].profile.jitter_ms
-                            + 50.0;
-                        if ms > bound {
-                            late += 1;
-                        }
-                        pause_ms.push(ms);
-                    }
-                }
-                "play" => play_ms.extend(
-                    pause_delays_ms(&party.peers, from, at, false)
-                        .into_iter()
-                        .map(|(_, ms)| ms),
-                ),
-                "seek" => seek_ms.extend(
-                    seek_delays_ms(&party.peers, from, at)
-                        .into_iter()
-                        .map(|(_, ms)| ms),
-                ),
-                _ => {}
-            }
-        }
-        r.pause_propagation_ms = summarize(pause_ms);
-        r.pause_late = late;
-        r.seek_propagation_ms = summarize(seek_ms);
-        r.play_propagation_ms = summarize(play_ms);
+        follow_times(&party.peers, &actions, &mut r);
         r.controls_sent = party.controls() - controls0;
         r.hard_seeks = party.seeks();
         r.frames = party.finish().await;

@@ -40,18 +40,24 @@ impl Output {
     pub fn reachability(&self, reach: &Reachability, hosting: &Hosting, code: &RoomCode) {
         let invite = hosting.invite(code);
         let landing = hosting.landing_link(&invite);
+        let syncplay = hosting.best_address(&invite);
         let invite = invite.link();
         if self.json {
             let mut v = serde_json::to_value(reach).unwrap_or_default();
             v["message"] = json!(reach.message());
-            let v =
-                json!({"type": "reachability", "reach": v, "invite": invite, "landing": landing});
+            let v = json!({"type": "reachability", "reach": v, "invite": invite, "landing": landing,
+                "syncplay": syncplay.as_ref().map(|server| json!({"server": server, "room": code}))});
             self.line(&v.to_string());
         } else {
             self.line(&reach.message());
             self.line(&format!("Invite: {invite}"));
             if let Some(landing) = landing {
                 self.line(&format!("Web link: {landing}"));
+            }
+            if let Some(server) = syncplay {
+                self.line(&format!(
+                    "Friends with Syncplay: server {server}, room {code}"
+                ));
             }
         }
     }

@@ -145,6 +145,13 @@ async fn a_friend_elsewhere_joins_through_the_mapped_port_and_plays_in_step() {
             .starts_with("http://5.5.5.1:"),
         "{reach}"
     );
+    // A friend on Syncplay is pointed at the same public address.
+    let landing = reach["landing"].as_str().unwrap();
+    let server = reach["syncplay"]["server"].as_str().unwrap();
+    assert!(
+        server.starts_with("5.5.5.1:") && landing.starts_with(&format!("http://{server}/")),
+        "{reach}"
+    );
     assert_eq!(lab.mappings().len(), 1, "one port forwarded");
 
     let mut friend = lab.friend(&invite, &film);

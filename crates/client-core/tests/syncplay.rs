@@ -5,9 +5,9 @@
 //! second IPC connection, the way a person's key presses reach it; its
 //! console takes chat and readiness commands as a person types them.
 
-use std::path::{Path, PathBuf};
-use std::process::Stdio;
-use std::sync::{Arc, Mutex};
+#![cfg(unix)]
+
+use std::path::PathBuf;
 use std::time::{Duration, Instant};
 
 use matinee_client_core::{
@@ -18,9 +18,8 @@ use matinee_mpv::{locate, LaunchOptions, MpvClient};
 use matinee_protocol::ControlMode;
 use matinee_relay::{RelayConfig, RelayHandle};
 use matinee_sync::EngineConfig;
+use matinee_testkit::syncplay::SyncplayClient;
 use matinee_testkit::{clip, ClipSpec};
-use tokio::io::{AsyncBufReadExt, AsyncWriteExt, BufReader};
-use tokio::process::{Child, ChildStdin, Command};
 
 fn film() -> PathBuf {
     clip(ClipSpec::small(120))
@@ -64,107 +63,39 @@ impl Member {
     }
 }
 
-/// A friend on Syncplay: the real client in its own process group (it
-/// starts mpv itself; the group goes together), its console lines kept.
+/// A friend on Syncplay and an outside connection to the mpv it drives.
 struct SyncplayFriend {
-    child: Child,
-    stdin: ChildStdin,
+    client: SyncplayClient,
     mpv: MpvClient,
-    said: Arc<Mutex<String>>,
-    _dir: tempfile::TempDir,
 }
 
 impl SyncplayFriend {
-    async fn join(relay: &RelayHandle, code: &str, name: &str) -> SyncplayFriend {
-        let dir = tempfile::tempdir().unwrap();
-        let socket = dir.path().join("mpv.sock");
-        let mpv = locate(None).expect("mpv installed").path;
-        let mut child = Command::new("syncplay")
-            .args(["--no-gui", "--no-store", "-a"])
-            .arg(relay.addr().to_string())
-            .args(["-n", name, "-r", code, "--player-path"])
-            .arg(&mpv)
-            .arg(film())
-            .args(["--", "--vo=null", "--ao=null"])
-            .arg(format!("--input-ipc-server={}", socket.display()))
-            .env("PYTHONUNBUFFERED", "1")
-            .stdin(Stdio::piped())
-            .stdout(Stdio::piped())
-            .stderr(Stdio::null())
-            .process_group(0)
-            .kill_on_drop(true)
-            .spawn()
-            .expect("syncplay installed (Debian package syncplay)");
-        let said = Arc::new(Mutex::new(String::new()));
-        let mut out = BufReader::new(child.stdout.take().unwrap()).lines();
-        let keep = said.clone();
-        tokio::spawn(async move {
-            while let Ok(Some(line)) = out.next_line().await {
-                keep.lock().unwrap().push_str(&format!("{line}\n"));
-            }
-        });
-        let stdin = child.stdin.take().unwrap();
-        let connected = wait_for_socket(&socket).await;
-        let mpv = match connected {
-            Some(mpv) => mpv,
-            None => panic!(
-                "{name}'s mpv never opened; Syncplay said:\n{}",
-                said.lock().unwrap()
-            ),
-        };
-        SyncplayFriend {
-            child,
-            stdin,
-            mpv,
-            said,
-            _dir: dir,
-        }
-    }
-
-    /// Types a command in Syncplay's console.
-    async fn type_line(&mut self, line: &str) {
-        self.stdin
-            .write_all(format!("{line}\n").as_bytes())
+    async fn join(relay: &RelayHandle, room: &str, name: &str) -> SyncplayFriend {
+        let mpv_path = locate(None).expect("mpv installed").path;
+        let client = SyncplayClient::start(relay.addr(), room, name, &film(), &mpv_path)
+            .await
+            .unwrap_or_else(|e| panic!("{e}"));
+        let mpv = MpvClient::connect(&client.mpv_socket().display().to_string())
             .await
             .unwrap();
-        self.stdin.flush().await.unwrap();
+        SyncplayFriend { client, mpv }
+    }
+
+    async fn type_line(&mut self, line: &str) {
+        self.client.type_line(line).await.unwrap();
     }
 
     fn said(&self, text: &str) -> bool {
-        self.said.lock().unwrap().contains(text)
+        self.client.said(text)
     }
 
     fn transcript(&self) -> String {
-        self.said.lock().unwrap().clone()
+        self.client.transcript()
     }
 
     fn kill(&mut self) {
-        if let Some(pid) = self.child.id() {
-            // The whole group: Syncplay and the mpv it started.
-            let _ = std::process::Command::new("kill")
-                .args(["-KILL", "--", &format!("-{pid}")])
-                .status();
-        }
+        self.client.kill();
     }
-}
-
-impl Drop for SyncplayFriend {
-    fn drop(&mut self) {
-        self.kill();
-    }
-}
-
-async fn wait_for_socket(socket: &Path) -> Option<MpvClient> {
-    let start = Instant::now();
-    while start.elapsed() < Duration::from_secs(20) {
-        if socket.exists() {
-            if let Ok(mpv) = MpvClient::connect(&socket.display().to_string()).await {
-                return Some(mpv);
-            }
-        }
-        tokio::time::sleep(Duration::from_millis(100)).await;
-    }
-    None
 }
 
 fn position(mpv: &MpvClient) -> f64 {

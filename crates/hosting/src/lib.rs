@@ -254,11 +254,18 @@ impl Hosting {
     /// no certificate warning), at the address most likely to work for a
     /// friend elsewhere.
     pub fn landing_link(&self, invite: &Invite) -> Option<String> {
-        let best = match self.reach.borrow().public() {
-            Some(public) => public.to_string(),
-            None => invite.hosts.first()?.clone(),
-        };
+        let best = self.best_address(invite)?;
         Some(invite.landing_link(&format!("http://{best}")))
+    }
+
+    /// The address friends most likely reach (`host:port`): the public one
+    /// when the router maps a port, else the invite's first. A friend on
+    /// Syncplay types it as the server (the relay speaks Syncplay too).
+    pub fn best_address(&self, invite: &Invite) -> Option<String> {
+        match self.reach.borrow().public() {
+            Some(public) => Some(public.to_string()),
+            None => invite.hosts.first().cloned(),
+        }
     }
 
     /// Releases the port mapping and stops the relay.

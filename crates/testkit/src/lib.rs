@@ -7,6 +7,8 @@
 pub mod copies;
 pub mod proxy;
 pub mod stats;
+#[cfg(unix)]
+pub mod syncplay;
 pub mod ws;
 
 use std::path::{Path, PathBuf};

@@ -238,7 +238,7 @@ impl Bridge {
     /// A `State` line: the room's position now, with the ping fields and
     /// the ignoring counters. A forced one carries a change and is counted.
     fn state_line(&mut self, now_ms: f64, do_seek: bool, forced: bool) -> Effect {
-        let paused = !self.playback.is_playing_at(now_ms);
+        let paused = self.paused_for_client(now_ms);
         let mut ping = json!({
             "latencyCalculation": seconds(now_ms),
             "serverRtt": self.ping.rtt_s,
@@ -274,16 +274,32 @@ impl Bridge {
         Effect::Line(wire::line("State", state))
     }
 
+    /// How early a start is told, so that it reaches the client when it
+    /// comes: Syncplay starts its player when the message arrives and
+    /// leaves a gap under 1.5 s alone, so a late start would stay late all
+    /// film long.
+    fn start_lead_ms(&self) -> f64 {
+        (self.ping.forward_delay_s * 1000.0).min(2000.0)
+    }
+
+    /// Whether the client is to be paused now: a scheduled start counts
+    /// from one one-way delay before it.
+    fn paused_for_client(&self, now_ms: f64) -> bool {
+        !self.playback.is_playing_at(now_ms + self.start_lead_ms())
+    }
+
     /// The next server time at which the client must hear of a change
-    /// nobody made: a start scheduled on the room's clock.
+    /// nobody made: a start scheduled on the room's clock (told a one-way
+    /// delay early).
     pub fn next_wake_ms(&self, now_ms: f64) -> Option<f64> {
         let p = &self.playback;
-        (!p.paused && p.anchor_ms > now_ms).then_some(p.anchor_ms)
+        let at = p.anchor_ms - self.start_lead_ms();
+        (!p.paused && at > now_ms).then_some(at)
     }
 
     /// Time passed: a scheduled start came.
     pub fn tick(&mut self, now_ms: f64) -> Vec<Effect> {
-        if self.playback.is_playing_at(now_ms) == self.told_paused {
+        if self.paused_for_client(now_ms) != self.told_paused {
             vec![self.state_line(now_ms, false, true)]
         } else {
             Vec::new()
@@ -340,7 +356,7 @@ impl Bridge {
         let jumped =
             (playback.position_at(now_ms) - before.position_at(now_ms)).abs() > SEEK_THRESHOLD_S;
         let seek = matches!(cause.map(|c| c.action), Some(ControlAction::Seek { .. })) || jumped;
-        let paused_now = !playback.is_playing_at(now_ms);
+        let paused_now = self.paused_for_client(now_ms);
         if cause.is_some() || seek || paused_now != self.told_paused {
             vec![self.state_line(now_ms, seek, true)]
         } else if self.server_ignoring == 0 && self.pending.is_none() {
@@ -638,4 +654,441 @@ fn tells_syncplay_users(event: NoticeEvent) -> bool {
             | NoticeEvent::BufferingDone
             | NoticeEvent::Ended
     )
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use matinee_protocol::{ControlCause, RoomSnapshot};
+
+    const NOW: f64 = 1_795_327_500_000.0;
+
+    fn person(id: ParticipantId, name: &str, host: bool) -> Participant {
+        Participant {
+            id,
+            nickname: name.into(),
+            host,
+            ready: false,
+            buffering: false,
+            catching_up: false,
+            reconnecting: false,
+            player_closed: false,
+            rtt_ms: None,
+            position: None,
+            drift_ms: None,
+            media: None,
+            joined_ms: NOW,
+            via: None,
+        }
+    }
+
+    fn joined(mode: ControlMode) -> Joined {
+        let mut ana = person(1, "Ana", true);
+        ana.media = Some(MediaInfo {
+            name: "Film.mkv".into(),
+            size_bytes: Some(7),
+            duration: Some(5400.0),
+            provider_ids: Default::default(),
+        });
+        Joined {
+            you: 2,
+            resume_token: "t".into(),
+            resume_grace_secs: 30.0,
+            server_ms: NOW,
+            room: RoomSnapshot {
+                code: RoomCode::parse("K7MQ2X").unwrap(),
+                control_mode: mode,
+                participants: vec![ana, person(2, "Bo", false)],
+                playback: PlaybackState::initial(NOW),
+                media: None,
+            },
+        }
+    }
+
+    fn hello() -> wire::Hello {
+        wire::Hello {
+            username: "Bo".into(),
+            room: "k7mq2x".into(),
+            version: "1.6.9".into(),
+            compat_version: "1.2.255".into(),
+        }
+    }
+
+    /// The lines among effects, parsed.
+    fn lines(effects: &[Effect]) -> Vec<Value> {
+        effects
+            .iter()
+            .filter_map(|e| match e {
+                Effect::Line(l) => Some(serde_json::from_str(l).unwrap()),
+                _ => None,
+            })
+            .collect()
+    }
+
+    fn room_msgs(effects: &[Effect]) -> Vec<ClientMsg> {
+        effects
+            .iter()
+            .filter_map(|e| match e {
+                Effect::Room(m) => Some(m.clone()),
+                _ => None,
+            })
+            .collect()
+    }
+
+    fn client_state(v: Value) -> wire::Incoming {
+        let line = wire::line("State", v);
+        wire::parse_line(&line).unwrap().remove(0)
+    }
+
+    /// A bridge that greeted its client, which acknowledged the greeting.
+    fn greeted(mode: ControlMode) -> Bridge {
+        let mut b = Bridge::new(&joined(mode));
+        b.hello(&hello(), 500, NOW);
+        b.on_client(
+            client_state(json!({"ignoringOnTheFly": {"server": 1}})),
+            NOW,
+        );
+        b
+    }
+
+    fn playing(position: f64, epoch: u64) -> PlaybackState {
+        PlaybackState {
+            position,
+            paused: false,
+            speed: 1.0,
+            anchor_ms: NOW,
+            epoch,
+            waiting_for_buffering: false,
+        }
+    }
+
+    #[test]
+    fn hello_answers_with_the_room_an_empty_playlist_and_a_forced_state() {
+        let mut b = Bridge::new(&joined(ControlMode::HostOnly));
+        let out = lines(&b.hello(&hello(), 500, NOW));
+        assert_eq!(out[0]["Hello"]["username"], "Bo");
+        assert_eq!(out[0]["Hello"]["room"]["name"], "K7MQ2X");
+        assert_eq!(out[0]["Hello"]["version"], "1.2.255");
+        assert_eq!(out[0]["Hello"]["realversion"], SPOKEN_VERSION);
+        assert_eq!(out[0]["Hello"]["features"]["maxChatMessageLength"], 500);
+        assert!(out[0]["Hello"]["motd"]
+            .as_str()
+            .unwrap()
+            .contains("Ana (the host)"));
+        assert_eq!(out[1]["Set"]["playlistChange"]["files"], json!([]));
+        assert_eq!(out[2]["Set"]["playlistIndex"]["index"], Value::Null);
+        let state = &out[3]["State"];
+        assert_eq!(state["playstate"]["doSeek"], true);
+        assert_eq!(state["playstate"]["paused"], true);
+        assert_eq!(state["ignoringOnTheFly"]["server"], 1);
+    }
+
+    #[test]
+    fn a_stale_state_is_ignored_until_the_client_acknowledges() {
+        let mut b = Bridge::new(&joined(ControlMode::Shared));
+        b.hello(&hello(), 500, NOW);
+        // Still catching up (no acknowledgement): a "playing" report from
+        // before the forced state is not a play.
+        let stale = json!({"playstate": {"position": 3.0, "paused": false}});
+        assert!(room_msgs(&b.on_client(client_state(stale.clone()), NOW)).is_empty());
+        let mut acked = stale;
+        acked["ignoringOnTheFly"] = json!({"server": 1});
+        let out = room_msgs(&b.on_client(client_state(acked), NOW));
+        assert!(
+            matches!(out[..], [ClientMsg::Control { seq: 1, action: ControlAction::Play { position }, .. }] if position == 3.0)
+        );
+    }
+
+    #[test]
+    fn a_pause_becomes_one_control_and_the_rooms_answer_is_no_new_change() {
+        let mut b = greeted(ControlMode::Shared);
+        b.on_room(
+            ServerMsg::State {
+                playback: playing(10.0, 1),
+                server_ms: NOW,
+                cause: None,
+            },
+            NOW,
+        );
+        b.on_client(
+            client_state(json!({"ignoringOnTheFly": {"server": 1}})),
+            NOW,
+        );
+        let own = json!({"playstate": {"position": 12.0, "paused": true}, "ignoringOnTheFly": {"client": 1}});
+        let out = room_msgs(&b.on_client(client_state(own), NOW + 2000.0));
+        let [ClientMsg::Control {
+            seq,
+            action: ControlAction::Pause { position },
+            ..
+        }] = out[..]
+        else {
+            panic!("{out:?}")
+        };
+        assert_eq!(position, 12.0);
+        // While the pause is on its way, the client's reports are not more
+        // changes.
+        let report = json!({"playstate": {"position": 12.0, "paused": true}, "ignoringOnTheFly": {"client": 1}});
+        assert!(room_msgs(&b.on_client(client_state(report), NOW + 2010.0)).is_empty());
+        let mut paused = playing(12.0, 2);
+        paused.paused = true;
+        let cause = ControlCause {
+            by: 2,
+            seq,
+            action: ControlAction::Pause { position: 12.0 },
+        };
+        let out = lines(&b.on_room(
+            ServerMsg::State {
+                playback: paused,
+                server_ms: NOW + 2020.0,
+                cause: Some(cause),
+            },
+            NOW + 2020.0,
+        ));
+        let state = &out[0]["State"];
+        assert_eq!(state["playstate"]["setBy"], "Bo");
+        assert_eq!(state["playstate"]["paused"], true);
+        assert_eq!(
+            state["ignoringOnTheFly"]["client"], 1,
+            "the client's change acknowledged"
+        );
+        assert!(b.pending.is_none());
+    }
+
+    #[test]
+    fn a_seek_is_read_even_while_a_change_is_on_its_way() {
+        let mut b = greeted(ControlMode::Shared);
+        b.on_room(
+            ServerMsg::State {
+                playback: playing(10.0, 1),
+                server_ms: NOW,
+                cause: None,
+            },
+            NOW,
+        );
+        // Not acknowledged yet, but the client says it sought.
+        let seek = json!({"playstate": {"position": 90.0, "paused": false, "doSeek": true}});
+        let out = room_msgs(&b.on_client(client_state(seek), NOW + 100.0));
+        assert!(
+            matches!(out[..], [ClientMsg::Control { action: ControlAction::Seek { position }, .. }] if position == 90.0)
+        );
+    }
+
+    #[test]
+    fn positions_are_reports_read_a_one_way_delay_ago() {
+        let mut b = greeted(ControlMode::Shared);
+        b.on_room(
+            ServerMsg::State {
+                playback: playing(10.0, 3),
+                server_ms: NOW,
+                cause: None,
+            },
+            NOW,
+        );
+        b.on_client(
+            client_state(json!({"ignoringOnTheFly": {"server": 1}})),
+            NOW,
+        );
+        // A round trip of 100 ms (our stamp echoed), the client's own 100 ms.
+        let now = NOW + 1000.0;
+        let report = json!({"playstate": {"position": 10.9, "paused": false}, "ping": {"latencyCalculation": (now - 100.0) / 1000.0, "clientRtt": 0.1}});
+        let out = b.on_client(client_state(report), now);
+        assert!(out
+            .iter()
+            .any(|e| matches!(e, Effect::Rtt(ms) if (ms - 100.0).abs() < 1e-3)));
+        let msgs = room_msgs(&out);
+        let [ClientMsg::State(r)] = &msgs[..] else {
+            panic!("{msgs:?}")
+        };
+        assert_eq!((r.position, r.paused, r.epoch), (10.9, false, 3));
+        assert!((r.server_ms - (now - 50.0)).abs() < 1e-3, "{}", r.server_ms);
+    }
+
+    #[test]
+    fn a_refused_change_is_said_and_put_back() {
+        let mut b = greeted(ControlMode::HostOnly);
+        let own = json!({"playstate": {"position": 0.0, "paused": false}, "ignoringOnTheFly": {"client": 1}});
+        assert_eq!(room_msgs(&b.on_client(client_state(own), NOW)).len(), 1);
+        let out = lines(&b.on_room(
+            ServerMsg::Error {
+                code: ErrorCode::NotHost,
+                message: "Only the host (Ana) controls playback.".into(),
+                fatal: false,
+            },
+            NOW,
+        ));
+        assert_eq!(out[0]["Chat"]["username"], RELAY_NAME);
+        assert!(out[0]["Chat"]["message"].as_str().unwrap().contains("host"));
+        assert_eq!(out[1]["State"]["playstate"]["paused"], true);
+        assert_eq!(out[1]["State"]["playstate"]["doSeek"], true);
+        // A fatal error closes.
+        let out = b.on_room(
+            ServerMsg::Error {
+                code: ErrorCode::ShuttingDown,
+                message: "The relay is shutting down.".into(),
+                fatal: true,
+            },
+            NOW,
+        );
+        assert_eq!(out.last(), Some(&Effect::Close));
+    }
+
+    #[test]
+    fn others_seeks_are_forced_with_who_did_it() {
+        let mut b = greeted(ControlMode::Shared);
+        let cause = ControlCause {
+            by: 1,
+            seq: 9,
+            action: ControlAction::Seek { position: 60.0 },
+        };
+        let mut at60 = playing(60.0, 1);
+        at60.paused = true;
+        let out = lines(&b.on_room(
+            ServerMsg::State {
+                playback: at60,
+                server_ms: NOW,
+                cause: Some(cause),
+            },
+            NOW,
+        ));
+        let ps = &out[0]["State"]["playstate"];
+        assert_eq!(
+            (
+                ps["doSeek"].clone(),
+                ps["setBy"].clone(),
+                ps["position"].clone()
+            ),
+            (json!(true), json!("Ana"), json!(60.0))
+        );
+        // The room's once-a-second state, unchanged: not forced while the
+        // client has not acknowledged the seek, then plain.
+        let same = ServerMsg::State {
+            playback: at60,
+            server_ms: NOW + 1000.0,
+            cause: None,
+        };
+        assert!(lines(&b.on_room(same.clone(), NOW + 1000.0)).is_empty());
+        b.on_client(
+            client_state(json!({"ignoringOnTheFly": {"server": 1}})),
+            NOW + 1100.0,
+        );
+        let out = lines(&b.on_room(same, NOW + 2000.0));
+        assert!(out[0]["State"].get("ignoringOnTheFly").is_none());
+        assert_eq!(out[0]["State"]["playstate"]["doSeek"], false);
+    }
+
+    #[test]
+    fn a_scheduled_start_is_told_when_it_comes() {
+        let mut b = greeted(ControlMode::Shared);
+        let mut later = playing(0.0, 1);
+        later.anchor_ms = NOW + 3000.0;
+        let out = lines(&b.on_room(
+            ServerMsg::State {
+                playback: later,
+                server_ms: NOW,
+                cause: None,
+            },
+            NOW,
+        ));
+        assert_eq!(out[0]["State"]["playstate"]["paused"], true, "not yet");
+        assert_eq!(b.next_wake_ms(NOW), Some(NOW + 3000.0));
+        assert!(b.tick(NOW + 2000.0).is_empty());
+        let out = lines(&b.tick(NOW + 3000.0));
+        assert_eq!(out[0]["State"]["playstate"]["paused"], false);
+        assert!(b.tick(NOW + 3100.0).is_empty(), "told once");
+        assert_eq!(b.next_wake_ms(NOW + 3100.0), None);
+    }
+
+    #[test]
+    fn joins_leaves_readiness_and_media_are_told() {
+        let mut b = greeted(ControlMode::Shared);
+        let mut me = person(2, "Bo", false);
+        me.ready = true;
+        let mut cy = person(3, "Cy", false);
+        cy.ready = true;
+        let out = lines(&b.on_participants(&[person(1, "Ana", true), me.clone(), cy]));
+        assert_eq!(
+            out[0]["Set"]["ready"],
+            json!({"username": "Bo", "isReady": true, "manuallyInitiated": false})
+        );
+        assert_eq!(out[1]["Set"]["user"]["Cy"]["event"]["joined"], true);
+        assert_eq!(out[2]["Set"]["ready"]["username"], "Cy");
+        let out = lines(&b.on_participants(&[person(1, "Ana", true), me]));
+        assert_eq!(out[0]["Set"]["user"]["Cy"]["event"]["left"], true);
+        let media = MediaInfo {
+            name: "Other.mkv".into(),
+            size_bytes: None,
+            duration: Some(60.0),
+            provider_ids: Default::default(),
+        };
+        let out = lines(&b.on_room(
+            ServerMsg::Media {
+                participant: 1,
+                media: Some(media),
+            },
+            NOW,
+        ));
+        assert_eq!(out[0]["Set"]["user"]["Ana"]["file"]["name"], "Other.mkv");
+        let list = lines(&b.on_client(wire::Incoming::List, NOW));
+        assert_eq!(list[0]["List"]["K7MQ2X"]["Ana"]["controller"], true);
+        assert_eq!(list[0]["List"]["K7MQ2X"]["Ana"]["file"]["duration"], 60.0);
+        assert_eq!(list[0]["List"]["K7MQ2X"]["Bo"]["isReady"], true);
+    }
+
+    #[test]
+    fn chat_goes_both_ways_and_unsupported_settings_are_answered() {
+        let mut b = greeted(ControlMode::Shared);
+        let out = lines(&b.on_room(
+            ServerMsg::Chat {
+                from: 1,
+                nickname: "Ana".into(),
+                text: "hi".into(),
+                server_ms: NOW,
+            },
+            NOW,
+        ));
+        assert_eq!(out[0]["Chat"], json!({"username": "Ana", "message": "hi"}));
+        assert_eq!(
+            room_msgs(&b.on_client(wire::Incoming::Chat(" yo ".into()), NOW)),
+            vec![ClientMsg::Chat { text: "yo".into() }]
+        );
+        assert!(b
+            .on_client(wire::Incoming::Chat("  ".into()), NOW)
+            .is_empty());
+        let mut set = |items| b.on_client(wire::Incoming::Set(items), NOW);
+        let out = set(vec![Setting::ControllerAuth]);
+        assert_eq!(lines(&out)[0]["Set"]["controllerAuth"]["success"], false);
+        let out = set(vec![Setting::Room("other".into())]);
+        assert_eq!(lines(&out)[1]["Set"]["room"]["name"], "K7MQ2X");
+        assert!(
+            set(vec![Setting::Room("k7mq2x".into())]).is_empty(),
+            "its own room is no change"
+        );
+        let out = set(vec![Setting::Ready {
+            ready: true,
+            username: Some("Ana".into()),
+        }]);
+        assert!(
+            room_msgs(&out).is_empty(),
+            "nobody sets another's readiness"
+        );
+        assert_eq!(
+            room_msgs(&set(vec![Setting::Ready {
+                ready: true,
+                username: None
+            }])),
+            vec![ClientMsg::Ready { ready: true }]
+        );
+        let file = wire::FileInfo {
+            name: "a1b2c3d4e5f6".into(),
+            duration: Some(5400.0),
+            size: None,
+        };
+        assert!(
+            matches!(&room_msgs(&set(vec![Setting::File(file)]))[..], [ClientMsg::Media { media }] if media.name == "a1b2c3d4e5f6" && media.duration == Some(5400.0))
+        );
+        assert_eq!(
+            lines(&set(vec![Setting::Playlist]))[0]["Chat"]["username"],
+            RELAY_NAME
+        );
+    }
 }
