@@ -42,6 +42,51 @@ pub struct PeerDiag {
     pub clock_err_ms: Option<f64>,
 }
 
+/// What a party's recorder wrote: a frame every 10 ms since the start.
+#[derive(Clone)]
+pub struct Recording {
+    started: Instant,
+    frames: Arc<Mutex<Vec<Frame>>>,
+}
+
+impl Recording {
+    pub fn new() -> Recording {
+        Recording {
+            started: Instant::now(),
+            frames: Arc::default(),
+        }
+    }
+
+    /// Seconds since the start.
+    pub fn t(&self) -> f64 {
+        self.started.elapsed().as_secs_f64()
+    }
+
+    /// Seconds from the start to `at`.
+    pub fn t_of(&self, at: Instant) -> f64 {
+        at.duration_since(self.started).as_secs_f64()
+    }
+
+    pub fn push(&self, frame: Frame) {
+        self.frames.lock().unwrap().push(frame);
+    }
+
+    /// Frames recorded from `t0` to `t1` (seconds since start).
+    pub fn window(&self, t0: f64, t1: f64) -> Vec<Frame> {
+        self.frames
+            .lock()
+            .unwrap()
+            .iter()
+            .filter(|f| f.t >= t0 && f.t <= t1)
+            .cloned()
+            .collect()
+    }
+
+    pub fn all(&self) -> Vec<Frame> {
+        self.frames.lock().unwrap().clone()
+    }
+}
+
 /// A real mpv the bench watches over its own IPC connection, behind a
 /// link, and what it saw happen.
 pub struct Watched {
@@ -99,8 +144,7 @@ pub struct Party {
     pub relay: RelayHandle,
     pub proxies: Vec<Proxy>,
     pub peers: Vec<Peer>,
-    pub started: Instant,
-    pub frames: Arc<Mutex<Vec<Frame>>>,
+    pub recording: Recording,
     pub code: Option<RoomCode>,
     /// The relay's clock minus the clients' `now_ms`, ms (one process).
     server_minus_local_ms: f64,
@@ -123,8 +167,7 @@ impl Party {
             relay,
             proxies: Vec::new(),
             peers: Vec::new(),
-            started: Instant::now(),
-            frames: Arc::default(),
+            recording: Recording::new(),
             code: None,
             server_minus_local_ms,
             controller,
@@ -134,7 +177,7 @@ impl Party {
     }
 
     pub fn t(&self) -> f64 {
-        self.started.elapsed().as_secs_f64()
+        self.recording.t()
     }
 
     /// Adds a client behind a proxy with `profile`, playing `media` (a path
@@ -187,8 +230,7 @@ impl Party {
         let snapshots: Vec<_> = self.peers.iter().map(|p| p.session.watch()).collect();
         let host = self.peers[0].session.watch();
         let server_minus_local = self.server_minus_local_ms;
-        let frames = self.frames.clone();
-        let started = self.started;
+        let recording = self.recording.clone();
         self.recorder = Some(tokio::spawn(async move {
             let mut tick = tokio::time::interval(Duration::from_millis(10));
             loop {
@@ -196,7 +238,7 @@ impl Party {
                 let now = Instant::now();
                 let server_now = now_ms() + server_minus_local;
                 let mut f = Frame {
-                    t: now.duration_since(started).as_secs_f64(),
+                    t: recording.t_of(now),
                     pos: Vec::new(),
                     paused: Vec::new(),
                     speed: Vec::new(),
@@ -226,7 +268,7 @@ impl Party {
                         clock_err_ms: snap.clock_offset_ms.map(|o| o - server_minus_local),
                     });
                 }
-                frames.lock().unwrap().push(f);
+                recording.push(f);
             }
         }));
     }
@@ -255,13 +297,7 @@ impl Party {
 
     /// Samples recorded from `t0` to `t1` (seconds since start).
     pub fn window(&self, t0: f64, t1: f64) -> Vec<Frame> {
-        self.frames
-            .lock()
-            .unwrap()
-            .iter()
-            .filter(|f| f.t >= t0 && f.t <= t1)
-            .cloned()
-            .collect()
+        self.recording.window(t0, t1)
     }
 
     pub async fn finish(mut self) -> Vec<Frame> {
@@ -272,8 +308,7 @@ impl Party {
             p.session.leave().await;
         }
         self.relay.shutdown().await;
-        let frames = self.frames.lock().unwrap().clone();
-        frames
+        self.recording.all()
     }
 }
 

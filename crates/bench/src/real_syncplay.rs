@@ -4,14 +4,13 @@
 //! sampled the same way, so the README's comparison is a measurement.
 
 use std::path::Path;
-use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
 use matinee_mpv::MpvClient;
 use matinee_testkit::proxy::{LinkProfile, Proxy};
 use matinee_testkit::syncplay::{SyncplayClient, SyncplayServer};
 
-use crate::party::{sleep_s, Frame, PeerDiag, Watched};
+use crate::party::{sleep_s, Frame, PeerDiag, Recording, Watched};
 
 /// The Syncplay room every client joins.
 const ROOM: &str = "matinee-bench";
@@ -31,8 +30,7 @@ impl std::ops::Deref for SyncplayPeer {
 
 pub struct SyncplayParty {
     pub peers: Vec<SyncplayPeer>,
-    started: Instant,
-    frames: Arc<Mutex<Vec<Frame>>>,
+    recording: Recording,
     recorder: tokio::task::JoinHandle<()>,
     _proxies: Vec<Proxy>,
     _server: SyncplayServer,
@@ -69,17 +67,14 @@ impl SyncplayParty {
             }
             sleep_s(0.1).await;
         }
-        let started = Instant::now();
-        let frames: Arc<Mutex<Vec<Frame>>> = Arc::default();
+        let recording = Recording::new();
         let recorder = tokio::spawn(record(
             peers.iter().map(|p| p.mpv.state()).collect(),
-            started,
-            frames.clone(),
+            recording.clone(),
         ));
         Ok(SyncplayParty {
             peers,
-            started,
-            frames,
+            recording,
             recorder,
             _proxies: proxies,
             _server: server,
@@ -87,7 +82,7 @@ impl SyncplayParty {
     }
 
     pub fn t(&self) -> f64 {
-        self.started.elapsed().as_secs_f64()
+        self.recording.t()
     }
 
     /// Starts the film the way Syncplay users do: the others say they are
@@ -146,34 +141,26 @@ impl SyncplayParty {
 
     /// Samples recorded from `t0` to `t1` (seconds since start).
     pub fn window(&self, t0: f64, t1: f64) -> Vec<Frame> {
-        self.frames
-            .lock()
-            .unwrap()
-            .iter()
-            .filter(|f| f.t >= t0 && f.t <= t1)
-            .cloned()
-            .collect()
+        self.recording.window(t0, t1)
     }
 
     pub fn finish(self) -> Vec<Frame> {
         self.recorder.abort();
-        let frames = self.frames.lock().unwrap().clone();
-        frames
+        self.recording.all()
     }
 }
 
 /// Samples every player each 10 ms (Syncplay has no room speed but 1.0).
 async fn record(
     states: Vec<tokio::sync::watch::Receiver<matinee_mpv::PlayerState>>,
-    started: Instant,
-    frames: Arc<Mutex<Vec<Frame>>>,
+    recording: Recording,
 ) {
     let mut tick = tokio::time::interval(Duration::from_millis(10));
     loop {
         tick.tick().await;
         let now = Instant::now();
         let mut f = Frame {
-            t: now.duration_since(started).as_secs_f64(),
+            t: recording.t_of(now),
             pos: Vec::new(),
             paused: Vec::new(),
             speed: Vec::new(),
@@ -188,6 +175,6 @@ async fn record(
             f.speed.push(s.speed);
             f.seeking.push(s.seeking);
         }
-        frames.lock().unwrap().push(f);
+        recording.push(f);
     }
 }

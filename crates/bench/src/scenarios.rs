@@ -287,22 +287,10 @@ impl Bench {
         let mut r = ScenarioResult::new("storm", Contender::RealSyncplay);
         party.start_playback().await?;
         sleep_s(self.secs(4.0, 1.5)).await;
-        let n = party.peers.len();
-        let count = if self.quick { 4 } else { 12 };
-        let gap = self.secs(1.5, 1.0);
-        let mut actions = Vec::new();
-        let mut target = 30.0;
         let at0 = Instant::now();
-        for k in 0..count {
-            let from = k % n;
-            let kind = STORM_ACTIONS[k % 4];
-            let at = Instant::now();
-            act(&party.peers[from].mpv, kind, &mut target).await;
-            r.user_actions += 1;
-            actions.push((from, at, kind));
-            sleep_s(gap).await;
-        }
-        let last_action = party.t() - gap;
+        let actions = self.storm_actions(&party.peers, &STORM_ACTIONS[..4]).await;
+        r.user_actions = actions.len() as u64;
+        let last_action = party.t() - self.storm_gap();
         sleep_s(self.secs(8.0, 2.0)).await;
         follow_times(&party.peers, &actions, &mut r);
         r.hard_seeks = party.restarts_since(at0);
@@ -384,6 +372,32 @@ impl Bench {
         let party = self.party(c, self.clients()).await;
         self.play_steadily(party, ScenarioResult::new("syncplay_guest", c), 2.0)
             .await
+    }
+
+    /// Seconds between a storm's actions.
+    fn storm_gap(&self) -> f64 {
+        self.secs(1.5, 1.0)
+    }
+
+    /// A storm: `kinds` in turn (4 actions quick, 12 in a full run), each
+    /// from the next client, a gap apart; when and from whom each came.
+    async fn storm_actions<P: std::ops::Deref<Target = Watched>>(
+        &self,
+        peers: &[P],
+        kinds: &[&'static str],
+    ) -> Vec<(usize, Instant, &'static str)> {
+        let count = if self.quick { 4 } else { 12 };
+        let mut actions = Vec::new();
+        let mut target = 30.0;
+        for k in 0..count {
+            let from = k % peers.len();
+            let kind = kinds[k % kinds.len()];
+            let at = Instant::now();
+            act(&peers[from].mpv, kind, &mut target).await;
+            actions.push((from, at, kind));
+            sleep_s(self.storm_gap()).await;
+        }
+        actions
     }
 
     fn clients(&self) -> usize {
@@ -488,20 +502,9 @@ impl Bench {
         party.start_playback().await;
         sleep_s(self.secs(4.0, 1.5)).await;
         let controls0 = party.controls();
-        let count = if self.quick { 4 } else { 12 };
-        let gap = self.secs(1.5, 1.0);
-        let mut actions = Vec::new();
-        let mut target = 30.0;
-        for k in 0..count {
-            let from = k % n;
-            let kind = STORM_ACTIONS[k % STORM_ACTIONS.len()];
-            let at = Instant::now();
-            act(&party.peers[from].mpv, kind, &mut target).await;
-            r.user_actions += 1;
-            actions.push((from, at, kind));
-            sleep_s(gap).await;
-        }
-        let last_action = party.t() - gap;
+        let actions = self.storm_actions(&party.peers, &STORM_ACTIONS).await;
+        r.user_actions = actions.len() as u64;
+        let last_action = party.t() - self.storm_gap();
         sleep_s(self.secs(8.0, 2.0)).await;
         follow_times(&party.peers, &actions, &mut r);
         r.controls_sent = party.controls() - controls0;

@@ -751,6 +751,23 @@ mod tests {
         b
     }
 
+    /// The room's state reaching the bridge at `at`.
+    fn room_state(
+        b: &mut Bridge,
+        playback: PlaybackState,
+        cause: Option<ControlCause>,
+        at: f64,
+    ) -> Vec<Effect> {
+        b.on_room(
+            ServerMsg::State {
+                playback,
+                server_ms: at,
+                cause,
+            },
+            at,
+        )
+    }
+
     fn playing(position: f64, epoch: u64) -> PlaybackState {
         PlaybackState {
             position,
@@ -802,14 +819,7 @@ mod tests {
     #[test]
     fn a_pause_becomes_one_control_and_the_rooms_answer_is_no_new_change() {
         let mut b = greeted(ControlMode::Shared);
-        b.on_room(
-            ServerMsg::State {
-                playback: playing(10.0, 1),
-                server_ms: NOW,
-                cause: None,
-            },
-            NOW,
-        );
+        room_state(&mut b, playing(10.0, 1), None, NOW);
         b.on_client(
             client_state(json!({"ignoringOnTheFly": {"server": 1}})),
             NOW,
@@ -836,14 +846,7 @@ mod tests {
             seq,
             action: ControlAction::Pause { position: 12.0 },
         };
-        let out = lines(&b.on_room(
-            ServerMsg::State {
-                playback: paused,
-                server_ms: NOW + 2020.0,
-                cause: Some(cause),
-            },
-            NOW + 2020.0,
-        ));
+        let out = lines(&room_state(&mut b, paused, Some(cause), NOW + 2020.0));
         let state = &out[0]["State"];
         assert_eq!(state["playstate"]["setBy"], "Bo");
         assert_eq!(state["playstate"]["paused"], true);
@@ -857,14 +860,7 @@ mod tests {
     #[test]
     fn a_seek_is_read_even_while_a_change_is_on_its_way() {
         let mut b = greeted(ControlMode::Shared);
-        b.on_room(
-            ServerMsg::State {
-                playback: playing(10.0, 1),
-                server_ms: NOW,
-                cause: None,
-            },
-            NOW,
-        );
+        room_state(&mut b, playing(10.0, 1), None, NOW);
         // Not acknowledged yet, but the client says it sought.
         let seek = json!({"playstate": {"position": 90.0, "paused": false, "doSeek": true}});
         let out = room_msgs(&b.on_client(client_state(seek), NOW + 100.0));
@@ -876,14 +872,7 @@ mod tests {
     #[test]
     fn positions_are_reports_read_a_one_way_delay_ago() {
         let mut b = greeted(ControlMode::Shared);
-        b.on_room(
-            ServerMsg::State {
-                playback: playing(10.0, 3),
-                server_ms: NOW,
-                cause: None,
-            },
-            NOW,
-        );
+        room_state(&mut b, playing(10.0, 3), None, NOW);
         b.on_client(
             client_state(json!({"ignoringOnTheFly": {"server": 1}})),
             NOW,
@@ -942,14 +931,7 @@ mod tests {
         };
         let mut at60 = playing(60.0, 1);
         at60.paused = true;
-        let out = lines(&b.on_room(
-            ServerMsg::State {
-                playback: at60,
-                server_ms: NOW,
-                cause: Some(cause),
-            },
-            NOW,
-        ));
+        let out = lines(&room_state(&mut b, at60, Some(cause), NOW));
         let ps = &out[0]["State"]["playstate"];
         assert_eq!(
             (
@@ -981,14 +963,7 @@ mod tests {
         let mut b = greeted(ControlMode::Shared);
         let mut later = playing(0.0, 1);
         later.anchor_ms = NOW + 3000.0;
-        let out = lines(&b.on_room(
-            ServerMsg::State {
-                playback: later,
-                server_ms: NOW,
-                cause: None,
-            },
-            NOW,
-        ));
+        let out = lines(&room_state(&mut b, later, None, NOW));
         assert_eq!(out[0]["State"]["playstate"]["paused"], true, "not yet");
         assert_eq!(b.next_wake_ms(NOW), Some(NOW + 3000.0));
         assert!(b.tick(NOW + 2000.0).is_empty());
