@@ -284,3 +284,134 @@ async fn bad_lines_get_a_syncplay_error_and_a_close_and_the_room_plays_on() {
         "the Syncplay seats went with their connections"
     );
 }
+
+/// Accepts any certificate: this test is about the upgrade, not about
+/// which authorities a Syncplay client trusts.
+#[derive(Debug)]
+struct AnyCertificate(Arc<rustls::crypto::CryptoProvider>);
+
+impl rustls::client::danger::ServerCertVerifier for AnyCertificate {
+    fn verify_server_cert(
+        &self,
+        _: &rustls::pki_types::CertificateDer<'_>,
+        _: &[rustls::pki_types::CertificateDer<'_>],
+        _: &rustls::pki_types::ServerName<'_>,
+        _: &[u8],
+        _: rustls::pki_types::UnixTime,
+    ) -> Result<rustls::client::danger::ServerCertVerified, rustls::Error> {
+        Ok(rustls::client::danger::ServerCertVerified::assertion())
+    }
+    fn verify_tls12_signature(
+        &self,
+        message: &[u8],
+        cert: &rustls::pki_types::CertificateDer<'_>,
+        dss: &rustls::DigitallySignedStruct,
+    ) -> Result<rustls::client::danger::HandshakeSignatureValid, rustls::Error> {
+        rustls::crypto::verify_tls12_signature(
+            message,
+            cert,
+            dss,
+            &self.0.signature_verification_algorithms,
+        )
+    }
+    fn verify_tls13_signature(
+        &self,
+        message: &[u8],
+        cert: &rustls::pki_types::CertificateDer<'_>,
+        dss: &rustls::DigitallySignedStruct,
+    ) -> Result<rustls::client::danger::HandshakeSignatureValid, rustls::Error> {
+        rustls::crypto::verify_tls13_signature(
+            message,
+            cert,
+            dss,
+            &self.0.signature_verification_algorithms,
+        )
+    }
+    fn supported_verify_schemes(&self) -> Vec<rustls::SignatureScheme> {
+        self.0.signature_verification_algorithms.supported_schemes()
+    }
+}
+
+use std::sync::Arc;
+
+#[tokio::test]
+async fn with_the_operators_certificate_syncplay_upgrades_to_tls_and_carries_on() {
+    let dir = tempfile::tempdir().unwrap();
+    let made = rcgen::generate_simple_self_signed(vec!["localhost".to_string()]).unwrap();
+    let (cert, key) = (dir.path().join("cert.pem"), dir.path().join("key.pem"));
+    std::fs::write(&cert, made.cert.pem()).unwrap();
+    std::fs::write(&key, made.signing_key.serialize_pem()).unwrap();
+    let relay = relay(matinee_relay::RelayConfig {
+        tls_cert: Some(cert),
+        tls_key: Some(key),
+        ..config()
+    })
+    .await;
+    // (No Matinee host here: the test's WebSocket client speaks no TLS. A
+    // room code that names no room is answered over TLS all the same.)
+
+    let mut tcp = TcpStream::connect(relay.addr()).await.unwrap();
+    tcp.write_all(b"{\"TLS\": {\"startTLS\": \"send\"}}\r\n")
+        .await
+        .unwrap();
+    // The answer, read byte by byte so nothing of the handshake is taken.
+    let mut answer = Vec::new();
+    while !answer.ends_with(b"\r\n") {
+        let mut b = [0u8; 1];
+        tokio::time::timeout(WAIT, tokio::io::AsyncReadExt::read_exact(&mut tcp, &mut b))
+            .await
+            .unwrap()
+            .unwrap();
+        answer.push(b[0]);
+    }
+    let answer: Value = serde_json::from_slice(&answer).unwrap();
+    assert_eq!(answer, json!({"TLS": {"startTLS": "true"}}));
+
+    let provider = Arc::new(rustls::crypto::ring::default_provider());
+    let client = rustls::ClientConfig::builder_with_provider(provider.clone())
+        .with_safe_default_protocol_versions()
+        .unwrap()
+        .dangerous()
+        .with_custom_certificate_verifier(Arc::new(AnyCertificate(provider)))
+        .with_no_client_auth();
+    let tls = tokio_rustls::TlsConnector::from(Arc::new(client))
+        .connect("localhost".try_into().unwrap(), tcp)
+        .await
+        .expect("the TLS handshake after the answer");
+    let (r, mut w) = tokio::io::split(tls);
+    let hello =
+        json!({"Hello": {"username": "Bo", "room": {"name": "K7MQ2X"}, "version": "1.6.9"}});
+    w.write_all(format!("{hello}\r\n").as_bytes())
+        .await
+        .unwrap();
+    let mut lines = BufReader::new(r).lines();
+    let first = tokio::time::timeout(WAIT, lines.next_line())
+        .await
+        .unwrap()
+        .unwrap()
+        .unwrap();
+    let first: Value = serde_json::from_str(&first).unwrap();
+    let error = first["Error"]["message"].as_str().unwrap();
+    assert!(
+        error.contains("no Matinee room K7MQ2X"),
+        "answered over TLS: {first}"
+    );
+}
+
+#[tokio::test]
+async fn with_the_apps_own_certificate_syncplay_is_told_no_tls() {
+    let dir = tempfile::tempdir().unwrap();
+    let relay = relay(matinee_relay::RelayConfig {
+        tls: Some(matinee_relay::TlsIdentity::self_signed_in(dir.path()).unwrap()),
+        ..config()
+    })
+    .await;
+    let mut bo = Line::connect(&relay).await;
+    bo.send_json(json!({"TLS": {"startTLS": "send"}})).await;
+    assert_eq!(bo.until("TLS").await, json!({"startTLS": "false"}));
+    bo.hello("Bo", "K7MQ2X").await;
+    assert!(
+        bo.closed_with_error().await.contains("no Matinee room"),
+        "plain lines after the no"
+    );
+}
