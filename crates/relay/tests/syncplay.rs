@@ -415,3 +415,44 @@ async fn with_the_apps_own_certificate_syncplay_is_told_no_tls() {
         "plain lines after the no"
     );
 }
+
+#[tokio::test]
+async fn syncplay_connections_count_in_the_address_quota_and_time_out_when_silent() {
+    let relay = relay(matinee_relay::RelayConfig {
+        max_connections_per_address: 3,
+        idle_timeout_secs: 1.0,
+        hello_timeout_secs: 1.0,
+        ..config()
+    })
+    .await;
+    let (_ana, code) = room_with_host(&relay).await;
+    // The host holds one place; two Syncplay friends take the others.
+    let mut bo = Line::connect(&relay).await;
+    bo.hello("Bo", code.as_str()).await;
+    bo.until("Hello").await;
+    let mut cy = Line::connect(&relay).await;
+    cy.hello("Cy", code.as_str()).await;
+    cy.until("Hello").await;
+    let mut di = Line::connect(&relay).await;
+    di.hello("Di", code.as_str()).await;
+    assert!(di
+        .closed_with_error()
+        .await
+        .contains("Too many connections from your address"));
+    // Silence: a client that never says hello, and one that stops talking.
+    drop(cy);
+    let mut mute = Line::connect(&relay).await;
+    // One byte tells the protocol; no line ever follows.
+    mute.writer.write_all(b"{").await.unwrap();
+    let started = std::time::Instant::now();
+    assert_eq!(
+        bo.closed_with_error().await,
+        "Nothing received for too long."
+    );
+    assert_eq!(mute.closed_with_error().await, "No Hello received in time.");
+    assert!(
+        started.elapsed() < Duration::from_secs(4),
+        "{:?}",
+        started.elapsed()
+    );
+}
