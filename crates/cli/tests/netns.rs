@@ -193,6 +193,36 @@ async fn a_friend_elsewhere_joins_through_the_mapped_port_and_plays_in_step() {
     );
     assert!(median <= 20.0, "median drift {median} ms: {drifts:?}");
 
+    // A friend on Syncplay, on the internet side, joins through the same
+    // mapped port with the server and room the host printed, and plays.
+    let room_code = reach["syncplay"]["room"].as_str().unwrap();
+    let mpv = matinee_mpv::locate(None).expect("mpv").path;
+    let cy = matinee_testkit::syncplay::SyncplayClient::start_in(
+        Some(&lab.ns("inet")),
+        server,
+        room_code,
+        "Cy",
+        std::path::Path::new(&film),
+        &mpv,
+    )
+    .await
+    .unwrap_or_else(|e| panic!("{e}"));
+    host.until(|v| v["type"] == "notice" && v["text"] == "Cy joined")
+        .await;
+    let cy_player = matinee_mpv::MpvClient::connect(&cy.mpv_socket().display().to_string())
+        .await
+        .unwrap();
+    let playing_by = tokio::time::Instant::now() + Duration::from_secs(15);
+    while cy_player.state().borrow().pause {
+        assert!(
+            tokio::time::Instant::now() < playing_by,
+            "Cy's player plays with the room; Syncplay said:\n{}",
+            cy.transcript()
+        );
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    drop(cy);
+
     friend.quit().await;
     host.quit().await;
     lab.assert_no_mappings("mapping removed on quit");

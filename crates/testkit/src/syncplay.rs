@@ -32,11 +32,32 @@ impl SyncplayClient {
         film: &Path,
         mpv: &Path,
     ) -> Result<SyncplayClient, String> {
+        Self::start_in(None, &server.to_string(), room, name, film, mpv).await
+    }
+
+    /// The same, inside network namespace `netns` when given (a friend on
+    /// "the internet" of a namespace lab), with `server` as `host:port`.
+    /// Its mpv's socket is a file, reachable from any namespace.
+    pub async fn start_in(
+        netns: Option<&str>,
+        server: &str,
+        room: &str,
+        name: &str,
+        film: &Path,
+        mpv: &Path,
+    ) -> Result<SyncplayClient, String> {
         let dir = tempfile::tempdir().map_err(|e| e.to_string())?;
         let socket = dir.path().join("mpv.sock");
-        let mut child = Command::new("syncplay")
-            .args(["--no-gui", "--no-store", "-a"])
-            .arg(server.to_string())
+        let mut command = match netns {
+            Some(ns) => {
+                let mut c = Command::new("ip");
+                c.args(["netns", "exec", ns, "syncplay"]);
+                c
+            }
+            None => Command::new("syncplay"),
+        };
+        let mut child = command
+            .args(["--no-gui", "--no-store", "-a", server])
             .args(["-n", name, "-r", room, "--player-path"])
             .arg(mpv)
             .arg(film)
