@@ -5,6 +5,7 @@ const COMMANDS: &[&str] = &[
     "load_settings",
     "save_settings",
     "pick_file",
+    "pick_subtitle",
     "prepare_hosting",
     "host_room",
     "join_room",
