@@ -39,15 +39,36 @@ export interface Invite {
   link: string;
 }
 
-export function parseInvite(link: string): Invite | { error: string } {
-  const text = link.trim();
-  const m = /^matinee:\/\/join\/([^?#/]+)\/?(?:\?(.*))?$/i.exec(text);
-  if (!m) return { error: "That is not a Matinee invite link (it should start with matinee://join/)." };
+/** An app link or the relay's web link, anywhere in a text. */
+const INVITE_IN_TEXT = /(?:matinee:\/\/join\/|https?:\/\/[^\s/<>"“”']+\/join\/)[^\s<>"“”']+/gi;
+const NOT_AN_INVITE = "That is not a Matinee invite link (it should start with matinee://join/).";
+
+/**
+ * The invite in what a person pasted: the app link, the relay's web link
+ * (http://HOST/join/CODE?…), or a chat line holding either (mirrors
+ * Invite::find_in in crates/protocol/src/invite.rs). The first link that
+ * reads as an invite wins; else the first one's error says why.
+ */
+export function parseInvite(text: string): Invite | { error: string } {
+  const links = [...text.matchAll(INVITE_IN_TEXT)].map((m) => m[0].replace(/[)\].,;!]+$/, ""));
+  let firstError: string | null = null;
+  for (const link of links) {
+    const invite = parseLink(link);
+    if (!("error" in invite)) return invite;
+    firstError ??= invite.error;
+  }
+  return { error: firstError ?? NOT_AN_INVITE };
+}
+
+function parseLink(text: string): Invite | { error: string } {
+  const m = /^(?:matinee:\/\/join\/|https?:\/\/[^/]+\/join\/)([^?#/]+)\/?(?:\?([^#]*))?(?:#.*)?$/i.exec(text);
+  if (!m) return { error: NOT_AN_INVITE };
   const check = checkCode(decodeURIComponent(m[1]));
   if (check.state !== "valid") {
     return { error: check.state === "invalid" ? check.message : "The invite’s room code is incomplete." };
   }
-  const params = new URLSearchParams(m[2] ?? "");
+  const query = m[2] ?? "";
+  const params = new URLSearchParams(query);
   const relay = params.get("relay");
   if (relay !== null && !/^wss?:\/\/[^\s]+$/i.test(relay)) {
     return { error: "The invite’s relay address is not a ws:// or wss:// URL." };
@@ -56,7 +77,9 @@ export function parseInvite(link: string): Invite | { error: string } {
   if (hosts > 0 && !params.get("fp")) {
     return { error: "The invite is cut short: copy the whole invite, up to its end." };
   }
-  return { code: check.code, relay, hosts, link: text };
+  // The app link as found; a web link becomes one (it carries the same query).
+  const link = /^matinee:/i.test(text) ? text : `matinee://join/${check.code}${query ? `?${query}` : ""}`;
+  return { code: check.code, relay, hosts, link };
 }
 
 export function inviteLink(code: string, relay: string): string {

@@ -45,6 +45,23 @@ describe("invite links", () => {
     const bad = parseInvite("matinee://join/K7MQ2X?relay=javascript:alert(1)");
     expect(bad).toHaveProperty("error");
   });
+  it("finds the invite in a pasted chat line or the relay's web link", () => {
+    const link = "matinee://join/K7MQ2X?h=192.168.1.20:7878,203.0.113.7:7878&fp=TWAKninY";
+    const want = { code: "K7MQ2X", relay: null, hosts: 2, link };
+    expect(parseInvite(`Join us tonight: ${link}`)).toEqual(want);
+    expect(parseInvite(`Join us tonight: ${link}.`)).toEqual(want);
+    expect(parseInvite(`<${link}>`)).toEqual(want);
+    expect(parseInvite(`“${link}” see you at 8`)).toEqual(want);
+    // The Copy web link URL: the same invite, as the app link.
+    const web = "http://203.0.113.7:7878/join/K7MQ2X?h=192.168.1.20:7878,203.0.113.7:7878&fp=TWAKninY";
+    expect(parseInvite(web)).toEqual(want);
+    expect(parseInvite(`(the web link: ${web})`)).toEqual(want);
+    expect(parseInvite(`see https://example.com/film then ${link}`)).toEqual(want);
+    expect(parseInvite("here: matinee://join/K7MQ2X?h=10.0.0.2:7878 thanks")).toEqual({
+      error: "The invite is cut short: copy the whole invite, up to its end.",
+    });
+    expect(parseInvite("no link at all")).toHaveProperty("error");
+  });
 });
 
 describe("relay addresses people type", () => {

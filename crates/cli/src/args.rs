@@ -85,7 +85,7 @@ pub struct Common {
 
 fn parse_invite(s: &str) -> Result<Invite, String> {
     if s.contains("://") {
-        Invite::parse(s).map_err(|e| e.to_string())
+        Invite::find_in(s).map_err(|e| e.to_string())
     } else {
         let code = RoomCode::parse(s).map_err(|e| e.to_string())?;
         Ok(Invite::from_parts(code.as_str(), "").expect("a valid code"))

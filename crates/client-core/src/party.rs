@@ -114,7 +114,8 @@ pub enum JoinTargetError {
     NoRelay,
 }
 
-/// Where a join goes: a whole invite as it is; else the code, at the relay
+/// Where a join goes: the invite in what was pasted (a link, a web link,
+/// or a chat line holding one) as it is; else the code, at the relay
 /// typed, else at `fallback` (the settings' relay, or the CLI's default).
 pub fn join_target(
     code: &str,
@@ -123,7 +124,7 @@ pub fn join_target(
     fallback: Option<&str>,
 ) -> Result<Invite, JoinTargetError> {
     match invite.map(str::trim).filter(|i| !i.is_empty()) {
-        Some(link) => invite_target(Invite::parse(link)?, relay, fallback),
+        Some(text) => invite_target(Invite::find_in(text)?, relay, fallback),
         None => target_at(RoomCode::parse(code)?, relay, fallback),
     }
 }

@@ -253,6 +253,31 @@ impl Invite {
         Self::from_parts(&code, query)
     }
 
+    /// The invite inside text a person pasted: a chat line such as "Join
+    /// us tonight: matinee://join/…", the relay's web link
+    /// (`http://HOST/join/CODE?…`), with or without quotes or brackets
+    /// around it. The first link that reads as an invite wins; when none
+    /// does, the first link's error says why (or, with no link at all,
+    /// that this is not an invite).
+    pub fn find_in(text: &str) -> Result<Self, InviteError> {
+        let mut first_error = None;
+        let links = text
+            .split(|c: char| c.is_whitespace() || matches!(c, '<' | '>' | '"' | '“' | '”' | '\''))
+            .map(|w| {
+                w.trim_matches(|c: char| matches!(c, '(' | ')' | '[' | ']' | ',' | '.' | ';' | '!'))
+            })
+            .filter(|w| w.contains("://"));
+        for link in links {
+            match Self::parse(link) {
+                Ok(invite) => return Ok(invite),
+                Err(e) => {
+                    first_error.get_or_insert(e);
+                }
+            }
+        }
+        Err(first_error.unwrap_or(InviteError::NotAnInvite))
+    }
+
     /// An invite from its room code and its query (`h=…&fp=…&relay=…`).
     pub fn from_parts(code: &str, query: &str) -> Result<Self, InviteError> {
         let code = RoomCode::parse(code).map_err(|e| InviteError::Code(e.to_string()))?;
@@ -355,6 +380,45 @@ mod tests {
 
     fn code() -> RoomCode {
         RoomCode::parse("K7MQ2X").unwrap()
+    }
+
+    #[test]
+    fn an_invite_is_found_in_what_people_paste() {
+        let invite = Invite::parse(
+            "matinee://join/K7MQ2X?h=1.2.3.4:7878&fp=AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA",
+        )
+        .unwrap();
+        let link = invite.link();
+        let landing = invite.landing_link("http://1.2.3.4:7878");
+        for text in [
+            format!("Join us tonight: {link}"),
+            format!("Join us tonight: {link}."),
+            format!("<{link}>"),
+            format!("“{link}” see you at 8"),
+            format!("({landing})"),
+            format!("the web link {landing}, if the app link does not open"),
+            format!("  {link}  "),
+        ] {
+            assert_eq!(Invite::find_in(&text).unwrap(), invite, "{text}");
+        }
+        // A link that is an invite, cut short: its own error.
+        assert_eq!(
+            Invite::find_in("here: matinee://join/K7MQ2X?h=1.2.3.4:7878"),
+            Err(InviteError::MissingFingerprint)
+        );
+        // An unrelated link first, the invite after it.
+        assert_eq!(
+            Invite::find_in(&format!("see https://example.com/film then {link}")).unwrap(),
+            invite
+        );
+        assert_eq!(
+            Invite::find_in("no link here"),
+            Err(InviteError::NotAnInvite)
+        );
+        assert_eq!(
+            Invite::find_in("https://example.com/K7MQ2X"),
+            Err(InviteError::NotAnInvite)
+        );
     }
 
     #[test]
