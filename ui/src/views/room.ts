@@ -60,15 +60,16 @@ export function renderRoom(
   let inviteLink = room.invite_link;
   let landingUrl = room.landing_url;
   const inviteText = el("code", { class: "invite-text", title: inviteLink, text: inviteLink });
+  // Friends with Syncplay join by the same reachable address as the invite.
+  const syncplayText = el("span", {});
+  const syncplayInfo = el("span", { class: "muted small-text syncplay-line" }, syncplayText, copyBtn("Copy", () => syncplayText.textContent ?? ""));
   const invite = el(
     "div",
     { class: "invite" },
     copyBtn("Copy invite", () => inviteLink),
     ...(landingUrl ? [copyBtn("Copy web link", () => landingUrl ?? "")] : []),
+    syncplayInfo,
   );
-  // Friends with Syncplay join by the same reachable address as the invite.
-  const syncplayText = el("span", {});
-  const syncplayInfo = el("div", { class: "muted small-text syncplay-line" }, syncplayText, copyBtn("Copy", () => syncplayText.textContent ?? ""));
   const showSyncplay = () => {
     const server = syncplayServer(landingUrl ?? room.relay_url);
     syncplayInfo.hidden = server === null;
@@ -109,16 +110,19 @@ export function renderRoom(
       "div",
       { class: "room-meta" },
       el("div", { class: "media", text: room.media_name }),
-      el("div", { class: "muted small-text", text: hostingText }),
-      el("div", {
-        class: "muted small-text sync-mode",
-        text: room.controller === "syncplay" ? "Sync: Syncplay's classic thresholds" : "Sync: Matinee (tight)",
-      }),
+      el(
+        "div",
+        { class: "muted small-text" },
+        el("span", { text: `${hostingText} · ` }),
+        el("span", {
+          class: "sync-mode",
+          text: room.controller === "syncplay" ? "Sync: Syncplay's classic thresholds" : "Sync: Matinee (tight)",
+        }),
+      ),
       alignLine,
       ...(room.reachability ? [reach.root] : []),
       ...(room.host ? [inviteText] : []),
       invite,
-      syncplayInfo,
     ),
     pill,
   );
