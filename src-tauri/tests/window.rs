@@ -425,6 +425,28 @@ async fn host_in_the_window_and_join_from_the_cli() {
             "{invite}"
         ),
     }
+    // Friends on Syncplay are told the same reachable address.
+    let syncplay = js(
+        &client,
+        "return document.querySelector('.syncplay-line span')?.textContent ?? ''",
+    )
+    .await;
+    let server = if lab.is_some() {
+        "5.5.5.1"
+    } else {
+        "127.0.0.1"
+    };
+    assert!(
+        syncplay
+            .as_str()
+            .unwrap()
+            .starts_with(&format!("Friends with Syncplay: server {server}:"))
+            && syncplay
+                .as_str()
+                .unwrap()
+                .ends_with(&format!(", room {code}")),
+        "{syncplay}"
+    );
 
     // A friend joins from the command line with that invite (from "the
     // internet", behind the lab's router).
