@@ -226,6 +226,7 @@ async fn take_seat(
         Err((_, message)) => return Err(message),
     };
     let via = format!("Syncplay {}", shown_version(&hello.version));
+    let conn_id = outbox.conn_id;
     let nickname = matinee_protocol::clean_nickname(&hello.username)
         .map(|_| hello.username.clone())
         .map_err(|e| format!("That user name cannot be used: {e}"))?;
@@ -246,7 +247,11 @@ async fn take_seat(
     .await;
     match joined {
         Ok(Some(joined)) => Ok((room, pid, joined)),
-        _ => Err("The room did not answer; try again.".into()),
+        _ => {
+            // Seated but never told: give the seat up, as a dropped link.
+            room.send(RoomCmd::Disconnected { pid, conn_id }).await;
+            Err("The room did not answer; try again.".into())
+        }
     }
 }
 
