@@ -2,6 +2,8 @@
 //! and the embedded `matinee-relay`. Commands are in [`commands`]; all the
 //! behaviour is in the crates.
 
+#[cfg(test)]
+mod acl_check;
 mod commands;
 mod error;
 mod hosting;

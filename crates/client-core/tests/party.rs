@@ -15,6 +15,11 @@ use matinee_relay::{RelayConfig, RelayHandle};
 use matinee_sync::{EngineConfig, SyncStatus};
 use matinee_testkit::{clip, ClipSpec};
 
+// Friends on Syncplay in the same room (Debian's real client).
+#[cfg(unix)]
+#[path = "syncplay/friends.rs"]
+mod syncplay_friends;
+
 const FRAME: f64 = 1.0 / 120.0;
 
 async fn relay() -> RelayHandle {

@@ -5,62 +5,22 @@
 //! second IPC connection, the way a person's key presses reach it; its
 //! console takes chat and readiness commands as a person types them.
 
-#![cfg(unix)]
+// (A module of the party tests' binary: they share its helpers, and one
+// binary links once.)
 
-use std::path::PathBuf;
 use std::time::{Duration, Instant};
 
-use matinee_client_core::{
-    Backoff, MediaSource, PartyHandle, PartySession, RelayEndpoint, Role, SessionCmd,
-    SessionConfig, SessionEvent,
-};
-use matinee_mpv::{locate, LaunchOptions, MpvClient};
+use matinee_client_core::{PartyHandle, Role, SessionCmd, SessionEvent};
+use matinee_mpv::{locate, MpvClient};
 use matinee_protocol::ControlMode;
 use matinee_relay::{RelayConfig, RelayHandle};
-use matinee_sync::EngineConfig;
 use matinee_testkit::syncplay::SyncplayClient;
 use matinee_testkit::{clip, ClipSpec};
 
-fn film() -> PathBuf {
+use super::{config, eventually, Peer as Member};
+
+fn film() -> std::path::PathBuf {
     clip(ClipSpec::small(120))
-}
-
-fn config(relay: &RelayHandle, nickname: &str, role: Role) -> SessionConfig {
-    SessionConfig {
-        relay: vec![RelayEndpoint::url(relay.ws_url())],
-        nickname: nickname.into(),
-        role,
-        media: MediaSource::file(film()),
-        mpv: LaunchOptions::headless(locate(None).expect("mpv installed")),
-        engine: EngineConfig::default(),
-        client_name: "syncplay-test".into(),
-        osd_notices: true,
-        backoff: Backoff::new(Duration::from_millis(100), Duration::from_secs(1)),
-    }
-}
-
-async fn eventually(what: &str, limit: Duration, mut check: impl FnMut() -> bool) {
-    let start = Instant::now();
-    while !check() {
-        assert!(start.elapsed() < limit, "{what}: not within {limit:?}");
-        tokio::time::sleep(Duration::from_millis(25)).await;
-    }
-    eprintln!("{what}: after {:?}", start.elapsed());
-}
-
-/// A Matinee member and an outside connection to its mpv.
-struct Member {
-    session: PartyHandle,
-    mpv: MpvClient,
-}
-
-impl Member {
-    async fn start(cfg: SessionConfig) -> Member {
-        let session = PartySession::start(cfg).await.expect("session starts");
-        let endpoint = session.snapshot().player_endpoint.unwrap();
-        let mpv = MpvClient::connect(&endpoint).await.unwrap();
-        Member { session, mpv }
-    }
 }
 
 /// A friend on Syncplay and an outside connection to the mpv it drives.

@@ -1,10 +1,13 @@
-//! Every command the window may call is declared and granted: a command
+//! (Tests only.) Every command the window may call is declared and granted: a command
 //! registered in the invoke handler but missing from `build.rs`'s list or
 //! from the main window's capability is refused by Tauri's ACL at run time
 //! ("Command … not allowed by ACL"), which no compiler catches. (The
 //! *Share a subtitle file…* button failed that way.)
 
 use std::collections::BTreeSet;
+
+// A unit test of the app's library rather than a test binary of its own:
+// each of those links the whole app.
 
 fn source(path: &str) -> String {
     std::fs::read_to_string(std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join(path)).unwrap()
