@@ -18,8 +18,9 @@ if [ "${1:-}" = test ]; then
     iproute2 iptables miniupnpd-iptables
     # The Windows build (mingw linker) and running it under Wine.
     mingw-w64 wine64 python3-pip
-    # A friend on Syncplay: the real client joins a Matinee room in the tests.
-    syncplay)
+    # A friend on Syncplay: the real client joins a Matinee room in the
+    # tests; the benchmark also runs the real Syncplay server beside us.
+    syncplay syncplay-server)
 fi
 
 missing=()
