@@ -1,9 +1,11 @@
 //! Nicknames people can tell apart: normalised (NFC), without invisible
 //! padding, without bidirectional overrides that would make one name read
-//! as another, and compared in a room ignoring case and invisible
-//! characters.
+//! as another, and compared in a room by how they look: ignoring case,
+//! invisible characters and letters of other scripts that look the same
+//! (Unicode's confusables data, UTS #39).
 
 use unicode_normalization::UnicodeNormalization;
+use unicode_security::confusable_detection::skeleton;
 
 use crate::validate::{ValidationError, MAX_NICKNAME_CHARS};
 
@@ -22,6 +24,7 @@ fn is_invisible(c: char) -> bool {
             | '\u{200B}'..='\u{200D}'
             | '\u{2060}'..='\u{2064}'
             | '\u{206A}'..='\u{206F}'
+            | '\u{2800}'
             | '\u{3164}'
             | '\u{FE00}'..='\u{FE0F}'
             | '\u{FEFF}'
@@ -86,7 +89,7 @@ pub fn clean_nickname(raw: &str) -> Result<String, ValidationError> {
         }
         kept.push(c);
     }
-    let name = kept.trim_end().to_string();
+    let name = without_role_words(kept.trim_end()).to_string();
     if !name.chars().any(|c| !is_invisible(c)) {
         return Err(refused("must have at least one visible character"));
     }
@@ -99,13 +102,35 @@ pub fn clean_nickname(raw: &str) -> Result<String, ValidationError> {
     Ok(name)
 }
 
-/// What two names are compared by: lower case, without invisible
-/// characters or whitespace. "Ana", "ana" and "A\u{200B}na" are one name.
+/// Words the app shows after names ("Ana (host)", "Ben (you)"): a name
+/// that ends in one would pass for someone else's role, so it goes.
+const ROLE_WORDS: [&str; 3] = ["(host)", "(you)", "(syncplay)"];
+
+fn without_role_words(mut name: &str) -> &str {
+    loop {
+        let lower = name.to_lowercase();
+        let Some(word) = ROLE_WORDS.iter().find(|w| lower.ends_with(*w)) else {
+            return name;
+        };
+        // Role words are ASCII: their length in the original is the same.
+        let cut = name.len() - word.len();
+        if !name.is_char_boundary(cut) {
+            return name;
+        }
+        name = name[..cut].trim_end();
+    }
+}
+
+/// What two names are compared by: how they look, lower case, without
+/// invisible characters or whitespace. "Ana", "ana", "A\u{200B}na", the
+/// Cyrillic "Аna" and the fullwidth "Ａｎａ" are one name.
 pub fn nickname_key(name: &str) -> String {
-    name.nfc()
+    let visible: String = name
+        .nfkc()
         .filter(|c| !is_invisible(*c) && !c.is_whitespace())
         .flat_map(char::to_lowercase)
-        .collect()
+        .collect();
+    skeleton(&visible).flat_map(char::to_lowercase).collect()
 }
 
 /// `name`, or the first of "name (2)", "name (3)", … whose key no name in
@@ -128,6 +153,57 @@ pub fn unique_nickname<'a>(name: &str, taken: impl Iterator<Item = &'a str> + Cl
         }
     }
     name.to_string()
+}
+
+/// Characters that reorder the text around them (embeddings, overrides,
+/// isolates); the marks (LRM, RLM, ALM) only settle neutral characters and
+/// stay.
+fn is_reordering(c: char) -> bool {
+    matches!(c, '\u{202A}'..='\u{202E}' | '\u{2066}'..='\u{2069}')
+}
+
+/// A line of someone's text as others see it: without characters that
+/// reorder what follows (so "gpj.exe" cannot read as "exe.jpg") and with
+/// line and paragraph separators made spaces.
+pub fn clean_line(text: &str) -> String {
+    text.chars()
+        .filter(|c| !is_reordering(*c))
+        .map(|c| {
+            if matches!(c, '\u{2028}' | '\u{2029}') {
+                ' '
+            } else {
+                c
+            }
+        })
+        .collect()
+}
+
+/// Longest file name shown, in characters.
+const MAX_FILE_NAME_CHARS: usize = 120;
+
+/// A file name from someone's machine as others see it: its last part only
+/// (no folders, `..` or drive), one line of visible characters, within
+/// [`MAX_FILE_NAME_CHARS`]; "file" when nothing is left.
+pub fn clean_file_name(name: &str) -> String {
+    let last = name.rsplit(['/', '\\']).next().unwrap_or(name);
+    let mut kept = String::new();
+    for c in clean_line(last).nfc() {
+        if c.is_control() || is_layout_control(c) || is_invisible(c) {
+            continue;
+        }
+        if c.is_whitespace() {
+            if !kept.is_empty() && !kept.ends_with(' ') {
+                kept.push(' ');
+            }
+            continue;
+        }
+        kept.push(c);
+    }
+    let kept: String = kept.trim().chars().take(MAX_FILE_NAME_CHARS).collect();
+    match kept.trim_end() {
+        "" | "." | ".." => "file".into(),
+        name => name.into(),
+    }
 }
 
 #[cfg(test)]
@@ -163,12 +239,45 @@ mod tests {
     }
 
     #[test]
+    fn file_names_and_lines_cannot_disguise_themselves() {
+        assert_eq!(clean_file_name("../../etc/passwd"), "passwd");
+        assert_eq!(
+            clean_file_name("C:\\Users\\ana\\film.en.srt"),
+            "film.en.srt"
+        );
+        assert_eq!(clean_file_name("film\u{202E}trs.exe"), "filmtrs.exe");
+        assert_eq!(clean_file_name("two\nlines\u{2028}.srt"), "twolines .srt");
+        assert_eq!(clean_file_name(".."), "file");
+        assert_eq!(clean_file_name("a/"), "file");
+        assert_eq!(clean_file_name(&"x".repeat(500)).len(), MAX_FILE_NAME_CHARS);
+        assert_eq!(
+            clean_line("hi\u{2028}there \u{2067}x\u{2069}"),
+            "hi there x"
+        );
+        // Marks that only settle neutral characters in right-to-left text stay.
+        assert_eq!(clean_line("\u{5E9}\u{200F}!"), "\u{5E9}\u{200F}!");
+    }
+
+    #[test]
     fn look_alike_names_get_a_number() {
         let taken = ["Ana", "Ben (2)", "Ben"];
         assert_eq!(nickname_key("A\u{200B}NA"), nickname_key("ana"));
         assert_eq!(unique_nickname("ana", taken.iter().copied()), "ana (2)");
         assert_eq!(unique_nickname("Ben", taken.iter().copied()), "Ben (3)");
         assert_eq!(unique_nickname("Cleo", taken.iter().copied()), "Cleo");
+        // Other scripts' look-alikes, fullwidth letters, a blank braille
+        // cell and a role written into the name are no new people.
+        for lookalike in ["\u{410}na", "\u{FF21}\u{FF4E}\u{FF41}", "A\u{2800}na"] {
+            assert_eq!(
+                unique_nickname(&clean_nickname(lookalike).unwrap(), taken.iter().copied()),
+                format!("{} (2)", clean_nickname(lookalike).unwrap()),
+                "{lookalike:?}"
+            );
+        }
+        assert_eq!(clean_nickname("Ana (host)").unwrap(), "Ana");
+        assert_eq!(clean_nickname("Ana (HOST) (you)").unwrap(), "Ana");
+        assert!(clean_nickname("(host)").is_err());
+        assert_eq!(nickname_key("rn"), nickname_key("m"), "UTS #39 skeletons");
         let long = "x".repeat(MAX_NICKNAME_CHARS);
         let again = unique_nickname(&long, [long.as_str()].into_iter());
         assert!(again.ends_with(" (2)") && again.chars().count() == MAX_NICKNAME_CHARS);

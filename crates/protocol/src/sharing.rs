@@ -75,7 +75,7 @@ impl SubtitleMeta {
             .as_deref()
             .and_then(language_name)
             .map(str::to_string)
-            .unwrap_or_else(|| self.name.clone());
+            .unwrap_or_else(|| crate::clean_file_name(&self.name));
         format!("{what} ({})", self.format.extension().to_ascii_uppercase())
     }
 }
@@ -87,11 +87,7 @@ pub fn split_subtitle(text: &str) -> Vec<String> {
     let mut current = String::new();
     let mut encoded = 0;
     for c in text.chars() {
-        let cost = match c {
-            '"' | '\\' | '\n' | '\r' | '\t' | '\u{8}' | '\u{c}' => 2,
-            c if (c as u32) < 0x20 => 6,
-            c => c.len_utf8(),
-        };
+        let cost = escaped_char_len(c);
         if encoded + cost > SUBTITLE_PART_BYTES {
             parts.push(std::mem::take(&mut current));
             encoded = 0;
@@ -103,6 +99,20 @@ pub fn split_subtitle(text: &str) -> Vec<String> {
         parts.push(current);
     }
     parts
+}
+
+/// Bytes a character takes inside a JSON string.
+fn escaped_char_len(c: char) -> usize {
+    match c {
+        '"' | '\\' | '\n' | '\r' | '\t' | '\u{8}' | '\u{c}' => 2,
+        c if (c as u32) < 0x20 => 6,
+        c => c.len_utf8(),
+    }
+}
+
+/// Bytes `text` takes inside a JSON string (what its frames carry).
+pub fn escaped_len(text: &str) -> usize {
+    text.chars().map(escaped_char_len).sum()
 }
 
 /// Audio or subtitles.

@@ -109,6 +109,12 @@ pub struct RelayConfig {
     #[arg(long, env = "MATINEE_RELAY_RESUME_SECRET_FILE")]
     pub resume_secret_file: Option<std::path::PathBuf>,
 
+    /// A token `/metrics` asks for (`Authorization: Bearer TOKEN`); without
+    /// it, `/metrics` answers anyone (it shows counts only: connections,
+    /// rooms, messages, errors, memory held for shared files).
+    #[arg(long, env = "MATINEE_RELAY_METRICS_TOKEN", hide_env_values = true)]
+    pub metrics_token: Option<String>,
+
     /// How long a room with nobody connected is kept, in seconds.
     #[arg(long, env = "MATINEE_RELAY_ROOM_GRACE_SECS", default_value_t = 60.0)]
     pub room_grace_secs: f64,

@@ -154,15 +154,14 @@ impl Connection {
                     }
                 }
                 out = inbox.rx.recv() => match out {
-                    Some(Outgoing::Frame(text)) => self.write_queued(text, &mut inbox).await,
-                    Some(Outgoing::Evicted) => {
-                        self.phase = Phase::Lobby;
-                        Flow::Continue
-                    }
+                    Some(item) => Box::pin(self.write_queued(item, &mut inbox)).await,
                     None => Flow::Close,
                 },
                 frame = self.ws.recv() => match frame {
-                    Some(Ok(Message::Text(text))) => self.on_text(text).await,
+                    // Handling a message needs more state than waiting for one:
+                    // boxed, it is held only while it runs, not by every
+                    // idle connection's task.
+                    Some(Ok(Message::Text(text))) => Box::pin(self.on_text(text)).await,
                     Some(Ok(Message::Binary(_))) if matches!(self.phase, Phase::New) => {
                         // Nothing but a hello opens a connection (and only
                         // a message resets the hello timer).
@@ -176,11 +175,16 @@ impl Connection {
                             self.send_error(ErrorCode::BinaryNotSupported, "Send JSON text frames.", false).await
                         }
                     }
-                    Some(Ok(Message::Pong(payload))) => {
-                        self.on_pong(&payload).await;
-                        Flow::Continue
-                    }
-                    Some(Ok(Message::Ping(_))) => Flow::Continue,
+                    // Pings and pongs count like messages: each ping is
+                    // answered, so a flood of them is a flood of writes.
+                    Some(Ok(Message::Pong(payload))) => match self.over_rate().await {
+                        Some(flow) => flow,
+                        None => {
+                            self.on_pong(&payload).await;
+                            Flow::Continue
+                        }
+                    },
+                    Some(Ok(Message::Ping(_))) => self.over_rate().await.unwrap_or(Flow::Continue),
                     Some(Ok(Message::Close(_))) | None => Flow::Close,
                     Some(Err(e)) => {
                         tracing::debug!(error = %e, "read failed");
@@ -228,35 +232,48 @@ impl Connection {
         }
     }
 
-    /// Writes a queued frame and those queued behind it (a state, the
-    /// roster and a notice often come together) in one write to the socket.
-    async fn write_queued(&mut self, first: Utf8Bytes, inbox: &mut Inbox) -> Flow {
-        use futures_util::SinkExt;
-        let mut next = Some(first);
-        let mut evicted = false;
-        let written = tokio::time::timeout(WRITE_TIMEOUT, async {
-            for _ in 0..WRITE_BATCH {
-                let Some(text) = next.take() else { break };
-                self.ws.feed(Message::Text(text)).await?;
-                match inbox.rx.try_recv() {
-                    Ok(Outgoing::Frame(t)) => next = Some(t),
-                    Ok(Outgoing::Evicted) => {
-                        evicted = true;
-                        break;
-                    }
-                    Err(_) => break,
+    /// Writes a queued item and those queued behind it (a state, the
+    /// roster and a notice often come together) before one flush. A
+    /// shared file's frames go out one by one, each within the write
+    /// timeout: a member that reads slowly takes them at its pace.
+    async fn write_queued(&mut self, first: Outgoing, inbox: &mut Inbox) -> Flow {
+        let mut item = Some(first);
+        let mut taken = 0;
+        while let Some(current) = item.take() {
+            let flow = match current {
+                Outgoing::Frame(text) => self.feed(text).await,
+                Outgoing::Frames(frames) => self.feed_all(&frames).await,
+                Outgoing::Evicted => {
+                    self.phase = Phase::Lobby;
+                    Flow::Continue
                 }
+            };
+            if let Flow::Close = flow {
+                return flow;
             }
-            if let Some(text) = next {
-                self.ws.feed(Message::Text(text)).await?;
+            taken += 1;
+            if taken < WRITE_BATCH {
+                item = inbox.rx.try_recv().ok();
             }
-            self.ws.flush().await
-        })
-        .await;
-        if evicted {
-            self.phase = Phase::Lobby;
         }
-        self.after_write(written)
+        use futures_util::SinkExt;
+        let flushed = tokio::time::timeout(WRITE_TIMEOUT, self.ws.flush()).await;
+        self.after_write(flushed)
+    }
+
+    async fn feed(&mut self, text: Utf8Bytes) -> Flow {
+        use futures_util::SinkExt;
+        let fed = tokio::time::timeout(WRITE_TIMEOUT, self.ws.feed(Message::Text(text))).await;
+        self.after_write(fed)
+    }
+
+    async fn feed_all(&mut self, frames: &[Utf8Bytes]) -> Flow {
+        for text in frames {
+            if let Flow::Close = self.feed(text.clone()).await {
+                return Flow::Close;
+            }
+        }
+        Flow::Continue
     }
 
     async fn send(&mut self, msg: &ServerMsg) -> Flow {
@@ -356,6 +373,21 @@ impl Connection {
         true
     }
 
+    /// Counts a frame against the rate limit: what to do with it when it
+    /// is over (drop it, or close after too many strikes), or `None`.
+    async fn over_rate(&mut self) -> Option<Flow> {
+        if !self.rate_limited().await {
+            return None;
+        }
+        if self.strikes > RATE_STRIKES_BEFORE_CLOSE {
+            return Some(
+                self.close_with(ErrorCode::RateLimited, "Far too many messages.")
+                    .await,
+            );
+        }
+        Some(Flow::Continue)
+    }
+
     async fn on_pong(&mut self, payload: &[u8]) {
         let Ok(stamp) = <[u8; 8]>::try_from(payload) else {
             return;
@@ -389,13 +421,8 @@ impl Connection {
                 .send_error(ErrorCode::MessageTooLarge, &msg, true)
                 .await;
         }
-        if self.rate_limited().await {
-            if self.strikes > RATE_STRIKES_BEFORE_CLOSE {
-                return self
-                    .close_with(ErrorCode::RateLimited, "Far too many messages.")
-                    .await;
-            }
-            return Flow::Continue;
+        if let Some(flow) = self.over_rate().await {
+            return flow;
         }
         let msg = match ClientMsg::decode(&text) {
             Ok(msg) => msg,

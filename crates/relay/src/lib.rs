@@ -76,6 +76,8 @@ pub(crate) struct Shared {
     room_store: Option<Arc<dyn room::RoomStore>>,
     /// Rooms here only, or across the cluster.
     rooms: rooms::Rooms,
+    /// Shared subtitle bytes per address, across rooms.
+    share_allowance: Arc<room::ShareAllowance>,
 }
 
 impl Shared {
@@ -91,6 +93,7 @@ impl Shared {
             tokens: self.tokens.clone(),
             metrics: self.metrics.clone(),
             clock: self.clock,
+            allowance: self.share_allowance.clone(),
         }
     }
 }
@@ -220,6 +223,7 @@ pub async fn start(config: RelayConfig) -> Result<RelayHandle, RelayError> {
         // Connection ids start at a random point, so that ids from
         // different nodes of a cluster do not collide.
         next_conn: AtomicU64::new(u64::from(rand::random::<u32>()) << 32),
+        share_allowance: Default::default(),
         cluster: cluster.as_ref().map(|c| c.cluster.clone()),
         room_store: cluster
             .as_ref()

@@ -43,7 +43,9 @@ pub(crate) struct Peer {
     pub _place: Option<Arc<Held>>,
 }
 
-pub(crate) type Io = Either<TlsStream<TcpStream>, TcpStream>;
+/// A socket, plain or TLS. The TLS state (over a kilobyte) is boxed so
+/// that plain connections, most of a busy relay's, do not carry its size.
+pub(crate) type Io = Either<Box<TlsStream<TcpStream>>, TcpStream>;
 
 /// The relay's listener: accepted (and, with TLS, handshaken) sockets.
 pub(crate) struct RelayListener {
@@ -146,9 +148,9 @@ async fn open(stream: TcpStream, acceptor: Option<&TlsAcceptor>) -> std::io::Res
     }
     match (first[0], acceptor) {
         (SYNCPLAY_FIRST, _) => Ok(Opened::Syncplay(stream)),
-        (TLS_HANDSHAKE, Some(acceptor)) => Ok(Opened::Http(Box::new(Either::Left(
+        (TLS_HANDSHAKE, Some(acceptor)) => Ok(Opened::Http(Box::new(Either::Left(Box::new(
             acceptor.accept(stream).await?,
-        )))),
+        ))))),
         _ => Ok(Opened::Http(Box::new(Either::Right(stream)))),
     }
 }

@@ -22,6 +22,10 @@ pub(crate) trait RemoteConnection: Send + Sync {
 pub(crate) enum Outgoing {
     /// A serialised message, shared between every receiver of a broadcast.
     Frame(Utf8Bytes),
+    /// Messages that go out in order as one item of the queue (a shared
+    /// file's parts): a member takes them at the pace its socket allows,
+    /// and however many there are they fill one place of its queue.
+    Frames(Arc<[Utf8Bytes]>),
     /// The seat is gone (left or kicked); the connection is back in the lobby.
     Evicted,
 }
@@ -79,11 +83,29 @@ pub(crate) fn frame(msg: &ServerMsg) -> Utf8Bytes {
     Utf8Bytes::from(msg.encode())
 }
 
+/// A frame kept for a while (a shared file's part): its allocation holds
+/// exactly its text, so what is counted is what is held (an encoder's
+/// buffer can be up to twice as long).
+pub(crate) fn kept_frame(msg: &ServerMsg) -> Utf8Bytes {
+    let mut text = msg.encode();
+    text.shrink_to_fit();
+    Utf8Bytes::from(text)
+}
+
 impl Outbox {
     /// Queues a frame. False when the connection is gone or too slow, in
     /// which case it has been told to close.
     pub fn send(&self, frame: Utf8Bytes) -> bool {
         self.push(Outgoing::Frame(frame))
+    }
+
+    /// Queues frames that go out in order, as one place of the queue.
+    pub fn send_batch(&self, frames: Arc<[Utf8Bytes]>) -> bool {
+        match frames.len() {
+            0 => true,
+            1 => self.send(frames[0].clone()),
+            _ => self.push(Outgoing::Frames(frames)),
+        }
     }
 
     pub fn send_msg(&self, msg: &ServerMsg) -> bool {

@@ -29,6 +29,7 @@ impl SimRoom {
             tokens: Arc::new(TokenSigner::load(None).expect("a fresh key")),
             metrics: Arc::new(Metrics::new()),
             clock: ServerClock::new(),
+            allowance: Default::default(),
         };
         let code = RoomCode::parse("SYNCSM").expect("a valid code");
         Self {
@@ -90,7 +91,12 @@ impl SimRoom {
         };
         let mut out = Vec::new();
         while let Ok(item) = inbox.rx.try_recv() {
-            if let Outgoing::Frame(text) = item {
+            let frames = match item {
+                Outgoing::Frame(text) => vec![text],
+                Outgoing::Frames(frames) => frames.to_vec(),
+                Outgoing::Evicted => Vec::new(),
+            };
+            for text in frames {
                 out.push(ServerMsg::decode(&text).expect("the room sends valid messages"));
             }
         }

@@ -76,7 +76,11 @@ async fn a_guest_rebuilding_first_cannot_keep_the_host_role() {
     first.shutdown().await;
     drop((ana, ben));
 
-    let second = relay(keyed(&dir, listen)).await;
+    let second = relay(RelayConfig {
+        resume_grace_secs: 3.0,
+        ..keyed(&dir, listen)
+    })
+    .await;
     let mut ben = Client::connect(&second).await;
     // Ben shows Ana's proof as his and remembers the room as shared.
     let joined = rebuild_as(
@@ -120,8 +124,11 @@ async fn a_guest_rebuilding_first_cannot_keep_the_host_role() {
     ben.expect_error(ErrorCode::NotHost).await;
     ben.control(1, ControlAction::Pause { position: 1.0 }).await;
     ben.expect_error(ErrorCode::NotHost).await;
-    // Ana has a fresh proof (it came with her seat), for the next restart.
-    assert!(ana.host_proof.is_some());
+    // Ana gets a fresh proof, for the next restart, once everyone has had
+    // the resume grace to come back (a newer proof would outrank hers).
+    assert!(ana.host_proof.is_none());
+    ana.recv_until(|m| matches!(m, ServerMsg::HostProof { .. }).then_some(()))
+        .await;
 }
 
 /// 2. One address cannot fill the relay with rooms: it creates so many a
@@ -559,4 +566,217 @@ async fn smaller_holes_are_closed() {
         "{} characters",
         message.len()
     );
+}
+
+/// A file's parts as a client sends them.
+fn file_parts(name: &str, text: &str) -> Vec<ClientMsg> {
+    let pieces = matinee_protocol::split_subtitle(text);
+    let parts = pieces.len() as u32;
+    let meta = matinee_protocol::SubtitleMeta {
+        name: name.into(),
+        format: matinee_protocol::SubtitleFormat::Srt,
+        language: None,
+        bytes: text.len() as u32,
+    };
+    pieces
+        .into_iter()
+        .enumerate()
+        .map(|(i, text)| ClientMsg::ShareSubtitle {
+            part: i as u32,
+            parts,
+            meta: meta.clone(),
+            text,
+        })
+        .collect()
+}
+
+/// Subtitle parts received until `parts` of them, or a close (None).
+async fn subtitle_parts_received(c: &mut Client, parts: usize) -> Option<usize> {
+    let mut got = 0;
+    while got < parts {
+        match c.next().await? {
+            ServerMsg::Subtitle { .. } => got += 1,
+            ServerMsg::Error {
+                code: ErrorCode::SlowConsumer,
+                ..
+            } => return None,
+            _ => {}
+        }
+    }
+    Some(got)
+}
+
+/// Issue 25, case 2: a file the relay re-cuts into more frames than a
+/// member's send queue holds reaches every member, and a newcomer, over
+/// real sockets; nobody is dropped as slow.
+#[tokio::test]
+async fn a_file_of_more_frames_than_the_send_queue_drops_nobody() {
+    let relay = relay(RelayConfig {
+        send_queue: 16,
+        max_messages_per_sec: 10_000,
+        max_room_subtitle_bytes: 8 * 1024 * 1024,
+        max_shared_bytes_per_minute: 8 * 1024 * 1024,
+        ..config()
+    })
+    .await;
+    let mut ana = Client::host(&relay, "Ana", ControlMode::Shared).await;
+    let code = ana.code();
+    let mut others = Vec::new();
+    for i in 0..6 {
+        others.push(Client::guest(&relay, &code, &format!("P{i}")).await);
+    }
+    // 200 KB of U+0001: six bytes each as JSON, about 37 frames.
+    let text = "\u{1}".repeat(200_000);
+    let parts = matinee_protocol::split_subtitle(&text).len();
+    assert!(parts > 16);
+    for part in file_parts("odd.srt", &text) {
+        ana.send(&part).await;
+    }
+    for (i, c) in others.iter_mut().enumerate() {
+        assert_eq!(
+            subtitle_parts_received(c, parts).await,
+            Some(parts),
+            "P{i} got every part"
+        );
+    }
+    let mut cleo = Client::guest(&relay, &code, "Cleo").await;
+    assert_eq!(subtitle_parts_received(&mut cleo, parts).await, Some(parts));
+    ana.send(&ClientMsg::Chat {
+        text: "still here?".into(),
+    })
+    .await;
+    for c in others.iter_mut().chain([&mut cleo]) {
+        c.recv_until(|m| matches!(m, ServerMsg::Chat { .. }).then_some(()))
+            .await;
+    }
+}
+
+/// Issue 25, notes: WebSocket pings count against the rate like
+/// messages (each is answered): a flood is cut off.
+#[tokio::test]
+async fn a_flood_of_websocket_pings_is_cut_off() {
+    let relay = relay(RelayConfig {
+        max_messages_per_sec: 5,
+        ..config()
+    })
+    .await;
+    let mut c = Client::connect(&relay).await;
+    let mut sent = 0;
+    while sent < 5000 && c.send_message(Message::Ping(vec![1u8; 8].into())).await {
+        sent += 1;
+    }
+    let (_, fatal) = c.expect_error(ErrorCode::RateLimited).await;
+    assert!(!fatal, "first a warning");
+    let (_, fatal) = c.expect_error(ErrorCode::RateLimited).await;
+    assert!(fatal, "then the close");
+    c.expect_closed().await;
+}
+
+/// Resident memory of a process, in KiB.
+fn rss_kib(pid: u32) -> u64 {
+    let status = std::fs::read_to_string(format!("/proc/{pid}/status")).unwrap();
+    status
+        .lines()
+        .find_map(|l| l.strip_prefix("VmRSS:"))
+        .and_then(|v| v.trim().trim_end_matches("kB").trim().parse().ok())
+        .expect("VmRSS in /proc/PID/status")
+}
+
+/// Issue 25, cases 1–4 together, against the relay binary: members from
+/// eight addresses share files that escape six-fold, leave uploads
+/// unfinished and share empty files, in eight rooms. The relay's memory
+/// stays within its budget for shared files plus one file's working memory
+/// (printed), where counting the text alone let it grow six times past it.
+#[tokio::test]
+async fn the_relay_s_memory_under_sharing_attacks_stays_within_its_budget() {
+    const BUDGET: usize = 16 * 1024 * 1024;
+    let listen = free_port();
+    let mut relay = tokio::process::Command::new(env!("CARGO_BIN_EXE_matinee-relay"))
+        .env("MATINEE_RELAY_LISTEN", listen.to_string())
+        .env("MATINEE_RELAY_MAX_MESSAGES_PER_SEC", "10000")
+        .env("MATINEE_RELAY_MAX_JOINS_PER_MINUTE", "1000")
+        .env("MATINEE_RELAY_MAX_SUBTITLE_BYTES", BUDGET.to_string())
+        .env("RUST_LOG", "error")
+        .kill_on_drop(true)
+        .stdout(std::process::Stdio::null())
+        .stderr(std::process::Stdio::null())
+        .spawn()
+        .unwrap();
+    let pid = relay.id().unwrap();
+    let mut up = false;
+    for _ in 0..200 {
+        if tokio::net::TcpStream::connect(listen).await.is_ok() {
+            up = true;
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    assert!(up, "the relay starts");
+    let url = format!("ws://{listen}/ws");
+    let connect = |source: String| {
+        let url = url.clone();
+        async move {
+            let mut c = Client::raw_from_url(&url, source.parse().unwrap())
+                .await
+                .expect("websocket connects");
+            c.hello().await;
+            c
+        }
+    };
+    let mut rooms = Vec::new();
+    for i in 0..8 {
+        let mut host = connect(format!("127.0.0.{}", 2 + i)).await;
+        host.create(&format!("H{i}")).await.expect("room made");
+        let mut guest = connect("127.0.0.1".into()).await;
+        guest.join(&host.code(), "G").await;
+        rooms.push((host, guest));
+    }
+    let before = rss_kib(pid);
+    let escaped = "\u{1}".repeat(600_000);
+    let mut refused = 0;
+    for (host, guest) in rooms.iter_mut() {
+        for n in 0..3 {
+            for part in file_parts(&format!("{n}.srt"), &escaped) {
+                host.send(&part).await;
+            }
+        }
+        for n in 0..20 {
+            for part in file_parts(&format!("empty{n}.srt"), "") {
+                host.send(&part).await;
+            }
+        }
+        // And one upload left unfinished.
+        host.send(&file_parts("never.srt", &"y".repeat(3_000_000))[0])
+            .await;
+        // Wait for the room to have dealt with it all (its chat comes last).
+        host.send(&ClientMsg::Chat {
+            text: "done".into(),
+        })
+        .await;
+        guest
+            .recv_until(|m| matches!(m, ServerMsg::Chat { .. }).then_some(()))
+            .await;
+        while let Some(msg) = tokio::time::timeout(Duration::from_millis(50), host.next())
+            .await
+            .ok()
+            .flatten()
+        {
+            refused += usize::from(matches!(msg, ServerMsg::Error { .. }));
+        }
+    }
+    let grew_kib = rss_kib(pid).saturating_sub(before);
+    eprintln!(
+        "relay memory grew {:.1} MiB under the sharing attacks (budget {} MiB, {refused} files refused)",
+        grew_kib as f64 / 1024.0,
+        BUDGET / 1024 / 1024
+    );
+    assert!(refused > 0, "the attacks reach the limits");
+    // Kept files within the budget, plus the working memory of one file
+    // in flight (at most a room's 4 MiB: its text, its parts being cut)
+    // and the sockets' buffers.
+    assert!(
+        (grew_kib as usize) * 1024 <= BUDGET + 6 * 1024 * 1024,
+        "grew {grew_kib} KiB"
+    );
+    relay.kill().await.unwrap();
 }

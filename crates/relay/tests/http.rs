@@ -52,6 +52,27 @@ async fn healthz_and_metrics_report_rooms_and_connections() {
     assert!(metrics.contains("matinee_relay_messages_received_total"));
 }
 
+/// With a metrics token, `/metrics` answers only who shows it.
+#[tokio::test]
+async fn metrics_can_ask_for_a_token() {
+    let relay = relay(RelayConfig {
+        metrics_token: Some("s3cret-metrics".into()),
+        ..config()
+    })
+    .await;
+    let (status, head, _) = get(relay.addr(), "/metrics", "").await;
+    assert_eq!(status, 401);
+    assert!(head.to_lowercase().contains("www-authenticate: bearer"));
+    let wrong = "Authorization: Bearer s3cret-metricz\r\n";
+    assert_eq!(get(relay.addr(), "/metrics", wrong).await.0, 401);
+    let right = "Authorization: Bearer s3cret-metrics\r\n";
+    let (status, _, body) = get(relay.addr(), "/metrics", right).await;
+    assert_eq!(status, 200);
+    assert!(body.contains("matinee_relay_messages_received_total"));
+    // Health stays open to every checker.
+    assert_eq!(get(relay.addr(), "/healthz", "").await.0, 200);
+}
+
 #[tokio::test]
 async fn the_landing_page_opens_the_app_with_the_deep_link() {
     let relay = relay(RelayConfig {

@@ -124,6 +124,14 @@ impl crate::outbox::RemoteConnection for RemoteConn {
     fn push(&self, conn: u64, item: Outgoing) -> bool {
         let body = match item {
             Outgoing::Frame(f) => Body::Frame(f),
+            // The member's node queues them one by one (a room's files fit
+            // its queue: they are counted as stored, within the room's
+            // budget).
+            Outgoing::Frames(frames) => {
+                return frames
+                    .iter()
+                    .all(|f| self.publish(conn, Body::Frame(f.clone())))
+            }
             Outgoing::Evicted => Body::Evict,
         };
         self.publish(conn, body)

@@ -18,6 +18,7 @@ use tokio::sync::{mpsc, oneshot};
 use crate::limits::Held;
 use crate::outbox::Outbox;
 use crate::Shared;
+pub(crate) use sharing::ShareAllowance;
 use state::Lifecycle;
 pub(crate) use state::{Room, RoomEnv};
 pub(crate) use stored::StoredRoom;

@@ -7,6 +7,7 @@ use tokio::time::Instant;
 use matinee_protocol::{MediaInfo, Participant, ParticipantId, StateReport};
 
 use crate::outbox::Outbox;
+use crate::tokens::same_secret;
 
 /// Weight of the previous RTT estimate in the moving average (Syncplay's).
 const RTT_EMA_KEEP: f64 = 0.85;
@@ -44,15 +45,6 @@ pub(crate) struct Seat {
     pub sharing: super::sharing::MemberSharing,
     /// The program they joined with when it is not Matinee.
     pub via: Option<String>,
-}
-
-/// Compares secrets in time independent of where they differ.
-fn same_secret(a: &str, b: &str) -> bool {
-    a.len() == b.len()
-        && a.bytes()
-            .zip(b.bytes())
-            .fold(0u8, |acc, (x, y)| acc | (x ^ y))
-            == 0
 }
 
 impl Seat {

@@ -1,54 +1,155 @@
 //! What members share through the room besides playback: subtitle files
 //! (kept while the room lives, within a budget, and sent to newcomers),
-//! each member's tracks, and the latest track proposal.
+//! each member's tracks, the latest track proposal and the host's sound
+//! prints.
+//!
+//! Files are counted by what they cost as kept: the frames that carry
+//! them (text escaped as JSON, the file's details on each part) and a
+//! minimum per file, so neither escaped characters nor empty files are
+//! cheaper than they look. A file in flight is counted by what has
+//! arrived, for at most [`UPLOAD_TIMEOUT_MS`] between parts.
 
-use std::collections::VecDeque;
+use std::collections::{HashMap, VecDeque};
+use std::net::IpAddr;
+use std::sync::{Arc, Mutex};
 
 use axum::extract::ws::Utf8Bytes;
 use matinee_protocol::{
-    split_subtitle, ErrorCode, NoticeEvent, ServerMsg, SubtitleMeta, TrackInfo, TrackProposal,
+    clean_file_name, escaped_len, split_subtitle, ErrorCode, NoticeEvent, ParticipantId, ServerMsg,
+    SubtitleMeta, TrackInfo, TrackProposal,
 };
 use prometheus_client::metrics::gauge::Gauge;
 
 use super::state::Room;
-use crate::outbox::frame;
+use crate::outbox::{frame, kept_frame};
 
 /// Shortest time between two track lists of one member going out, ms; a
 /// newer list waits for the next tick.
 const TRACKS_INTERVAL_MS: f64 = 500.0;
-/// The window of the per-member shared-bytes budget, ms.
+/// Shortest time between two track proposals, or two sound prints, going
+/// out to the room, ms; a newer one waits (the latest wins).
+const PROPOSAL_INTERVAL_MS: f64 = 1000.0;
+/// The window of the shared-bytes allowance, ms.
 const SHARE_WINDOW_MS: f64 = 60_000.0;
+/// Longest wait for the next part of a file being shared, ms.
+pub(crate) const UPLOAD_TIMEOUT_MS: f64 = 15_000.0;
+/// What a kept file costs at least, bytes (its details, its place).
+pub(crate) const MIN_FILE_COST: usize = 4096;
+/// What each kept frame costs beyond its text, bytes.
+const FRAME_OVERHEAD: usize = 64;
+/// Most files a room keeps (the oldest go first).
+pub(crate) const MAX_ROOM_FILES: usize = 32;
+/// Addresses remembered by the relay-wide allowance before expired
+/// windows are swept.
+const ALLOWANCE_SWEEP_AT: usize = 4096;
 
 /// One shared file, as the frames that carry it. Dropping it gives its
-/// bytes back to the relay-wide count.
+/// cost back to the relay-wide count.
 struct SharedFile {
-    frames: Vec<Utf8Bytes>,
+    frames: Arc<[Utf8Bytes]>,
     held: Reservation,
 }
 
-/// The room's shared files and latest proposal.
+/// The room's shared files, latest proposal and sound prints.
 #[derive(Default)]
 pub(crate) struct Sharing {
     files: VecDeque<SharedFile>,
     next_id: u32,
     held: usize,
-    proposal: Option<Utf8Bytes>,
+    /// Bytes shared in this room in the current window.
+    window: Window,
+    proposal: Paced,
     /// The host's sound fingerprints (of the film's start, and of a place
     /// further in), for newcomers; cleared when the host changes (the new
     /// host sends its own).
-    prints: [Option<Utf8Bytes>; 2],
+    prints: [Paced; 2],
 }
 
-/// A file on its way in from one member. Its announced size is counted
-/// in the relay-wide total from its first part (given back when it is
-/// dropped: finished, refused, or its member gone), so unfinished uploads
-/// cannot hold memory past the relay's budget.
+/// The latest of something that goes out at most once an interval.
+#[derive(Default)]
+struct Paced {
+    latest: Option<Utf8Bytes>,
+    /// What the room is told when it goes out, and about whom.
+    notice: Option<(ParticipantId, String)>,
+    pending: bool,
+    sent_ms: Option<f64>,
+}
+
+impl Paced {
+    fn set(&mut self, frame: Utf8Bytes, notice: Option<(ParticipantId, String)>) {
+        self.latest = Some(frame);
+        self.notice = notice;
+        self.pending = true;
+    }
+
+    /// The frame to send now, if one waits and the interval has passed.
+    fn due(&mut self, now: f64) -> Option<Utf8Bytes> {
+        let ready = self.pending && self.sent_ms.is_none_or(|t| now - t >= PROPOSAL_INTERVAL_MS);
+        if !ready {
+            return None;
+        }
+        self.pending = false;
+        self.sent_ms = Some(now);
+        self.latest.clone()
+    }
+}
+
+/// Bytes shared within one minute.
+#[derive(Default, Clone, Copy)]
+struct Window {
+    start_ms: f64,
+    bytes: usize,
+}
+
+impl Window {
+    fn fits(&mut self, now: f64, bytes: usize, per_minute: usize) -> bool {
+        if now - self.start_ms >= SHARE_WINDOW_MS {
+            *self = Window {
+                start_ms: now,
+                bytes: 0,
+            };
+        }
+        self.bytes + bytes <= per_minute
+    }
+}
+
+/// The shared-bytes allowance per address, across the relay's rooms
+/// (more seats, rooms or connections from one address share it).
+#[derive(Default)]
+pub(crate) struct ShareAllowance {
+    windows: Mutex<HashMap<IpAddr, Window>>,
+}
+
+impl ShareAllowance {
+    /// Counts `bytes` for `addr` if they fit its allowance now.
+    fn take(&self, addr: IpAddr, now: f64, bytes: usize, per_minute: usize) -> bool {
+        let mut windows = self.windows.lock().expect("not poisoned");
+        if windows.len() >= ALLOWANCE_SWEEP_AT {
+            windows.retain(|_, w| now - w.start_ms < SHARE_WINDOW_MS);
+        }
+        let window = windows.entry(crate::limits::address_key(addr)).or_default();
+        if !window.fits(now, bytes, per_minute) {
+            return false;
+        }
+        window.bytes += bytes;
+        true
+    }
+}
+
+/// A file on its way in from one member. What has arrived is counted in
+/// the relay-wide total (given back when it is dropped: finished,
+/// refused, timed out, or its member gone).
 pub(crate) struct Upload {
     meta: SubtitleMeta,
     parts: u32,
     next: u32,
     text: String,
+    /// Bytes the text so far takes escaped, as kept (with each part's
+    /// overhead).
+    escaped: usize,
     reserved: Reservation,
+    /// Server time of the last part.
+    last_ms: f64,
 }
 
 /// Bytes counted in the relay-wide total while held.
@@ -62,6 +163,11 @@ impl Reservation {
         gauge.inc_by(bytes as i64);
         Self { bytes, gauge }
     }
+
+    fn set(&mut self, bytes: usize) {
+        self.gauge.inc_by(bytes as i64 - self.bytes as i64);
+        self.bytes = bytes;
+    }
 }
 
 impl Drop for Reservation {
@@ -70,7 +176,7 @@ impl Drop for Reservation {
     }
 }
 
-/// What one member shares: their tracks, and their budget.
+/// What one member shares: their tracks, and the file on its way in.
 #[derive(Default)]
 pub(crate) struct MemberSharing {
     pub tracks: Vec<TrackInfo>,
@@ -78,11 +184,43 @@ pub(crate) struct MemberSharing {
     /// The member's tracks changed and are not out yet.
     tracks_pending: bool,
     tracks_sent_ms: Option<f64>,
-    /// Start of the current budget window, and bytes shared in it.
-    window: (f64, usize),
+}
+
+impl MemberSharing {
+    /// Drops the file on its way in (its member left or was replaced).
+    pub(crate) fn drop_upload(&mut self) {
+        self.upload = None;
+    }
+}
+
+/// What a kept file costs: its frames as stored, at least [`MIN_FILE_COST`].
+fn cost(frames: &[Utf8Bytes]) -> usize {
+    frames
+        .iter()
+        .map(|f| f.len() + FRAME_OVERHEAD)
+        .sum::<usize>()
+        .max(MIN_FILE_COST)
+}
+
+fn too_big(cost: usize, max: usize) -> String {
+    format!(
+        "This file takes {} KiB as the relay keeps it (some of its characters need escaping); rooms keep at most {} KiB.",
+        kib(cost),
+        kib(max)
+    )
+}
+
+fn kib(bytes: usize) -> usize {
+    bytes / 1024
 }
 
 impl Room {
+    /// Files the room keeps.
+    #[cfg(test)]
+    pub(super) fn sharing_files(&self) -> usize {
+        self.sharing.files.len()
+    }
+
     pub(super) fn on_share_subtitle(
         &mut self,
         idx: usize,
@@ -91,22 +229,31 @@ impl Room {
         meta: SubtitleMeta,
         text: String,
     ) {
+        let now = self.now_ms();
+        // Names from others' machines are shown, never used as paths.
+        let meta = SubtitleMeta {
+            name: clean_file_name(&meta.name),
+            ..meta
+        };
         if part == 0 {
             if let Err((code, why)) = self.may_share(idx, &meta) {
                 self.seats[idx].sharing.upload = None;
                 return self.refuse(idx, code, &why);
             }
-            let reserved =
-                Reservation::new(meta.bytes as usize, self.env.metrics.subtitle_bytes.clone());
+            let reserved = Reservation::new(0, self.env.metrics.subtitle_bytes.clone());
             self.seats[idx].sharing.upload = Some(Upload {
                 meta: meta.clone(),
                 parts,
                 next: 0,
                 text: String::new(),
+                escaped: 0,
                 reserved,
+                last_ms: now,
             });
         }
         let bytes_max = self.env.config.max_room_subtitle_bytes;
+        let relay_max = self.env.config.max_subtitle_bytes;
+        let held = usize::try_from(self.env.metrics.subtitle_bytes.get()).unwrap_or(0);
         let upload = match self.seats[idx].sharing.upload.as_mut() {
             Some(u) if u.next == part && u.parts == parts && u.meta == meta => u,
             _ => {
@@ -118,8 +265,21 @@ impl Room {
                 );
             }
         };
+        // Counted as it will be kept: escaped as its frames carry it.
+        let escaped = upload.escaped + escaped_len(&text) + FRAME_OVERHEAD;
+        if escaped > bytes_max {
+            self.seats[idx].sharing.upload = None;
+            return self.refuse(idx, ErrorCode::InvalidValue, &too_big(escaped, bytes_max));
+        }
+        if held - upload.reserved.bytes.min(held) + escaped > relay_max {
+            self.seats[idx].sharing.upload = None;
+            return self.refuse(idx, ErrorCode::Unavailable, RELAY_FULL);
+        }
         upload.text.push_str(&text);
+        upload.escaped = escaped;
+        upload.reserved.set(escaped);
         upload.next += 1;
+        upload.last_ms = now;
         let over = upload.text.len() > upload.meta.bytes as usize || upload.text.len() > bytes_max;
         let done = upload.next == upload.parts;
         if over || (done && upload.text.len() != upload.meta.bytes as usize) {
@@ -136,8 +296,31 @@ impl Room {
         }
     }
 
+    /// Files whose next part is overdue are dropped (their member is told).
+    pub(super) fn drop_stalled_uploads(&mut self) {
+        let now = self.now_ms();
+        let stalled: Vec<usize> = (0..self.seats.len())
+            .filter(|i| {
+                self.seats[*i]
+                    .sharing
+                    .upload
+                    .as_ref()
+                    .is_some_and(|u| now - u.last_ms >= UPLOAD_TIMEOUT_MS)
+            })
+            .collect();
+        for i in stalled {
+            self.seats[i].sharing.upload = None;
+            self.refuse(
+                i,
+                ErrorCode::InvalidValue,
+                "The subtitle file stopped arriving; share it again.",
+            );
+        }
+    }
+
     /// Whether a file of `meta.bytes` may start coming in from seat `idx`;
-    /// counts it against the member's budget when it may.
+    /// counts it against the allowances (the sharer's address, the room)
+    /// when it may.
     fn may_share(&mut self, idx: usize, meta: &SubtitleMeta) -> Result<(), (ErrorCode, String)> {
         let bytes = meta.bytes as usize;
         let config = &self.env.config;
@@ -146,49 +329,50 @@ impl Room {
                 ErrorCode::InvalidValue,
                 format!(
                     "This room takes subtitle files of at most {} KiB.",
-                    config.max_room_subtitle_bytes / 1024
+                    kib(config.max_room_subtitle_bytes)
                 ),
             ));
         }
         let held = usize::try_from(self.env.metrics.subtitle_bytes.get()).unwrap_or(0);
-        if held + bytes > config.max_subtitle_bytes {
-            return Err((
-                ErrorCode::Unavailable,
-                "This relay holds as many shared subtitles as it may; try again later.".into(),
-            ));
+        if held + bytes.max(MIN_FILE_COST) > config.max_subtitle_bytes {
+            return Err((ErrorCode::Unavailable, RELAY_FULL.into()));
         }
         let now = self.now_ms();
         let per_minute = config.max_shared_bytes_per_minute;
-        let window = &mut self.seats[idx].sharing.window;
-        if now - window.0 >= SHARE_WINDOW_MS {
-            *window = (now, 0);
-        }
-        if window.1 + bytes > per_minute {
-            return Err((
+        // An empty file costs what a file costs at least.
+        let charge = bytes.max(MIN_FILE_COST);
+        let busy = || {
+            (
                 ErrorCode::RateLimited,
                 format!(
-                    "You can share {} KiB of subtitles a minute; try again in a minute.",
-                    per_minute / 1024
+                    "Subtitles are shared up to {} KiB a minute; try again in a minute.",
+                    kib(per_minute)
                 ),
-            ));
+            )
+        };
+        let room = &mut self.sharing.window;
+        if !room.fits(now, charge, per_minute) {
+            return Err(busy());
         }
-        window.1 += bytes;
+        let addr = self.seats[idx].addr;
+        if !self.env.allowance.take(addr, now, charge, per_minute) {
+            return Err(busy());
+        }
+        self.sharing.window.bytes += charge;
         Ok(())
     }
 
-    fn store_and_send(&mut self, idx: usize, upload: Upload) {
+    fn store_and_send(&mut self, idx: usize, mut upload: Upload) {
         let (from, nickname) = (self.seats[idx].id, self.seats[idx].nickname.clone());
-        let sharing = &mut self.sharing;
-        sharing.next_id += 1;
-        let id = sharing.next_id;
+        let id = self.sharing.next_id + 1;
         let label = upload.meta.label();
         let pieces = split_subtitle(&upload.text);
         let parts = pieces.len() as u32;
-        let frames = pieces
+        let frames: Arc<[Utf8Bytes]> = pieces
             .into_iter()
             .enumerate()
             .map(|(part, text)| {
-                frame(&ServerMsg::Subtitle {
+                kept_frame(&ServerMsg::Subtitle {
                     id,
                     from,
                     nickname: nickname.clone(),
@@ -198,24 +382,38 @@ impl Room {
                     text,
                 })
             })
-            .collect::<Vec<_>>();
-        // The upload's reservation passes to the file (same length: checked).
-        let bytes = upload.reserved.bytes;
+            .collect();
+        drop(std::mem::take(&mut upload.text));
+        // What the file costs as kept, not as announced: characters that
+        // need escaping take up to six bytes each.
+        let cost = cost(&frames);
+        let config = &self.env.config;
+        if cost > config.max_room_subtitle_bytes {
+            let why = too_big(cost, config.max_room_subtitle_bytes);
+            return self.refuse(idx, ErrorCode::InvalidValue, &why);
+        }
+        let held = usize::try_from(self.env.metrics.subtitle_bytes.get()).unwrap_or(0);
+        if held - upload.reserved.bytes.min(held) + cost > config.max_subtitle_bytes {
+            return self.refuse(idx, ErrorCode::Unavailable, RELAY_FULL);
+        }
+        upload.reserved.set(cost);
         // The oldest files make room (members who have them keep them).
-        let max = self.env.config.max_room_subtitle_bytes;
-        while sharing.held + bytes > max {
+        let max = config.max_room_subtitle_bytes;
+        let sharing = &mut self.sharing;
+        sharing.next_id = id;
+        while sharing.held + cost > max || sharing.files.len() >= MAX_ROOM_FILES {
             match sharing.files.pop_front() {
                 Some(old) => sharing.held -= old.held.bytes,
                 None => break,
             }
         }
-        sharing.held += bytes;
-        self.broadcast_frames(&frames, Some(idx));
+        sharing.held += cost;
+        self.broadcast_batch(&frames, Some(idx));
         self.sharing.files.push_back(SharedFile {
             frames,
             held: upload.reserved,
         });
-        tracing::info!(room = %self.code(), participant = from, bytes, "subtitle shared");
+        tracing::info!(room = %self.code(), participant = from, bytes = cost, "subtitle shared");
         self.notice(
             NoticeEvent::SubtitleShared,
             format!("{nickname} shared {label}"),
@@ -270,9 +468,8 @@ impl Room {
             proposal,
             server_ms: self.now_ms(),
         });
-        self.broadcast_frames(std::slice::from_ref(&msg), None);
-        self.sharing.proposal = Some(msg);
-        self.notice(NoticeEvent::TracksProposed, text, Some(from));
+        self.sharing.proposal.set(msg, Some((from, text)));
+        self.flush_paced();
     }
 
     pub(super) fn on_audio_print(&mut self, idx: usize, start: f64, data: String) {
@@ -286,8 +483,26 @@ impl Room {
             start,
             data,
         });
-        self.broadcast_frames(std::slice::from_ref(&msg), Some(idx));
-        self.sharing.prints[usize::from(start >= 1.0)] = Some(msg);
+        self.sharing.prints[usize::from(start >= 1.0)].set(msg, None);
+        self.flush_paced();
+    }
+
+    /// Sends the proposal and prints that wait, each at most once a
+    /// [`PROPOSAL_INTERVAL_MS`] (now, or on a later tick).
+    pub(super) fn flush_paced(&mut self) {
+        let now = self.now_ms();
+        if let Some(msg) = self.sharing.proposal.due(now) {
+            self.broadcast_frames(std::slice::from_ref(&msg), None);
+            if let Some((from, text)) = self.sharing.proposal.notice.clone() {
+                self.notice(NoticeEvent::TracksProposed, text, Some(from));
+            }
+        }
+        for slot in 0..2 {
+            if let Some(msg) = self.sharing.prints[slot].due(now) {
+                let host = self.seats.iter().position(|s| s.host);
+                self.broadcast_frames(std::slice::from_ref(&msg), host);
+            }
+        }
     }
 
     /// The host changed: the old host's fingerprint is no reference now.
@@ -295,17 +510,20 @@ impl Room {
         self.sharing.prints = Default::default();
     }
 
-    /// What a newcomer gets besides the snapshot: the shared files, the
+    /// What a newcomer gets besides the snapshot: the shared files (in
+    /// one place of its queue, however many frames they take), the
     /// others' tracks, the latest proposal, the host's fingerprint.
     pub(super) fn send_shared_to(&mut self, idx: usize) {
         let Some(conn) = self.seats[idx].conn.clone() else {
             return;
         };
-        for file in &self.sharing.files {
-            for f in &file.frames {
-                conn.send(f.clone());
-            }
-        }
+        let files: Arc<[Utf8Bytes]> = self
+            .sharing
+            .files
+            .iter()
+            .flat_map(|f| f.frames.iter().cloned())
+            .collect();
+        conn.send_batch(files);
         for (i, seat) in self.seats.iter().enumerate() {
             if i != idx && !seat.sharing.tracks.is_empty() {
                 conn.send_msg(&ServerMsg::Tracks {
@@ -314,11 +532,11 @@ impl Room {
                 });
             }
         }
-        if let Some(p) = &self.sharing.proposal {
-            conn.send(p.clone());
-        }
-        for p in self.sharing.prints.iter().flatten() {
+        let latest = std::iter::once(&self.sharing.proposal).chain(&self.sharing.prints);
+        for p in latest.filter_map(|p| p.latest.as_ref()) {
             conn.send(p.clone());
         }
     }
 }
+
+const RELAY_FULL: &str = "This relay holds as many shared subtitles as it may; try again later.";

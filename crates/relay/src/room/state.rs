@@ -29,6 +29,8 @@ pub(crate) struct RoomEnv {
     pub tokens: Arc<TokenSigner>,
     pub metrics: Arc<Metrics>,
     pub clock: ServerClock,
+    /// Shared subtitle bytes per address, across the relay's rooms.
+    pub allowance: Arc<super::sharing::ShareAllowance>,
 }
 
 /// Every how many ticks the participant list goes out with fresh figures.
@@ -244,7 +246,9 @@ impl Room {
         self.end_film_if_over();
         self.stop_waiting_if_too_long();
         self.confirm_provisional_host();
+        self.drop_stalled_uploads();
         self.flush_tracks(None);
+        self.flush_paced();
         self.broadcast_state(None);
         // Changes to who is there go out at once; the figures (RTT, drift,
         // position) are refreshed every few ticks.
@@ -410,19 +414,12 @@ impl Room {
         if first {
             self.control_mode = r.control_mode;
             self.media = r.media.clone();
-            let mut playback = r.playback;
-            // A state from a clock far off (or far back) restarts where it
-            // stood rather than extrapolating across it.
-            if (now - playback.anchor_ms).abs() > 24.0 * 3600.0 * 1000.0 {
-                playback.anchor_ms = now;
-            }
-            playback.waiting_for_buffering = false;
-            self.playback = playback;
+            self.playback = rebuilt_playback(r.playback, now);
         }
         self.next_id = self.next_id.max(pid + 1);
         self.had_guests |= !first;
         let name = self.room_name(&r.nickname, None);
-        let mut seat = Seat::new(pid, name.clone(), token, r.media, outbox, now);
+        let mut seat = Seat::new(pid, name.clone(), token, r.media.clone(), outbox, now);
         seat.ready = r.ready;
         self.seats.push(seat);
         let idx = self.seats.len() - 1;
@@ -434,10 +431,9 @@ impl Room {
         // current host's is newer than any former host's). Without one, the
         // first member back holds the role provisionally.
         match proof {
-            Some(proof) => self.reclaim_host(idx, proof, r.control_mode),
+            Some(proof) => self.reclaim_host(idx, proof, &r),
             None if first => {
-                let grace = self.env.config.resume_grace_secs.max(0.0) * 1000.0;
-                self.provisional_until = Some(now + grace);
+                self.hold_host_role_provisionally();
                 self.set_host(idx);
             }
             None => {}
@@ -455,17 +451,55 @@ impl Room {
         Ok(pid)
     }
 
+    /// After a restart nobody's role is sure until everyone has had the
+    /// resume grace to come back: whoever holds it meanwhile (by a proof
+    /// that a newer one may outrank, or by being first back) gets no
+    /// fresh proof, and cannot remove people or change the control mode.
+    fn hold_host_role_provisionally(&mut self) {
+        let grace = self.env.config.resume_grace_secs.max(0.0) * 1000.0;
+        self.provisional_until = Some(self.now_ms() + grace);
+    }
+
+    /// Whether the host holds the role for sure (see
+    /// [`Room::hold_host_role_provisionally`]); when not, refuses `what`
+    /// to seat `idx` saying how long until it may.
+    pub(super) fn host_confirmed(&mut self, idx: usize, what: &str) -> bool {
+        let Some(until) = self.provisional_until else {
+            return true;
+        };
+        let secs = ((until - self.now_ms()) / 1000.0).ceil().max(1.0);
+        self.refuse(
+            idx,
+            ErrorCode::NotHost,
+            &format!(
+                "The relay restarted: the host role is yours for sure once everyone has had time to come back. You can {what} in {secs:.0} s."
+            ),
+        );
+        false
+    }
+
     /// A member showing the newest valid host proof takes the role back,
-    /// with the control mode it remembers and the bans its proof lists
-    /// (members banned meanwhile lose their seats).
-    fn reclaim_host(&mut self, idx: usize, proof: HostProof, mode: ControlMode) {
+    /// with the control mode and the film it remembers and the bans its
+    /// proof lists (members banned meanwhile lose their seats). A newer
+    /// proof still outranks it until the resume grace is over: taking the
+    /// role back issues no fresh proof before then.
+    fn reclaim_host(&mut self, idx: usize, proof: HostProof, r: &RoomRebuild) {
         let pid = self.seats[idx].id;
-        self.provisional_until = None;
+        self.hold_host_role_provisionally();
         self.host_proof_ms = proof.issued_ms;
         self.bans.merge(&proof.bans);
+        let mode = r.control_mode;
         if self.control_mode != mode {
             self.control_mode = mode;
             self.broadcast(&ServerMsg::ControlMode { mode });
+        }
+        // The film is the host's, not whatever the first one back claimed.
+        if r.media.is_some() && r.media != self.media {
+            let epoch = self.playback.epoch.max(r.playback.epoch) + 1;
+            self.media = r.media.clone();
+            self.playback = rebuilt_playback(r.playback, self.now_ms());
+            self.playback.epoch = epoch;
+            self.broadcast_state(None);
         }
         self.set_host(self.index_of(pid).expect("seated"));
         let banned: Vec<ParticipantId> = self
@@ -520,6 +554,7 @@ impl Room {
         };
         let seat = &mut self.seats[idx];
         seat.addr = outbox.addr;
+        seat.sharing.drop_upload();
         if let Some(old) = seat.conn.replace(outbox) {
             old.close(ErrorCode::SessionReplaced);
         }
@@ -643,7 +678,8 @@ impl Room {
         let msg = ServerMsg::Chat {
             from: seat.id,
             nickname: seat.nickname.clone(),
-            text,
+            // Nobody's line reorders or breaks what others see after it.
+            text: matinee_protocol::clean_line(&text),
             server_ms: self.now_ms(),
         };
         self.broadcast(&msg);
@@ -711,6 +747,7 @@ impl Room {
         if seat.conn.take().is_none() {
             return;
         }
+        seat.sharing.drop_upload();
         seat.disconnected_at = Some(Instant::now());
         let (id, name) = (seat.id, seat.nickname.clone());
         self.roster_dirty = true;
@@ -774,7 +811,9 @@ impl Room {
     }
 
     fn on_set_mode(&mut self, idx: usize, mode: ControlMode) {
-        if !self.require_host(idx, "change who controls playback") {
+        if !self.require_host(idx, "change who controls playback")
+            || !self.host_confirmed(idx, "change who controls playback")
+        {
             return;
         }
         self.control_mode = mode;
@@ -797,7 +836,7 @@ impl Room {
     }
 
     fn on_kick(&mut self, idx: usize, pid: ParticipantId) {
-        if !self.require_host(idx, "remove people") {
+        if !self.require_host(idx, "remove people") || !self.host_confirmed(idx, "remove people") {
             return;
         }
         let Some(target) = self.index_of(pid).filter(|t| *t != idx) else {
@@ -844,18 +883,22 @@ impl Room {
     /// Sends frames, in order, to every connected seat but `except`; seats
     /// too slow to take them lose their link (they may resume).
     pub(super) fn broadcast_frames(&mut self, frames: &[Utf8Bytes], except: Option<usize>) {
+        self.broadcast_batch(&Arc::from(frames), except);
+    }
+
+    /// Sends frames, in order and as one place of each queue, to every
+    /// connected seat but `except`; seats too slow to take them lose their
+    /// link (they may resume).
+    pub(super) fn broadcast_batch(&mut self, frames: &Arc<[Utf8Bytes]>, except: Option<usize>) {
         let mut slow = Vec::new();
         for (i, seat) in self.seats.iter().enumerate() {
             let Some(conn) = seat.conn.as_ref().filter(|_| Some(i) != except) else {
                 continue;
             };
-            for text in frames {
-                if conn.send(text.clone()) {
-                    self.env.metrics.messages_sent.inc();
-                } else {
-                    slow.push(i);
-                    break;
-                }
+            if conn.send_batch(frames.clone()) {
+                self.env.metrics.messages_sent.inc_by(frames.len() as u64);
+            } else {
+                slow.push(i);
             }
         }
         for i in slow.into_iter().rev() {
@@ -913,6 +956,17 @@ impl Room {
             self.broadcast(&ServerMsg::Participants { participants });
         }
     }
+}
+
+/// A playback a member remembers, as a rebuilt room takes it: a state from
+/// a clock far off (or far back) restarts where it stood rather than
+/// extrapolating across it, and nobody is waited for yet.
+fn rebuilt_playback(mut playback: PlaybackState, now: f64) -> PlaybackState {
+    if (now - playback.anchor_ms).abs() > 24.0 * 3600.0 * 1000.0 {
+        playback.anchor_ms = now;
+    }
+    playback.waiting_for_buffering = false;
+    playback
 }
 
 fn seat_buffering_changed(seat: &mut Seat, buffering: bool) -> bool {

@@ -403,6 +403,11 @@ impl Conn {
                         Ok(msg) => bridge.on_room(msg, self.shared.clock.now_ms()),
                         Err(_) => Vec::new(),
                     },
+                    Some(Outgoing::Frames(frames)) => frames
+                        .iter()
+                        .filter_map(|text| ServerMsg::decode(text).ok())
+                        .flat_map(|msg| bridge.on_room(msg, self.shared.clock.now_ms()))
+                        .collect(),
                     // Left or removed: the room said why in a `left` first.
                     Some(Outgoing::Evicted) | None => return false,
                 },
