@@ -172,6 +172,66 @@ async fn a_late_joiner_converges_and_follows_pause_seek_and_speed() {
     );
 }
 
+/// Issue 31, 6: arrow keys pressed in mpv while the room is paused, 0.8 s
+/// apart: every jump reaches the room and the other player. On a clip
+/// large enough that a seek takes a tick or two (as a film does), every
+/// second press was undone: the engine saw the press's target while mpv
+/// was still seeking and put the player back at the room's position.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn arrow_key_jumps_while_paused_all_count() {
+    let film = || {
+        MediaSource::file(clip(ClipSpec {
+            seconds: 40,
+            fps: 60,
+            width: 1920,
+            height: 1080,
+        }))
+    };
+    let relay = relay().await;
+    let role = Role::Host {
+        control_mode: ControlMode::HostOnly,
+    };
+    let ana = Peer::start(SessionConfig {
+        media: film(),
+        ..config(&relay, "Ana", role)
+    })
+    .await;
+    let code = ana.session.snapshot().code;
+    let ben = Peer::start(SessionConfig {
+        media: film(),
+        ..config(&relay, "Ben", Role::Join { code })
+    })
+    .await;
+    eventually("both in the room", Duration::from_secs(5), || {
+        ana.session.snapshot().participants.len() == 2
+    })
+    .await;
+    ana.mpv.seek_to(5.0).await.unwrap();
+    eventually("Ben at 5 s", Duration::from_secs(3), || {
+        (ben.position_at(Instant::now()) - 5.0).abs() < 0.05
+    })
+    .await;
+    let start = ana.session.snapshot().playback.position;
+    for _ in 0..3 {
+        ana.mpv.seek_by(5.0).await.unwrap();
+        tokio::time::sleep(Duration::from_millis(800)).await;
+    }
+    let want = start + 15.0;
+    eventually(
+        "the room takes all three jumps",
+        Duration::from_secs(3),
+        || (ana.session.snapshot().playback.position - want).abs() < 0.1,
+    )
+    .await;
+    eventually("Ben follows all three", Duration::from_secs(3), || {
+        (ben.position_at(Instant::now()) - want).abs() < 0.1
+    })
+    .await;
+    assert!(ana.paused() && ben.paused(), "the jumps keep the pause");
+    let mine = ana.position_at(Instant::now());
+    assert!((mine - want).abs() < 0.1, "Ana's player at {mine:.2}");
+}
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn steady_play_sends_no_control_messages() {
     let (_relay, ana, ben) = converged_host_only_pair().await;

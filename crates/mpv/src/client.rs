@@ -165,6 +165,14 @@ impl MpvClient {
             .map(drop)
     }
 
+    /// Jumps `seconds` from where it is, as the arrow keys do (relative,
+    /// to a keyframe).
+    pub async fn seek_by(&self, seconds: f64) -> Result<(), MpvError> {
+        self.request(json!(["seek", seconds, "relative"]))
+            .await
+            .map(drop)
+    }
+
     /// Loads a local file or URL (the user's own choice, never a peer's),
     /// replacing what plays, optionally starting at `start` seconds and
     /// paused.

@@ -690,8 +690,11 @@ impl SyncEngine {
                 self.controller.reset(now_ms);
             }
             let off = (position - room.position).abs();
+            // A seek under way (the user's arrow key, say) is judged when
+            // it lands: its target is no reason to seek back meanwhile.
             if off > self.cfg.paused_tolerance_s
                 && !seek_pending
+                && !sample.seeking
                 && self.paused_seek_epoch != Some(room.epoch)
             {
                 self.paused_seek_epoch = Some(room.epoch);
