@@ -11,6 +11,7 @@ mod relay_link;
 mod session;
 mod settings;
 mod subtitle_file;
+mod subtitle_times;
 mod tls;
 
 pub use error::ClientError;

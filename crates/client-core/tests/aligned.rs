@@ -199,13 +199,44 @@ async fn copies_that_differ_show_the_same_frames_once_aligned_by_sound() {
         "{cleo_pos}"
     );
 
-    // Cleo turns alignment off: positions are numbers again.
+    // Ana shares subtitles timed to her copy: at the same moment every
+    // copy shows the same line (placed through each copy's line), where
+    // the padded copy used to show the line 4 s later and the 25 fps copy
+    // none.
+    let dir = tempfile::tempdir().unwrap();
+    let srt = dir.path().join("film.en.srt");
+    std::fs::write(
+        &srt,
+        "1\n00:00:58,500 --> 00:01:01,500\nSixty\n\n2\n00:01:02,500 --> 00:01:06,000\nSixty-four\n",
+    )
+    .unwrap();
+    ana.session.send(SessionCmd::ShareSubtitle(srt));
+    for (who, mpv) in [("Ana", &ana.mpv), ("Ben", &ben.mpv), ("Cleo", &cleo.mpv)] {
+        let shown = sub_text(mpv, "Sixty").await;
+        assert_eq!(shown, "Sixty", "{who} shows {shown:?} at room time 60 s");
+    }
+
+    // Cleo turns alignment off: positions are numbers again, and the
+    // shared file is placed by numbers too.
     cleo.session.send(SessionCmd::SetAlignment(false));
     let (state, message) = cleo.alignment().await;
     assert_eq!(state, AlignState::Off, "{message}");
     tokio::time::sleep(Duration::from_secs(2)).await;
     let cleo_pos = cleo.mpv.state().borrow().time_pos.unwrap();
     assert!((cleo_pos - 60.0).abs() < 0.1, "{cleo_pos}");
+    assert_eq!(sub_text(&cleo.mpv, "Sixty").await, "Sixty");
+}
+
+/// The subtitle line a player shows, once it is `want` (or after 5 s).
+async fn sub_text(mpv: &MpvClient, want: &str) -> String {
+    let start = Instant::now();
+    loop {
+        let v = mpv.get_text("sub-text").await.unwrap().unwrap_or_default();
+        if v == want || start.elapsed() > Duration::from_secs(5) {
+            return v;
+        }
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

@@ -202,6 +202,9 @@ impl Runner {
             self.apply(actions);
             self.tick();
         }
+        if changed {
+            self.place_shared_subtitles(line);
+        }
     }
 
     fn emit_alignment(&mut self) {
@@ -464,7 +467,10 @@ impl Runner {
             self.sharing.pending = Some((nickname, proposal, tokio::time::Instant::now()));
             return;
         }
-        let plan = plan(&tracks, &proposal);
+        let mut plan = plan(&tracks, &proposal);
+        // A delay in the room's seconds, in this copy's.
+        let line = self.snapshot.borrow().line;
+        plan.sub_delay = plan.sub_delay.map(|d| line.speed_to_mine(d));
         if let Some(p) = &self.player {
             let client = p.client().clone();
             let (audio, sub, delay) = (plan.audio, plan.sub, plan.sub_delay);
@@ -487,6 +493,68 @@ impl Runner {
             description: proposal.describe(),
             proposal,
             outcome: plan.outcome,
+        });
+    }
+
+    /// One part of a shared file from the room; the file goes into the
+    /// player once whole.
+    fn take_subtitle_part(
+        &mut self,
+        incoming: super::sharing::IncomingPart<'_>,
+        line: matinee_align::Line,
+    ) {
+        match self.sharing.take_part(incoming, line) {
+            Ok(Some(arrived)) => self.add_received(arrived),
+            Ok(None) => {}
+            Err(why) => {
+                tracing::warn!(%why, "shared subtitle dropped");
+                self.emit(SessionEvent::Refused {
+                    message: format!("A shared subtitle was not taken: {why}."),
+                });
+            }
+        }
+    }
+
+    /// Shared files follow this copy's line: written again through it, and
+    /// read again by the player.
+    fn place_shared_subtitles(&mut self, line: matinee_align::Line) {
+        let moved = match self.sharing.place_through(line) {
+            Ok(moved) => moved,
+            Err(why) => return tracing::warn!(%why, "shared subtitles not moved"),
+        };
+        let Some(p) = &self.player else { return };
+        let tracks: Vec<(u32, String, bool)> = p
+            .state
+            .borrow()
+            .tracks
+            .iter()
+            .filter(|t| t.kind == matinee_mpv::TrackType::Sub && t.external)
+            .filter_map(|t| Some((t.id, t.title.clone()?, t.selected)))
+            .collect();
+        let client = p.client().clone();
+        let mut state = p.state.clone();
+        tokio::spawn(async move {
+            // After the seek the new line makes (a subtitle added while mpv
+            // seeks can stay blank until the next frame).
+            tokio::time::sleep(Duration::from_millis(100)).await;
+            let _ =
+                tokio::time::timeout(Duration::from_secs(2), state.wait_for(|s| !s.seeking)).await;
+            // Taken out and put back (a file read again while paused would
+            // show its old line until the next frame), selected as it was.
+            for r in moved {
+                for (id, _, selected) in tracks.iter().filter(|(_, t, _)| *t == r.title) {
+                    let lang = r.meta.language.as_deref();
+                    let again = async {
+                        client.remove_subtitle(*id).await?;
+                        client
+                            .add_subtitle(&r.path, &r.title, lang, *selected)
+                            .await
+                    };
+                    if let Err(e) = again.await {
+                        tracing::warn!(error = %e, "mpv did not take a moved subtitle");
+                    }
+                }
+            }
         });
     }
 
@@ -640,7 +708,8 @@ impl Runner {
                             Ok(own) => _ = self.show_in_player(&own),
                             Err(why) => tracing::warn!(%why, "own shared subtitle not kept"),
                         }
-                        self.sharing.share(file);
+                        let line = self.snapshot.borrow().line;
+                        self.sharing.share(file, line);
                         self.tick_sharing();
                     }
                     Ok(Err(e)) => self.emit(SessionEvent::Refused {
@@ -872,24 +941,19 @@ impl Runner {
                 part,
                 parts,
                 text,
-            } => match self.sharing.take_part(super::sharing::IncomingPart {
-                id,
-                from,
-                nickname: &nickname,
-                meta,
-                part,
-                parts,
-                text: &text,
-            }) {
-                Ok(Some(arrived)) => self.add_received(arrived),
-                Ok(None) => {}
-                Err(why) => {
-                    tracing::warn!(%why, "shared subtitle dropped");
-                    self.emit(SessionEvent::Refused {
-                        message: format!("A shared subtitle was not taken: {why}."),
-                    });
-                }
-            },
+            } => {
+                let line = self.snapshot.borrow().line;
+                let incoming = super::sharing::IncomingPart {
+                    id,
+                    from,
+                    nickname: &nickname,
+                    meta,
+                    part,
+                    parts,
+                    text: &text,
+                };
+                self.take_subtitle_part(incoming, line);
+            }
             ServerMsg::Tracks {
                 participant,
                 tracks,

@@ -5,7 +5,10 @@
 
 use std::collections::{BTreeMap, HashMap, VecDeque};
 use std::path::PathBuf;
+use std::sync::Arc;
 use std::time::Duration;
+
+use matinee_align::Line;
 
 use matinee_mpv::{Track, TrackType};
 use matinee_protocol::{
@@ -15,6 +18,15 @@ use matinee_protocol::{
 use tokio::time::Instant;
 
 use crate::subtitle_file::{check_text, SubtitleText};
+use crate::subtitle_times::retime;
+
+/// `text` (in the room's time) in the time of a copy `line` maps.
+fn to_mine(text: &str, meta: &SubtitleMeta, line: Line) -> String {
+    if line.is_identity() {
+        return text.to_string();
+    }
+    retime(text, meta.format, |t| line.to_mine(t))
+}
 
 /// One part of an outgoing file every this long (10 a second: well under
 /// the relay's 20 messages a second, beside pings and reports).
@@ -34,6 +46,10 @@ pub(super) struct Received {
     pub path: PathBuf,
     /// The title it has in mpv's track list.
     pub title: String,
+    /// The text in the room's time (as it travels).
+    room_text: Arc<str>,
+    /// The line it was written through, to this copy's time.
+    line: Line,
 }
 
 struct Incoming {
@@ -86,8 +102,13 @@ fn title(meta: &SubtitleMeta, nickname: &str) -> String {
 }
 
 impl Sharing {
-    /// Queues a file's parts to go out.
-    pub fn share(&mut self, file: SubtitleText) {
+    /// Queues a file's parts to go out, moved from this copy's time
+    /// (`line`) to the room's: every copy places it through its own line.
+    pub fn share(&mut self, mut file: SubtitleText, line: Line) {
+        if !line.is_identity() {
+            file.text = retime(&file.text, file.meta.format, |t| line.to_room(t));
+            file.meta.bytes = file.text.len() as u32;
+        }
         let pieces = split_subtitle(&file.text);
         let parts = pieces.len() as u32;
         for (part, text) in pieces.into_iter().enumerate() {
@@ -137,7 +158,12 @@ impl Sharing {
     /// Takes a part of a file from the room; the whole file once its last
     /// part is in (written to the private folder), or an explanation of
     /// why it was dropped.
-    pub fn take_part(&mut self, p: IncomingPart<'_>) -> Result<Option<Arrived>, String> {
+    /// `line`: this copy's, through which the file is placed.
+    pub fn take_part(
+        &mut self,
+        p: IncomingPart<'_>,
+        line: Line,
+    ) -> Result<Option<Arrived>, String> {
         let IncomingPart {
             id,
             from,
@@ -176,11 +202,13 @@ impl Sharing {
         let file = self.incoming.remove(&id).expect("present");
         check_text(&file.meta.name, file.meta.format, &file.text).map_err(|e| e.to_string())?;
         let name = format!("shared-{id}.{}", file.meta.format.extension());
-        let path = self.write(&name, &file.text)?;
+        let path = self.write(&name, &to_mine(&file.text, &file.meta, line))?;
         let received = Received {
             title: title(&file.meta, nickname),
             meta: file.meta,
             path,
+            room_text: file.text.into(),
+            line,
         };
         self.received.insert(id, received.clone());
         Ok(Some(Arrived {
@@ -201,7 +229,28 @@ impl Sharing {
             title: title(&file.meta, nickname),
             meta: file.meta.clone(),
             path,
+            // Its own copy's time: written once, never moved.
+            room_text: file.text.as_str().into(),
+            line: Line::IDENTITY,
         })
+    }
+
+    /// This copy now maps to the room through `line`: the received files
+    /// are written again through it; those that moved are returned (for
+    /// the player to read them again).
+    pub fn place_through(&mut self, line: Line) -> Result<Vec<Received>, String> {
+        let mut moved = Vec::new();
+        for r in self.received.values_mut() {
+            if r.line == line {
+                continue;
+            }
+            let text = to_mine(&r.room_text, &r.meta, line);
+            std::fs::write(&r.path, text)
+                .map_err(|e| format!("cannot keep a shared subtitle file: {e}"))?;
+            r.line = line;
+            moved.push(r.clone());
+        }
+        Ok(moved)
     }
 
     /// Writes a file into the private folder, under a name of our own (the
@@ -424,6 +473,63 @@ mod tests {
     }
 
     #[test]
+    fn a_file_is_placed_through_this_copy_s_line_and_moves_with_it() {
+        let mut s = Sharing::default();
+        let text = "1\n00:00:01,000 --> 00:00:06,000\nHi\n";
+        let meta = SubtitleMeta {
+            name: "film.en.srt".into(),
+            format: matinee_protocol::SubtitleFormat::Srt,
+            language: Some("en".into()),
+            bytes: text.len() as u32,
+        };
+        // This copy starts 4 s later: room 1 s is 5 s here.
+        let later = Line { a: 1.0, b: -4.0 };
+        let got = s
+            .take_part(
+                IncomingPart {
+                    id: 1,
+                    from: 2,
+                    nickname: "Ana",
+                    meta,
+                    part: 0,
+                    parts: 1,
+                    text,
+                },
+                later,
+            )
+            .unwrap()
+            .unwrap();
+        let written = || std::fs::read_to_string(&got.received.path).unwrap();
+        assert_eq!(written(), "1\n00:00:05,000 --> 00:00:10,000\nHi\n");
+        // Alignment turned off: the file is written again, in room time.
+        let moved = s.place_through(Line::IDENTITY).unwrap();
+        assert_eq!(moved.len(), 1);
+        assert_eq!(written(), text);
+        assert!(s.place_through(Line::IDENTITY).unwrap().is_empty());
+
+        // Sharing from such a copy sends the room's time.
+        let file = SubtitleText {
+            meta: SubtitleMeta {
+                name: "mine.srt".into(),
+                format: matinee_protocol::SubtitleFormat::Srt,
+                language: None,
+                bytes: 0,
+            },
+            text: "1\n00:00:05,000 --> 00:00:10,000\nHi\n".into(),
+            converted_from: None,
+        };
+        s.share(file, later);
+        let Some(ClientMsg::ShareSubtitle {
+            text: sent, meta, ..
+        }) = s.next_part(Instant::now())
+        else {
+            panic!("a part goes out");
+        };
+        assert_eq!(sent, text);
+        assert_eq!(meta.bytes as usize, text.len());
+    }
+
+    #[test]
     fn parts_join_into_a_file_in_a_private_folder() {
         let mut s = Sharing::default();
         let meta = SubtitleMeta {
@@ -434,27 +540,33 @@ mod tests {
         };
         let text = "1\n00:00:01,000 --> 00:00:02,000\nHi\n";
         assert!(s
-            .take_part(IncomingPart {
-                id: 4,
-                from: 2,
-                nickname: "Ben",
-                meta: meta.clone(),
-                part: 0,
-                parts: 2,
-                text: &text[..10]
-            })
+            .take_part(
+                IncomingPart {
+                    id: 4,
+                    from: 2,
+                    nickname: "Ben",
+                    meta: meta.clone(),
+                    part: 0,
+                    parts: 2,
+                    text: &text[..10]
+                },
+                Line::IDENTITY
+            )
             .unwrap()
             .is_none());
         let got = s
-            .take_part(IncomingPart {
-                id: 4,
-                from: 2,
-                nickname: "Ben",
-                meta: meta.clone(),
-                part: 1,
-                parts: 2,
-                text: &text[10..],
-            })
+            .take_part(
+                IncomingPart {
+                    id: 4,
+                    from: 2,
+                    nickname: "Ben",
+                    meta: meta.clone(),
+                    part: 1,
+                    parts: 2,
+                    text: &text[10..],
+                },
+                Line::IDENTITY,
+            )
             .unwrap()
             .unwrap();
         assert_eq!(std::fs::read_to_string(&got.received.path).unwrap(), text);
@@ -468,37 +580,46 @@ mod tests {
             assert_eq!(mode & 0o077, 0, "{mode:o}");
         }
         // A part out of order drops the file; binary text is refused.
-        s.take_part(IncomingPart {
-            id: 5,
-            from: 2,
-            nickname: "Ben",
-            meta: meta.clone(),
-            part: 0,
-            parts: 3,
-            text: "a",
-        })
-        .unwrap();
-        assert!(s
-            .take_part(IncomingPart {
+        s.take_part(
+            IncomingPart {
                 id: 5,
                 from: 2,
                 nickname: "Ben",
                 meta: meta.clone(),
-                part: 2,
+                part: 0,
                 parts: 3,
-                text: "b"
-            })
+                text: "a",
+            },
+            Line::IDENTITY,
+        )
+        .unwrap();
+        assert!(s
+            .take_part(
+                IncomingPart {
+                    id: 5,
+                    from: 2,
+                    nickname: "Ben",
+                    meta: meta.clone(),
+                    part: 2,
+                    parts: 3,
+                    text: "b"
+                },
+                Line::IDENTITY
+            )
             .is_err());
         assert!(s
-            .take_part(IncomingPart {
-                id: 6,
-                from: 2,
-                nickname: "Ben",
-                meta,
-                part: 0,
-                parts: 1,
-                text: "\0\0\0 -->"
-            })
+            .take_part(
+                IncomingPart {
+                    id: 6,
+                    from: 2,
+                    nickname: "Ben",
+                    meta,
+                    part: 0,
+                    parts: 1,
+                    text: "\0\0\0 -->"
+                },
+                Line::IDENTITY
+            )
             .unwrap_err()
             .contains("binary"));
     }
