@@ -12,6 +12,7 @@ const COMMANDS: &[&str] = &[
     "room_command",
     "player_position",
     "leave_room",
+    "relayed_friends",
     "take_launch_request",
     "confirm_close",
     "cancel_start",

@@ -418,6 +418,8 @@ pub enum RoomCommand {
     SetAlignment {
         on: bool,
     },
+    /// Host only: end the party for everyone.
+    EndParty,
 }
 
 impl From<RoomCommand> for SessionCmd {
@@ -440,6 +442,7 @@ impl From<RoomCommand> for SessionCmd {
             RoomCommand::ProposeTracks { proposal } => SessionCmd::ProposeTracks(proposal),
             RoomCommand::SelectTrack { track, id } => SessionCmd::SelectTrack { kind: track, id },
             RoomCommand::SetAlignment { on } => SessionCmd::SetAlignment(on),
+            RoomCommand::EndParty => SessionCmd::EndParty,
         }
     }
 }
@@ -491,21 +494,37 @@ pub async fn leave_room(state: State<'_, AppState>) -> Result<(), AppError> {
     Ok(())
 }
 
+/// How many friends watch through this computer's relay without us in
+/// their room (the host handed it over): closing Matinee would end it.
+#[tauri::command]
+pub fn relayed_friends(state: State<'_, AppState>) -> usize {
+    crate::hosting::friends_depending_on_us(&state)
+}
+
 /// Gives up a host or join in progress.
 #[tauri::command]
 pub fn cancel_start(state: State<'_, AppState>) {
     state.cancel_start.notify_waiters();
 }
 
-/// The person chose to end the party and close the window.
+/// The person chose to end the party and close the window: as host, the
+/// party is ended first, so friends are told at once who ended it.
 #[tauri::command]
-pub fn confirm_close<R: tauri::Runtime>(
+pub async fn confirm_close<R: tauri::Runtime>(
     window: tauri::Window<R>,
     state: State<'_, AppState>,
 ) -> Result<(), AppError> {
     state
         .close_confirmed
         .store(true, std::sync::atomic::Ordering::SeqCst);
+    if let Some(session) = state.session.lock().await.as_ref() {
+        let snap = session.snapshot();
+        let host = snap.participants.iter().any(|p| p.id == snap.you && p.host);
+        if host && !session.is_finished() {
+            session.send(SessionCmd::EndParty);
+            tokio::time::sleep(std::time::Duration::from_millis(300)).await;
+        }
+    }
     window
         .close()
         .map_err(|e| AppError::new(ErrorKind::Window, e.to_string()))

@@ -107,16 +107,19 @@ pub async fn relay_for_hosting<R: tauri::Runtime>(
 
 /// How many friends are in a room whose relay runs in this app (they
 /// would lose it if the window closed), when the state can be read
-/// without waiting.
+/// without waiting: the others in our room, or, once we left a room we
+/// handed over, everyone still connected to it.
 pub fn friends_depending_on_us(state: &AppState) -> usize {
     let (Ok(relay), Ok(session)) = (state.relay.try_lock(), state.session.try_lock()) else {
         return 0;
     };
-    let (Some(relay), Some(session)) = (
-        relay.as_ref(),
-        session.as_ref().filter(|s| !s.is_finished()),
-    ) else {
+    let Some(relay) = relay.as_ref() else {
         return 0;
+    };
+    // Out of the room (the host handed it over): everyone connected to
+    // this computer's relay is a friend watching through it.
+    let Some(session) = session.as_ref().filter(|s| !s.is_finished()) else {
+        return relay.relay().connections();
     };
     let snap = session.snapshot();
     if snap.relay_url != relay.local_endpoint().url {

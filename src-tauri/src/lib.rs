@@ -88,6 +88,7 @@ pub fn with_commands<R: Runtime>(builder: tauri::Builder<R>) -> tauri::Builder<R
         commands::room_command,
         commands::player_position,
         commands::leave_room,
+        commands::relayed_friends,
         commands::take_launch_request,
         commands::confirm_close,
         commands::cancel_start,

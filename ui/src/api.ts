@@ -55,6 +55,8 @@ export const api = {
   /** Where this computer's player is: for the time and the seek bar. */
   playerPosition: () => invoke<PlayerPosition>("player_position"),
   leave: () => invoke<void>("leave_room"),
+  /** Friends still watching through this computer's relay (after handing a room over). */
+  relayedFriends: () => invoke<number>("relayed_friends"),
   takeLaunchRequest: () => invoke<LaunchRequest>("take_launch_request"),
   /** End the party for everyone and close the window. */
   confirmClose: () => invoke<void>("confirm_close"),

@@ -131,6 +131,48 @@ describe("removing someone", () => {
   });
 });
 
+describe("leaving as host while friends watch through this computer", () => {
+  const leaving = async (choice: string | null) => {
+    const calls: { cmd: string; args: unknown }[] = [];
+    mockIPC((cmd, args) => {
+      calls.push({ cmd, args });
+      return cmd === "player_position" ? { position: 1, duration: 60, paused: true } : null;
+    });
+    let left: string | null | undefined;
+    const view = renderRoom(room(true, "host_only"), (reason) => (left = reason));
+    document.body.replaceChildren(view.root);
+    [...view.root.querySelectorAll("button")].find((b) => b.textContent === "Leave room")!.click();
+    const dialog = document.querySelector("dialog.confirm")!;
+    expect(dialog.textContent).toContain("Bo is still watching through your computer");
+    const buttons = [...dialog.querySelectorAll("button")].map((b) => b.textContent);
+    expect(buttons).toEqual(["Cancel", "Hand it over to Bo", "End the party"]);
+    const pick = choice === null ? "Cancel" : choice;
+    [...dialog.querySelectorAll("button")].find((b) => b.textContent === pick)!.click();
+    await tick(20);
+    const sent = calls.filter((c) => c.cmd === "room_command").map((c) => (c.args as { command: unknown }).command);
+    return { sent, left: calls.some((c) => c.cmd === "leave_room"), view: left };
+  };
+
+  it("asks, and Cancel stays", async () => {
+    const r = await leaving(null);
+    expect(r.sent).toEqual([]);
+    expect(r.left).toBe(false);
+  });
+
+  it("ends the party for everyone", async () => {
+    const r = await leaving("End the party");
+    expect(r.sent).toEqual([{ kind: "end_party" }]);
+    expect(r.left).toBe(true);
+    expect(r.view).toBeNull();
+  });
+
+  it("hands the host role over, then leaves", async () => {
+    const r = await leaving("Hand it over to Bo");
+    expect(r.sent).toEqual([{ kind: "pass_host", to: 2 }]);
+    expect(r.left).toBe(true);
+  });
+});
+
 describe("a shorter copy", () => {
   it("says where this copy ended while the room plays on", async () => {
     mockIPC((cmd) => (cmd === "player_position" ? { position: 60, duration: 60, paused: true } : null));

@@ -6,7 +6,7 @@ use matinee_protocol::{ControlMode, SubtitleChoice, TrackChoice, TrackKind, Trac
 const HELP: &str = "commands: play, pause, seek SECONDS, speed X, ready, unready, start, start!, \
 chat TEXT, name NEW, mode shared|host-only, host ID, kick ID, nowait ID, reopen, who, \
 sub FILE (share subtitles), use ID, ignore ID, tracks, \
-propose [audio=LANG] [sub=LANG|off] [delay=SECONDS], align on|off, quit";
+propose [audio=LANG] [sub=LANG|off] [delay=SECONDS], align on|off, end (host: end the party for everyone), quit";
 
 /// What a typed line asks for.
 #[derive(Debug, PartialEq)]
@@ -87,6 +87,7 @@ fn parse_command(line: &str) -> Result<Option<SessionCmd>, String> {
             "off" => false,
             _ => return Err("align on or align off".into()),
         }),
+        "end" => SessionCmd::EndParty,
         "quit" | "leave" | "exit" => SessionCmd::Leave,
         "who" => return Ok(None),
         _ => return Err(HELP.into()),

@@ -756,3 +756,48 @@ async fn a_vanished_host_ends_the_party_after_the_grace_instead_of_retrying_fore
     );
     eprintln!("the party ended {after:?} after the host vanished: {reason}");
 }
+
+/// Issue 31, 5: the host ends the party: the friend's session ends at
+/// once, saying who ended it, and the room is gone.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_host_ends_the_party_and_friends_are_told_at_once() {
+    let (_relay, ana, ben) = host_and_guest(ControlMode::HostOnly).await;
+    eventually("Ben is in", Duration::from_secs(5), || {
+        ana.session.snapshot().participants.len() == 2
+    })
+    .await;
+    let ben_heard = record(&ben.session);
+    let ana_heard = record(&ana.session);
+    let ended = Instant::now();
+    ana.session.send(SessionCmd::EndParty);
+    eventually("Ben's party ends", Duration::from_secs(2), || {
+        ben.session.is_finished()
+    })
+    .await;
+    eprintln!("Ben was told after {:?}", ended.elapsed());
+    let reason = |heard: &std::sync::Arc<std::sync::Mutex<Vec<SessionEvent>>>| {
+        heard
+            .lock()
+            .unwrap()
+            .iter()
+            .find_map(|e| match e {
+                SessionEvent::Ended { reason } => Some(reason.clone()),
+                _ => None,
+            })
+            .unwrap_or_default()
+    };
+    assert!(
+        reason(&ben_heard).contains("Ana ended the party"),
+        "{}",
+        reason(&ben_heard)
+    );
+    eventually("Ana's session ends too", Duration::from_secs(2), || {
+        ana.session.is_finished()
+    })
+    .await;
+    assert!(
+        reason(&ana_heard).contains("You ended the party"),
+        "{}",
+        reason(&ana_heard)
+    );
+}

@@ -41,6 +41,9 @@ pub enum ClientMsg {
     },
     /// Leave the room for good.
     Leave,
+    /// Host only: end the party for everyone (each member is told who
+    /// ended it, and the room is gone).
+    EndParty,
     /// Mark oneself ready (or not) for the ready check.
     Ready { ready: bool },
     /// Start playback for everyone at a shared future time. Without
@@ -131,6 +134,7 @@ impl ClientMsg {
             ClientMsg::Join { .. } => "join",
             ClientMsg::Resume { .. } => "resume",
             ClientMsg::Leave => "leave",
+            ClientMsg::EndParty => "end_party",
             ClientMsg::Ready { .. } => "ready",
             ClientMsg::Start { .. } => "start",
             ClientMsg::Control { .. } => "control",
@@ -207,6 +211,7 @@ pub(crate) fn examples() -> Vec<ClientMsg> {
             rebuild: None,
         },
         ClientMsg::Leave,
+        ClientMsg::EndParty,
         ClientMsg::Ready { ready: true },
         ClientMsg::Start { force: false },
         ClientMsg::Control {

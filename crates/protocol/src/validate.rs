@@ -244,6 +244,7 @@ impl ClientMsg {
             }
             ClientMsg::Media { media: m } => media(m),
             ClientMsg::Leave
+            | ClientMsg::EndParty
             | ClientMsg::Ready { .. }
             | ClientMsg::Start { .. }
             | ClientMsg::SetControlMode { .. }

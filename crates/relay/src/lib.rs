@@ -104,6 +104,7 @@ pub struct RelayHandle {
     /// SHA-256 of the certificate, when the relay speaks TLS.
     fingerprint: Option<[u8; 32]>,
     clock: ServerClock,
+    metrics: Arc<metrics::Metrics>,
     shutdown: CancellationToken,
     task: JoinHandle<Result<(), RelayError>>,
 }
@@ -140,6 +141,11 @@ impl RelayHandle {
     /// speaks TLS.
     pub fn tls_fingerprint(&self) -> Option<[u8; 32]> {
         self.fingerprint
+    }
+
+    /// Clients connected now (Matinee's and Syncplay's).
+    pub fn connections(&self) -> usize {
+        usize::try_from(self.metrics.connections.get()).unwrap_or(0)
     }
 
     /// Closes every connection (with a `shutting_down` error) and stops.
@@ -207,6 +213,7 @@ pub async fn start(config: RelayConfig) -> Result<RelayHandle, RelayError> {
     .map_err(RelayError::Serve)?;
     let addr = listener.local_addr();
     let clock = ServerClock::new();
+    let metrics = Arc::new(metrics::Metrics::new());
     let shared = Arc::new(Shared {
         join_throttle: limits::JoinThrottle::new(config.max_joins_per_minute),
         create_throttle: limits::JoinThrottle::new(config.max_creates_per_minute),
@@ -215,7 +222,7 @@ pub async fn start(config: RelayConfig) -> Result<RelayHandle, RelayError> {
         tokens: Arc::new(tokens),
         config: Arc::new(config),
         clock,
-        metrics: Arc::new(metrics::Metrics::new()),
+        metrics: metrics.clone(),
         registry: registry::Registry::default(),
         shutdown: shutdown.clone(),
         tls: identity.is_some(),
@@ -248,6 +255,7 @@ pub async fn start(config: RelayConfig) -> Result<RelayHandle, RelayError> {
         addr,
         fingerprint,
         clock,
+        metrics,
         shutdown,
         task,
     })

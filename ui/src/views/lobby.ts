@@ -250,7 +250,18 @@ export function renderLobby(hooks: LobbyHooks): Lobby {
     }
   });
 
-  const root = el("main", { class: "lobby" }, error, el("div", { class: "cards" }, hostCard, joinCard));
+  // A room handed over still runs here: say so, and that closing ends it.
+  const relaying = el("p", { class: "relaying", role: "status", hidden: "" });
+  api
+    .relayedFriends()
+    .then((n) => {
+      if (n <= 0) return;
+      const who = n === 1 ? "A friend is" : `${n} friends are`;
+      relaying.textContent = `${who} still watching through this computer. Keep Matinee open until they are done: closing it ends their party.`;
+      relaying.hidden = false;
+    })
+    .catch(() => undefined);
+  const root = el("main", { class: "lobby" }, error, relaying, el("div", { class: "cards" }, hostCard, joinCard));
   return {
     root,
     // A file dropped on the window goes to the join card when a code is

@@ -4,7 +4,7 @@ import { syncplayLine, syncplayServer } from "../syncplay";
 import { api, errorText, type RoomCommand } from "../api";
 import { el } from "../dom";
 import { renderParticipants } from "../participants";
-import { confirmDialog } from "../confirm";
+import { choiceDialog, confirmDialog } from "../confirm";
 import { onReachability, reachLine } from "../reach";
 import { indicator } from "../status";
 import { formatTime } from "../time";
@@ -160,6 +160,26 @@ export function renderRoom(
   reopenBtn.addEventListener("click", () => send({ kind: "reopen_player" }));
   const leaveBtn = el("button", { class: "ghost danger", type: "button", text: "Leave room" });
   leaveBtn.addEventListener("click", async () => {
+    // Friends watching through this computer lose the party if the host
+    // just goes: ask whether to end it or hand it over.
+    const friends = participants.filter((p) => p.id !== room.you && !p.reconnecting);
+    if (room.hosting_locally && me()?.host && friends.length > 0) {
+      const heir = friends.find((p) => !p.via);
+      const names = friends.map((p) => p.nickname);
+      const who = names.length === 1 ? `${names[0]} is` : `${names.slice(0, -1).join(", ")} and ${names[names.length - 1]} are`;
+      const choices = [{ label: "End the party", value: "end", danger: true }];
+      if (heir) choices.unshift({ label: `Hand it over to ${heir.nickname}`, value: "hand", danger: false });
+      const choice = await choiceDialog(
+        `${who} still watching through your computer`,
+        heir
+          ? `End the party for everyone, or make ${heir.nickname} the host and leave: the party then goes on through this computer while Matinee stays open.`
+          : "Leaving ends the party for everyone.",
+        choices,
+      );
+      if (choice === null) return;
+      if (choice === "end") await send({ kind: "end_party" });
+      if (choice === "hand" && heir) await send({ kind: "pass_host", to: heir.id });
+    }
     await api.leave().catch(() => undefined);
     onLeave(null);
   });

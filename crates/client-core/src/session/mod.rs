@@ -90,6 +90,9 @@ pub enum SessionCmd {
         id: Option<u32>,
     },
     Leave,
+    /// Host only: end the party for everyone (the session ends when the
+    /// relay says so).
+    EndParty,
 }
 
 /// The relay connection as the user should see it.

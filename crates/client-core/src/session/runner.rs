@@ -740,6 +740,9 @@ impl Runner {
                     });
                 }
             }
+            SessionCmd::EndParty => {
+                self.link.send(ClientMsg::EndParty);
+            }
             SessionCmd::Leave => {
                 self.link.send(ClientMsg::Leave);
                 // Give the relay a moment to take the leave.

@@ -15,7 +15,7 @@ use super::seat::Seat;
 use super::{Refusal, RoomCmd};
 use crate::metrics::Metrics;
 use crate::outbox::{frame, Outbox};
-use crate::refusal::{banned, room_full, seat_gone};
+use crate::refusal::{banned, room_ended, room_full, seat_gone};
 use crate::tokens::{Bans, HostProof, TokenSigner};
 use crate::{RelayConfig, ServerClock};
 use axum::extract::ws::Utf8Bytes;
@@ -83,6 +83,9 @@ pub(crate) struct Room {
     pub(super) buffer_pause_since: Option<f64>,
     /// Shared subtitle files and the latest track proposal.
     pub(super) sharing: super::sharing::Sharing,
+    /// The host ended the party: nobody is seated again, and the room
+    /// goes at the next tick.
+    ended: bool,
     pub(super) env: RoomEnv,
 }
 
@@ -106,6 +109,7 @@ impl Room {
             provisional_until: None,
             buffer_pause_since: None,
             sharing: Default::default(),
+            ended: false,
             env,
         }
     }
@@ -220,6 +224,9 @@ impl Room {
 
     /// Periodic work: state refresh, expiries.
     pub fn tick(&mut self) -> Lifecycle {
+        if self.ended {
+            return Lifecycle::Expired;
+        }
         let now = Instant::now();
         let grace = Duration::from_secs_f64(self.env.config.resume_grace_secs.max(0.0));
         let expired: Vec<ParticipantId> = self
@@ -336,6 +343,9 @@ impl Room {
         via: Option<String>,
         outbox: Outbox,
     ) -> Result<ParticipantId, Refusal> {
+        if self.ended {
+            return Err(room_ended());
+        }
         let max = self.env.config.max_participants;
         if self.seats.len() >= max {
             return Err(room_full(max));
@@ -394,6 +404,9 @@ impl Room {
         r: RoomRebuild,
         outbox: Outbox,
     ) -> Result<ParticipantId, Refusal> {
+        if self.ended {
+            return Err(room_ended());
+        }
         if self.bans.has_seat(pid) || self.address_banned(outbox.addr) {
             return Err(banned());
         }
@@ -591,6 +604,7 @@ impl Room {
                 self.remove_seat(idx);
                 self.notice(NoticeEvent::Left, format!("{name} left"), Some(id));
             }
+            ClientMsg::EndParty => self.on_end_party(idx),
             ClientMsg::Ready { ready } => {
                 self.seats[idx].ready = ready;
                 self.roster_dirty = true;
@@ -855,6 +869,32 @@ impl Room {
         if let Some(host) = self.seats.iter().position(|s| s.host) {
             self.issue_host_proof(host);
         }
+    }
+
+    /// The host ends the party: everyone is told who ended it and leaves;
+    /// the room is gone.
+    fn on_end_party(&mut self, idx: usize) {
+        if !self.require_host(idx, "end the party") {
+            return;
+        }
+        let host = self.seats[idx].id;
+        let name = self.seats[idx].nickname.clone();
+        tracing::info!(room = %self.code, participant = host, "the host ended the party");
+        for seat in &mut self.seats {
+            let Some(conn) = seat.conn.take() else {
+                continue;
+            };
+            let reason = if seat.id == host {
+                "You ended the party.".to_string()
+            } else {
+                format!("{name} ended the party.")
+            };
+            conn.send_msg(&ServerMsg::Left { reason });
+            conn.evict();
+        }
+        self.seats.clear();
+        self.ended = true;
+        self.stored_dirty = true;
     }
 
     /// Removes a banned member's seat, telling them and everyone.

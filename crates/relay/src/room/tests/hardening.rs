@@ -435,3 +435,40 @@ async fn proposals_are_paced_and_what_people_send_is_shown_clean() {
     assert_eq!(name, "\u{410}na (2)");
     let _ = ana.drain();
 }
+
+/// Issue 31, 5: the host ends the party: everyone is told at once who
+/// ended it, the room is gone at the next tick, and nobody takes a seat
+/// in it meanwhile.
+#[tokio::test(start_paused = true)]
+async fn the_host_ends_the_party_for_everyone_at_once() {
+    let mut room = room(RelayConfig::default());
+    let mut ana = join(&mut room, "Ana", 1);
+    let mut ben = join(&mut room, "Ben", 2);
+    ben.send(&mut room, ClientMsg::EndParty);
+    assert!(errors(&ben.drain())[0].contains("Only the host"));
+    ana.send(&mut room, ClientMsg::EndParty);
+    let left = |msgs: Vec<ServerMsg>| {
+        msgs.into_iter()
+            .find_map(|m| match m {
+                ServerMsg::Left { reason } => Some(reason),
+                _ => None,
+            })
+            .unwrap_or_default()
+    };
+    assert_eq!(left(ben.drain()), "Ana ended the party.");
+    assert_eq!(left(ana.drain()), "You ended the party.");
+    let (outbox, _inbox) = outbox(3, "192.0.2.3".parse().unwrap(), 16);
+    let (reply, answer) = oneshot::channel();
+    room.handle(RoomCmd::Join {
+        nickname: "Cleo".into(),
+        media: None,
+        via: None,
+        outbox,
+        reply,
+    });
+    assert!(
+        answer.blocking_recv_or_now().is_err(),
+        "no seat in an ended party"
+    );
+    assert_eq!(room.tick(), Lifecycle::Expired);
+}
