@@ -8,7 +8,9 @@ set -euo pipefail
 # a Secret Service for the keyring test.
 packages=(pkg-config libssl-dev build-essential curl file
   libwebkit2gtk-4.1-dev libgtk-3-dev libsoup-3.0-dev libjavascriptcoregtk-4.1-dev
-  librsvg2-dev libayatana-appindicator3-dev mpv ffmpeg)
+  librsvg2-dev libayatana-appindicator3-dev mpv ffmpeg
+  # xdg-mime registers matinee:// links (a minimal Debian lacks it).
+  xdg-utils)
 # Node.js may come from elsewhere (nodesource, nvm): only add Debian's when absent.
 command -v npm >/dev/null || packages+=(nodejs npm)
 if [ "${1:-}" = test ]; then
@@ -20,7 +22,9 @@ if [ "${1:-}" = test ]; then
     mingw-w64 wine64 python3-pip
     # A friend on Syncplay: the real client joins a Matinee room in the
     # tests; the benchmark also runs the real Syncplay server beside us.
-    syncplay syncplay-server)
+    syncplay syncplay-server
+    # The window test answers the real file dialog by typing into it.
+    xdotool)
 fi
 
 missing=()

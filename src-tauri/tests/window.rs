@@ -196,6 +196,164 @@ const PLAY_BUTTON: &str =
 const CHAT: &str = "return document.querySelector('.chat-log')?.innerText ?? ''";
 const STATUS: &str = "return document.querySelector('.status-pill .label')?.textContent ?? ''";
 
+/// Participants whose whole row (name, badges, Make host, Remove) shows
+/// in the window without scrolling anything.
+const VISIBLE_PARTICIPANTS: &str = "return [...document.querySelectorAll('.participants .participant')].filter(p => { \
+    const r = p.getBoundingClientRect(); \
+    let ok = r.top >= 0 && r.bottom <= window.innerHeight && r.height > 0; \
+    for (let c = p.parentElement; c && ok; c = c.parentElement) { \
+      const s = getComputedStyle(c); \
+      if (s.overflowY !== 'visible') { const cr = c.getBoundingClientRect(); ok = r.top >= cr.top - 1 && r.bottom <= cr.bottom + 1; } \
+    } \
+    return ok; }).length";
+
+/// A friend who joins from the command line with `invite` (from "the
+/// internet" namespace when there is a lab), and what it prints, one JSON
+/// value a line.
+struct CliFriend {
+    _process: Reaped,
+    stdin: std::process::ChildStdin,
+    heard: std::sync::Arc<std::sync::Mutex<Vec<Value>>>,
+}
+
+impl CliFriend {
+    fn join(cli: &Path, lab: Option<&str>, invite: &str, film: &Path, name: &str) -> Self {
+        let mut cmd = match lab {
+            Some(lab) => {
+                let mut c = Command::new("ip");
+                c.args(["netns", "exec", &format!("{lab}-inet")]).arg(cli);
+                c
+            }
+            None => Command::new(cli),
+        };
+        cmd.args(["join", invite])
+            .arg(film)
+            .args(["--nickname", name, "--headless", "--json"])
+            .stdin(Stdio::piped())
+            .stdout(Stdio::piped())
+            .stderr(Stdio::null());
+        let mut process = Reaped::spawn(cmd, "matinee-cli");
+        let stdin = process.0.stdin.take().unwrap();
+        let heard = std::sync::Arc::new(std::sync::Mutex::new(Vec::<Value>::new()));
+        {
+            use std::io::BufRead;
+            let out = std::io::BufReader::new(process.0.stdout.take().unwrap());
+            let heard = heard.clone();
+            std::thread::spawn(move || {
+                for line in out.lines().map_while(Result::ok) {
+                    if let Ok(v) = serde_json::from_str::<Value>(&line) {
+                        heard.lock().unwrap().push(v);
+                    }
+                }
+            });
+        }
+        Self {
+            _process: process,
+            stdin,
+            heard,
+        }
+    }
+
+    /// Waits until the friend printed a value `ok` accepts.
+    async fn heard(&self, what: &str, ok: impl Fn(&Value) -> bool) -> Value {
+        let deadline = Instant::now() + WAIT;
+        loop {
+            if let Some(v) = self.heard.lock().unwrap().iter().find(|v| ok(v)) {
+                return v.clone();
+            }
+            assert!(Instant::now() < deadline, "never heard: {what}");
+            tokio::time::sleep(Duration::from_millis(100)).await;
+        }
+    }
+}
+
+/// Answers the app's file dialog (GTK's, a window of its own) by typing a
+/// path into it, as a person does.
+async fn answer_file_dialog(display: &str, title: &str, path: &Path) {
+    let deadline = Instant::now() + WAIT;
+    let window = loop {
+        let found = Command::new("xdotool")
+            .args(["search", "--onlyvisible", "--name", title])
+            .env("DISPLAY", display)
+            .output()
+            .expect("xdotool runs (apt install xdotool)");
+        let ids = String::from_utf8_lossy(&found.stdout).to_string();
+        if let Some(id) = ids.lines().next() {
+            break id.to_string();
+        }
+        assert!(Instant::now() < deadline, "the file dialog never opened");
+        tokio::time::sleep(Duration::from_millis(200)).await;
+    };
+    let xdo = |args: &[&str]| {
+        let ok = Command::new("xdotool")
+            .args(args)
+            .env("DISPLAY", display)
+            .status()
+            .unwrap()
+            .success();
+        assert!(ok, "xdotool {args:?}");
+    };
+    xdo(&["windowfocus", "--sync", &window]);
+    tokio::time::sleep(Duration::from_millis(300)).await;
+    // Ctrl+L opens the location field; the path, then Enter picks it.
+    xdo(&["key", "--window", &window, "ctrl+l"]);
+    tokio::time::sleep(Duration::from_millis(200)).await;
+    xdo(&["type", "--window", &window, "--delay", "20", &path.display().to_string()]);
+    tokio::time::sleep(Duration::from_millis(300)).await;
+    xdo(&["key", "--window", &window, "Return"]);
+}
+
+/// The app's processes (its own and WebKit's): CPU time (s) and PSS (KiB).
+fn app_usage(app: &Path) -> Vec<(String, f64, u64)> {
+    let mut out = Vec::new();
+    let app_name = app.file_name().unwrap().to_string_lossy().to_string();
+    for (name, how, pattern) in [
+        ("app", "-x", app_name),
+        ("web", "-f", "WebKitWebProcess".to_string()),
+        ("network", "-f", "WebKitNetworkProcess".to_string()),
+    ] {
+        let pids = Command::new("pgrep").args([how, &pattern]).output().unwrap();
+        for pid in String::from_utf8_lossy(&pids.stdout).lines() {
+            let stat = std::fs::read_to_string(format!("/proc/{pid}/stat")).unwrap_or_default();
+            let fields: Vec<&str> = stat
+                .rsplit_once(')')
+                .map(|(_, rest)| rest.split_whitespace().collect())
+                .unwrap_or_default();
+            let ticks = |i: usize| fields.get(i).and_then(|f| f.parse::<f64>().ok()).unwrap_or(0.0);
+            // utime and stime are fields 14 and 15 (11 and 12 after the name).
+            let cpu = (ticks(11) + ticks(12)) / 100.0;
+            let pss = std::fs::read_to_string(format!("/proc/{pid}/smaps_rollup"))
+                .unwrap_or_default()
+                .lines()
+                .find_map(|l| l.strip_prefix("Pss:"))
+                .and_then(|v| v.trim().trim_end_matches("kB").trim().parse().ok())
+                .unwrap_or(0);
+            out.push((name.to_string(), cpu, pss));
+        }
+    }
+    out
+}
+
+/// Prints what the app costs while a paused room sits idle for `secs`
+/// (figures for the README, not a timed assertion).
+async fn report_idle_cost(app: &Path, secs: u64) {
+    let before = app_usage(app);
+    tokio::time::sleep(Duration::from_secs(secs)).await;
+    let after = app_usage(app);
+    let total_pss: u64 = after.iter().map(|u| u.2).sum();
+    let mut parts = Vec::new();
+    for (name, cpu, pss) in &after {
+        let was = before.iter().find(|b| &b.0 == name).map_or(*cpu, |b| b.1);
+        let pct = (cpu - was) / secs as f64 * 100.0;
+        parts.push(format!("{name} {:.0} MiB, {pct:.1} % CPU", *pss as f64 / 1024.0));
+    }
+    eprintln!(
+        "idle paused room: {} MiB PSS in all ({})",
+        total_pss / 1024,
+        parts.join("; ")
+    );
+}
+
 fn names(v: &Value) -> Vec<String> {
     v.as_array()
         .map(|a| {
@@ -251,7 +409,6 @@ async fn host_in_the_window_and_join_from_the_cli() {
                 None => format!("127.0.0.1:{relay_port}"),
             },
         )
-        .env("WEBKIT_DISABLE_COMPOSITING_MODE", "1")
         .env("LIBGL_ALWAYS_SOFTWARE", "1")
         .stdout(Stdio::null())
         .stderr(Stdio::null());
@@ -306,7 +463,7 @@ async fn host_in_the_window_and_join_from_the_cli() {
         &client,
         "the greeting",
         "return document.querySelector('.who')?.textContent ?? ''",
-        |v| v.as_str() == Some("Signed in as Ana"),
+        |v| v.as_str() == Some("You are Ana"),
     )
     .await;
     // Before Create room, the host is told who can reach this computer:
@@ -450,36 +607,9 @@ async fn host_in_the_window_and_join_from_the_cli() {
 
     // A friend joins from the command line with that invite (from "the
     // internet", behind the lab's router).
-    let mut bo = match &lab {
-        Some(lab) => {
-            let mut c = Command::new("ip");
-            c.args(["netns", "exec", &format!("{lab}-inet")]).arg(&cli);
-            c
-        }
-        None => Command::new(&cli),
-    };
-    bo.args(["join", &invite])
-        .arg(&film)
-        .args(["--nickname", "Bo", "--headless", "--json"])
-        .stdin(Stdio::piped())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::null());
-    let mut bo = Reaped::spawn(bo, "matinee-cli");
-    let mut bo_stdin = bo.0.stdin.take().unwrap();
-    // What Bo's CLI prints, one JSON line each, collected as it comes.
-    let bo_heard = std::sync::Arc::new(std::sync::Mutex::new(Vec::<Value>::new()));
-    {
-        use std::io::BufRead;
-        let out = std::io::BufReader::new(bo.0.stdout.take().unwrap());
-        let heard = bo_heard.clone();
-        std::thread::spawn(move || {
-            for line in out.lines().map_while(Result::ok) {
-                if let Ok(v) = serde_json::from_str::<Value>(&line) {
-                    heard.lock().unwrap().push(v);
-                }
-            }
-        });
-    }
+    let mut bo = CliFriend::join(&cli, lab.as_deref(), &invite, &film, "Bo");
+    let bo_heard = bo.heard.clone();
+    let bo_stdin = &mut bo.stdin;
     let people = wait_for(&client, "Bo joins", PARTICIPANTS, |v| names(v).len() == 2).await;
     assert_eq!(names(&people), ["Ana (you)", "Bo"], "host first");
     // Ana's copy is the one friends' copies are aligned to by sound.
@@ -523,11 +653,20 @@ async fn host_in_the_window_and_join_from_the_cli() {
         v.as_str() == Some("Paused")
     })
     .await;
-    screenshot(&display, &shots, "3-room.png");
     assert!(chat
         .as_str()
         .unwrap()
         .contains(&format!("Room {code} is open")));
+    // Two more friends: at the default size the host sees all three, each
+    // with its badges, Make host and Remove, without scrolling.
+    let cleo = CliFriend::join(&cli, lab.as_deref(), &invite, &film, "Cleo");
+    let dan = CliFriend::join(&cli, lab.as_deref(), &invite, &film, "Dan");
+    wait_for(&client, "Cleo and Dan join", PARTICIPANTS, |v| names(v).len() == 4).await;
+    tokio::time::sleep(Duration::from_millis(500)).await;
+    let visible = js(&client, VISIBLE_PARTICIPANTS).await;
+    screenshot(&display, &shots, "3-room.png");
+    assert_eq!(visible, json!(4), "everyone in the list shows at 1100×760");
+    report_idle_cost(&app, 10).await;
 
     // The room shows the film's time; a seek from its seek bar reaches Bo.
     wait_for(
@@ -616,6 +755,22 @@ async fn host_in_the_window_and_join_from_the_cli() {
     }
     screenshot(&display, &shots, "3f-room-subtitles.png");
 
+    // Ana shares a file with the button: the real file dialog, answered
+    // by typing its path; Bo's player gets it.
+    let ana_srt = home.path().join("ana.fr.srt");
+    std::fs::write(&ana_srt, "1\n00:00:00,000 --> 00:10:00,000\nBonjour d'Ana\n").unwrap();
+    click_button(&client, "Share a subtitle file…").await;
+    answer_file_dialog(&display, "Share a subtitle file with the room", &ana_srt).await;
+    wait_for(&client, "Ana's file is shared", CHAT, |v| {
+        v.as_str()
+            .is_some_and(|t| t.contains("Ana shared French (SRT)"))
+    })
+    .await;
+    bo.heard("Ana's shared file", |v| {
+        v["type"] == "subtitle_shared" && v["nickname"] == "Ana"
+    })
+    .await;
+
     // A small and a large window.
     for (w, h, name) in [
         (800, 600, "3c-room-800x600.png"),
@@ -663,13 +818,43 @@ async fn host_in_the_window_and_join_from_the_cli() {
     .await;
     screenshot(&display, &shots, "3e-film-ended.png");
 
-    // Bo leaves: the list shrinks.
-    writeln!(bo_stdin, "quit").unwrap();
-    wait_for(&client, "Bo leaves", PARTICIPANTS, |v| {
-        names(v) == ["Ana (you)"]
-    })
+    // Ana leaves while her friends watch through her computer: she is
+    // asked, ends the party, and each friend is told at once who ended it.
+    click_button(&client, "Leave room").await;
+    let asked = wait_for(
+        &client,
+        "the question",
+        "return document.querySelector('dialog.confirm')?.innerText ?? ''",
+        |v| v.as_str().is_some_and(|t| !t.is_empty()),
+    )
     .await;
-    drop(bo);
+    assert!(
+        asked
+            .as_str()
+            .unwrap()
+            .contains("Bo, Cleo and Dan are still watching through your computer"),
+        "{asked}"
+    );
+    screenshot(&display, &shots, "3g-leave-as-host.png");
+    click_button(&client, "End the party").await;
+    for friend in [&bo, &cleo, &dan] {
+        friend
+            .heard("the party's end", |v| {
+                v["type"] == "ended"
+                    && v["reason"]
+                        .as_str()
+                        .is_some_and(|r| r.contains("Ana ended the party"))
+            })
+            .await;
+    }
+    wait_for(
+        &client,
+        "back in the lobby",
+        "return document.querySelector('main.lobby') !== null",
+        |v| v.as_bool() == Some(true),
+    )
+    .await;
+    drop((bo, cleo, dan));
 
     watch_from_jellyfin(&client, &display, &shots, &film, &env).await;
     friend_of_a_host_who_vanishes(&client, &display, &shots, &film, &cli, &app, &env).await;
@@ -720,24 +905,42 @@ async fn friend_of_a_host_who_vanishes(
             }
         }
     };
-    // Paste the whole invite into the code field (one input event, as a
-    // paste makes), then hand the film over as "Open with" does.
-    let pasted = serde_json::to_string(&invite).unwrap();
-    js(
-        client,
-        &format!(
+    // Paste into the code field (one input event, as a paste makes): the
+    // web link a host copies, then a chat line with the invite in it.
+    let paste = |text: String| {
+        let pasted = serde_json::to_string(&text).unwrap();
+        format!(
             "const c = document.querySelector('#join-code'); c.value = {pasted}; \
              c.dispatchEvent(new Event('input')); return c.value"
-        ),
-    )
-    .await;
-    wait_for(
-        client,
-        "the invite fills the join card",
-        "return document.querySelector('#join-relay')?.value ?? ''",
-        |v| v.as_str().is_some_and(|t| t.starts_with("From the invite")),
-    )
-    .await;
+        )
+    };
+    let code = invite
+        .trim_start_matches("matinee://join/")
+        .split('?')
+        .next()
+        .unwrap()
+        .to_string();
+    let web = invite.replacen("matinee://join/", "http://127.0.0.1:9/join/", 1);
+    for pasted in [web, format!("Join us tonight: {invite} 🍿")] {
+        js(client, "document.querySelector('#join-relay').value = ''; return true").await;
+        js(client, &paste(pasted.clone())).await;
+        wait_for(
+            client,
+            "the pasted text fills the join card",
+            "return [document.querySelector('#join-code')?.value, document.querySelector('#join-relay')?.value]",
+            |v| {
+                v[0].as_str() == Some(code.as_str())
+                    && v[1].as_str().is_some_and(|t| t.starts_with("From the invite"))
+            },
+        )
+        .await;
+        let error = js(
+            client,
+            "return document.querySelector('main.lobby .error:not([hidden])')?.textContent ?? ''",
+        )
+        .await;
+        assert_eq!(error, json!(""), "{pasted} was refused: {error}");
+    }
     let second = Command::new(app)
         .arg(film)
         .envs(env.iter().map(|(k, v)| (k.as_str(), v.as_os_str())))
@@ -813,7 +1016,7 @@ async fn type_into(client: &Client, css: &str, text: &str) {
     step(css, field.send_keys(text)).await.unwrap();
 }
 
-/// Leave the room, sign in to Jellyfin, pick a film from the grid, host it.
+/// From the lobby, sign in to Jellyfin, pick a film from the grid, host it.
 async fn watch_from_jellyfin(
     client: &Client,
     display: &str,
@@ -822,7 +1025,6 @@ async fn watch_from_jellyfin(
     env: &[(String, PathBuf)],
 ) {
     let server = fake::FakeJellyfin::start(film.to_path_buf(), 60.0).await;
-    click_button(client, "Leave room").await;
     click_button(client, "From Jellyfin…").await;
     type_into(client, "#jf-url", &server.url()).await;
     click_button(client, "Connect").await;

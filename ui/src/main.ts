@@ -46,7 +46,7 @@ function topBar(): HTMLElement {
     "nav",
     { class: "topbar" },
     el("div", { class: "brand" }, el("span", { class: "logo", "aria-hidden": "true", text: "▶" }), "Matinee"),
-    el("div", { class: "who muted", text: settings.nickname ? `Signed in as ${settings.nickname}` : "" }),
+    el("div", { class: "who muted", text: settings.nickname ? `You are ${settings.nickname}` : "" }),
     gear,
   );
 }

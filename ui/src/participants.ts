@@ -77,7 +77,12 @@ export function renderParticipants(list: Participant[], you: number, actions: Pa
     stats.textContent = `RTT ${formatRtt(p.rtt_ms)} · drift ${formatDrift(drift)}`;
     const playing = actions.tracks?.get(p.id);
     if (playing) stats.textContent += ` · ${playing}`;
+    stats.title = stats.textContent;
     li.append(stats);
+    // The host's tools sit on the name's line, after the badges: a row
+    // a friend, so a host sees many at once.
+    const manage = document.createElement("span");
+    manage.className = "manage";
     if (actions.canManage && p.id !== you) {
       // A friend on Syncplay has no host tools to take the role with.
       if (!p.via) {
@@ -85,13 +90,13 @@ export function renderParticipants(list: Participant[], you: number, actions: Pa
         host.className = "ghost small";
         host.textContent = "Make host";
         host.addEventListener("click", () => actions.onPassHost(p.id));
-        li.append(host);
+        manage.append(host);
       }
       const kick = document.createElement("button");
       kick.className = "ghost small danger";
       kick.textContent = "Remove";
       kick.addEventListener("click", () => actions.onKick(p.id));
-      li.append(kick);
+      manage.append(kick);
       if (p.buffering && !p.catching_up && actions.onStopWaiting) {
         const onStop = actions.onStopWaiting;
         const playOn = document.createElement("button");
@@ -99,9 +104,10 @@ export function renderParticipants(list: Participant[], you: number, actions: Pa
         playOn.textContent = "Don’t wait";
         playOn.title = `Play on without waiting for ${p.nickname}; they catch up on their own`;
         playOn.addEventListener("click", () => onStop(p.id));
-        li.append(playOn);
+        manage.append(playOn);
       }
     }
+    if (manage.childElementCount) badges.append(manage);
     ul.append(li);
   }
   return ul;

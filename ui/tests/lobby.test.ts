@@ -56,6 +56,21 @@ describe("join dialog", () => {
     expect(lobby.root.querySelector(".error")!.textContent).toContain("not your host's relay");
   });
 
+  it("refuses a file that is not a film when it is dropped, and says why", () => {
+    mockIPC(() => 0);
+    const lobby = renderLobby({ settings, prefill: null, onEntered: () => {} });
+    document.body.replaceChildren(lobby.root);
+    lobby.dropFile("/home/ana/notes.txt");
+    const error = lobby.root.querySelector(".error")!;
+    expect(error.textContent).toBe("notes.txt is not a film: choose a video file.");
+    expect(lobby.root.querySelector(".drop-zone.has-file")).toBeNull();
+    lobby.dropFile("/home/ana/film.en.srt");
+    expect(error.textContent).toContain("film.en.srt is a subtitle file");
+    lobby.dropFile("/home/ana/film.mkv");
+    expect((error as HTMLElement).hidden).toBe(true);
+    expect(lobby.root.querySelector(".drop-zone.has-file .file-name")!.textContent).toBe("film.mkv");
+  });
+
   it("takes a whole invite pasted into the code field", () => {
     const { root } = renderLobby({ settings, prefill: null, onEntered: () => {} });
     document.body.replaceChildren(root);

@@ -35,7 +35,7 @@ export interface LobbyState {
 }
 
 /** A film from this computer (dialog or drop) or from Jellyfin. */
-function mediaPicker(label: string, onJellyfin: (() => void) | undefined): MediaPicker {
+function mediaPicker(label: string, onJellyfin: (() => void) | undefined, onRefused: (why: string) => void): MediaPicker {
   let chosen: MediaChoice | null = null;
   const name = el("span", { class: "file-name", text: "Nothing chosen yet" });
   const fileBtn = el("button", { class: "secondary", type: "button", text: label });
@@ -55,7 +55,10 @@ function mediaPicker(label: string, onJellyfin: (() => void) | undefined): Media
   };
   fileBtn.addEventListener("click", async () => {
     const path = await api.pickFile().catch(() => null);
-    if (path) set({ kind: "file", path }, fileName(path));
+    if (!path) return;
+    const why = notAFilm(path);
+    if (why) return onRefused(why);
+    set({ kind: "file", path }, fileName(path));
   });
   return {
     root,
@@ -66,6 +69,17 @@ function mediaPicker(label: string, onJellyfin: (() => void) | undefined): Media
 }
 
 const fileChoice = (path: string): [MediaChoice, string] => [{ kind: "file", path }, fileName(path)];
+
+const SUBTITLES = /\.(srt|ass|ssa|vtt|sub|idx)$/i;
+const NOT_FILMS = /\.(txt|md|pdf|docx?|odt|rtf|nfo|html?|json|xml|csv|jpe?g|png|gif|webp|bmp|svg|zip|rar|7z|tar|gz|exe|msi|deb|iso|torrent)$/i;
+
+/** Why a dropped file cannot be the film, if it cannot. */
+export function notAFilm(path: string): string | null {
+  const name = fileName(path);
+  if (SUBTITLES.test(path)) return `${name} is a subtitle file: choose the film here, then share subtitles from the room.`;
+  if (NOT_FILMS.test(path)) return `${name} is not a film: choose a video file.`;
+  return null;
+}
 
 export interface Lobby {
   root: HTMLElement;
@@ -86,7 +100,7 @@ export function renderLobby(hooks: LobbyHooks): Lobby {
 
   // Host card.
   const browse = hooks.onBrowseJellyfin;
-  const hostPick = mediaPicker("Choose film…", browse && (() => browse("host")));
+  const hostPick = mediaPicker("Choose film…", browse && (() => browse("host")), (why) => showError(why));
   const createBtn = el("button", { class: "primary", type: "button", text: "Create room" });
   const hosting = hooks.settings.relay_url
     ? `Using the relay ${hooks.settings.relay_url}`
@@ -110,7 +124,7 @@ export function renderLobby(hooks: LobbyHooks): Lobby {
   const codeInput = el("input", {
     id: "join-code",
     class: "code-input",
-    placeholder: "K7MQ2X or paste the invite",
+    placeholder: "K7MQ2X or an invite",
     autocomplete: "off",
     spellcheck: "false",
     "aria-describedby": "code-help",
@@ -118,11 +132,11 @@ export function renderLobby(hooks: LobbyHooks): Lobby {
   const codeHelp = el("div", { id: "code-help", class: "hint", text: "6 characters, from your host" });
   const relayInput = el("input", {
     id: "join-relay",
-    placeholder: "From the invite, or a relay: relay.example.com",
+    placeholder: "relay.example.com",
     "aria-describedby": "relay-help",
   });
   const relayHelp = el("div", { id: "relay-help", class: "hint" });
-  const joinPick = mediaPicker("Choose your copy…", browse && (() => browse("join")));
+  const joinPick = mediaPicker("Choose your copy…", browse && (() => browse("join")), (why) => showError(why));
   const joinBtn = el("button", { class: "primary", type: "button", text: "Join room", disabled: "" });
   const cancelJoin = el("button", { class: "ghost", type: "button", text: "Cancel", hidden: "" });
   cancelJoin.addEventListener("click", () => api.cancelStart().catch(() => undefined));
@@ -267,6 +281,8 @@ export function renderLobby(hooks: LobbyHooks): Lobby {
     // A file dropped on the window goes to the join card when a code is
     // typed, else to the host card.
     dropFile(path: string) {
+      const why = notAFilm(path);
+      if (why) return showError(why);
       if (checkCode(codeInput.value).state !== "empty") joinPick.set(...fileChoice(path));
       else hostPick.set(...fileChoice(path));
       showError(null);

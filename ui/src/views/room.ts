@@ -63,9 +63,11 @@ export function renderRoom(
   // Friends with Syncplay join by the same reachable address as the invite.
   const syncplayText = el("span", {});
   const syncplayInfo = el("span", { class: "muted small-text syncplay-line" }, syncplayText, copyBtn("Copy", () => syncplayText.textContent ?? ""));
+  // The invite and its buttons share a row; the Syncplay line follows.
   const invite = el(
     "div",
     { class: "invite" },
+    ...(room.host ? [inviteText] : []),
     copyBtn("Copy invite", () => inviteLink),
     ...(landingUrl ? [copyBtn("Copy web link", () => landingUrl ?? "")] : []),
     syncplayInfo,
@@ -121,7 +123,6 @@ export function renderRoom(
       ),
       alignLine,
       ...(room.reachability ? [reach.root] : []),
-      ...(room.host ? [inviteText] : []),
       invite,
     ),
     pill,
@@ -183,7 +184,7 @@ export function renderRoom(
     await api.leave().catch(() => undefined);
     onLeave(null);
   });
-  const controls = el("div", { class: "controls" }, playBtn, readyBtn, startBtn, modeSelect, reopenBtn, leaveBtn);
+  const controls = el("div", { class: "controls" }, playBtn, readyBtn, startBtn, modeSelect);
 
   // Time and seek bar: this computer's player, polled while the room shows.
   const timeNow = el("span", { class: "time", text: "–:––" });
@@ -207,6 +208,8 @@ export function renderRoom(
     send({ kind: "seek", position: Number(seekBar.value) });
   });
   const timeline = el("div", { class: "timeline" }, timeNow, seekBar, timeTotal);
+  // One row: the buttons, the seek bar, then Reopen and Leave.
+  controls.append(timeline, reopenBtn, leaveBtn);
   let duration = 0;
   const poll = async () => {
     if (!root.isConnected) return;
@@ -219,13 +222,17 @@ export function renderRoom(
       }
       localPaused = p.paused;
       if (!dragging && p.position !== null) {
-        seekBar.value = String(p.position);
-        timeNow.textContent = formatTime(p.position);
+        const value = String(p.position);
+        if (seekBar.value !== value) seekBar.value = value;
+        const shown = formatTime(p.position);
+        if (timeNow.textContent !== shown) timeNow.textContent = shown;
       }
     } catch {
       // Not in a room any more: the view is about to go.
     }
-    setTimeout(poll, 250);
+    // A moving bar is looked at 4 times a second; a still one, or a
+    // window nobody sees, far less (an idle room costs next to nothing).
+    setTimeout(poll, document.hidden ? 2000 : localPaused ? 1000 : 250);
   };
   const mayControlNow = () => (me()?.host ?? false) || controlMode === "shared";
   // Keys, as in mpv: space plays or pauses, arrows jump 5 s.
@@ -331,6 +338,9 @@ export function renderRoom(
   }
 
   const me = () => participants.find((p) => p.id === room.you);
+  // What the pill and the list show now, to leave them be when unchanged.
+  let shownPill = "";
+  let shownPeople = "";
   function refresh() {
     const shown: Connection =
       connection.state === "reconnecting" ? { ...connection, retry_in_ms: Math.max(0, retryAt - Date.now()) } : connection;
@@ -338,8 +348,12 @@ export function renderRoom(
     const away = connection.state !== "connected";
     people.classList.toggle("away", away);
     peopleTitle.textContent = away ? "Watching (out of touch: shown as away)" : "Watching";
-    pill.className = `status-pill tone-${i.tone}`;
-    pill.replaceChildren(el("span", { class: "dot" }), el("span", { class: "label", text: i.label }), el("span", { class: "detail", text: i.detail }));
+    const pillKey = `${i.tone}\n${i.label}\n${i.detail}`;
+    if (pillKey !== shownPill) {
+      shownPill = pillKey;
+      pill.className = `status-pill tone-${i.tone}`;
+      pill.replaceChildren(el("span", { class: "dot" }), el("span", { class: "label", text: i.label }), el("span", { class: "detail", text: i.detail }));
+    }
     const host = me()?.host ?? false;
     const mayControl = host || controlMode === "shared";
     playBtn.textContent = paused ? (status === "ended" ? "Watch again" : "Play") : "Pause";
@@ -367,8 +381,12 @@ export function renderRoom(
     modeSelect.hidden = !host;
     modeSelect.value = controlMode;
     ready = me()?.ready ?? false;
-    readyBtn.textContent = ready ? "Not ready" : "I’m ready";
+    readyBtn.textContent = ready ? "Not ready after all" : "I’m ready";
     reopenBtn.hidden = !playerClosed;
+    // The list is built again only when what it shows changed.
+    const peopleKey = JSON.stringify([participants, paused, host, [...playing]]);
+    if (peopleKey === shownPeople) return;
+    shownPeople = peopleKey;
     peopleList.replaceChildren(
       renderParticipants(participants, room.you, {
         roomPaused: paused,
@@ -473,8 +491,9 @@ export function renderRoom(
     header,
     warnings,
     controls,
-    timeline,
-    el("div", { class: "room-grid" }, el("div", { class: "room-side" }, people, tracksCard.root), chat),
+    // The list has the left column to itself (a host sees every friend);
+    // subtitles and the chat share the right one.
+    el("div", { class: "room-grid" }, el("div", { class: "room-side" }, people), el("div", { class: "room-side" }, tracksCard.root, chat)),
   );
   // The party is over (not by our choice): say why, offer to try again.
   function showEnded(reason: string) {

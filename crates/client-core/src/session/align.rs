@@ -325,8 +325,8 @@ impl Aligner {
                 ),
             },
             (AlignState::Aligned, Some((line, ratio))) => describe(&line, ratio, &host),
-            (AlignState::Off, Some(_)) => format!("Alignment to {host}'s copy is off: positions are synced as numbers."),
-            (AlignState::Off, None) => "Your copy's sound could not be measured; positions are synced as numbers.".into(),
+            (AlignState::Off, Some(_)) => format!("Alignment to {host}'s copy is off: your copy plays at the same clock time as {host}'s."),
+            (AlignState::Off, None) => "Your copy's sound could not be measured; it plays at the same clock time as the host's.".into(),
             (AlignState::Aligned, None) => String::new(),
         }
     }
