@@ -71,6 +71,22 @@ describe("join dialog", () => {
     expect(lobby.root.querySelector(".drop-zone.has-file .file-name")!.textContent).toBe("film.mkv");
   });
 
+  it("clears an old error on a good paste, and forgets the invite's relay when another code is typed", () => {
+    mockIPC(() => 0);
+    const lobby = renderLobby({ settings: { ...settings, relay_url: "relay.example.com" }, prefill: null, onEntered: () => {} });
+    document.body.replaceChildren(lobby.root);
+    lobby.dropFile("/home/ana/notes.txt");
+    const error = lobby.root.querySelector<HTMLElement>(".error")!;
+    expect(error.hidden).toBe(false);
+    typeCode(lobby.root, "Join us tonight: matinee://join/K7MQ2X?h=10.0.0.2:7878&fp=TWAKSIRMgPTTzPC6FBYxxilOIXKFENAx_k_DTqGninY");
+    expect(error.hidden).toBe(true);
+    const relay = lobby.root.querySelector<HTMLInputElement>("#join-relay")!;
+    expect(relay.readOnly).toBe(true);
+    typeCode(lobby.root, "ABCDEF");
+    expect(relay.readOnly).toBe(false);
+    expect(relay.value).toBe("relay.example.com");
+  });
+
   it("takes a whole invite pasted into the code field", () => {
     const { root } = renderLobby({ settings, prefill: null, onEntered: () => {} });
     document.body.replaceChildren(root);

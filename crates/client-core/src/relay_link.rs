@@ -133,7 +133,7 @@ async fn open(endpoint: &RelayEndpoint, client: &str) -> Result<(Ws, Welcome), C
         let _ = tcp.set_nodelay(true);
         tokio_tungstenite::client_async_tls_with_config(request, tcp, Some(config), Some(connector))
             .await
-            .map_err(|e| ws_reason(&e))
+            .map_err(|e| ws_reason(&e, &endpoint.url))
     };
     let (mut ws, _) = match tokio::time::timeout(CONNECT_TIMEOUT, handshake).await {
         Err(_) => return Err(unreachable("no answer within 10 s".into())),
@@ -205,7 +205,7 @@ fn tcp_reason(e: &std::io::Error) -> String {
 }
 
 /// Why the WebSocket handshake failed, for people.
-fn ws_reason(e: &tokio_tungstenite::tungstenite::Error) -> String {
+fn ws_reason(e: &tokio_tungstenite::tungstenite::Error, url: &str) -> String {
     use tokio_tungstenite::tungstenite::Error as E;
     match e {
         // The relay's own refusal (too many connections from this address,
@@ -220,10 +220,19 @@ fn ws_reason(e: &tokio_tungstenite::tungstenite::Error) -> String {
                 .trim_end_matches('.')
                 .to_string()
         }
+        E::Http(response) if url.trim_end_matches('/').ends_with("/ws") => format!(
+            "it answered, but not as a Matinee relay (HTTP {}): another program may be using that port",
+            response.status().as_u16()
+        ),
         E::Http(response) => format!(
             "it answered, but not as a Matinee relay (HTTP {}); a relay's address ends in /ws",
-            response.status()
+            response.status().as_u16()
         ),
+        E::Io(io) if io.to_string().contains("UnknownIssuer") => {
+            "its certificate is not from an authority this computer trusts (a friend's \
+             computer has its own: join with the whole invite, which carries its fingerprint)"
+                .into()
+        }
         E::Io(io) if io.to_string().contains("certificate") => {
             format!("its certificate is not trusted ({io})")
         }
@@ -440,7 +449,7 @@ mod tests {
                 .status(status)
                 .body(Some(body.as_bytes().to_vec()))
                 .unwrap();
-            ws_reason(&Error::Http(Box::new(response)))
+            ws_reason(&Error::Http(Box::new(response)), "wss://relay.example.com/")
         };
         assert_eq!(
             refusal(
@@ -449,6 +458,19 @@ mod tests {
             ),
             "Too many connections from your address (32 at most); close some and try again"
         );
-        assert!(refusal(404, "nope").contains("not as a Matinee relay (HTTP 404"));
+        assert!(refusal(404, "nope").contains("not as a Matinee relay (HTTP 404)"));
+        // An address that already ends in /ws is not told to end in /ws.
+        let response = http::Response::builder().status(426).body(None).unwrap();
+        let said = ws_reason(
+            &Error::Http(Box::new(response)),
+            "wss://relay.example.com/ws",
+        );
+        assert!(
+            said.contains("another program may be using that port"),
+            "{said}"
+        );
+        let untrusted = std::io::Error::other("invalid peer certificate: UnknownIssuer");
+        let said = ws_reason(&Error::Io(untrusted), "wss://10.0.0.2:7878/ws");
+        assert!(said.contains("join with the whole invite"), "{said}");
     }
 }

@@ -71,7 +71,49 @@ impl JellyfinError {
                 reason: "no answer in time".into(),
             }
         } else {
-            Self::Unreachable { url, reason: chain }
+            Self::Unreachable {
+                url,
+                reason: plain_reason(&lower).unwrap_or(chain),
+            }
         }
+    }
+}
+
+/// What a transport failure means, in words people use, when it is one of
+/// the common ones (the error chain, lower case, says which).
+fn plain_reason(chain: &str) -> Option<String> {
+    let said = if chain.contains("os error 111") || chain.contains("connection refused") {
+        "nothing answers there (is the server running, and is the port right?)"
+    } else if chain.contains("dns error")
+        || chain.contains("failed to lookup")
+        || chain.contains("name or service not known")
+        || chain.contains("no address associated")
+    {
+        "that name is unknown (check its spelling)"
+    } else if chain.contains("os error 113") || chain.contains("no route to host") {
+        "that address cannot be reached from this network"
+    } else if chain.contains("os error 101") || chain.contains("network is unreachable") {
+        "this computer has no network to reach it"
+    } else if chain.contains("timed out") {
+        "no answer (a firewall may be dropping the connection)"
+    } else {
+        return None;
+    };
+    Some(said.into())
+}
+
+#[cfg(test)]
+mod plain_words {
+    use super::plain_reason;
+
+    #[test]
+    fn common_failures_read_as_people_say_them() {
+        let refused = "error sending request for url (http://127.0.0.1:9/system/info/public): client error (connect): tcp connect error: connection refused (os error 111)";
+        assert!(plain_reason(refused)
+            .unwrap()
+            .starts_with("nothing answers there"));
+        let dns = "error sending request for url (http://jelyfin.lan:8096/): client error (connect): dns error: failed to lookup address information: name or service not known";
+        assert!(plain_reason(dns).unwrap().contains("name is unknown"));
+        assert!(plain_reason("something else entirely").is_none());
     }
 }

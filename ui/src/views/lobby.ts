@@ -167,6 +167,8 @@ export function renderLobby(hooks: LobbyHooks): Lobby {
     const pos = codeInput.selectionStart;
     codeInput.value = codeInput.value.toUpperCase();
     codeInput.setSelectionRange(pos, pos);
+    // Another code typed: the last invite's relay no longer applies.
+    if (invited !== null && codeInput.value !== invited.code) forgetInvite();
     validate();
   });
   relayInput.addEventListener("input", () => checkRelay());
@@ -178,7 +180,17 @@ export function renderLobby(hooks: LobbyHooks): Lobby {
   // An invite to the host's own relay carries its addresses and
   // certificate: the whole link goes to the app, the field only says so.
   let invited: Invite | null = null;
+  function forgetInvite() {
+    invited = null;
+    relayInput.readOnly = false;
+    relayInput.classList.remove("from-invite");
+    relayInput.value = hooks.settings.relay_url;
+    relayHelp.textContent = "";
+  }
   function applyInvite(invite: Invite) {
+    // A good invite: older errors and the last party's ending are past.
+    showError(null);
+    document.querySelector(".notice-banner")?.remove();
     invited = invite;
     codeInput.value = invite.code;
     relayInput.value = invite.relay ?? "";
