@@ -101,6 +101,9 @@ pub async fn save_settings(
         }
     }
     *state.settings.lock().await = settings.clone();
+    // Another relay set: this app's own stops listening (unless friends
+    // still watch through it).
+    crate::hosting::stop_if_unused(&state).await;
     Ok(settings)
 }
 
@@ -172,6 +175,9 @@ pub struct RoomInfo {
     media_name: String,
     /// How this player is kept in step (the Settings choice).
     controller: matinee_sync::ControllerKind,
+    /// The room plays now (a friend joining a film under way sees Pause,
+    /// and no ready check).
+    playing: bool,
 }
 
 /// What the user chose to watch.
@@ -289,6 +295,7 @@ fn room_info(
         reachability,
         participants: snap.participants,
         warnings: snap.warnings.iter().map(ToString::to_string).collect(),
+        playing: !snap.playback.paused,
         media_name: snap.media.name,
         controller: snap.controller,
     }

@@ -131,6 +131,23 @@ pub fn friends_depending_on_us(state: &AppState) -> usize {
         .count()
 }
 
+/// Stops the relay in this app (and gives its router port back) when the
+/// settings now name another relay and nobody watches through this one.
+pub async fn stop_if_unused(state: &AppState) {
+    if state.settings.lock().await.relay_url.is_empty() {
+        return;
+    }
+    let mut relay = state.relay.lock().await;
+    let in_use = relay.as_ref().is_some_and(|r| r.relay().connections() > 0);
+    if in_use {
+        return;
+    }
+    if let Some(r) = relay.take() {
+        tracing::info!("another relay is set: the relay in this app stops");
+        r.shutdown().await;
+    }
+}
+
 /// The room this app is in, if any.
 async fn current_room(state: &AppState) -> Option<matinee_protocol::RoomCode> {
     state

@@ -162,7 +162,7 @@ fn hosting_starts_the_embedded_relay_and_the_player() {
         .flatten()
         .filter_map(|e| std::fs::read(e.path().join("cmdline")).ok())
         .map(|c| String::from_utf8_lossy(&c).into_owned())
-        .filter(|c| c.contains("--title=Matinee — Ana"))
+        .filter(|c| c.contains("--title=Matinee — "))
         .collect();
     assert!(!players.is_empty(), "the app's mpv is running");
     assert!(
@@ -191,6 +191,28 @@ fn hosting_starts_the_embedded_relay_and_the_player() {
     let ticks = stopped[0].body["PositionTicks"].as_i64().unwrap();
     assert!(ticks >= 15_000_000, "resumed near 2 s, stopped at {ticks}");
     server.assert_clean();
+
+    // Another relay set in Settings: the relay in this app stops listening
+    // (out of a room, nobody watches through it).
+    let addr = relay
+        .trim_start_matches("wss://")
+        .trim_end_matches("/ws")
+        .to_string();
+    assert!(
+        std::net::TcpStream::connect(&addr).is_ok(),
+        "the relay in the app listens while it may host"
+    );
+    std::thread::sleep(std::time::Duration::from_millis(500));
+    invoke(
+        &window,
+        "save_settings",
+        json!({ "settings": { "nickname": "Ann", "relay_url": "relay.example.com", "mpv_path": "", "control_mode": "shared" } }),
+    )
+    .unwrap();
+    assert!(
+        std::net::TcpStream::connect(&addr).is_err(),
+        "{addr} still open with another relay set"
+    );
 
     // The token is in no file the app wrote (settings, Jellyfin profile,
     // device id, logs at trace level), though the logs did see the session.

@@ -21,5 +21,6 @@ export function roomInfo(host: boolean, mode: "host_only" | "shared"): RoomInfo 
     warnings: [],
     media_name: "film.mkv",
     controller: "matinee",
+    playing: false,
   };
 }

@@ -173,6 +173,17 @@ describe("leaving as host while friends watch through this computer", () => {
   });
 });
 
+describe("joining a film under way", () => {
+  it("shows Pause and no ready check", () => {
+    mockIPC((cmd) => (cmd === "player_position" ? { position: 600, duration: 7200, paused: false } : null));
+    const view = renderRoom({ ...room(false, "shared"), playing: true }, () => {});
+    document.body.replaceChildren(view.root);
+    const buttons = [...view.root.querySelectorAll<HTMLButtonElement>(".controls button")].filter((b) => !b.hidden);
+    expect(buttons.map((b) => b.textContent)).toContain("Pause");
+    expect(buttons.map((b) => b.textContent)).not.toContain("I’m ready");
+  });
+});
+
 describe("a shorter copy", () => {
   it("says where this copy ended while the room plays on", async () => {
     mockIPC((cmd) => (cmd === "player_position" ? { position: 60, duration: 60, paused: true } : null));

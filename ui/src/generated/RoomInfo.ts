@@ -20,4 +20,9 @@ reachability: ReachReport | null, participants: Array<Participant>, warnings: Ar
 /**
  * How this player is kept in step (the Settings choice).
  */
-controller: ControllerKind, };
+controller: ControllerKind, 
+/**
+ * The room plays now (a friend joining a film under way sees Pause,
+ * and no ready check).
+ */
+playing: boolean, };

@@ -35,10 +35,11 @@ export function renderRoom(
   let retryAt = 0;
   let localPaused = false;
   let drift: number | null = null;
-  let paused = true;
+  let paused = !room.playing;
   let controlMode = room.control_mode;
   let playerClosed = false;
-  let started = false;
+  // A film under way has no ready check any more.
+  let started = room.playing;
 
   const send = (cmd: RoomCommand) => api.command(cmd).catch((e) => addLine("error", errorText(e)));
 

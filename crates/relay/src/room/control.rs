@@ -140,10 +140,10 @@ impl Room {
             }
         }
         let name = self.seats[idx].nickname.clone();
-        let lead = self.schedule_play();
+        self.schedule_play();
         self.notice(
             NoticeEvent::StartScheduled,
-            format!("{name} started playback (in {:.1} s)", lead / 1000.0),
+            format!("{name} started the film for everyone"),
             None,
         );
     }
