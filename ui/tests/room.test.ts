@@ -173,6 +173,33 @@ describe("leaving as host while friends watch through this computer", () => {
   });
 });
 
+describe("shared subtitle files", () => {
+  it("show one file in use at a time, as the player shows it", () => {
+    mockIPC((cmd) => (cmd === "player_position" ? { position: 1, duration: 60, paused: true } : null));
+    const view = renderRoom(room(true, "shared"), () => {});
+    document.body.replaceChildren(view.root);
+    const states = () =>
+      [...view.root.querySelectorAll(".shared-subtitle")].map((l) =>
+        [...l.querySelectorAll("button")].map((b) => `${b.textContent}${b.disabled ? "!" : ""}`).join(","),
+      );
+    view.handle({ type: "subtitle_shared", id: 1, from: 2, nickname: "Bo", label: "English (SRT)", selected: true });
+    view.handle({ type: "subtitle_shared", id: 2, from: 2, nickname: "Bo", label: "French (SRT)", selected: false });
+    expect(states()).toEqual(["In use!,Ignore", "Use,Ignore"]);
+    view.handle({ type: "subtitle_use", id: 2, used: true });
+    expect(states()).toEqual(["Use,Ignore", "In use!,Ignore"]);
+    // The person picks the English file in mpv itself.
+    view.handle({
+      type: "tracks",
+      participant: 1,
+      tracks: [{ kind: "sub", id: 1, title: "English (SRT) · from Bo", external: true, selected: true }],
+      labels: {},
+    } as never);
+    expect(states()).toEqual(["In use!,Ignore", "Use,Ignore"]);
+    view.handle({ type: "subtitle_use", id: 1, used: false });
+    expect(states()).toEqual(["Use,Ignored!", "Use,Ignore"]);
+  });
+});
+
 describe("joining a film under way", () => {
   it("shows Pause and no ready check", () => {
     mockIPC((cmd) => (cmd === "player_position" ? { position: 600, duration: 7200, paused: false } : null));

@@ -274,8 +274,10 @@ export function renderRoom(
   });
   // What each member's player plays, for the list.
   const playing = new Map<number, string>();
-  // Use / Ignore of each shared file, kept in step with the player.
-  const sharedButtons = new Map<number, { use: HTMLButtonElement; ignore: HTMLButtonElement }>();
+  // Use / Ignore of each shared file, kept in step with the player: in
+  // use (the subtitles shown), loaded (another is shown), or taken out.
+  type SharedState = "in_use" | "loaded" | "ignored";
+  const shared = new Map<number, { use: HTMLButtonElement; ignore: HTMLButtonElement; title: string; state: SharedState }>();
   function sharedLine(id: number, nickname: string, label: string, selected: boolean) {
     const line = addLine("notice", `${nickname} shared ${label}`);
     line.classList.add("shared-subtitle");
@@ -284,16 +286,32 @@ export function renderRoom(
     use.addEventListener("click", () => send({ kind: "use_subtitle", id, used: true }));
     ignore.addEventListener("click", () => send({ kind: "use_subtitle", id, used: false }));
     line.append(el("span", { class: "line-actions" }, use, ignore));
-    sharedButtons.set(id, { use, ignore });
-    markUsed(id, selected);
+    // The title it has in every player's track list.
+    shared.set(id, { use, ignore, title: `${label} · from ${nickname}`, state: "loaded" });
+    if (selected) markUsed(id, true);
+    else setShared(id, "loaded");
   }
+  function setShared(id: number, state: SharedState) {
+    const f = shared.get(id);
+    if (!f) return;
+    f.state = state;
+    f.use.textContent = state === "in_use" ? "In use" : "Use";
+    f.use.disabled = state === "in_use";
+    f.ignore.textContent = state === "ignored" ? "Ignored" : "Ignore";
+    f.ignore.disabled = state === "ignored";
+  }
+  /** One file shows at a time: the one in use, the others are loaded. */
   function markUsed(id: number, used: boolean) {
-    const b = sharedButtons.get(id);
-    if (!b) return;
-    b.use.textContent = used ? "In use" : "Use";
-    b.use.disabled = used;
-    b.ignore.textContent = used ? "Ignore" : "Ignored";
-    b.ignore.disabled = !used;
+    if (used) for (const [other, f] of shared) if (other !== id && f.state === "in_use") setShared(other, "loaded");
+    setShared(id, used ? "in_use" : "ignored");
+  }
+  /** The player's own choice (its track list) says which file shows. */
+  function followPlayer(tracks: { kind: string; title?: string; selected: boolean }[]) {
+    const shown = tracks.find((t) => t.kind === "sub" && t.selected)?.title;
+    for (const [id, f] of shared) {
+      if (f.title === shown && f.state !== "in_use") setShared(id, "in_use");
+      else if (f.title !== shown && f.state === "in_use") setShared(id, "loaded");
+    }
   }
 
   // Chat.
@@ -444,7 +462,10 @@ export function renderRoom(
         addLine("error", e.message);
         break;
       case "tracks":
-        if (e.participant === room.you) tracksCard.setMine(e.tracks, e.labels);
+        if (e.participant === room.you) {
+          tracksCard.setMine(e.tracks, e.labels);
+          followPlayer(e.tracks);
+        }
         else playing.set(e.participant, playingText(e.tracks, e.labels));
         break;
       case "subtitle_shared":
