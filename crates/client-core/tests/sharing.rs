@@ -236,6 +236,34 @@ async fn a_shared_subtitle_shows_in_the_others_players_and_bad_files_are_refused
     })
     .await;
 
+    // Ben's player dies and is reopened: the shared file comes back, shown.
+    let pid = ben.session.snapshot().player_pid.unwrap();
+    std::process::Command::new("kill")
+        .args(["-KILL", &pid.to_string()])
+        .status()
+        .unwrap();
+    eventually("Ben's player closed", Duration::from_secs(3), || {
+        !ben.session.snapshot().player_open
+    })
+    .await;
+    ben.session.send(SessionCmd::ReopenPlayer);
+    let mut snap = ben.session.watch();
+    let endpoint = tokio::time::timeout(
+        Duration::from_secs(10),
+        snap.wait_for(|s| s.player_open && s.player_endpoint.is_some()),
+    )
+    .await
+    .expect("reopened")
+    .unwrap()
+    .player_endpoint
+    .clone()
+    .unwrap();
+    ben.mpv = MpvClient::connect(&endpoint).await.unwrap();
+    eventually("the shared file is back", Duration::from_secs(5), || {
+        ben.selected_lang(TrackType::Sub).as_deref() == Some("en")
+    })
+    .await;
+
     // A hostile ASS file: override tags and property syntax are text.
     let marker = dir.path().join("ran");
     let ass = format!(

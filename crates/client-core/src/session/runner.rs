@@ -515,6 +515,29 @@ impl Runner {
         }
     }
 
+    /// A reopened player gets the room's shared files back (the newest
+    /// shown, as when it arrived).
+    fn readd_shared_subtitles(&self) {
+        let (Some(p), false) = (&self.player, self.sharing.received.is_empty()) else {
+            return;
+        };
+        let files: Vec<super::sharing::Received> =
+            self.sharing.received.values().cloned().collect();
+        let client = p.client().clone();
+        tokio::spawn(async move {
+            let newest = files.len() - 1;
+            for (i, r) in files.iter().enumerate() {
+                let lang = r.meta.language.as_deref();
+                if let Err(e) = client
+                    .add_subtitle(&r.path, &r.title, lang, i == newest)
+                    .await
+                {
+                    tracing::warn!(error = %e, "mpv did not take a shared subtitle back");
+                }
+            }
+        });
+    }
+
     /// Shared files follow this copy's line: written again through it, and
     /// read again by the player.
     fn place_shared_subtitles(&mut self, line: matinee_align::Line) {
@@ -772,6 +795,7 @@ impl Runner {
                     s.player_pid = pid;
                 });
                 self.emit(SessionEvent::PlayerReopened);
+                self.readd_shared_subtitles();
                 self.tick();
             }
             Err(e) => self.emit(SessionEvent::Refused {
