@@ -142,7 +142,7 @@ function showRoom(info: RoomInfo, feed: SessionFeed, again?: (feed: SessionFeed)
       feed.close();
       if (room !== view) return;
       // Leaving by choice needs no explanation; anything else does.
-      banner = reason ? `The party ended: ${reason}.` : null;
+      banner = reason ? `The party ended: ${reason.replace(/[.!?…]+$/, "")}.` : null;
       showLobby(null);
     },
     again &&

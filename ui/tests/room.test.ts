@@ -1,7 +1,7 @@
 import { clearMocks, mockIPC } from "@tauri-apps/api/mocks";
 import { afterEach, describe, expect, it } from "vitest";
 import { formatTime } from "../src/time";
-import { renderRoom } from "../src/views/room";
+import { renderRoom, sentence } from "../src/views/room";
 import { roomInfo } from "./fixtures";
 
 afterEach(() => clearMocks());
@@ -197,6 +197,15 @@ describe("shared subtitle files", () => {
     expect(states()).toEqual(["In use!,Ignore", "Use,Ignore"]);
     view.handle({ type: "subtitle_use", id: 1, used: false });
     expect(states()).toEqual(["Use,Ignored!", "Use,Ignore"]);
+  });
+});
+
+describe("reasons", () => {
+  it("read as one sentence with one full stop", () => {
+    expect(sentence("no room K7MQ2X: check the code, or the room may have ended.")).toBe(
+      "No room K7MQ2X: check the code, or the room may have ended.",
+    );
+    expect(sentence("you ended the party")).toBe("You ended the party.");
   });
 });
 

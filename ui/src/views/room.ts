@@ -22,6 +22,12 @@ export interface RoomView {
 
 const SUBTITLE_FILE = /\.(srt|ass|ssa|vtt)$/i;
 
+/** A reason as a sentence: capitalised, one full stop. */
+export function sentence(reason: string): string {
+  const text = reason.charAt(0).toUpperCase() + reason.slice(1);
+  return /[.!?…]$/.test(text) ? text : `${text}.`;
+}
+
 export function renderRoom(
   room: RoomInfo,
   onLeave: (reason: string | null) => void,
@@ -476,6 +482,9 @@ export function renderRoom(
         markUsed(e.id, e.used);
         break;
       case "alignment":
+        // Copies matched by their sound are the same film: differences in
+        // name, size or length no longer need a warning.
+        warnings.hidden = room.warnings.length === 0 || e.state === "aligned";
         alignLine.hidden = false;
         alignLine.dataset.state = e.state;
         alignText.textContent = e.message;
@@ -543,7 +552,7 @@ export function renderRoom(
       "section",
       { class: "card ended", role: "alert" },
       el("h2", { text: "The party ended" }),
-      el("p", { text: reason.charAt(0).toUpperCase() + reason.slice(1) + "." }),
+      el("p", { text: sentence(reason) }),
       problem,
       el("div", { class: "actions" }, ...buttons),
     );
