@@ -228,7 +228,7 @@ fn joining_checks_the_code_and_the_relay_before_opening_a_player() {
         err["message"]
             .as_str()
             .unwrap()
-            .contains("not as a Matinee relay (HTTP 200 OK)"),
+            .contains("not as a Matinee relay (HTTP 200): another program may be using that port"),
         "{err}"
     );
 }

@@ -161,6 +161,7 @@ impl ClientMsg {
         "join",
         "resume",
         "leave",
+        "end_party",
         "ready",
         "start",
         "control",
