@@ -29,6 +29,9 @@ pub struct LaunchOptions {
     /// More options, after the others (so they win), written by this app:
     /// never text received from someone else.
     pub extra_args: Vec<String>,
+    /// The process whose end ends this player (Linux): this one by
+    /// default, so a killed app does not leave its film playing.
+    pub quit_with: Option<u32>,
 }
 
 impl LaunchOptions {
@@ -40,6 +43,7 @@ impl LaunchOptions {
             title: None,
             connect_timeout: Duration::from_secs(10),
             extra_args: Vec::new(),
+            quit_with: Some(std::process::id()),
         }
     }
 
@@ -51,6 +55,19 @@ impl LaunchOptions {
             ..Self::new(binary)
         }
     }
+}
+
+/// mpv Lua that quits the player once process `pid` is gone (checked
+/// every second through /proc).
+#[cfg(target_os = "linux")]
+fn quit_with_script(pid: u32) -> String {
+    format!(
+        "-- Written by Matinee: quit when the app that opened this player is gone.\n\
+         local utils = require 'mp.utils'\n\
+         mp.add_periodic_timer(1, function()\n\
+         \x20 if utils.file_info('/proc/{pid}') == nil then mp.command('quit') end\n\
+         end)\n"
+    )
 }
 
 /// A private place for the IPC endpoint, removed when dropped.
@@ -202,6 +219,14 @@ impl MpvProcess {
         }
         if let Some(title) = &opts.title {
             cmd.arg(format!("--title={title}"));
+        }
+        #[cfg(target_os = "linux")]
+        if let Some(pid) = opts.quit_with {
+            // A script of ours, in the private folder, that quits mpv once
+            // that process is gone (killed: nobody else would end it).
+            let script = endpoint._dir.path().join("quit-with-app.lua");
+            std::fs::write(&script, quit_with_script(pid))?;
+            cmd.arg(format!("--script={}", script.display()));
         }
         cmd.args(&opts.extra_args);
         let mut child = cmd

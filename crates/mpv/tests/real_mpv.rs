@@ -196,3 +196,30 @@ async fn a_killed_mpv_is_noticed_within_a_second() {
     assert!(mpv.client().is_closed());
     assert!(mpv.client().set_pause(false).await.is_err());
 }
+
+/// Issue 31: an app killed (SIGKILL) no longer leaves its film playing:
+/// the player quits once the process it was opened for is gone. Here
+/// that process is a `sleep` the test kills.
+#[cfg(target_os = "linux")]
+#[tokio::test]
+async fn the_player_quits_when_its_app_is_killed() {
+    let mut app = std::process::Command::new("sleep")
+        .arg("60")
+        .spawn()
+        .unwrap();
+    let bin = locate(None).expect("mpv installed (apt install mpv)");
+    let mpv = MpvProcess::launch(&LaunchOptions {
+        quit_with: Some(app.id()),
+        ..LaunchOptions::headless(bin)
+    })
+    .await
+    .expect("mpv starts");
+    let mut events = mpv.client().events();
+    tokio::time::sleep(Duration::from_millis(1500)).await;
+    assert!(!mpv.client().is_closed(), "plays while its app lives");
+    app.kill().unwrap();
+    app.wait().unwrap();
+    let gone = Instant::now();
+    wait_event(&mut events, |e| *e == MpvEvent::Closed).await;
+    eprintln!("the player quit {:?} after its app", gone.elapsed());
+}
