@@ -31,9 +31,9 @@ pub use invite::{
 pub use names::{clean_file_name, clean_line, clean_nickname, nickname_key, unique_nickname};
 pub use server::{ErrorCode, Joined, NoticeEvent, Pong, ServerMsg, Welcome};
 pub use sharing::{
-    escaped_len, language_name, same_language, split_subtitle, SubtitleChoice, SubtitleFormat,
-    SubtitleMeta, TrackChoice, TrackInfo, TrackKind, TrackProposal, MAX_SUBTITLE_BYTES,
-    MAX_SUBTITLE_PARTS, MAX_SUB_DELAY_SECS, MAX_TRACKS, SUBTITLE_PART_BYTES,
+    escaped_len, language_name, same_language, split_subtitle, subtitle_messages, SubtitleChoice,
+    SubtitleFormat, SubtitleMeta, TrackChoice, TrackInfo, TrackKind, TrackProposal,
+    MAX_SUBTITLE_BYTES, MAX_SUBTITLE_PARTS, MAX_SUB_DELAY_SECS, MAX_TRACKS, SUBTITLE_PART_BYTES,
 };
 pub use types::{
     ControlAction, ControlCause, ControlMode, MediaInfo, Participant, ParticipantId, PlaybackState,

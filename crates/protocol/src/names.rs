@@ -57,6 +57,32 @@ fn refused(problem: &str) -> ValidationError {
     }
 }
 
+/// `chars` as one line: runs of whitespace made one space (none leading),
+/// without the characters `drop` takes out (it sees the character before
+/// each, as it came).
+fn one_line(
+    chars: impl Iterator<Item = char>,
+    drop: impl Fn(Option<char>, char) -> bool,
+) -> String {
+    let mut kept = String::new();
+    let mut before = None;
+    for c in chars {
+        let dropped = drop(before, c);
+        before = Some(c);
+        if dropped {
+            continue;
+        }
+        if c.is_whitespace() {
+            if !kept.is_empty() && !kept.ends_with(' ') {
+                kept.push(' ');
+            }
+            continue;
+        }
+        kept.push(c);
+    }
+    kept
+}
+
 /// The nickname as the room shows it: NFC, surrounding whitespace trimmed,
 /// inner runs of whitespace made one space, invisible characters dropped
 /// (a zero-width joiner between two visible characters stays: emoji such
@@ -71,24 +97,11 @@ pub fn clean_nickname(raw: &str) -> Result<String, ValidationError> {
             "must not contain characters that change the direction or lines of text",
         ));
     }
-    let normal: Vec<char> = raw.nfc().collect();
-    let mut kept = String::new();
-    for (i, &c) in normal.iter().enumerate() {
+    let kept = one_line(raw.nfc(), |before, c| {
         let joins_emoji = (c == '\u{200D}' || ('\u{FE00}'..='\u{FE0F}').contains(&c))
-            && i > 0
-            && !normal[i - 1].is_whitespace()
-            && !is_invisible(normal[i - 1]);
-        if is_invisible(c) && !joins_emoji {
-            continue;
-        }
-        if c.is_whitespace() {
-            if !kept.is_empty() && !kept.ends_with(' ') {
-                kept.push(' ');
-            }
-            continue;
-        }
-        kept.push(c);
-    }
+            && before.is_some_and(|b| !b.is_whitespace() && !is_invisible(b));
+        is_invisible(c) && !joins_emoji
+    });
     let name = without_role_words(kept.trim_end()).to_string();
     if !name.chars().any(|c| !is_invisible(c)) {
         return Err(refused("must have at least one visible character"));
@@ -186,19 +199,9 @@ const MAX_FILE_NAME_CHARS: usize = 120;
 /// [`MAX_FILE_NAME_CHARS`]; "file" when nothing is left.
 pub fn clean_file_name(name: &str) -> String {
     let last = name.rsplit(['/', '\\']).next().unwrap_or(name);
-    let mut kept = String::new();
-    for c in clean_line(last).nfc() {
-        if c.is_control() || is_layout_control(c) || is_invisible(c) {
-            continue;
-        }
-        if c.is_whitespace() {
-            if !kept.is_empty() && !kept.ends_with(' ') {
-                kept.push(' ');
-            }
-            continue;
-        }
-        kept.push(c);
-    }
+    let kept = one_line(clean_line(last).nfc(), |_, c| {
+        c.is_control() || is_layout_control(c) || is_invisible(c)
+    });
     let kept: String = kept.trim().chars().take(MAX_FILE_NAME_CHARS).collect();
     match kept.trim_end() {
         "" | "." | ".." => "file".into(),

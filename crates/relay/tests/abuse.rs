@@ -570,24 +570,13 @@ async fn smaller_holes_are_closed() {
 
 /// A file's parts as a client sends them.
 fn file_parts(name: &str, text: &str) -> Vec<ClientMsg> {
-    let pieces = matinee_protocol::split_subtitle(text);
-    let parts = pieces.len() as u32;
     let meta = matinee_protocol::SubtitleMeta {
         name: name.into(),
         format: matinee_protocol::SubtitleFormat::Srt,
         language: None,
         bytes: text.len() as u32,
     };
-    pieces
-        .into_iter()
-        .enumerate()
-        .map(|(i, text)| ClientMsg::ShareSubtitle {
-            part: i as u32,
-            parts,
-            meta: meta.clone(),
-            text,
-        })
-        .collect()
+    matinee_protocol::subtitle_messages(&meta, text)
 }
 
 /// Subtitle parts received until `parts` of them, or a close (None).

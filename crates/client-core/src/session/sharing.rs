@@ -12,7 +12,7 @@ use matinee_align::Line;
 
 use matinee_mpv::{Track, TrackType};
 use matinee_protocol::{
-    same_language, split_subtitle, ClientMsg, ParticipantId, SubtitleChoice, SubtitleMeta,
+    same_language, subtitle_messages, ClientMsg, ParticipantId, SubtitleChoice, SubtitleMeta,
     TrackChoice, TrackInfo, TrackKind, TrackProposal,
 };
 use tokio::time::Instant;
@@ -109,16 +109,8 @@ impl Sharing {
             file.text = retime(&file.text, file.meta.format, |t| line.to_room(t));
             file.meta.bytes = file.text.len() as u32;
         }
-        let pieces = split_subtitle(&file.text);
-        let parts = pieces.len() as u32;
-        for (part, text) in pieces.into_iter().enumerate() {
-            self.outgoing.push_back(ClientMsg::ShareSubtitle {
-                part: part as u32,
-                parts,
-                meta: file.meta.clone(),
-                text,
-            });
-        }
+        self.outgoing
+            .extend(subtitle_messages(&file.meta, &file.text));
     }
 
     /// The next outgoing part, when it is time for one.

@@ -9,24 +9,13 @@ use matinee_protocol::{MediaInfo, SubtitleFormat, SubtitleMeta, TrackProposal};
 
 /// A file's parts as a client sends them, with its name and text.
 fn file_parts(name: &str, text: &str) -> Vec<ClientMsg> {
-    let pieces = matinee_protocol::split_subtitle(text);
-    let parts = pieces.len() as u32;
     let meta = SubtitleMeta {
         name: name.into(),
         format: SubtitleFormat::Srt,
         language: None,
         bytes: text.len() as u32,
     };
-    pieces
-        .into_iter()
-        .enumerate()
-        .map(|(i, text)| ClientMsg::ShareSubtitle {
-            part: i as u32,
-            parts,
-            meta: meta.clone(),
-            text,
-        })
-        .collect()
+    matinee_protocol::subtitle_messages(&meta, text)
 }
 
 fn share(room: &mut Room, who: &Member, name: &str, text: &str) {

@@ -302,24 +302,13 @@ async fn participant_lists_for_flag_changes_are_paced() {
 }
 
 fn subtitle_parts(text: &str) -> Vec<ClientMsg> {
-    let pieces = matinee_protocol::split_subtitle(text);
-    let parts = pieces.len() as u32;
     let meta = matinee_protocol::SubtitleMeta {
         name: "film.en.srt".into(),
         format: matinee_protocol::SubtitleFormat::Srt,
         language: Some("en".into()),
         bytes: text.len() as u32,
     };
-    pieces
-        .into_iter()
-        .enumerate()
-        .map(|(i, text)| ClientMsg::ShareSubtitle {
-            part: i as u32,
-            parts,
-            meta: meta.clone(),
-            text,
-        })
-        .collect()
+    matinee_protocol::subtitle_messages(&meta, text)
 }
 
 /// The subtitle text a member received, joined from its parts.
