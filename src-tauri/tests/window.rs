@@ -881,6 +881,14 @@ async fn host_in_the_window_and_join_from_the_cli() {
         |v| v.as_bool() == Some(true),
     )
     .await;
+    // The film chosen before the room is still chosen.
+    wait_for(
+        &client,
+        "the film kept",
+        "return document.querySelector('.drop-zone.has-file .file-name')?.textContent ?? ''",
+        |v| v.as_str() == film.file_name().unwrap().to_str(),
+    )
+    .await;
     drop((bo, cleo, dan));
 
     watch_from_jellyfin(&client, &display, &shots, &film, &env).await;

@@ -8,7 +8,7 @@ import { el } from "./dom";
 import { SessionFeed } from "./feed";
 import type { AppInfo, RoomInfo, Settings } from "./types";
 import { renderJellyfin } from "./views/jellyfin";
-import { renderLobby, type Lobby, type MediaTarget } from "./views/lobby";
+import { renderLobby, type Lobby, type LobbyState, type MediaTarget } from "./views/lobby";
 import { renderRoom, type RoomView } from "./views/room";
 import { openSettings } from "./views/settings";
 import "./styles.css";
@@ -21,6 +21,9 @@ let lobbyDrop: ((path: string) => void) | null = null;
 // The lobby on screen, if it is.
 let lobbyNow: Lobby | null = null;
 let banner: string | null = null;
+// The films chosen in the lobby before a room, for the lobby after it
+// (a party that ends does not make people choose their film again).
+let lobbyBeforeRoom: LobbyState | null = null;
 // A film the app was opened with, until the lobby can take it.
 let openedFile: string | null = null;
 // An invite link that arrived before the nickname was chosen.
@@ -104,6 +107,8 @@ function showLobby(prefill: Invite | null) {
   });
   lobbyDrop = lobby.dropFile;
   lobbyNow = lobby;
+  if (lobbyBeforeRoom && !prefill) lobby.restore({ ...lobbyBeforeRoom, code: "", relay: "" });
+  lobbyBeforeRoom = null;
   if (openedFile) lobby.dropFile(openedFile);
   openedFile = null;
   const notice = banner ? el("div", { class: "notice-banner", role: "status", text: banner }) : null;
@@ -135,6 +140,7 @@ function showJellyfin(lobby: Lobby, target: MediaTarget) {
 
 function showRoom(info: RoomInfo, feed: SessionFeed, again?: (feed: SessionFeed) => Promise<RoomInfo>) {
   lobbyDrop = null;
+  lobbyBeforeRoom = lobbyNow?.state() ?? lobbyBeforeRoom;
   lobbyNow = null;
   const view = renderRoom(
     info,
