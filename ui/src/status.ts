@@ -36,7 +36,7 @@ export function indicator(
       return { tone: "warn", label: "Buffering", detail: "The room waits for you" };
     case "ended":
       return roomPaused
-        ? { tone: "idle", label: "Film ended", detail: "Press Play to watch it again from the start" }
+        ? { tone: "idle", label: "Film ended", detail: "Watch again starts it from the beginning" }
         : { tone: "warn", label: "Your copy ended", detail: "Your file is shorter than the room’s; the room plays on" };
     case "player_closed":
       return { tone: "bad", label: "Player closed", detail: "Reopen mpv to rejoin playback" };

@@ -231,6 +231,18 @@ describe("a shorter copy", () => {
     expect(view.root.querySelector(".chat-log")!.textContent).toContain("Your copy ended at 1:00; the room plays on.");
     expect(view.root.querySelector(".status-pill .label")!.textContent).toBe("Your copy ended");
   });
+
+  it("names the room's end when the host's copy is known to be longer", async () => {
+    mockIPC((cmd) => (cmd === "player_position" ? { position: 180, duration: 180, paused: true } : null));
+    const info = room(false, "shared");
+    info.participants[0].media = { name: "film.mkv", duration: 184 };
+    const view = renderRoom(info, () => {});
+    document.body.replaceChildren(view.root);
+    await tick(30);
+    view.handle({ type: "playback", playback: { position: 0, paused: false, speed: 1, anchor_ms: 0, epoch: 1, waiting_for_buffering: false } });
+    view.handle({ type: "status", status: "ended" });
+    expect(view.root.querySelector(".chat-log")!.textContent).toContain("Your copy ended at 3:00; the room's film runs on to 3:04.");
+  });
 });
 
 describe("chat", () => {

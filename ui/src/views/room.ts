@@ -442,7 +442,15 @@ export function renderRoom(
         break;
       case "status":
         if (e.status === "ended" && status !== "ended" && !paused) {
-          addLine("notice", `Your copy ended at ${formatTime(duration)}; the room plays on.`);
+          // Said as it is: the room's film is longer and runs on to its
+          // end (then the room says the film has ended).
+          const roomLength = participants.find((p) => p.host)?.media?.duration ?? null;
+          addLine(
+            "notice",
+            roomLength !== null && roomLength > duration
+              ? `Your copy ended at ${formatTime(duration)}; the room's film runs on to ${formatTime(roomLength)}.`
+              : `Your copy ended at ${formatTime(duration)}; the room plays on.`,
+          );
         }
         status = e.status;
         if (status !== "synced" && status !== "correcting") drift = null;

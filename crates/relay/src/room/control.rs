@@ -93,7 +93,7 @@ impl Room {
         self.broadcast_state(None);
         self.notice(
             NoticeEvent::Ended,
-            "The film has ended. Press Play to watch it again from the start.".into(),
+            "The film has ended; playing it again starts from the beginning.".into(),
             None,
         );
     }
