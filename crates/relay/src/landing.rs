@@ -52,7 +52,7 @@ pub fn page(invite: &Invite, download: Option<&str>) -> String {
         ),
         // No download address known (a friend's own app hosting): the
         // person who sent the link has the installer.
-        None => "Ask whoever sent you this link for the Matinee installer (Linux .deb or AppImage, Windows), install it".into(),
+        None => "Install it (ask whoever sent you this link for the installer: Linux .deb or AppImage, Windows)".into(),
     };
     let deep = invite.link();
     let link = escape(&deep);
@@ -106,7 +106,7 @@ mod tests {
     fn page_escapes_what_it_shows() {
         let code = RoomCode::parse("ABCDEF").unwrap();
         let html = page(&Invite::to_relay(code.clone(), "ws://x/<script>"), None);
-        assert!(html.contains("Ask whoever sent you this link for the Matinee installer"));
+        assert!(html.contains("Install it (ask whoever sent you this link for the installer"));
         let linked = page(
             &Invite::to_relay(code, "wss://relay.example/ws"),
             Some("https://example.org/get?a=1&b=\"2\""),
