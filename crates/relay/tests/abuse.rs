@@ -663,12 +663,7 @@ async fn a_flood_of_websocket_pings_is_cut_off() {
 
 /// Resident memory of a process, in KiB.
 fn rss_kib(pid: u32) -> u64 {
-    let status = std::fs::read_to_string(format!("/proc/{pid}/status")).unwrap();
-    status
-        .lines()
-        .find_map(|l| l.strip_prefix("VmRSS:"))
-        .and_then(|v| v.trim().trim_end_matches("kB").trim().parse().ok())
-        .expect("VmRSS in /proc/PID/status")
+    common::rss_kib(&pid.to_string())
 }
 
 /// Issue 25, cases 1–4 together, against the relay binary: members from

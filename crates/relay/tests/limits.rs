@@ -308,12 +308,7 @@ async fn shutdown_tells_clients() {
 
 /// Resident memory of this test process (the relay runs in it), in KiB.
 fn rss_kib() -> u64 {
-    let status = std::fs::read_to_string("/proc/self/status").unwrap();
-    status
-        .lines()
-        .find_map(|l| l.strip_prefix("VmRSS:"))
-        .and_then(|v| v.trim().trim_end_matches("kB").trim().parse().ok())
-        .expect("VmRSS in /proc/self/status")
+    common::rss_kib("self")
 }
 
 #[tokio::test]

@@ -923,20 +923,30 @@ impl Room {
     /// Sends frames, in order, to every connected seat but `except`; seats
     /// too slow to take them lose their link (they may resume).
     pub(super) fn broadcast_frames(&mut self, frames: &[Utf8Bytes], except: Option<usize>) {
-        self.broadcast_batch(&Arc::from(frames), except);
+        match frames {
+            // Most broadcasts are one message: no batch to allocate.
+            [one] => self.fan_out(except, 1, |conn| conn.send(one.clone())),
+            _ => self.broadcast_batch(&Arc::from(frames), except),
+        }
     }
 
     /// Sends frames, in order and as one place of each queue, to every
     /// connected seat but `except`; seats too slow to take them lose their
     /// link (they may resume).
     pub(super) fn broadcast_batch(&mut self, frames: &Arc<[Utf8Bytes]>, except: Option<usize>) {
+        self.fan_out(except, frames.len(), |conn| conn.send_batch(frames.clone()));
+    }
+
+    /// Queues `send` for every connected seat but `except` (`count`
+    /// messages each, for the metrics); drops the links of those too slow.
+    fn fan_out(&mut self, except: Option<usize>, count: usize, send: impl Fn(&Outbox) -> bool) {
         let mut slow = Vec::new();
         for (i, seat) in self.seats.iter().enumerate() {
             let Some(conn) = seat.conn.as_ref().filter(|_| Some(i) != except) else {
                 continue;
             };
-            if conn.send_batch(frames.clone()) {
-                self.env.metrics.messages_sent.inc_by(frames.len() as u64);
+            if send(conn) {
+                self.env.metrics.messages_sent.inc_by(count as u64);
             } else {
                 slow.push(i);
             }

@@ -438,3 +438,13 @@ pub fn hosts(list: &[matinee_protocol::Participant]) -> Vec<String> {
         .map(|p| p.nickname.clone())
         .collect()
 }
+
+/// Resident memory of a process (`self`, or a pid), in KiB.
+pub fn rss_kib(process: &str) -> u64 {
+    let status = std::fs::read_to_string(format!("/proc/{process}/status")).unwrap();
+    status
+        .lines()
+        .find_map(|l| l.strip_prefix("VmRSS:"))
+        .and_then(|v| v.trim().trim_end_matches("kB").trim().parse().ok())
+        .expect("VmRSS in /proc/PROCESS/status")
+}
