@@ -75,6 +75,7 @@ async fn run(cli: Cli, out: &Output) -> Result<(), String> {
                 config_dir: state_dir.clone().unwrap_or_else(args::default_state_dir),
                 listen: *listen,
                 port_mapping: !no_port_mapping,
+                p2p: matinee_p2p::P2pRelays::from_env().map_err(|e| e.to_string())?,
             };
             let hosted = Hosting::start(options).await.map_err(|e| e.to_string())?;
             out.hosting_relay(&hosted.relay().ws_url());

@@ -5,7 +5,7 @@ use std::path::Path;
 
 use matinee_client_core::{ConnectionState, SessionEvent, SessionSnapshot};
 use matinee_hosting::{Hosting, Reachability};
-use matinee_protocol::RoomCode;
+use matinee_protocol::{LinkKind, RoomCode};
 use serde_json::json;
 
 pub struct Output {
@@ -114,6 +114,11 @@ impl Output {
                         }
                         if p.reconnecting {
                             s.push_str(" (reconnecting)");
+                        }
+                        match p.link {
+                            Some(LinkKind::PeerToPeer) => s.push_str(" (peer-to-peer)"),
+                            Some(LinkKind::Relayed) => s.push_str(" (through an iroh relay)"),
+                            _ => {}
                         }
                         s
                     })

@@ -32,10 +32,16 @@ fn netlab() -> PathBuf {
 
 impl Lab {
     fn up(case: &str, mode: &str) -> Lab {
+        Self::up_with(case, mode, &[])
+    }
+
+    /// With a friend's home behind its own NAT (`nat`, or `nat-noudp`).
+    fn up_with(case: &str, mode: &str, extra: &[&str]) -> Lab {
         let prefix = format!("mt{}{case}", std::process::id() % 10000);
         let lab = Lab { prefix };
         let out = Command::new(netlab())
             .args(["up", &lab.prefix, mode])
+            .args(extra)
             .output()
             .expect("scripts/netlab runs");
         assert!(
@@ -90,6 +96,119 @@ impl Lab {
     }
 }
 
+/// The standalone relay binary (built beside matinee-cli by the workspace
+/// build; built here when missing).
+fn relay_binary() -> PathBuf {
+    let cli = PathBuf::from(env!("CARGO_BIN_EXE_matinee-cli"));
+    let relay = cli.with_file_name(format!("matinee-relay{}", std::env::consts::EXE_SUFFIX));
+    if !relay.exists() {
+        let status = Command::new(env!("CARGO"))
+            .args(["build", "-p", "matinee-relay", "--bin", "matinee-relay"])
+            .status()
+            .expect("cargo runs");
+        assert!(status.success(), "building matinee-relay");
+    }
+    relay
+}
+
+/// An iroh relay on "the internet" (`matinee-relay --iroh-relay`), killed
+/// when dropped.
+struct IrohRelay {
+    child: std::process::Child,
+    url: String,
+    /// With TLS: the authority its certificate comes from (public relays
+    /// have certificates from the web's authorities; this lab's relay has
+    /// one from its own, which the endpoints are told to trust).
+    ca: Option<PathBuf>,
+    _certs: tempfile::TempDir,
+}
+
+/// A certificate authority and a certificate for 5.5.5.2 it signed
+/// (openssl): `ca.pem`, `cert.pem`, `key.pem` in `dir`.
+fn lab_certificates(dir: &std::path::Path) {
+    let script = r#"set -e
+openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:prime256v1 -nodes   -keyout ca.key -out ca.pem -days 2 -subj /CN=netlab-ca   -addext basicConstraints=critical,CA:TRUE -addext keyUsage=critical,keyCertSign
+openssl req -newkey ec -pkeyopt ec_paramgen_curve:prime256v1 -nodes   -keyout key.pem -out cert.csr -subj /CN=5.5.5.2
+printf 'subjectAltName=IP:5.5.5.2
+basicConstraints=critical,CA:FALSE
+extendedKeyUsage=serverAuth
+' > ext
+openssl x509 -req -in cert.csr -CA ca.pem -CAkey ca.key -CAcreateserial   -out cert.pem -days 2 -extfile ext
+"#;
+    let out = Command::new("bash")
+        .args(["-c", script])
+        .current_dir(dir)
+        .output()
+        .expect("openssl runs");
+    assert!(
+        out.status.success(),
+        "certificates: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+}
+
+impl IrohRelay {
+    /// Plain HTTP at 5.5.5.2:3340; with `tls`, HTTPS and QUIC address
+    /// discovery at 5.5.5.2:3341 too (the URL is then the HTTPS one).
+    fn start(lab: &Lab, tls: bool) -> IrohRelay {
+        let certs = tempfile::tempdir().unwrap();
+        let mut command = Command::new("ip");
+        command
+            .args(["netns", "exec", &lab.ns("inet")])
+            .arg(relay_binary())
+            .args(["--listen", "5.5.5.2:7878", "--iroh-relay", "5.5.5.2:3340"]);
+        if tls {
+            lab_certificates(certs.path());
+            command
+                .args(["--iroh-relay-https", "5.5.5.2:3341", "--tls-cert"])
+                .arg(certs.path().join("cert.pem"))
+                .arg("--tls-key")
+                .arg(certs.path().join("key.pem"));
+        }
+        let child = command
+            .env("RUST_LOG", "warn")
+            .stdout(std::process::Stdio::null())
+            .spawn()
+            .expect("matinee-relay starts");
+        let (url, port, ca) = if tls {
+            (
+                "https://5.5.5.2:3341",
+                3341,
+                Some(certs.path().join("ca.pem")),
+            )
+        } else {
+            ("http://5.5.5.2:3340", 3340, None)
+        };
+        let relay = IrohRelay {
+            child,
+            url: url.into(),
+            ca,
+            _certs: certs,
+        };
+        // Bounded wait until it answers.
+        for _ in 0..100 {
+            let up = Command::new("ip")
+                .args(["netns", "exec", &lab.ns("inet"), "bash", "-c"])
+                .arg(format!("exec 3<>/dev/tcp/5.5.5.2/{port}"))
+                .stderr(std::process::Stdio::null())
+                .status()
+                .is_ok_and(|s| s.success());
+            if up {
+                return relay;
+            }
+            std::thread::sleep(Duration::from_millis(100));
+        }
+        panic!("the iroh relay did not start");
+    }
+}
+
+impl Drop for IrohRelay {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
 impl Drop for Lab {
     fn drop(&mut self) {
         let _ = Command::new(netlab()).args(["down", &self.prefix]).status();
@@ -129,7 +248,8 @@ async fn a_friend_elsewhere_joins_through_the_mapped_port_and_plays_in_step() {
     assert_eq!(reach["reach"]["kind"], "anywhere", "{reach}");
     let message = reach["reach"]["message"].as_str().unwrap();
     assert!(
-        message.starts_with("Friends anywhere can join (router: ") && message.contains("5.5.5.1:"),
+        message.starts_with("Friends anywhere can join (direct connection through your router: ")
+            && message.contains("5.5.5.1:"),
         "{message}"
     );
     let invite = invite_of(&reach);
@@ -407,4 +527,189 @@ async fn crash_then_restart(case: &str, mode: &str, method: &str) {
     assert_eq!(lab.mappings().len(), 1, "taken back, not doubled");
     second.quit().await;
     lab.assert_no_mappings("nothing left");
+}
+
+/// The friend's drift in steady play: `secs` seconds of drift lines, from
+/// 5 s after the start.
+async fn steady_drift(friend: &mut Cli, secs: u64) -> Vec<f64> {
+    tokio::time::sleep(Duration::from_secs(5)).await;
+    let mut drifts = Vec::new();
+    let until = tokio::time::Instant::now() + Duration::from_secs(secs);
+    while tokio::time::Instant::now() < until {
+        let Ok(Some(v)) = tokio::time::timeout(Duration::from_secs(2), friend.next()).await else {
+            continue;
+        };
+        if v["type"] == "drift" {
+            drifts.push(v["drift_ms"].as_f64().unwrap().abs());
+        }
+    }
+    drifts
+}
+
+/// Ben's link in the host's latest participant list, if shown.
+fn link_of_ben(line: &Value) -> Option<String> {
+    if line["type"] != "participants" {
+        return None;
+    }
+    line["participants"]
+        .as_array()?
+        .iter()
+        .find(|p| p["nickname"] == "Ben")
+        .and_then(|p| p["link"].as_str())
+        .map(str::to_string)
+}
+
+/// A host whose router cannot let friends in (`mode`), a friend in another
+/// home behind NAT (`friend`), an iroh relay on the internet: the friend
+/// joins with only the invite the host printed, peer-to-peer, and both
+/// play in step. Returns how the path ended up ("peer_to_peer" when a
+/// hole was punched, else "relayed").
+async fn joins_peer_to_peer(
+    case: &str,
+    mode: &str,
+    friend_home: &str,
+    router_kind: &str,
+    tls: bool,
+    expect_direct: bool,
+) {
+    let lab = Lab::up_with(case, mode, &[friend_home]);
+    let relay = IrohRelay::start(&lab, tls);
+    let film = film();
+    let cli_in = |ns: &str| {
+        let mut command = tokio::process::Command::new("ip");
+        command.args([
+            "netns",
+            "exec",
+            &lab.ns(ns),
+            env!("CARGO_BIN_EXE_matinee-cli"),
+        ]);
+        if let Some(ca) = &relay.ca {
+            command.env(matinee_p2p::RELAY_CA_ENV, ca);
+        }
+        command
+    };
+    let mut command = cli_in("home");
+    command.env(matinee_p2p::RELAY_ENV, &relay.url);
+    let mut host = Cli::spawn_command(
+        command,
+        &["host", &film, "--nickname", "Ana", "--headless", "--json"],
+    );
+    let reach = host
+        .until_within(Duration::from_secs(30), |v| {
+            v["type"] == "reachability" && v["reach"]["kind"] == "peer_to_peer"
+        })
+        .await;
+    let message = reach["reach"]["message"].as_str().unwrap();
+    let relay_host = relay.url.split_once("://").unwrap().1;
+    assert!(
+        message.starts_with("Friends anywhere can join (peer-to-peer, since ")
+            && message.contains(&format!("through {relay_host}")),
+        "{message}"
+    );
+    assert_eq!(reach["reach"]["router"]["kind"], router_kind, "{reach}");
+    let invite = invite_of(&reach);
+    assert!(
+        invite.contains("&id=") && invite.contains(&format!("&pr={}", relay.url)),
+        "{invite}"
+    );
+
+    // The friend has no settings: only the invite (and, with TLS, the
+    // lab's stand-in for the web's certificate authorities).
+    let opened = std::time::Instant::now();
+    let mut friend = Cli::spawn_command(
+        cli_in("fhome"),
+        &[
+            "join",
+            &invite,
+            &film,
+            "--nickname",
+            "Ben",
+            "--headless",
+            "--json",
+        ],
+    );
+    let room = friend_in(&mut friend).await;
+    let joined_in = opened.elapsed();
+    assert!(
+        room["relay"].as_str().unwrap().starts_with("p2p://"),
+        "the peer-to-peer candidate won: {room}"
+    );
+    host.until(|v| v["type"] == "notice" && v["text"] == "Ben joined")
+        .await;
+    // How the host sees Ben's connection: through the iroh relay first,
+    // then (with UDP) direct once iroh punched a hole through both NATs.
+    // Watched for `watch` (the lists come each second).
+    let watch = if expect_direct { 30 } else { 8 };
+    let watch_until = tokio::time::Instant::now() + Duration::from_secs(watch);
+    let mut link = None;
+    let mut direct_after = None;
+    let mut i = 0;
+    while tokio::time::Instant::now() < watch_until && direct_after.is_none() {
+        let v = if i < host.seen.len() {
+            i += 1;
+            host.seen[i - 1].clone()
+        } else {
+            match tokio::time::timeout(Duration::from_secs(1), host.next()).await {
+                Ok(Some(v)) => {
+                    i = host.seen.len();
+                    v
+                }
+                _ => continue,
+            }
+        };
+        if let Some(l) = link_of_ben(&v) {
+            if l == "peer_to_peer" {
+                direct_after = Some(opened.elapsed());
+            }
+            link = Some(l);
+        }
+    }
+    let link = link.expect("the host's list shows Ben's link");
+    if expect_direct {
+        assert_eq!(link, "peer_to_peer", "a hole was punched within {watch} s");
+    } else {
+        assert_eq!(link, "relayed", "no UDP: no direct path");
+    }
+    host.type_line("start!").await;
+    friend
+        .until(|v| v["type"] == "status" && v["status"] == "synced")
+        .await;
+    let drifts = steady_drift(&mut friend, 8).await;
+    assert!(drifts.len() >= 8, "drift reported: {drifts:?}");
+    let median = matinee_testkit::stats::percentile(&drifts, 0.5).unwrap();
+    let p95 = matinee_testkit::stats::percentile(&drifts, 0.95).unwrap();
+    assert!(median <= 20.0, "median drift {median} ms: {drifts:?}");
+    eprintln!(
+        "{case} ({mode}, friend {friend_home}): joined in {:.1} s; path {link}{}; drift median {median:.1} ms, p95 {p95:.1} ms over {} samples",
+        joined_in.as_secs_f64(),
+        direct_after.map_or(String::new(), |t| format!(" (direct within {:.1} s)", t.as_secs_f64())),
+        drifts.len()
+    );
+    friend.quit().await;
+    host.quit().await;
+    drop(relay);
+}
+
+/// (f) Carrier-grade NAT in front of the host, a friend behind a home NAT:
+/// in through the iroh relay, then direct (a hole punched through both
+/// NATs: the relay's QUIC address discovery told each its public address).
+#[tokio::test]
+#[ignore = "needs root and network namespaces (scripts/test runs it)"]
+async fn a_friend_joins_a_host_behind_carrier_grade_nat_peer_to_peer() {
+    joins_peer_to_peer("p", "cgnat", "nat", "carrier_nat", true, true).await;
+}
+
+/// (g) The same, with UDP dropped by the friend's router: QUIC cannot pass
+/// at all, so everything goes through the iroh relay (over TCP).
+#[tokio::test]
+#[ignore = "needs root and network namespaces (scripts/test runs it)"]
+async fn with_udp_blocked_the_friend_joins_through_the_iroh_relay() {
+    joins_peer_to_peer("q", "cgnat", "nat-noudp", "carrier_nat", false, false).await;
+}
+
+/// (h) A router with no port mapping service at all.
+#[tokio::test]
+#[ignore = "needs root and network namespaces (scripts/test runs it)"]
+async fn a_friend_joins_a_host_whose_router_maps_no_port() {
+    joins_peer_to_peer("r", "none", "nat", "local_network", true, true).await;
 }

@@ -17,7 +17,27 @@ use tokio_tungstenite::{Connector, MaybeTlsStream, WebSocketStream};
 
 use crate::{tls, ClientError};
 
-type Ws = WebSocketStream<MaybeTlsStream<TcpStream>>;
+/// A TCP socket, or a stream of a peer-to-peer connection to the host.
+type Transport = tokio_util::either::Either<TcpStream, matinee_p2p::P2pStream>;
+type Ws = WebSocketStream<MaybeTlsStream<Transport>>;
+
+/// What the WebSocket handshake names on the peer-to-peer path (the QUIC
+/// connection, authenticated by the host's endpoint id, is the address).
+const P2P_REQUEST_URL: &str = "ws://matinee-p2p/ws";
+
+/// Dials hosts peer-to-peer: one endpoint for the app's life, made on
+/// first use, with the iroh relays of `MATINEE_IROH_RELAY` (the invite's
+/// relay comes first for each host).
+fn dialer() -> &'static matinee_p2p::Dialer {
+    static DIALER: std::sync::OnceLock<matinee_p2p::Dialer> = std::sync::OnceLock::new();
+    DIALER.get_or_init(|| {
+        let relays = matinee_p2p::P2pRelays::from_env().unwrap_or_else(|e| {
+            tracing::warn!("{e}; using iroh's public relays");
+            matinee_p2p::P2pRelays::Public
+        });
+        matinee_p2p::Dialer::new(relays)
+    })
+}
 
 const CONNECT_TIMEOUT: Duration = Duration::from_secs(10);
 const MAX_INCOMING: usize = 1 << 20;
@@ -104,9 +124,12 @@ async fn open(endpoint: &RelayEndpoint, client: &str) -> Result<(Ws, Welcome), C
         url: url.to_string(),
         reason,
     };
-    let request = url
-        .into_client_request()
-        .map_err(|e| unreachable(e.to_string()))?;
+    let request = match &endpoint.p2p {
+        Some(_) => P2P_REQUEST_URL,
+        None => url,
+    }
+    .into_client_request()
+    .map_err(|e| unreachable(e.to_string()))?;
     let host = request
         .uri()
         .host()
@@ -127,13 +150,29 @@ async fn open(endpoint: &RelayEndpoint, client: &str) -> Result<(Ws, Welcome), C
     };
     let config = WebSocketConfig::default().max_message_size(Some(MAX_INCOMING));
     let handshake = async {
-        let tcp = TcpStream::connect((host.as_str(), port))
-            .await
-            .map_err(|e| tcp_reason(&e))?;
-        let _ = tcp.set_nodelay(true);
-        tokio_tungstenite::client_async_tls_with_config(request, tcp, Some(config), Some(connector))
-            .await
-            .map_err(|e| ws_reason(&e, &endpoint.url))
+        let transport = match &endpoint.p2p {
+            Some(route) => tokio_util::either::Either::Right(
+                dialer()
+                    .dial(&route.id, route.relay.as_deref(), CONNECT_TIMEOUT)
+                    .await
+                    .map_err(|e| e.to_string())?,
+            ),
+            None => {
+                let tcp = TcpStream::connect((host.as_str(), port))
+                    .await
+                    .map_err(|e| tcp_reason(&e))?;
+                let _ = tcp.set_nodelay(true);
+                tokio_util::either::Either::Left(tcp)
+            }
+        };
+        tokio_tungstenite::client_async_tls_with_config(
+            request,
+            transport,
+            Some(config),
+            Some(connector),
+        )
+        .await
+        .map_err(|e| ws_reason(&e, &endpoint.url))
     };
     let (mut ws, _) = match tokio::time::timeout(CONNECT_TIMEOUT, handshake).await {
         Err(_) => return Err(unreachable("no answer within 10 s".into())),

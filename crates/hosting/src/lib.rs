@@ -1,7 +1,9 @@
 //! Hosting a room on this computer: the relay embedded in the app (and in
 //! `matinee-cli host`), always with TLS under a certificate made once per
-//! install, a port mapped on the home router, and invites that carry every
-//! address friends might reach it by plus the certificate's fingerprint.
+//! install, a port mapped on the home router, a peer-to-peer endpoint for
+//! when the router cannot help (carrier-grade NAT, no port mapping), and
+//! invites that carry every address friends might reach it by plus the
+//! certificate's fingerprint and the endpoint's id.
 //!
 //! ```no_run
 //! # async fn demo() -> Result<(), matinee_hosting::HostingError> {
@@ -18,8 +20,12 @@ mod reach;
 
 use std::net::{IpAddr, Ipv4Addr, Ipv6Addr, SocketAddr};
 use std::path::PathBuf;
+use std::sync::Arc;
+use std::time::Duration;
 
-use matinee_protocol::{Invite, RelayEndpoint, RoomCode, MAX_CANDIDATES};
+use matinee_p2p::{P2pHost, P2pRelays};
+
+use matinee_protocol::{Invite, P2pRoute, RelayEndpoint, RoomCode, MAX_CANDIDATES};
 use matinee_relay::{RelayConfig, RelayHandle, TlsIdentity};
 use tokio::sync::watch;
 
@@ -37,6 +43,12 @@ pub const LISTEN_ENV: &str = "MATINEE_HOST_LISTEN";
 /// Most LAN addresses an invite carries (a computer with container
 /// bridges has many).
 const MAX_LAN: usize = 3;
+/// Peer-to-peer connections the embedded relay takes at once (a room
+/// holds 16; reconnects overlap).
+const MAX_P2P_CONNECTIONS: usize = 64;
+/// How often the peer-to-peer endpoint's home relay is looked at (it
+/// connects in the background, and reconnects after a network change).
+const P2P_CHECK: Duration = Duration::from_secs(2);
 
 /// Why hosting could not start.
 #[derive(Debug, thiserror::Error)]
@@ -45,6 +57,8 @@ pub enum HostingError {
     BadListen(String),
     #[error(transparent)]
     Relay(#[from] matinee_relay::RelayError),
+    #[error("{0}")]
+    P2p(#[from] matinee_p2p::P2pError),
 }
 
 /// How to host.
@@ -57,22 +71,28 @@ pub struct HostOptions {
     pub listen: Option<SocketAddr>,
     /// Ask the router for a port (only when listening beyond loopback).
     pub port_mapping: bool,
+    /// The iroh relays of the peer-to-peer endpoint (off: none).
+    pub p2p: P2pRelays,
 }
 
 impl HostOptions {
-    /// All interfaces, port mapping on.
+    /// All interfaces, port mapping on, no peer-to-peer endpoint.
     pub fn new(config_dir: impl Into<PathBuf>) -> Self {
         Self {
             config_dir: config_dir.into(),
             listen: None,
             port_mapping: true,
+            p2p: P2pRelays::Off,
         }
     }
 
     /// [`HostOptions::new`], with the listen address from
-    /// `MATINEE_HOST_LISTEN` when set.
+    /// `MATINEE_HOST_LISTEN` when set, and the peer-to-peer endpoint on
+    /// with the relays of `MATINEE_IROH_RELAY` (iroh's public ones when
+    /// unset).
     pub fn from_env(config_dir: impl Into<PathBuf>) -> Result<Self, HostingError> {
         let mut options = Self::new(config_dir);
+        options.p2p = P2pRelays::from_env()?;
         if let Some(listen) = std::env::var(LISTEN_ENV)
             .ok()
             .filter(|v| !v.trim().is_empty())
@@ -94,20 +114,114 @@ pub struct Hosting {
     fingerprint: [u8; 32],
     reach: watch::Receiver<Reachability>,
     mapping: Option<PortMapping>,
+    p2p: Option<Arc<P2pHost>>,
+    /// The peer-to-peer endpoint's home relay, once it has one.
+    p2p_relay: watch::Receiver<Option<String>>,
+    /// Keeps the reachability up to date (ends with the hosting).
+    _watching: AbortOnDrop,
+}
+
+struct AbortOnDrop(Vec<tokio::task::JoinHandle<()>>);
+
+impl Drop for AbortOnDrop {
+    fn drop(&mut self) {
+        self.0.iter().for_each(tokio::task::JoinHandle::abort);
+    }
 }
 
 async fn start_relay(
     listen: SocketAddr,
     options: &HostOptions,
     tls: &TlsIdentity,
+    p2p: Option<Arc<P2pHost>>,
 ) -> Result<RelayHandle, matinee_relay::RelayError> {
     matinee_relay::start(RelayConfig {
         listen,
         resume_secret_file: Some(options.config_dir.join("relay-resume-secret")),
         tls: Some(tls.clone()),
+        p2p,
         ..RelayConfig::default()
     })
     .await
+}
+
+/// The peer-to-peer endpoint, with the key kept in the config directory.
+/// A failure is not fatal: hosting goes on without it (and the log says
+/// why).
+async fn start_p2p(options: &HostOptions) -> Option<Arc<P2pHost>> {
+    if options.p2p.is_off() {
+        return None;
+    }
+    let started = async {
+        let key = matinee_p2p::load_or_create_key(&options.config_dir)?;
+        P2pHost::start(key.key, &options.p2p, MAX_P2P_CONNECTIONS).await
+    };
+    match started.await {
+        Ok(host) => {
+            tracing::info!("peer-to-peer endpoint started");
+            Some(Arc::new(host))
+        }
+        Err(e) => {
+            tracing::warn!("no peer-to-peer path: {e}");
+            None
+        }
+    }
+}
+
+/// Follows the endpoint's home relay.
+async fn follow_home_relay(host: Arc<P2pHost>, tx: watch::Sender<Option<String>>) {
+    loop {
+        let relay = host.home_relay(P2P_CHECK).await;
+        if *tx.borrow() != relay {
+            match &relay {
+                Some(url) => tracing::info!(%url, "reachable peer-to-peer"),
+                None => tracing::info!("the peer-to-peer relay is out of reach"),
+            }
+            tx.send_replace(relay.clone());
+        }
+        if tx.is_closed() {
+            return;
+        }
+        tokio::time::sleep(P2P_CHECK).await;
+    }
+}
+
+/// What friends can do: the router's answer, or the peer-to-peer path
+/// when the router alone does not let them in.
+fn combined(router: &Reachability, p2p_relay: &Option<String>) -> Reachability {
+    match (router, p2p_relay) {
+        (
+            Reachability::Anywhere { .. } | Reachability::ThisComputer | Reachability::Checking,
+            _,
+        )
+        | (_, None) => router.clone(),
+        (router, Some(relay)) => Reachability::PeerToPeer {
+            relay: relay.clone(),
+            router: Box::new(router.clone()),
+        },
+    }
+}
+
+/// Publishes the combination of the router's answers and the endpoint's
+/// home relay as either changes.
+async fn combine(
+    mut router: watch::Receiver<Reachability>,
+    mut p2p: watch::Receiver<Option<String>>,
+    out: watch::Sender<Reachability>,
+) {
+    let mut p2p_open = true;
+    loop {
+        let now = combined(&router.borrow_and_update(), &p2p.borrow_and_update());
+        out.send_if_modified(|shown| {
+            let changed = *shown != now;
+            *shown = now;
+            changed
+        });
+        tokio::select! {
+            r = router.changed() => if r.is_err() { return },
+            r = p2p.changed(), if p2p_open => p2p_open = r.is_ok(),
+        }
+    }
 }
 
 impl Hosting {
@@ -115,14 +229,15 @@ impl Hosting {
     /// mapping: the relay is usable at once.
     pub async fn start(options: HostOptions) -> Result<Self, HostingError> {
         let tls = TlsIdentity::self_signed_in(&options.config_dir)?;
+        let p2p = start_p2p(&options).await;
         let relay = match options.listen {
-            Some(listen) => start_relay(listen, &options, &tls).await?,
+            Some(listen) => start_relay(listen, &options, &tls, p2p.clone()).await?,
             None => {
                 let any6 = |port| SocketAddr::from((Ipv6Addr::UNSPECIFIED, port));
                 let any4 = |port| SocketAddr::from((Ipv4Addr::UNSPECIFIED, port));
                 let mut started = Err(None);
                 for listen in [any6(DEFAULT_PORT), any6(0), any4(DEFAULT_PORT), any4(0)] {
-                    match start_relay(listen, &options, &tls).await {
+                    match start_relay(listen, &options, &tls, p2p.clone()).await {
                         Ok(relay) => {
                             started = Ok(relay);
                             break;
@@ -137,7 +252,7 @@ impl Hosting {
             }
         };
         let loopback = relay.addr().ip().is_loopback();
-        let (reach_tx, reach) = watch::channel(if loopback {
+        let (reach_tx, router) = watch::channel(if loopback {
             Reachability::ThisComputer
         } else {
             Reachability::Checking
@@ -166,11 +281,35 @@ impl Hosting {
                 reach_tx,
             ))
         };
+        let (p2p_tx, p2p_relay) = watch::channel(None);
+        let (shown_tx, reach) = watch::channel(router.borrow().clone());
+        let mut tasks = vec![tokio::spawn(combine(router, p2p_relay.clone(), shown_tx))];
+        match &p2p {
+            // A relay on loopback is for this computer only.
+            Some(host) if !loopback => {
+                tasks.push(tokio::spawn(follow_home_relay(host.clone(), p2p_tx)));
+            }
+            _ => drop(p2p_tx),
+        }
         Ok(Self {
             fingerprint: relay.tls_fingerprint().expect("the embedded relay has TLS"),
             relay,
             reach,
             mapping,
+            p2p,
+            p2p_relay,
+            _watching: AbortOnDrop(tasks),
+        })
+    }
+
+    /// The peer-to-peer route invites carry, once the endpoint has a home
+    /// relay.
+    pub fn p2p_route(&self) -> Option<P2pRoute> {
+        let host = self.p2p.as_ref()?;
+        let relay = self.p2p_relay.borrow().clone()?;
+        Some(P2pRoute {
+            id: host.id(),
+            relay: Some(relay),
         })
     }
 
@@ -194,6 +333,7 @@ impl Hosting {
         RelayEndpoint {
             url: format!("wss://{}/ws", SocketAddr::new(ip, addr.port())),
             pin: Some(self.fingerprint),
+            p2p: None,
         }
     }
 
@@ -247,7 +387,11 @@ impl Hosting {
     /// The invite to a room on this relay.
     pub fn invite(&self, code: &RoomCode) -> Invite {
         let hosts = self.candidates().iter().map(ToString::to_string).collect();
-        Invite::to_host(code.clone(), hosts, self.fingerprint)
+        let invite = Invite::to_host(code.clone(), hosts, self.fingerprint);
+        match self.p2p_route() {
+            Some(route) => invite.with_p2p(route),
+            None => invite,
+        }
     }
 
     /// The landing page (plain http on the relay's port, so browsers show
@@ -274,5 +418,8 @@ impl Hosting {
             mapping.release().await;
         }
         self.relay.shutdown().await;
+        if let Some(p2p) = self.p2p {
+            p2p.close().await;
+        }
     }
 }

@@ -25,6 +25,15 @@ pub enum Reachability {
     CarrierNat { router_address: Option<IpAddr> },
     /// The relay listens on loopback: only this computer.
     ThisComputer,
+    /// Friends elsewhere reach the relay peer-to-peer (the router maps no
+    /// port, or the provider's NAT is in front of it): iroh punches a
+    /// hole, or passes the encrypted packets through its relay.
+    PeerToPeer {
+        /// The iroh relay the host is reachable through.
+        relay: String,
+        /// What the router alone allows.
+        router: Box<Reachability>,
+    },
 }
 
 /// Why the router did not open a port.
@@ -44,8 +53,23 @@ impl Reachability {
     pub fn message(&self) -> String {
         match self {
             Self::Checking => "Checking whether friends outside your network can reach you…".into(),
-            Self::Anywhere { method, public } => {
-                format!("Friends anywhere can join (router: {method}, {public})")
+            Self::Anywhere { method, public } => format!(
+                "Friends anywhere can join (direct connection through your router: {method}, {public})"
+            ),
+            Self::PeerToPeer { relay, router } => {
+                let host = relay_host(relay);
+                let why = match **router {
+                    Self::CarrierNat { .. } => {
+                        "your provider shares its internet address among many homes"
+                    }
+                    Self::LocalNetwork {
+                        reason: LocalReason::Refused,
+                    } => "your router refused to open a port",
+                    _ => "your router opens no port",
+                };
+                format!(
+                    "Friends anywhere can join (peer-to-peer, since {why}; they meet you                      through {host}, which passes on only encrypted packets)"
+                )
             }
             Self::Ipv6 { address } => format!(
                 "Friends with IPv6 can join ({address}); others only from your network: \
@@ -84,8 +108,26 @@ impl Reachability {
 
     /// Friends in other homes can join.
     pub fn reaches_internet(&self) -> bool {
-        matches!(self, Self::Anywhere { .. } | Self::Ipv6 { .. })
+        matches!(
+            self,
+            Self::Anywhere { .. } | Self::Ipv6 { .. } | Self::PeerToPeer { .. }
+        )
     }
+
+    /// What the router alone allows (without the peer-to-peer path).
+    pub fn router(&self) -> &Reachability {
+        match self {
+            Self::PeerToPeer { router, .. } => router,
+            other => other,
+        }
+    }
+}
+
+/// `relay.example.com` of `https://relay.example.com./`.
+fn relay_host(url: &str) -> &str {
+    let rest = url.split_once("://").map_or(url, |(_, r)| r);
+    let host = rest.split('/').next().unwrap_or(rest);
+    host.trim_end_matches('.')
 }
 
 #[cfg(test)]
@@ -100,7 +142,27 @@ mod tests {
         };
         assert_eq!(
             anywhere.message(),
-            "Friends anywhere can join (router: UPnP, 5.5.5.1:7878)"
+            "Friends anywhere can join (direct connection through your router: UPnP, 5.5.5.1:7878)"
+        );
+        let p2p = Reachability::PeerToPeer {
+            relay: "https://euc1-1.relay.n0.iroh.link./".into(),
+            router: Box::new(Reachability::CarrierNat {
+                router_address: None,
+            }),
+        };
+        assert!(p2p.reaches_internet());
+        assert_eq!(
+            p2p.message(),
+            "Friends anywhere can join (peer-to-peer, since your provider shares its internet \
+             address among many homes; they meet you through euc1-1.relay.n0.iroh.link, which \
+             passes on only encrypted packets)"
+        );
+        assert!(!p2p.message().contains("use a relay"));
+        assert_eq!(
+            p2p.router(),
+            &Reachability::CarrierNat {
+                router_address: None
+            }
         );
         assert!(Reachability::CarrierNat {
             router_address: None

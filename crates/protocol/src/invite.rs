@@ -8,6 +8,11 @@
 //! (a public relay, and every invite made before candidates existed). Both
 //! may appear together; the joiner tries them all.
 //!
+//! `id=ENDPOINT_ID&pr=RELAY` add the host's peer-to-peer endpoint (its
+//! iroh public key, base64url) and the iroh relay it is reachable
+//! through: the path for hosts behind carrier-grade NAT or a router that
+//! maps no port. The endpoint id authenticates the host on that path.
+//!
 //! The relay's landing page takes the same query:
 //! `http(s)://HOST:PORT/join/CODE?h=…&fp=…` is an invite too.
 
@@ -30,6 +35,25 @@ pub struct Invite {
     pub fingerprint: Option<[u8; 32]>,
     /// A relay's WebSocket URL (`ws://` or `wss://`).
     pub relay: Option<String>,
+    /// The host's peer-to-peer endpoint.
+    #[serde(skip)]
+    pub p2p: Option<P2pRoute>,
+}
+
+/// A host's peer-to-peer endpoint: dialled by its id (an iroh public key)
+/// through the iroh relay it is reachable through.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct P2pRoute {
+    pub id: [u8; 32],
+    /// `http(s)://…`: the host's home iroh relay.
+    pub relay: Option<String>,
+}
+
+impl P2pRoute {
+    /// A short form of the id for messages (its first 8 characters).
+    pub fn short_id(&self) -> String {
+        B64.encode(self.id).chars().take(8).collect()
+    }
 }
 
 /// One way to reach a room's relay.
@@ -39,6 +63,8 @@ pub struct RelayEndpoint {
     pub url: String,
     /// Accept exactly the certificate with this SHA-256 (no authority).
     pub pin: Option<[u8; 32]>,
+    /// Reach the relay peer-to-peer (then `url` only names it).
+    pub p2p: Option<P2pRoute>,
 }
 
 impl RelayEndpoint {
@@ -47,6 +73,16 @@ impl RelayEndpoint {
         Self {
             url: url.into(),
             pin: None,
+            p2p: None,
+        }
+    }
+
+    /// The host's relay, peer-to-peer.
+    pub fn peer_to_peer(route: P2pRoute) -> Self {
+        Self {
+            url: format!("p2p://{}/ws", route.short_id()),
+            pin: None,
+            p2p: Some(route),
         }
     }
 
@@ -60,6 +96,9 @@ impl RelayEndpoint {
     /// network, loopback, carrier-grade NAT): friends elsewhere cannot
     /// reach it.
     pub fn is_private(&self) -> bool {
+        if self.p2p.is_some() {
+            return false;
+        }
         let authority = self.authority();
         let host = authority
             .rsplit_once(':')
@@ -83,6 +122,10 @@ pub enum InviteError {
     Host(String),
     #[error("the invite's certificate fingerprint is damaged (copy the whole invite)")]
     Fingerprint,
+    #[error("the invite's peer-to-peer id is damaged (copy the whole invite)")]
+    P2pId,
+    #[error("the invite's peer-to-peer relay is not an http:// or https:// address")]
+    P2pRelay,
     #[error("the invite names host addresses without their certificate fingerprint (copy the whole invite)")]
     MissingFingerprint,
     #[error("“{0}” is not a relay address (it looks like relay.example.com, 192.168.1.5:7878 or wss://relay.example.com/ws)")]
@@ -209,6 +252,17 @@ pub fn encode_fingerprint(fp: &[u8; 32]) -> String {
     B64.encode(fp)
 }
 
+/// An iroh relay URL as invites may carry it.
+fn valid_p2p_relay(url: &str) -> bool {
+    let lower = url.to_ascii_lowercase();
+    let rest = lower
+        .strip_prefix("http://")
+        .or_else(|| lower.strip_prefix("https://"));
+    rest.is_some_and(|r| {
+        !r.is_empty() && !r.starts_with('/') && !r.contains(char::is_whitespace) && r.len() < 512
+    })
+}
+
 fn decode_fingerprint(text: &str) -> Option<[u8; 32]> {
     B64.decode(text).ok()?.try_into().ok()
 }
@@ -221,7 +275,14 @@ impl Invite {
             hosts,
             fingerprint: Some(fingerprint),
             relay: None,
+            p2p: None,
         }
+    }
+
+    /// The same invite, with the host's peer-to-peer endpoint.
+    pub fn with_p2p(mut self, route: P2pRoute) -> Self {
+        self.p2p = Some(route);
+        self
     }
 
     /// An invite to a relay known by its URL.
@@ -231,6 +292,7 @@ impl Invite {
             hosts: Vec::new(),
             fingerprint: None,
             relay: Some(relay.into()),
+            p2p: None,
         }
     }
 
@@ -286,7 +348,9 @@ impl Invite {
             hosts: Vec::new(),
             fingerprint: None,
             relay: None,
+            p2p: None,
         };
+        let mut p2p_relay = None;
         for pair in query.split('&').filter(|p| !p.is_empty()) {
             let (k, v) = pair.split_once('=').unwrap_or((pair, ""));
             match k {
@@ -310,8 +374,22 @@ impl Invite {
                     invite.fingerprint =
                         Some(decode_fingerprint(v).ok_or(InviteError::Fingerprint)?);
                 }
+                "id" => {
+                    let id = decode_fingerprint(v).ok_or(InviteError::P2pId)?;
+                    invite.p2p = Some(P2pRoute { id, relay: None });
+                }
+                "pr" => {
+                    let url = percent_decode(v).ok_or(InviteError::P2pRelay)?;
+                    if !valid_p2p_relay(&url) {
+                        return Err(InviteError::P2pRelay);
+                    }
+                    p2p_relay = Some(url);
+                }
                 _ => {}
             }
+        }
+        if let Some(route) = &mut invite.p2p {
+            route.relay = p2p_relay;
         }
         if !invite.hosts.is_empty() && invite.fingerprint.is_none() {
             return Err(InviteError::MissingFingerprint);
@@ -331,6 +409,12 @@ impl Invite {
         }
         if let Some(relay) = &self.relay {
             parts.push(format!("relay={}", percent_encode(relay, b"")));
+        }
+        if let Some(route) = &self.p2p {
+            parts.push(format!("id={}", encode_fingerprint(&route.id)));
+            if let Some(relay) = &route.relay {
+                parts.push(format!("pr={}", percent_encode(relay, b":/")));
+            }
         }
         parts.join("&")
     }
@@ -365,8 +449,12 @@ impl Invite {
             .map(|h| RelayEndpoint {
                 url: format!("wss://{h}/ws"),
                 pin: self.fingerprint,
+                p2p: None,
             })
             .collect();
+        if let Some(route) = &self.p2p {
+            out.push(RelayEndpoint::peer_to_peer(route.clone()));
+        }
         if let Some(relay) = &self.relay {
             out.push(RelayEndpoint::url(relay.clone()));
         }
@@ -460,6 +548,57 @@ mod tests {
         assert!(!endpoints[1].is_private() && !endpoints[2].is_private());
         assert!(RelayEndpoint::url("wss://[fd00::1]:7878/ws").is_private());
         assert!(!RelayEndpoint::url("wss://relay.example/ws").is_private());
+    }
+
+    #[test]
+    fn a_peer_to_peer_endpoint_rides_along_within_a_chat_message() {
+        let hosts = vec![
+            "192.168.178.20:7878".to_string(),
+            "[2001:db8:1234:5678:9abc:def0:1234:5678]:7878".to_string(),
+            "203.0.113.77:53412".to_string(),
+        ];
+        let route = P2pRoute {
+            id: [0x5A; 32],
+            relay: Some("https://euc1-1.relay.n0.iroh-canary.iroh.link./".into()),
+        };
+        let invite = Invite::to_host(code(), hosts, [0xAB; 32]).with_p2p(route.clone());
+        let link = invite.link();
+        // Chat apps keep links of a few thousand characters intact; this
+        // one stays short enough to read out.
+        assert!(link.len() <= 320, "{} characters: {link}", link.len());
+        assert!(link.contains("&pr=https://euc1-1."), "{link}");
+        let back = Invite::find_in(&format!("Join us: {link}")).unwrap();
+        assert_eq!(back, invite);
+        let endpoints = back.endpoints();
+        assert_eq!(endpoints.len(), 4);
+        assert_eq!(endpoints[3].p2p.as_ref(), Some(&route));
+        assert!(endpoints[3].pin.is_none() && !endpoints[3].is_private());
+        assert_eq!(endpoints[3].authority(), route.short_id());
+        // Only the peer-to-peer path: a host whose router maps nothing and
+        // who has no LAN friend still invites.
+        let alone = Invite::parse(&format!(
+            "matinee://join/K7MQ2X?id={}&pr=http://5.5.5.2:3340",
+            encode_fingerprint(&[1; 32])
+        ))
+        .unwrap();
+        assert_eq!(alone.endpoints().len(), 1);
+        assert_eq!(
+            alone.p2p.unwrap().relay.as_deref(),
+            Some("http://5.5.5.2:3340")
+        );
+        // Damaged parts say which.
+        for (query, want) in [
+            ("id=AAAA", InviteError::P2pId),
+            ("id=%%%", InviteError::P2pId),
+            ("pr=ftp://x", InviteError::P2pRelay),
+            ("pr=https://", InviteError::P2pRelay),
+        ] {
+            assert_eq!(
+                Invite::parse(&format!("matinee://join/K7MQ2X?{query}")),
+                Err(want),
+                "{query}"
+            );
+        }
     }
 
     #[test]

@@ -26,7 +26,8 @@ pub use client::{ClientMsg, RoomRebuild, StateReport};
 pub use code::{RoomCode, RoomCodeError, CODE_ALPHABET, CODE_LEN};
 pub use decode::DecodeError;
 pub use invite::{
-    encode_fingerprint, relay_url_from_input, Invite, InviteError, RelayEndpoint, MAX_CANDIDATES,
+    encode_fingerprint, relay_url_from_input, Invite, InviteError, P2pRoute, RelayEndpoint,
+    MAX_CANDIDATES,
 };
 pub use names::{clean_file_name, clean_line, clean_nickname, nickname_key, unique_nickname};
 pub use server::{ErrorCode, Joined, NoticeEvent, Pong, ServerMsg, Welcome};
@@ -36,8 +37,8 @@ pub use sharing::{
     MAX_SUBTITLE_BYTES, MAX_SUBTITLE_PARTS, MAX_SUB_DELAY_SECS, MAX_TRACKS, SUBTITLE_PART_BYTES,
 };
 pub use types::{
-    ControlAction, ControlCause, ControlMode, MediaInfo, Participant, ParticipantId, PlaybackState,
-    RoomSnapshot,
+    ControlAction, ControlCause, ControlMode, LinkKind, MediaInfo, Participant, ParticipantId,
+    PlaybackState, RoomSnapshot,
 };
 pub use validate::{ValidationError, MAX_CHAT_CHARS, MAX_NICKNAME_CHARS, MAX_POSITION_SECS};
 

@@ -151,6 +151,20 @@ impl PlaybackState {
     }
 }
 
+/// Which way a member's connection reaches the relay.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, TS)]
+#[serde(rename_all = "snake_case")]
+pub enum LinkKind {
+    /// Straight to the relay's address (the home network, a mapped port,
+    /// IPv6, or a relay on the internet).
+    Direct,
+    /// Peer-to-peer, straight between the two computers (a hole punched
+    /// through both routers).
+    PeerToPeer,
+    /// Peer-to-peer through an iroh relay (it forwards encrypted packets).
+    Relayed,
+}
+
 /// One seat in a room as everyone sees it.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, TS)]
 pub struct Participant {
@@ -172,6 +186,11 @@ pub struct Participant {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     #[ts(optional)]
     pub rtt_ms: Option<f64>,
+    /// How the member's connection reaches the relay, when the relay
+    /// knows (a host's own relay reached peer-to-peer tells which way).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[ts(optional)]
+    pub link: Option<LinkKind>,
     /// Last reported position in seconds.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     #[ts(optional)]

@@ -214,6 +214,25 @@ pub struct RelayConfig {
     #[arg(skip)]
     pub tls: Option<crate::TlsIdentity>,
 
+    /// A peer-to-peer endpoint given in code (the app's hosting): friends
+    /// who cannot reach the relay's port dial it by id, and are served
+    /// here like any other connection.
+    #[arg(skip)]
+    pub p2p: Option<std::sync::Arc<matinee_p2p::P2pHost>>,
+
+    /// Also run an iroh relay at this address (plain HTTP; e.g.
+    /// 0.0.0.0:3340): hosts behind carrier-grade NAT whose friends set it
+    /// (MATINEE_IROH_RELAY=http://THIS-HOST:3340) meet them through it
+    /// instead of iroh's public relays. It forwards encrypted packets only.
+    #[arg(long, env = "MATINEE_RELAY_IROH_RELAY")]
+    pub iroh_relay: Option<SocketAddr>,
+
+    /// The iroh relay's HTTPS side (needs --tls-cert/--tls-key), which
+    /// also answers QUIC address discovery on the same port over UDP: with
+    /// it, endpoints learn their public addresses and punch holes.
+    #[arg(long, env = "MATINEE_RELAY_IROH_RELAY_HTTPS", requires = "iroh_relay")]
+    pub iroh_relay_https: Option<SocketAddr>,
+
     /// Log format: "text" or "json".
     #[arg(long, env = "MATINEE_RELAY_LOG_FORMAT", default_value = "text")]
     pub log_format: String,

@@ -67,9 +67,16 @@ struct Connection {
     /// Stamps of the pings sent and not yet answered: a pong carrying any
     /// other stamp (unsolicited, or forged to fake a long RTT) is ignored.
     pings: std::collections::VecDeque<[u8; 8]>,
+    /// Reached peer-to-peer: which way it travels now.
+    p2p: Option<Arc<crate::p2p::P2pPeer>>,
 }
 
-pub(crate) async fn serve(ws: WebSocket, ip: IpAddr, shared: Arc<Shared>) {
+pub(crate) async fn serve(
+    ws: WebSocket,
+    ip: IpAddr,
+    p2p: Option<Arc<crate::p2p::P2pPeer>>,
+    shared: Arc<Shared>,
+) {
     let conn_id = shared.next_conn_id();
     let (outbox, inbox) = outbox(conn_id, ip, shared.config.send_queue);
     shared.metrics.connections.inc();
@@ -86,6 +93,7 @@ pub(crate) async fn serve(ws: WebSocket, ip: IpAddr, shared: Arc<Shared>) {
         last_message: Instant::now(),
         closing: false,
         pings: std::collections::VecDeque::new(),
+        p2p,
     };
     conn.run(inbox).await;
     if let Phase::InRoom { room, pid } = std::mem::replace(&mut conn.phase, Phase::Lobby) {
@@ -406,6 +414,10 @@ impl Connection {
                 pid: *pid,
                 conn_id: self.outbox.conn_id,
                 rtt_ms,
+                link: Some(match &self.p2p {
+                    Some(p2p) => p2p.link(),
+                    None => matinee_protocol::LinkKind::Direct,
+                }),
             };
             room.send(cmd).await;
         }

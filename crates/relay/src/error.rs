@@ -14,6 +14,8 @@ pub enum RelayError {
     Redis(String),
     #[error("cannot use TLS: {0}")]
     Tls(String),
+    #[error("cannot run the iroh relay: {0}")]
+    IrohRelay(String),
     #[error("the relay stopped: {0}")]
     Serve(std::io::Error),
     #[error("the relay task ended unexpectedly")]

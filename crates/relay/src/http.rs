@@ -106,7 +106,7 @@ async fn websocket(
         .max_message_size(hard_cap)
         .max_frame_size(hard_cap)
         .on_upgrade(move |ws| async move {
-            connection::serve(ws, ip, shared).await;
+            connection::serve(ws, ip, peer.p2p.clone(), shared).await;
             // The socket's places (as a socket, as a WebSocket) are given
             // back when it ends.
             drop((place, peer));

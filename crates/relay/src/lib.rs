@@ -24,6 +24,7 @@ mod limits;
 mod listener;
 mod metrics;
 mod outbox;
+mod p2p;
 mod refusal;
 mod registry;
 mod room;
@@ -107,9 +108,21 @@ pub struct RelayHandle {
     metrics: Arc<metrics::Metrics>,
     shutdown: CancellationToken,
     task: JoinHandle<Result<(), RelayError>>,
+    /// The iroh relay beside it (`--iroh-relay`).
+    iroh_relay: Option<matinee_p2p::IrohRelayServer>,
 }
 
 impl RelayHandle {
+    /// Where the iroh relay beside this relay answers: its HTTPS URL when
+    /// it has one, else its plain HTTP one.
+    pub fn iroh_relay_url(&self) -> Option<String> {
+        let server = self.iroh_relay.as_ref()?;
+        match server.https_addr() {
+            Some(addr) => Some(format!("https://{addr}")),
+            None => server.http_addr().map(|addr| format!("http://{addr}")),
+        }
+    }
+
     /// The address it listens on.
     pub fn addr(&self) -> SocketAddr {
         self.addr
@@ -152,11 +165,18 @@ impl RelayHandle {
     pub async fn shutdown(self) {
         self.shutdown.cancel();
         let _ = self.task.await;
+        if let Some(server) = self.iroh_relay {
+            server.shutdown().await;
+        }
     }
 
     /// Runs until the server fails or is shut down from elsewhere.
     pub async fn wait(self) -> Result<(), RelayError> {
-        self.task.await.unwrap_or(Err(RelayError::Stopped))
+        let done = self.task.await.unwrap_or(Err(RelayError::Stopped));
+        if let Some(server) = self.iroh_relay {
+            server.shutdown().await;
+        }
+        done
     }
 
     /// A token that stops the relay when cancelled.
@@ -190,6 +210,25 @@ pub async fn start(config: RelayConfig) -> Result<RelayHandle, RelayError> {
     }
     let identity = config.tls_identity()?;
     let tls = identity.as_ref().map(|i| i.server_config()).transpose()?;
+    let iroh_relay = match config.iroh_relay {
+        None => None,
+        Some(http) => {
+            let https = match (config.iroh_relay_https, &tls) {
+                (Some(addr), Some(tls)) => Some((addr, (**tls).clone())),
+                (Some(_), None) => {
+                    return Err(RelayError::Tls(
+                        "--iroh-relay-https needs --tls-cert and --tls-key".into(),
+                    ))
+                }
+                (None, _) => None,
+            };
+            let server = matinee_p2p::IrohRelayServer::start(http, https)
+                .await
+                .map_err(|e| RelayError::IrohRelay(e.to_string()))?;
+            tracing::info!(http = ?server.http_addr(), https = ?server.https_addr(), "iroh relay listening");
+            Some(server)
+        }
+    };
     let syncplay_tls = tls
         .clone()
         .filter(|_| config.tls.is_none())
@@ -245,8 +284,9 @@ pub async fn start(config: RelayConfig) -> Result<RelayHandle, RelayError> {
     }
     let app = http::router(shared.clone());
     let stop = shutdown.clone();
+    let p2p = shared.config.p2p.clone();
     let task = tokio::spawn(async move {
-        serve::serve(listener, app, shared, stop).await;
+        serve::serve(listener, p2p, app, shared, stop).await;
         Ok(())
     });
     let fingerprint = identity.map(|i| i.fingerprint());
@@ -258,5 +298,6 @@ pub async fn start(config: RelayConfig) -> Result<RelayHandle, RelayError> {
         metrics,
         shutdown,
         task,
+        iroh_relay,
     })
 }

@@ -41,6 +41,9 @@ pub(crate) struct Peer {
     /// The socket's place in its address's quota, given back when the
     /// last holder (the HTTP connection, or the WebSocket it became) ends.
     pub _place: Option<Arc<Held>>,
+    /// Reached peer-to-peer: which way it travels, and its place among
+    /// the peer-to-peer connections.
+    pub p2p: Option<Arc<crate::p2p::P2pPeer>>,
 }
 
 /// A socket, plain or TLS. The TLS state (over a kilobyte) is boxed so
@@ -116,6 +119,7 @@ impl RelayListener {
                                 addr,
                                 secure: matches!(&opened, Opened::Http(io) if matches!(**io, Either::Left(_))),
                                 _place: place,
+                                p2p: None,
                             };
                             let _ = tx.send((opened, peer)).await;
                         }

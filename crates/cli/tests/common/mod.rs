@@ -42,6 +42,15 @@ impl Cli {
     /// build under Wine) with `args` and its own state folder.
     pub fn spawn_command(mut command: Command, args: &[&str]) -> Cli {
         let state = tempfile::tempdir().unwrap();
+        // Tests never reach iroh's public relays: peer-to-peer is off
+        // unless a test names its own relay.
+        if !command
+            .as_std()
+            .get_envs()
+            .any(|(k, _)| k == matinee_p2p::RELAY_ENV)
+        {
+            command.env(matinee_p2p::RELAY_ENV, "off");
+        }
         let mut child = command
             .args(args)
             .env("MATINEE_STATE_DIR", state.path())

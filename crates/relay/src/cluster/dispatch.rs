@@ -157,10 +157,11 @@ async fn for_owned_room(
             conn_id: conn,
             msg,
         },
-        OwnerCmd::Rtt { pid, rtt_ms } => RoomCmd::Rtt {
+        OwnerCmd::Rtt { pid, rtt_ms, link } => RoomCmd::Rtt {
             pid,
             conn_id: conn,
             rtt_ms,
+            link,
         },
         OwnerCmd::Disconnected { pid } => RoomCmd::Disconnected { pid, conn_id: conn },
     };

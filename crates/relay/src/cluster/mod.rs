@@ -450,7 +450,8 @@ impl Cluster {
                 pid,
                 conn_id,
                 rtt_ms,
-            } => (conn_id, OwnerCmd::Rtt { pid, rtt_ms }),
+                link,
+            } => (conn_id, OwnerCmd::Rtt { pid, rtt_ms, link }),
             RoomCmd::Disconnected { pid, conn_id } => {
                 self.members.lock().expect("members lock").remove(&conn_id);
                 (conn_id, OwnerCmd::Disconnected { pid })

@@ -6,7 +6,9 @@
 //! what those members must receive on the room's `out` channel, which the
 //! nodes with members in the room listen on.
 
-use matinee_protocol::{ClientMsg, ErrorCode, MediaInfo, ParticipantId, RoomCode, RoomRebuild};
+use matinee_protocol::{
+    ClientMsg, ErrorCode, LinkKind, MediaInfo, ParticipantId, RoomCode, RoomRebuild,
+};
 use serde::{Deserialize, Serialize};
 
 const PREFIX: &str = "matinee";
@@ -90,6 +92,8 @@ pub(crate) enum OwnerCmd {
     Rtt {
         pid: ParticipantId,
         rtt_ms: f64,
+        #[serde(default)]
+        link: Option<LinkKind>,
     },
     Disconnected {
         pid: ParticipantId,

@@ -12,7 +12,9 @@ mod tests;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::Arc;
 
-use matinee_protocol::{ClientMsg, ControlMode, MediaInfo, ParticipantId, RoomCode, RoomRebuild};
+use matinee_protocol::{
+    ClientMsg, ControlMode, LinkKind, MediaInfo, ParticipantId, RoomCode, RoomRebuild,
+};
 use tokio::sync::{mpsc, oneshot};
 
 use crate::limits::Held;
@@ -55,6 +57,8 @@ pub(crate) enum RoomCmd {
         pid: ParticipantId,
         conn_id: u64,
         rtt_ms: f64,
+        /// Which way the connection reaches the relay now, when known.
+        link: Option<LinkKind>,
     },
     Disconnected {
         pid: ParticipantId,

@@ -4,7 +4,7 @@ use std::net::IpAddr;
 
 use tokio::time::Instant;
 
-use matinee_protocol::{MediaInfo, Participant, ParticipantId, StateReport};
+use matinee_protocol::{LinkKind, MediaInfo, Participant, ParticipantId, StateReport};
 
 use crate::outbox::Outbox;
 use crate::tokens::same_secret;
@@ -22,6 +22,8 @@ pub(crate) struct Seat {
     pub buffering: bool,
     pub player_closed: bool,
     pub rtt_ms: Option<f64>,
+    /// Which way the member's connection reaches the relay.
+    pub link: Option<LinkKind>,
     pub position: Option<f64>,
     pub drift_ms: Option<f64>,
     pub media: Option<MediaInfo>,
@@ -83,6 +85,7 @@ impl Seat {
             buffering: false,
             player_closed: false,
             rtt_ms: None,
+            link: None,
             position: None,
             drift_ms: None,
             media,
@@ -159,6 +162,7 @@ impl Seat {
             reconnecting: !self.is_connected(),
             player_closed: self.player_closed,
             rtt_ms: self.rtt_ms.map(|r| (r * 10.0).round() / 10.0),
+            link: self.link,
             position: self.position,
             drift_ms: self.drift_ms.map(|d| (d * 10.0).round() / 10.0),
             media: self.media.clone(),

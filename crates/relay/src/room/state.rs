@@ -191,9 +191,15 @@ impl Room {
                 pid,
                 conn_id,
                 rtt_ms,
+                link,
             } => {
                 if let Some(idx) = self.seat_of(pid, conn_id) {
                     self.seats[idx].add_rtt(rtt_ms);
+                    // A path that turns direct (or back) shows at once.
+                    if link.is_some() && self.seats[idx].link != link {
+                        self.seats[idx].link = link;
+                        self.roster_dirty = true;
+                    }
                 }
             }
             RoomCmd::Disconnected { pid, conn_id } => {

@@ -674,6 +674,7 @@ mod tests {
             reconnecting: false,
             player_closed: false,
             rtt_ms: None,
+            link: None,
             position: None,
             drift_ms: None,
             media: None,

@@ -19,7 +19,7 @@ use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use futures_util::{SinkExt, StreamExt};
-use matinee_protocol::{ErrorCode, Joined, ParticipantId, RoomCode, ServerMsg};
+use matinee_protocol::{ErrorCode, Joined, LinkKind, ParticipantId, RoomCode, ServerMsg};
 use tokio::net::TcpStream;
 use tokio_rustls::server::TlsStream;
 use tokio_util::codec::{Framed, LinesCodec, LinesCodecError};
@@ -332,6 +332,7 @@ impl Conn {
                         pid: self.pid,
                         conn_id: self.conn_id,
                         rtt_ms,
+                        link: Some(LinkKind::Direct),
                     };
                     self.room.send(cmd).await;
                 }
