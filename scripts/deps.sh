@@ -18,6 +18,8 @@ if [ "${1:-}" = test ]; then
     gnome-keyring libsecret-tools
     # A home router in network namespaces: NAT and port mapping.
     iproute2 iptables miniupnpd-iptables
+    # The lab's iroh relay gets a certificate from an authority of its own.
+    openssl
     # The Windows build (mingw linker) and running it under Wine.
     mingw-w64 wine64 python3-pip
     # A friend on Syncplay: the real client joins a Matinee room in the

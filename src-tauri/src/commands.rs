@@ -100,6 +100,9 @@ pub async fn save_settings(
             session.send(SessionCmd::Rename(settings.nickname.clone()));
         }
     }
+    // Friends' hosts are dialled through the chosen iroh relays from now
+    // on (this computer's own endpoint takes them when it next starts).
+    matinee_client_core::use_p2p_relays(settings.p2p_relays());
     *state.settings.lock().await = settings.clone();
     // Another relay set: this app's own stops listening (unless friends
     // still watch through it).

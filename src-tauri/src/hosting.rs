@@ -77,9 +77,10 @@ pub async fn ensure_started<R: tauri::Runtime>(
                     format!("Could not host on this computer: {e}."),
                 )
             };
-            let hosting = Hosting::start(HostOptions::from_env(config_dir).map_err(cannot)?)
-                .await
-                .map_err(cannot)?;
+            let mut options = HostOptions::from_env(config_dir).map_err(cannot)?;
+            // The setting, unless MATINEE_IROH_RELAY says otherwise.
+            options.p2p = state.settings.lock().await.p2p_relays();
+            let hosting = Hosting::start(options).await.map_err(cannot)?;
             forward_changes(app.clone(), hosting.reachability());
             *slot = Some(hosting);
         }

@@ -84,6 +84,7 @@ impl AppState {
     /// profile, the device id), with Jellyfin tokens in `tokens`.
     pub fn new(settings_path: PathBuf, log_dir: PathBuf, tokens: Arc<dyn TokenStore>) -> Self {
         let settings = Settings::load(&settings_path);
+        matinee_client_core::use_p2p_relays(settings.p2p_relays());
         let dir = settings_path
             .parent()
             .unwrap_or(Path::new("."))

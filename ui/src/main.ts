@@ -14,7 +14,7 @@ import { openSettings } from "./views/settings";
 import "./styles.css";
 
 const app = document.getElementById("app")!;
-let settings: Settings = { nickname: "", relay_url: "", mpv_path: "", control_mode: "host_only", controller: "matinee" };
+let settings: Settings = { nickname: "", relay_url: "", mpv_path: "", control_mode: "host_only", controller: "matinee", iroh_relay: "" };
 let info: AppInfo | null = null;
 let room: RoomView | null = null;
 let lobbyDrop: ((path: string) => void) | null = null;

@@ -14,6 +14,26 @@ export function formatRtt(rtt?: number): string {
   return rtt === undefined ? "–" : `${Math.round(rtt)} ms`;
 }
 
+/** Which way a member's connection reaches the room's relay, in words. */
+export function formatLink(link?: Participant["link"]): string | null {
+  switch (link) {
+    case "direct":
+      return "direct";
+    case "peer_to_peer":
+      return "peer-to-peer";
+    case "relayed":
+      return "relayed";
+    default:
+      return null;
+  }
+}
+
+const LINK_TITLE: Record<string, string> = {
+  direct: "connected straight to the room's relay",
+  peer_to_peer: "connected peer-to-peer, straight between the two computers",
+  relayed: "connected peer-to-peer through an iroh relay, which passes on encrypted packets",
+};
+
 export function formatDrift(d?: number): string {
   if (d === undefined) return "–";
   const sign = d >= 0 ? "+" : "−";
@@ -74,10 +94,12 @@ export function renderParticipants(list: Participant[], you: number, actions: Pa
     const stats = document.createElement("span");
     stats.className = "stats";
     const drift = actions.roomPaused || p.player_closed ? undefined : p.drift_ms;
-    stats.textContent = `RTT ${formatRtt(p.rtt_ms)} · drift ${formatDrift(drift)}`;
+    // The host's own link (to the relay on this computer) says nothing.
+    const link = p.id === you ? null : formatLink(p.link);
+    stats.textContent = `RTT ${formatRtt(p.rtt_ms)}${link ? ` (${link})` : ""} · drift ${formatDrift(drift)}`;
     const playing = actions.tracks?.get(p.id);
     if (playing) stats.textContent += ` · ${playing}`;
-    stats.title = stats.textContent;
+    stats.title = p.link && link ? `${p.nickname} is ${LINK_TITLE[p.link]}. ${stats.textContent}` : stats.textContent;
     li.append(stats);
     // The host's tools sit on the name's line, after the badges: a row
     // a friend, so a host sees many at once.

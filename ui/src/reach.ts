@@ -35,6 +35,7 @@ const ICON: Record<ReachReport["kind"], string> = {
   ipv6: "◐",
   local_network: "◐",
   carrier_nat: "○",
+  peer_to_peer: "●",
   this_computer: "○",
   relay: "●",
 };

@@ -3,7 +3,7 @@ import { afterEach, describe, expect, it } from "vitest";
 import { renderLobby } from "../src/views/lobby";
 import type { RoomInfo } from "../src/types";
 
-const settings = { nickname: "Ana", relay_url: "", mpv_path: "", control_mode: "host_only" as const, controller: "matinee" as const };
+const settings = { nickname: "Ana", relay_url: "", mpv_path: "", control_mode: "host_only" as const, controller: "matinee" as const, iroh_relay: "" };
 afterEach(() => clearMocks());
 
 function typeCode(root: HTMLElement, value: string) {

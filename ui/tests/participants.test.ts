@@ -24,6 +24,22 @@ describe("participants list", () => {
     expect(ul.querySelectorAll("button")).toHaveLength(0);
   });
 
+  it("says which way each friend's connection goes, but not the host's own", () => {
+    const linked: Participant[] = [
+      { ...base, id: 1, nickname: "Ana", joined_ms: 1, host: true, rtt_ms: 0.4, link: "direct" },
+      { ...base, id: 2, nickname: "Ben", joined_ms: 2, rtt_ms: 42, link: "peer_to_peer" },
+      { ...base, id: 3, nickname: "Cy", joined_ms: 3, rtt_ms: 90, link: "relayed" },
+      { ...base, id: 4, nickname: "Di", joined_ms: 4, rtt_ms: 12, link: "direct" },
+    ];
+    const ul = renderParticipants(linked, 1, { canManage: false, onPassHost: vi.fn(), onKick: vi.fn() });
+    const stats = (id: number) => ul.querySelector(`li[data-id="${id}"] .stats`) as HTMLElement;
+    expect(stats(1).textContent).toBe("RTT 0 ms · drift –");
+    expect(stats(2).textContent).toBe("RTT 42 ms (peer-to-peer) · drift –");
+    expect(stats(3).textContent).toBe("RTT 90 ms (relayed) · drift –");
+    expect(stats(3).title).toContain("through an iroh relay");
+    expect(stats(4).textContent).toBe("RTT 12 ms (direct) · drift –");
+  });
+
   it("shows a friend on Syncplay as such, with Remove but no Make host", () => {
     const onKick = vi.fn();
     const withSyncplay: Participant[] = [...list, { ...base, id: 4, nickname: "Di", joined_ms: 4, via: "Syncplay 1.6.9" }];

@@ -571,6 +571,7 @@ async fn joins_peer_to_peer(
     router_kind: &str,
     tls: bool,
     expect_direct: bool,
+    udp_later: bool,
 ) {
     let lab = Lab::up_with(case, mode, &[friend_home]);
     let relay = IrohRelay::start(&lab, tls);
@@ -685,9 +686,56 @@ async fn joins_peer_to_peer(
         direct_after.map_or(String::new(), |t| format!(" (direct within {:.1} s)", t.as_secs_f64())),
         drifts.len()
     );
+    if udp_later {
+        path_turns_direct_mid_film(&lab, &mut host, &mut friend).await;
+    }
     friend.quit().await;
     host.quit().await;
     drop(relay);
+}
+
+/// UDP comes back while the film plays through the iroh relay: iroh
+/// punches a hole and moves the connection onto it. Nobody's player
+/// seeks, the link never drops, and the friend stays in step.
+async fn path_turns_direct_mid_film(lab: &Lab, host: &mut Cli, friend: &mut Cli) {
+    let from = friend.seen.len();
+    let out = Command::new(netlab())
+        .args(["udp", &lab.prefix, "allow"])
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let allowed = std::time::Instant::now();
+    let direct = host
+        .until_within(Duration::from_secs(60), |v| {
+            link_of_ben(v).as_deref() == Some("peer_to_peer")
+        })
+        .await;
+    let took = allowed.elapsed();
+    let drifts = steady_drift(friend, 5).await;
+    let median = matinee_testkit::stats::percentile(&drifts, 0.5).unwrap();
+    let heard = &friend.seen[from..];
+    let seeks: Vec<_> = heard
+        .iter()
+        .filter(|v| v["type"] == "status" && v["status"] == "seeking")
+        .collect();
+    let drops: Vec<_> = heard
+        .iter()
+        .filter(|v| v["type"] == "connection" && v["connection"]["state"] != "connected")
+        .collect();
+    assert!(seeks.is_empty(), "no seek when the path changes: {seeks:?}");
+    assert!(drops.is_empty(), "the link never dropped: {drops:?}");
+    assert!(
+        median <= 20.0,
+        "median drift {median} ms after the switch: {drifts:?}"
+    );
+    eprintln!(
+        "mid-film: direct {:.1} s after UDP came back ({direct}); drift median {median:.1} ms after",
+        took.as_secs_f64()
+    );
 }
 
 /// (f) Carrier-grade NAT in front of the host, a friend behind a home NAT:
@@ -696,20 +744,166 @@ async fn joins_peer_to_peer(
 #[tokio::test]
 #[ignore = "needs root and network namespaces (scripts/test runs it)"]
 async fn a_friend_joins_a_host_behind_carrier_grade_nat_peer_to_peer() {
-    joins_peer_to_peer("p", "cgnat", "nat", "carrier_nat", true, true).await;
+    joins_peer_to_peer("p", "cgnat", "nat", "carrier_nat", true, true, false).await;
 }
 
 /// (g) The same, with UDP dropped by the friend's router: QUIC cannot pass
-/// at all, so everything goes through the iroh relay (over TCP).
+/// at all, so everything goes through the iroh relay (over TCP). Then UDP
+/// comes back mid-film: the connection moves onto a punched hole, and
+/// nobody notices.
 #[tokio::test]
 #[ignore = "needs root and network namespaces (scripts/test runs it)"]
 async fn with_udp_blocked_the_friend_joins_through_the_iroh_relay() {
-    joins_peer_to_peer("q", "cgnat", "nat-noudp", "carrier_nat", false, false).await;
+    joins_peer_to_peer("q", "cgnat", "nat-noudp", "carrier_nat", true, false, true).await;
 }
 
 /// (h) A router with no port mapping service at all.
 #[tokio::test]
 #[ignore = "needs root and network namespaces (scripts/test runs it)"]
 async fn a_friend_joins_a_host_whose_router_maps_no_port() {
-    joins_peer_to_peer("r", "none", "nat", "local_network", true, true).await;
+    joins_peer_to_peer("r", "none", "nat", "local_network", true, true, false).await;
+}
+
+/// One row of the reach benchmark: time from opening the invite to being
+/// in the room, and drift over `play` seconds of steady play.
+struct PathFigures {
+    path: &'static str,
+    joined: Duration,
+    median: f64,
+    p95: f64,
+    samples: usize,
+}
+
+/// A host behind `mode`, a friend in `friend_ns` (after `friend_home`
+/// made their home), and with `iroh` an iroh relay (TLS when true).
+async fn measure_path(
+    path: &'static str,
+    case: &str,
+    mode: &str,
+    friend_home: Option<&str>,
+    friend_ns: &str,
+    iroh: Option<bool>,
+    play: u64,
+) -> PathFigures {
+    let extra: Vec<&str> = friend_home.into_iter().collect();
+    let lab = Lab::up_with(case, mode, &extra);
+    let relay = iroh.map(|tls| IrohRelay::start(&lab, tls));
+    let film = film();
+    let cli_in = |ns: &str| {
+        let mut command = tokio::process::Command::new("ip");
+        command.args([
+            "netns",
+            "exec",
+            &lab.ns(ns),
+            env!("CARGO_BIN_EXE_matinee-cli"),
+        ]);
+        if let Some(ca) = relay.as_ref().and_then(|r| r.ca.as_ref()) {
+            command.env(matinee_p2p::RELAY_CA_ENV, ca);
+        }
+        command
+    };
+    let mut command = cli_in("home");
+    if let Some(r) = &relay {
+        command.env(matinee_p2p::RELAY_ENV, &r.url);
+    }
+    let mut host = Cli::spawn_command(
+        command,
+        &["host", &film, "--nickname", "Ana", "--headless", "--json"],
+    );
+    let reach = host
+        .until_within(Duration::from_secs(30), |v| {
+            v["type"] == "reachability"
+                && matches!(
+                    v["reach"]["kind"].as_str(),
+                    Some("anywhere" | "peer_to_peer")
+                )
+        })
+        .await;
+    let invite = invite_of(&reach);
+    let opened = std::time::Instant::now();
+    let mut friend = Cli::spawn_command(
+        cli_in(friend_ns),
+        &[
+            "join",
+            &invite,
+            &film,
+            "--nickname",
+            "Ben",
+            "--headless",
+            "--json",
+        ],
+    );
+    friend_in(&mut friend).await;
+    let joined = opened.elapsed();
+    host.until(|v| v["type"] == "notice" && v["text"] == "Ben joined")
+        .await;
+    if path == "P2P direct" {
+        host.until_within(Duration::from_secs(30), |v| {
+            link_of_ben(v).as_deref() == Some("peer_to_peer")
+        })
+        .await;
+    }
+    host.type_line("start!").await;
+    friend
+        .until(|v| v["type"] == "status" && v["status"] == "synced")
+        .await;
+    let drifts = steady_drift(&mut friend, play).await;
+    let figures = PathFigures {
+        path,
+        joined,
+        median: matinee_testkit::stats::percentile(&drifts, 0.5).unwrap_or(f64::NAN),
+        p95: matinee_testkit::stats::percentile(&drifts, 0.95).unwrap_or(f64::NAN),
+        samples: drifts.len(),
+    };
+    friend.quit().await;
+    host.quit().await;
+    drop(relay);
+    figures
+}
+
+/// The reach benchmark (`scripts/bench-paths`, not part of the tests):
+/// each way a friend reaches a host, measured in the namespace lab.
+#[tokio::test]
+#[ignore = "a benchmark: scripts/bench-paths runs it"]
+async fn bench_paths() {
+    let play = std::env::var("MATINEE_BENCH_PLAY_SECS")
+        .ok()
+        .and_then(|s| s.parse().ok())
+        .unwrap_or(20);
+    let rows = [
+        measure_path("LAN", "bl", "upnp", None, "home", None, play).await,
+        measure_path("mapped port", "bm", "upnp", None, "inet", None, play).await,
+        measure_path(
+            "P2P direct",
+            "bd",
+            "cgnat",
+            Some("nat"),
+            "fhome",
+            Some(true),
+            play,
+        )
+        .await,
+        measure_path(
+            "P2P relayed",
+            "br",
+            "cgnat",
+            Some("nat-noudp"),
+            "fhome",
+            Some(true),
+            play,
+        )
+        .await,
+    ];
+    println!("| path | invite to room | drift median | drift p95 | samples |");
+    println!("|---|---|---|---|---|");
+    for r in rows {
+        println!(
+            "| {} | {:.2} s | {:.1} ms | {:.1} ms | {} |",
+            r.path,
+            r.joined.as_secs_f64(),
+            r.median,
+            r.p95,
+            r.samples
+        );
+    }
 }

@@ -16,6 +16,7 @@ mod tls;
 
 pub use error::ClientError;
 pub use jellyfin::{report_playback, stream_media};
+pub use matinee_p2p::P2pRelays;
 pub use matinee_protocol::{Invite, InviteError, RelayEndpoint};
 pub use media::{compare_media, local_media_info, MediaSource, MediaWarning};
 pub use mono::now_ms;
@@ -23,7 +24,7 @@ pub use party::{
     invite_target, join_target, start_party, JoinTargetError, PartyMedia, PartyRequest,
     DEFAULT_RELAY,
 };
-pub use relay_link::{Backoff, Connected, LinkEvent, RelayLink, CANDIDATE_STAGGER};
+pub use relay_link::{use_p2p_relays, Backoff, Connected, LinkEvent, RelayLink, CANDIDATE_STAGGER};
 pub use session::{
     AlignState, ConnectionState, PartyHandle, PartySession, Role, SessionCmd, SessionConfig,
     SessionEvent, SessionSnapshot,

@@ -24,19 +24,40 @@ type Ws = WebSocketStream<MaybeTlsStream<Transport>>;
 /// What the WebSocket handshake names on the peer-to-peer path (the QUIC
 /// connection, authenticated by the host's endpoint id, is the address).
 const P2P_REQUEST_URL: &str = "ws://matinee-p2p/ws";
+/// Longest wait for the host's endpoint (a second inside the handshake's
+/// own deadline).
+const P2P_DIAL_TIMEOUT: Duration = Duration::from_secs(9);
 
-/// Dials hosts peer-to-peer: one endpoint for the app's life, made on
-/// first use, with the iroh relays of `MATINEE_IROH_RELAY` (the invite's
-/// relay comes first for each host).
-fn dialer() -> &'static matinee_p2p::Dialer {
-    static DIALER: std::sync::OnceLock<matinee_p2p::Dialer> = std::sync::OnceLock::new();
-    DIALER.get_or_init(|| {
+/// The dialer of hosts' peer-to-peer endpoints, and the relays it was
+/// made with.
+type SharedDialer = (matinee_p2p::P2pRelays, Arc<matinee_p2p::Dialer>);
+static DIALER: std::sync::Mutex<Option<SharedDialer>> = std::sync::Mutex::new(None);
+
+/// Chooses the iroh relays this process dials hosts with (the app's
+/// setting); without it, those of `MATINEE_IROH_RELAY`. The invite's
+/// relay comes first for each host either way.
+pub fn use_p2p_relays(relays: matinee_p2p::P2pRelays) {
+    let mut slot = DIALER.lock().expect("dialer lock");
+    if slot.as_ref().is_some_and(|(r, _)| *r == relays) {
+        return;
+    }
+    let dialer = Arc::new(matinee_p2p::Dialer::new(relays.clone()));
+    *slot = Some((relays, dialer));
+}
+
+/// The dialer: one endpoint per relay set for the process's life, made
+/// on first use.
+fn dialer() -> Arc<matinee_p2p::Dialer> {
+    let mut slot = DIALER.lock().expect("dialer lock");
+    let (_, dialer) = slot.get_or_insert_with(|| {
         let relays = matinee_p2p::P2pRelays::from_env().unwrap_or_else(|e| {
             tracing::warn!("{e}; using iroh's public relays");
             matinee_p2p::P2pRelays::Public
         });
-        matinee_p2p::Dialer::new(relays)
-    })
+        let dialer = Arc::new(matinee_p2p::Dialer::new(relays.clone()));
+        (relays, dialer)
+    });
+    dialer.clone()
 }
 
 const CONNECT_TIMEOUT: Duration = Duration::from_secs(10);
@@ -153,7 +174,9 @@ async fn open(endpoint: &RelayEndpoint, client: &str) -> Result<(Ws, Welcome), C
         let transport = match &endpoint.p2p {
             Some(route) => tokio_util::either::Either::Right(
                 dialer()
-                    .dial(&route.id, route.relay.as_deref(), CONNECT_TIMEOUT)
+                    // Within the handshake's deadline, so that its own
+                    // reason (peer-to-peer) is the one people read.
+                    .dial(&route.id, route.relay.as_deref(), P2P_DIAL_TIMEOUT)
                     .await
                     .map_err(|e| e.to_string())?,
             ),

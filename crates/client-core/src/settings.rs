@@ -20,6 +20,10 @@ pub struct Settings {
     /// How this player is kept in step: Matinee's tight correction, or
     /// Syncplay's classic thresholds.
     pub controller: ControllerKind,
+    /// iroh relays for the peer-to-peer path (comma-separated URLs);
+    /// empty: iroh's public relays; `off`: no peer-to-peer path.
+    /// `MATINEE_IROH_RELAY` takes its place when set.
+    pub iroh_relay: String,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
@@ -30,6 +34,8 @@ pub enum SettingsError {
     Relay,
     #[error("there is no file at {0}")]
     MpvPath(String),
+    #[error("peer-to-peer relays: {0}")]
+    IrohRelay(String),
     #[error("could not save settings: {0}")]
     Io(String),
 }
@@ -40,6 +46,9 @@ impl Settings {
         self.nickname = self.nickname.trim().to_string();
         self.relay_url = self.relay_url.trim().to_string();
         self.mpv_path = self.mpv_path.trim().to_string();
+        self.iroh_relay = self.iroh_relay.trim().to_string();
+        matinee_p2p::P2pRelays::parse(&self.iroh_relay)
+            .map_err(|e| SettingsError::IrohRelay(e.to_string()))?;
         let n = self.nickname.chars().count();
         if n == 0 || n > MAX_NICKNAME_CHARS || self.nickname.chars().any(char::is_control) {
             return Err(SettingsError::Nickname);
@@ -52,6 +61,21 @@ impl Settings {
             return Err(SettingsError::MpvPath(self.mpv_path));
         }
         Ok(self)
+    }
+
+    /// The iroh relays to use: `MATINEE_IROH_RELAY` when set, else the
+    /// setting (empty: iroh's public relays). A damaged value (only the
+    /// environment's can be) falls back to the public relays, with a
+    /// warning.
+    pub fn p2p_relays(&self) -> matinee_p2p::P2pRelays {
+        let chosen = match std::env::var(matinee_p2p::RELAY_ENV) {
+            Ok(env) => matinee_p2p::P2pRelays::parse(&env),
+            Err(_) => matinee_p2p::P2pRelays::parse(&self.iroh_relay),
+        };
+        chosen.unwrap_or_else(|e| {
+            tracing::warn!("{e}; using iroh's public relays");
+            matinee_p2p::P2pRelays::Public
+        })
     }
 
     /// Reads settings; a missing or unreadable file gives the defaults.
@@ -118,6 +142,25 @@ mod tests {
             }),
             SettingsError::MpvPath(_)
         ));
+        let e = bad(Settings {
+            nickname: "A".into(),
+            iroh_relay: "relay dot example".into(),
+            ..Default::default()
+        });
+        assert!(
+            e.to_string().starts_with(
+                "peer-to-peer relays: “relay dot example” is not an iroh relay address"
+            ),
+            "{e}"
+        );
+        let ok = Settings {
+            nickname: "A".into(),
+            iroh_relay: " http://192.168.1.5:3340 ".into(),
+            ..Default::default()
+        }
+        .validated()
+        .unwrap();
+        assert_eq!(ok.iroh_relay, "http://192.168.1.5:3340");
     }
 
     #[test]

@@ -149,7 +149,9 @@ async fn start_relay(
 /// A failure is not fatal: hosting goes on without it (and the log says
 /// why).
 async fn start_p2p(options: &HostOptions) -> Option<Arc<P2pHost>> {
-    if options.p2p.is_off() {
+    // A relay on loopback is for this computer only.
+    let loopback = options.listen.is_some_and(|l| l.ip().is_loopback());
+    if options.p2p.is_off() || loopback {
         return None;
     }
     let started = async {

@@ -68,7 +68,8 @@ impl Reachability {
                     _ => "your router opens no port",
                 };
                 format!(
-                    "Friends anywhere can join (peer-to-peer, since {why}; they meet you                      through {host}, which passes on only encrypted packets)"
+                    "Friends anywhere can join (peer-to-peer, since {why}; they meet you \
+                     through {host}, which passes on only encrypted packets)"
                 )
             }
             Self::Ipv6 { address } => format!(

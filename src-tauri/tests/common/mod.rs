@@ -25,6 +25,7 @@ pub unsafe fn headless_loopback_user(dir: &Path) {
     unsafe {
         std::env::set_var("XDG_CONFIG_HOME", dir.join("config"));
         std::env::set_var("MATINEE_HOST_LISTEN", "127.0.0.1:0");
+        std::env::set_var("MATINEE_IROH_RELAY", "off");
     }
 }
 

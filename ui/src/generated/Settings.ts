@@ -15,4 +15,10 @@ mpv_path: string, control_mode: ControlMode,
  * How this player is kept in step: Matinee's tight correction, or
  * Syncplay's classic thresholds.
  */
-controller: ControllerKind, };
+controller: ControllerKind, 
+/**
+ * iroh relays for the peer-to-peer path (comma-separated URLs);
+ * empty: iroh's public relays; `off`: no peer-to-peer path.
+ * `MATINEE_IROH_RELAY` takes its place when set.
+ */
+iroh_relay: string, };

@@ -25,6 +25,13 @@ export function openSettings(
   );
   const relay = field("set-relay", "Relay", current.relay_url, "Empty: host on this computer", "Leave empty to host rooms on this computer (no setup).");
   const mpv = field("set-mpv", "mpv", current.mpv_path, "Found automatically", "Path to mpv if Matinee cannot find it.");
+  const p2p = field(
+    "set-p2p",
+    "Peer-to-peer relays",
+    current.iroh_relay ?? "",
+    "Empty: iroh's public relays",
+    "When your router lets no one in, friends reach this computer peer-to-peer; they meet through these relays (https://…, comma-separated), which see only encrypted packets. “off” turns this path off. Applies when Matinee next starts.",
+  );
   const mode = el("select", { id: "set-mode" });
   mode.append(el("option", { value: "host_only", text: "Only the host" }), el("option", { value: "shared", text: "Everyone" }));
   mode.value = current.control_mode;
@@ -57,6 +64,7 @@ export function openSettings(
     nick.node,
     relay.node,
     mpv.node,
+    p2p.node,
     el("div", { class: "field" }, el("label", { for: "set-mode", text: "New rooms: who controls playback" }), mode),
     el(
       "div",
@@ -81,6 +89,7 @@ export function openSettings(
         nickname: nick.input.value.trim(),
         relay_url: relay.input.value.trim(),
         mpv_path: mpv.input.value.trim(),
+        iroh_relay: p2p.input.value.trim(),
         control_mode: mode.value as Settings["control_mode"],
         controller: sync.value as Settings["controller"],
       });
