@@ -519,6 +519,14 @@ async fn host_in_the_window_and_join_from_the_cli() {
         "document.querySelector('#set-sync').value = 'syncplay'; return true",
     )
     .await;
+    // The peer-to-peer relays: empty (iroh's public ones) unless chosen.
+    let p2p = js(
+        &client,
+        "return document.querySelector('#set-p2p')?.placeholder ?? null",
+    )
+    .await;
+    assert_eq!(p2p, json!("Empty: iroh's public relays"));
+    screenshot(&display, &shots, "2b-settings.png");
     click_button(&client, "Save").await;
     wait_for(
         &client,

@@ -54,7 +54,7 @@ async fn a_friend_dials_the_host_by_id_through_the_relay() {
     let nobody = *iroh::SecretKey::from_bytes(&[7; 32]).public().as_bytes();
     let started = std::time::Instant::now();
     let e = dialer
-        .dial(&nobody, Some(&url), Duration::from_secs(3))
+        .dial(&nobody, Some(&url), Duration::from_secs(2))
         .await
         .err()
         .expect("nobody answers for that id");
@@ -63,11 +63,42 @@ async fn a_friend_dials_the_host_by_id_through_the_relay() {
         e.to_string().contains("could not be reached peer-to-peer"),
         "{e}"
     );
-    // Bytes that are not a key.
-    let e = dialer
-        .dial(&[0xff; 32], Some(&url), Duration::from_secs(3))
+    relay.shutdown().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn peer_to_peer_connections_are_capped_as_a_whole() {
+    let relay = IrohRelayServer::start("127.0.0.1:0".parse().unwrap(), None)
         .await
-        .err();
-    eprintln!("bad id: {e:?}");
+        .unwrap();
+    let url = format!("http://{}", relay.http_addr().unwrap());
+    let relays = P2pRelays::parse(&url).unwrap();
+    let key = iroh::SecretKey::from_bytes(&[5; 32]);
+    let host = matinee_p2p::P2pHost::start(key, &relays, 1).await.unwrap();
+    let home = host.home_relay(Duration::from_secs(10)).await;
+    let id = host.id();
+    // Each friend its own endpoint (ids cost nothing: the cap is on all).
+    let first = Dialer::new(P2pRelays::Off);
+    let mut held = first
+        .dial(&id, home.as_deref(), Duration::from_secs(10))
+        .await
+        .unwrap();
+    held.write_all(b"x").await.unwrap();
+    let _accepted = tokio::time::timeout(Duration::from_secs(10), host.next())
+        .await
+        .unwrap()
+        .unwrap();
+    let second = Dialer::new(P2pRelays::Off);
+    let refused = second
+        .dial(&id, home.as_deref(), Duration::from_secs(5))
+        .await
+        .err()
+        .expect("the second connection is refused while the first holds the only place");
+    assert!(
+        refused
+            .to_string()
+            .contains("could not be reached peer-to-peer"),
+        "{refused}"
+    );
     relay.shutdown().await;
 }
