@@ -145,5 +145,6 @@ async fn run(cli: Cli, out: &Output) -> Result<(), String> {
     if let Some(hosting) = hosting {
         hosting.shutdown().await;
     }
+    matinee_client_core::close_p2p().await;
     Ok(())
 }

@@ -39,17 +39,20 @@ impl Lab {
     fn up_with(case: &str, mode: &str, extra: &[&str]) -> Lab {
         let prefix = format!("mt{}{case}", std::process::id() % 10000);
         let lab = Lab { prefix };
-        let out = Command::new(netlab())
-            .args(["up", &lab.prefix, mode])
-            .args(extra)
-            .output()
-            .expect("scripts/netlab runs");
-        assert!(
-            out.status.success(),
-            "netlab up: {}",
-            String::from_utf8_lossy(&out.stderr)
-        );
+        let mut args = vec![mode];
+        args.extend_from_slice(extra);
+        lab.netlab("up", &args);
         lab
+    }
+
+    /// `scripts/netlab COMMAND PREFIX ARGS…`, which must succeed.
+    fn netlab(&self, command: &str, args: &[&str]) {
+        run_ok(
+            Command::new(netlab())
+                .args([command, &self.prefix])
+                .args(args),
+            &format!("netlab {command}"),
+        );
     }
 
     fn ns(&self, name: &str) -> String {
@@ -81,19 +84,21 @@ impl Lab {
     }
 
     fn friend(&self, invite: &str, film: &str) -> Cli {
-        Cli::spawn_in(
-            Some(&self.ns("inet")),
-            &[
-                "join",
-                invite,
-                film,
-                "--nickname",
-                "Ben",
-                "--headless",
-                "--json",
-            ],
-        )
+        Cli::spawn_in(Some(&self.ns("inet")), &ben(invite, film))
     }
+}
+
+/// Ben's command line: he joins with the invite, nothing else.
+fn ben<'a>(invite: &'a str, film: &'a str) -> [&'a str; 7] {
+    [
+        "join",
+        invite,
+        film,
+        "--nickname",
+        "Ben",
+        "--headless",
+        "--json",
+    ]
 }
 
 /// The standalone relay binary (built beside matinee-cli by the workspace
@@ -127,22 +132,27 @@ struct IrohRelay {
 /// (openssl): `ca.pem`, `cert.pem`, `key.pem` in `dir`.
 fn lab_certificates(dir: &std::path::Path) {
     let script = r#"set -e
-openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:prime256v1 -nodes   -keyout ca.key -out ca.pem -days 2 -subj /CN=netlab-ca   -addext basicConstraints=critical,CA:TRUE -addext keyUsage=critical,keyCertSign
-openssl req -newkey ec -pkeyopt ec_paramgen_curve:prime256v1 -nodes   -keyout key.pem -out cert.csr -subj /CN=5.5.5.2
-printf 'subjectAltName=IP:5.5.5.2
-basicConstraints=critical,CA:FALSE
-extendedKeyUsage=serverAuth
-' > ext
-openssl x509 -req -in cert.csr -CA ca.pem -CAkey ca.key -CAcreateserial   -out cert.pem -days 2 -extfile ext
+openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:prime256v1 -nodes \
+  -keyout ca.key -out ca.pem -days 2 -subj /CN=netlab-ca \
+  -addext basicConstraints=critical,CA:TRUE -addext keyUsage=critical,keyCertSign
+openssl req -newkey ec -pkeyopt ec_paramgen_curve:prime256v1 -nodes \
+  -keyout key.pem -out cert.csr -subj /CN=5.5.5.2
+printf 'subjectAltName=IP:5.5.5.2\nbasicConstraints=critical,CA:FALSE\nextendedKeyUsage=serverAuth\n' > ext
+openssl x509 -req -in cert.csr -CA ca.pem -CAkey ca.key -CAcreateserial \
+  -out cert.pem -days 2 -extfile ext
 "#;
-    let out = Command::new("bash")
-        .args(["-c", script])
-        .current_dir(dir)
-        .output()
-        .expect("openssl runs");
+    run_ok(
+        Command::new("bash").args(["-c", script]).current_dir(dir),
+        "certificates",
+    );
+}
+
+/// Runs `command`, which must succeed (else its error output is shown).
+fn run_ok(command: &mut Command, what: &str) {
+    let out = command.output().expect("the command runs");
     assert!(
         out.status.success(),
-        "certificates: {}",
+        "{what}: {}",
         String::from_utf8_lossy(&out.stderr)
     );
 }
@@ -530,6 +540,50 @@ async fn crash_then_restart(case: &str, mode: &str, method: &str) {
     lab.assert_no_mappings("nothing left");
 }
 
+/// matinee-cli in the lab's namespace `ns`, trusting the lab relay's
+/// certificate authority when it has one (the stand-in for the web's).
+fn cli_in(lab: &Lab, relay: Option<&IrohRelay>, ns: &str) -> tokio::process::Command {
+    let mut command = tokio::process::Command::new("ip");
+    command.args([
+        "netns",
+        "exec",
+        &lab.ns(ns),
+        env!("CARGO_BIN_EXE_matinee-cli"),
+    ]);
+    if let Some(ca) = relay.and_then(|r| r.ca.as_ref()) {
+        command.env(matinee_p2p::RELAY_CA_ENV, ca);
+    }
+    command
+}
+
+/// Ana hosts in the home, with the lab's iroh relay as hers when given.
+fn lab_host(lab: &Lab, relay: Option<&IrohRelay>, film: &str) -> Cli {
+    let mut command = cli_in(lab, relay, "home");
+    if let Some(r) = relay {
+        command.env(matinee_p2p::RELAY_ENV, &r.url);
+    }
+    Cli::spawn_command(
+        command,
+        &["host", film, "--nickname", "Ana", "--headless", "--json"],
+    )
+}
+
+/// Ben joins from `ns` with only the invite (no settings): his process,
+/// his room line, and the time from opening the invite to that line.
+async fn ben_joins(
+    lab: &Lab,
+    relay: Option<&IrohRelay>,
+    ns: &str,
+    invite: &str,
+    film: &str,
+) -> (Cli, Value, Duration) {
+    let opened = std::time::Instant::now();
+    let mut friend = Cli::spawn_command(cli_in(lab, relay, ns), &ben(invite, film));
+    let room = friend_in(&mut friend).await;
+    let took = opened.elapsed();
+    (friend, room, took)
+}
+
 /// The friend's drift in steady play: `secs` seconds of drift lines, from
 /// 5 s after the start.
 async fn steady_drift(friend: &mut Cli, secs: u64) -> Vec<f64> {
@@ -577,25 +631,7 @@ async fn joins_peer_to_peer(
     let lab = Lab::up_with(case, mode, &[friend_home]);
     let relay = IrohRelay::start(&lab, tls);
     let film = film();
-    let cli_in = |ns: &str| {
-        let mut command = tokio::process::Command::new("ip");
-        command.args([
-            "netns",
-            "exec",
-            &lab.ns(ns),
-            env!("CARGO_BIN_EXE_matinee-cli"),
-        ]);
-        if let Some(ca) = &relay.ca {
-            command.env(matinee_p2p::RELAY_CA_ENV, ca);
-        }
-        command
-    };
-    let mut command = cli_in("home");
-    command.env(matinee_p2p::RELAY_ENV, &relay.url);
-    let mut host = Cli::spawn_command(
-        command,
-        &["host", &film, "--nickname", "Ana", "--headless", "--json"],
-    );
+    let mut host = lab_host(&lab, Some(&relay), &film);
     let reach = host
         .until_within(Duration::from_secs(30), |v| {
             v["type"] == "reachability" && v["reach"]["kind"] == "peer_to_peer"
@@ -617,21 +653,9 @@ async fn joins_peer_to_peer(
 
     // The friend has no settings: only the invite (and, with TLS, the
     // lab's stand-in for the web's certificate authorities).
-    let opened = std::time::Instant::now();
-    let mut friend = Cli::spawn_command(
-        cli_in("fhome"),
-        &[
-            "join",
-            &invite,
-            &film,
-            "--nickname",
-            "Ben",
-            "--headless",
-            "--json",
-        ],
-    );
-    let room = friend_in(&mut friend).await;
-    let joined_in = opened.elapsed();
+    let (mut friend, room, joined_in) =
+        ben_joins(&lab, Some(&relay), "fhome", &invite, &film).await;
+    let opened = std::time::Instant::now() - joined_in;
     assert!(
         room["relay"].as_str().unwrap().starts_with("p2p://"),
         "the peer-to-peer candidate won: {room}"
@@ -700,15 +724,7 @@ async fn joins_peer_to_peer(
 /// seeks, the link never drops, and the friend stays in step.
 async fn path_turns_direct_mid_film(lab: &Lab, host: &mut Cli, friend: &mut Cli) {
     let from = friend.seen.len();
-    let out = Command::new(netlab())
-        .args(["udp", &lab.prefix, "allow"])
-        .output()
-        .unwrap();
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
+    lab.netlab("udp", &["allow"]);
     let allowed = std::time::Instant::now();
     host.until_within(Duration::from_secs(60), |v| {
         link_of_ben(v).as_deref() == Some("peer_to_peer")
@@ -789,27 +805,7 @@ async fn measure_path(
     let lab = Lab::up_with(case, mode, &extra);
     let relay = iroh.map(|tls| IrohRelay::start(&lab, tls));
     let film = film();
-    let cli_in = |ns: &str| {
-        let mut command = tokio::process::Command::new("ip");
-        command.args([
-            "netns",
-            "exec",
-            &lab.ns(ns),
-            env!("CARGO_BIN_EXE_matinee-cli"),
-        ]);
-        if let Some(ca) = relay.as_ref().and_then(|r| r.ca.as_ref()) {
-            command.env(matinee_p2p::RELAY_CA_ENV, ca);
-        }
-        command
-    };
-    let mut command = cli_in("home");
-    if let Some(r) = &relay {
-        command.env(matinee_p2p::RELAY_ENV, &r.url);
-    }
-    let mut host = Cli::spawn_command(
-        command,
-        &["host", &film, "--nickname", "Ana", "--headless", "--json"],
-    );
+    let mut host = lab_host(&lab, relay.as_ref(), &film);
     let reach = host
         .until_within(Duration::from_secs(30), |v| {
             v["type"] == "reachability"
@@ -820,21 +816,7 @@ async fn measure_path(
         })
         .await;
     let invite = invite_of(&reach);
-    let opened = std::time::Instant::now();
-    let mut friend = Cli::spawn_command(
-        cli_in(friend_ns),
-        &[
-            "join",
-            &invite,
-            &film,
-            "--nickname",
-            "Ben",
-            "--headless",
-            "--json",
-        ],
-    );
-    friend_in(&mut friend).await;
-    let joined = opened.elapsed();
+    let (mut friend, _, joined) = ben_joins(&lab, relay.as_ref(), friend_ns, &invite, &film).await;
     host.until(|v| v["type"] == "notice" && v["text"] == "Ben joined")
         .await;
     if path == "P2P direct" {

@@ -24,7 +24,9 @@ pub use party::{
     invite_target, join_target, start_party, JoinTargetError, PartyMedia, PartyRequest,
     DEFAULT_RELAY,
 };
-pub use relay_link::{use_p2p_relays, Backoff, Connected, LinkEvent, RelayLink, CANDIDATE_STAGGER};
+pub use relay_link::{
+    close_p2p, use_p2p_relays, Backoff, Connected, LinkEvent, RelayLink, CANDIDATE_STAGGER,
+};
 pub use session::{
     AlignState, ConnectionState, PartyHandle, PartySession, Role, SessionCmd, SessionConfig,
     SessionEvent, SessionSnapshot,

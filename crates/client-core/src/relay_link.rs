@@ -45,6 +45,15 @@ pub fn use_p2p_relays(relays: matinee_p2p::P2pRelays) {
     *slot = Some((relays, dialer));
 }
 
+/// Closes the peer-to-peer connections to hosts, politely (before the
+/// process ends).
+pub async fn close_p2p() {
+    let dialer = DIALER.lock().expect("dialer lock").take();
+    if let Some((_, dialer)) = dialer {
+        dialer.close().await;
+    }
+}
+
 /// The dialer: one endpoint per relay set for the process's life, made
 /// on first use.
 fn dialer() -> Arc<matinee_p2p::Dialer> {

@@ -56,6 +56,20 @@ impl Dialer {
             .map_err(|_| P2pError::Connect(format!("no answer within {} s", within.as_secs())))?
     }
 
+    /// Closes every connection this dialer made, telling the hosts.
+    pub async fn close(&self) {
+        let endpoints: Vec<Endpoint> = self
+            .endpoints
+            .lock()
+            .await
+            .drain()
+            .map(|(_, e)| e)
+            .collect();
+        for endpoint in endpoints {
+            endpoint.close().await;
+        }
+    }
+
     async fn endpoint(&self, relay: Option<&str>) -> Result<Endpoint, P2pError> {
         let mut endpoints = self.endpoints.lock().await;
         let key = relay.map(str::to_string);
