@@ -184,14 +184,14 @@ impl Connection {
                         }
                     }
                     // Pings and pongs count like messages: each ping is
-                    // answered, so a flood of them is a flood of writes.
-                    Some(Ok(Message::Pong(payload))) => match self.over_rate().await {
-                        Some(flow) => flow,
-                        None => {
-                            self.on_pong(&payload).await;
-                            Flow::Continue
-                        }
-                    },
+                    // answered, so a flood of them is a flood of writes. A
+                    // pong answering one of the relay's own pings (at most
+                    // a few a tick) is the relay's doing, not the client's.
+                    Some(Ok(Message::Pong(payload))) if self.awaited(&payload) => {
+                        self.on_pong(&payload).await;
+                        Flow::Continue
+                    }
+                    Some(Ok(Message::Pong(_))) => self.over_rate().await.unwrap_or(Flow::Continue),
                     Some(Ok(Message::Ping(_))) => self.over_rate().await.unwrap_or(Flow::Continue),
                     Some(Ok(Message::Close(_))) | None => Flow::Close,
                     Some(Err(e)) => {
@@ -394,6 +394,11 @@ impl Connection {
             );
         }
         Some(Flow::Continue)
+    }
+
+    /// The payload is the stamp of a ping the relay sent and awaits.
+    fn awaited(&self, payload: &[u8]) -> bool {
+        <[u8; 8]>::try_from(payload).is_ok_and(|stamp| self.pings.contains(&stamp))
     }
 
     async fn on_pong(&mut self, payload: &[u8]) {
