@@ -78,7 +78,8 @@ pub async fn load_settings(state: State<'_, AppState>) -> Result<Settings, AppEr
 }
 
 #[tauri::command]
-pub async fn save_settings(
+pub async fn save_settings<R: tauri::Runtime>(
+    app: tauri::AppHandle<R>,
     state: State<'_, AppState>,
     settings: Settings,
 ) -> Result<Settings, AppError> {
@@ -106,7 +107,10 @@ pub async fn save_settings(
     *state.settings.lock().await = settings.clone();
     // Another relay set: this app's own stops listening (unless friends
     // still watch through it).
-    crate::hosting::stop_if_unused(&state).await;
+    tauri::async_runtime::spawn(async move {
+        use tauri::Manager;
+        crate::hosting::stop_if_unused(&app.state::<AppState>()).await
+    });
     Ok(settings)
 }
 

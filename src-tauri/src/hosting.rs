@@ -132,20 +132,37 @@ pub fn friends_depending_on_us(state: &AppState) -> usize {
         .count()
 }
 
+/// How long a relay that another one replaced waits for its last
+/// connections to end (a room just left still closes its socket).
+const UNUSED_WAIT: std::time::Duration = std::time::Duration::from_secs(5);
+
 /// Stops the relay in this app (and gives its router port back) when the
-/// settings now name another relay and nobody watches through this one.
+/// settings now name another relay and nobody watches through this one:
+/// at once when nobody is connected, else as soon as the last connection
+/// ends within a few seconds (a room just left is still closing); with
+/// friends still watching through it, it stays.
 pub async fn stop_if_unused(state: &AppState) {
-    if state.settings.lock().await.relay_url.is_empty() {
-        return;
-    }
-    let mut relay = state.relay.lock().await;
-    let in_use = relay.as_ref().is_some_and(|r| r.relay().connections() > 0);
-    if in_use {
-        return;
-    }
-    if let Some(r) = relay.take() {
-        tracing::info!("another relay is set: the relay in this app stops");
-        r.shutdown().await;
+    let deadline = tokio::time::Instant::now() + UNUSED_WAIT;
+    loop {
+        if state.settings.lock().await.relay_url.is_empty() {
+            return;
+        }
+        let mut relay = state.relay.lock().await;
+        let Some(connections) = relay.as_ref().map(|r| r.relay().connections()) else {
+            return;
+        };
+        if connections == 0 {
+            if let Some(r) = relay.take() {
+                tracing::info!("another relay is set: the relay in this app stops");
+                r.shutdown().await;
+            }
+            return;
+        }
+        drop(relay);
+        if tokio::time::Instant::now() >= deadline {
+            return;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(100)).await;
     }
 }
 
