@@ -197,6 +197,8 @@ pub fn run() {
                     if let Some(r) = state.relay.lock().await.take() {
                         r.shutdown().await;
                     }
+                    // Hosts reached peer-to-peer hear that we left.
+                    matinee_client_core::close_p2p().await;
                 });
             }
         });
