@@ -41,8 +41,12 @@ pub fn use_p2p_relays(relays: matinee_p2p::P2pRelays) {
     if slot.as_ref().is_some_and(|(r, _)| *r == relays) {
         return;
     }
+    *slot = Some(shared_dialer(relays));
+}
+
+fn shared_dialer(relays: matinee_p2p::P2pRelays) -> SharedDialer {
     let dialer = Arc::new(matinee_p2p::Dialer::new(relays.clone()));
-    *slot = Some((relays, dialer));
+    (relays, dialer)
 }
 
 /// Closes the peer-to-peer connections to hosts, politely (before the
@@ -59,12 +63,10 @@ pub async fn close_p2p() {
 fn dialer() -> Arc<matinee_p2p::Dialer> {
     let mut slot = DIALER.lock().expect("dialer lock");
     let (_, dialer) = slot.get_or_insert_with(|| {
-        let relays = matinee_p2p::P2pRelays::from_env().unwrap_or_else(|e| {
+        shared_dialer(matinee_p2p::P2pRelays::from_env().unwrap_or_else(|e| {
             tracing::warn!("{e}; using iroh's public relays");
             matinee_p2p::P2pRelays::Public
-        });
-        let dialer = Arc::new(matinee_p2p::Dialer::new(relays.clone()));
-        (relays, dialer)
+        }))
     });
     dialer.clone()
 }

@@ -28,6 +28,7 @@ use matinee_p2p::{P2pHost, P2pRelays};
 use matinee_protocol::{Invite, P2pRoute, RelayEndpoint, RoomCode, MAX_CANDIDATES};
 use matinee_relay::{RelayConfig, RelayHandle, TlsIdentity};
 use tokio::sync::watch;
+use tokio_util::task::AbortOnDropHandle;
 
 pub use addresses::{global_ipv6, lan_ipv4};
 pub use portmap::{clean_left_mapping, PortMapping, RECORD_FILE};
@@ -117,16 +118,8 @@ pub struct Hosting {
     p2p: Option<Arc<P2pHost>>,
     /// The peer-to-peer endpoint's home relay, once it has one.
     p2p_relay: watch::Receiver<Option<String>>,
-    /// Keeps the reachability up to date (ends with the hosting).
-    _watching: AbortOnDrop,
-}
-
-struct AbortOnDrop(Vec<tokio::task::JoinHandle<()>>);
-
-impl Drop for AbortOnDrop {
-    fn drop(&mut self) {
-        self.0.iter().for_each(tokio::task::JoinHandle::abort);
-    }
+    /// Keep the reachability up to date (end with the hosting).
+    _watching: Vec<AbortOnDropHandle<()>>,
 }
 
 async fn start_relay(
@@ -285,11 +278,18 @@ impl Hosting {
         };
         let (p2p_tx, p2p_relay) = watch::channel(None);
         let (shown_tx, reach) = watch::channel(router.borrow().clone());
-        let mut tasks = vec![tokio::spawn(combine(router, p2p_relay.clone(), shown_tx))];
+        let mut tasks = vec![AbortOnDropHandle::new(tokio::spawn(combine(
+            router,
+            p2p_relay.clone(),
+            shown_tx,
+        )))];
         match &p2p {
             // A relay on loopback is for this computer only.
             Some(host) if !loopback => {
-                tasks.push(tokio::spawn(follow_home_relay(host.clone(), p2p_tx)));
+                tasks.push(AbortOnDropHandle::new(tokio::spawn(follow_home_relay(
+                    host.clone(),
+                    p2p_tx,
+                ))));
             }
             _ => drop(p2p_tx),
         }
@@ -300,7 +300,7 @@ impl Hosting {
             mapping,
             p2p,
             p2p_relay,
-            _watching: AbortOnDrop(tasks),
+            _watching: tasks,
         })
     }
 

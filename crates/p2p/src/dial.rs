@@ -4,7 +4,7 @@
 use std::collections::HashMap;
 use std::time::Duration;
 
-use iroh::{Endpoint, EndpointAddr, PublicKey};
+use iroh::{Endpoint, EndpointAddr, PublicKey, RelayUrl};
 
 use crate::{P2pError, P2pPath, P2pRelays, P2pStream, ALPN};
 
@@ -34,10 +34,10 @@ impl Dialer {
         within: Duration,
     ) -> Result<P2pStream, P2pError> {
         let key = PublicKey::from_bytes(id).map_err(|_| P2pError::BadId)?;
-        let relay_url = relay.map(crate::relays::parse_url).transpose()?;
-        let endpoint = self.endpoint(relay).await?;
+        let relay = relay.map(crate::relays::parse_url).transpose()?;
+        let endpoint = self.endpoint(relay.as_ref()).await?;
         let mut addr = EndpointAddr::new(key);
-        if let Some(url) = relay_url {
+        if let Some(url) = relay {
             addr = addr.with_relay_url(url);
         }
         let connect = async {
@@ -70,22 +70,21 @@ impl Dialer {
         }
     }
 
-    async fn endpoint(&self, relay: Option<&str>) -> Result<Endpoint, P2pError> {
+    async fn endpoint(&self, relay: Option<&RelayUrl>) -> Result<Endpoint, P2pError> {
         let mut endpoints = self.endpoints.lock().await;
-        let key = relay.map(str::to_string);
+        let key = relay.map(|u| u.to_string());
         if let Some(ep) = endpoints.get(&key).filter(|ep| !ep.is_closed()) {
             return Ok(ep.clone());
         }
         // The host answers through the relay it was reached by: the
         // invite's relay is this endpoint's first too.
         let relays = match (relay, &self.relays) {
-            (Some(url), P2pRelays::Custom(others)) => {
-                let first = crate::relays::parse_url(url)?;
+            (Some(first), P2pRelays::Custom(others)) => {
                 let mut urls = vec![first.clone()];
-                urls.extend(others.iter().filter(|u| **u != first).cloned());
+                urls.extend(others.iter().filter(|u| *u != first).cloned());
                 P2pRelays::Custom(urls)
             }
-            (Some(url), _) => P2pRelays::Custom(vec![crate::relays::parse_url(url)?]),
+            (Some(url), _) => P2pRelays::Custom(vec![url.clone()]),
             (None, relays) => relays.clone(),
         };
         let ep = crate::host::bind(None, &relays, Vec::new(), 0).await?;

@@ -13,7 +13,7 @@ use std::time::Duration;
 use iroh::endpoint::{presets, IncomingAddr, QuicTransportConfig, VarInt};
 use iroh::{Endpoint, SecretKey};
 use tokio::sync::{mpsc, OwnedSemaphorePermit, Semaphore};
-use tokio_util_lite::CancelOnDrop;
+use tokio_util::task::AbortOnDropHandle;
 
 use crate::{P2pError, P2pPath, P2pRelays, P2pStream, ALPN};
 
@@ -37,7 +37,7 @@ pub struct P2pIncoming {
 pub struct P2pHost {
     endpoint: Endpoint,
     incoming: tokio::sync::Mutex<mpsc::Receiver<P2pIncoming>>,
-    _accepting: CancelOnDrop,
+    _accepting: AbortOnDropHandle<()>,
 }
 
 /// The transport settings both sides use: one stream a connection, and
@@ -100,7 +100,7 @@ impl P2pHost {
         Ok(Self {
             endpoint,
             incoming: tokio::sync::Mutex::new(rx),
-            _accepting: CancelOnDrop(accepting),
+            _accepting: AbortOnDropHandle::new(accepting),
         })
     }
 
@@ -169,16 +169,5 @@ async fn accept_loop(endpoint: Endpoint, places: Arc<Semaphore>, tx: mpsc::Sende
                 Err(_) => tracing::debug!("peer-to-peer handshake took too long; dropped"),
             }
         });
-    }
-}
-
-mod tokio_util_lite {
-    /// Aborts a task when dropped.
-    pub struct CancelOnDrop(pub tokio::task::JoinHandle<()>);
-
-    impl Drop for CancelOnDrop {
-        fn drop(&mut self) {
-            self.0.abort();
-        }
     }
 }

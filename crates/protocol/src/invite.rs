@@ -169,12 +169,19 @@ fn percent_encode(s: &str, keep: &[u8]) -> String {
         .collect()
 }
 
-fn valid_relay(url: &str) -> bool {
+/// What follows the scheme when `url` starts with one of `schemes`
+/// (`ws://`, …), in lower case.
+fn after_scheme(url: &str, schemes: [&str; 2]) -> Option<String> {
     let lower = url.to_ascii_lowercase();
-    let rest = lower
-        .strip_prefix("ws://")
-        .or_else(|| lower.strip_prefix("wss://"));
-    rest.is_some_and(|r| !r.is_empty() && !r.contains(char::is_whitespace) && r.len() < 2048)
+    schemes
+        .iter()
+        .find_map(|s| lower.strip_prefix(s))
+        .map(str::to_string)
+}
+
+fn valid_relay(url: &str) -> bool {
+    after_scheme(url, ["ws://", "wss://"])
+        .is_some_and(|r| !r.is_empty() && !r.contains(char::is_whitespace) && r.len() < 2048)
 }
 
 /// `a.b.c.d:port`, `[v6]:port` or `name:port`.
@@ -254,11 +261,7 @@ pub fn encode_fingerprint(fp: &[u8; 32]) -> String {
 
 /// An iroh relay URL as invites may carry it.
 fn valid_p2p_relay(url: &str) -> bool {
-    let lower = url.to_ascii_lowercase();
-    let rest = lower
-        .strip_prefix("http://")
-        .or_else(|| lower.strip_prefix("https://"));
-    rest.is_some_and(|r| {
+    after_scheme(url, ["http://", "https://"]).is_some_and(|r| {
         !r.is_empty() && !r.starts_with('/') && !r.contains(char::is_whitespace) && r.len() < 512
     })
 }
