@@ -235,6 +235,28 @@ async fn a_shared_subtitle_shows_in_the_others_players_and_bad_files_are_refused
         ben.selected_lang(TrackType::Sub).as_deref() == Some("en")
     })
     .await;
+    // Pressed in quick succession, the last press wins and the file is
+    // in the player once (each runs after the one before has landed).
+    for _ in 0..3 {
+        ben.session.send(SessionCmd::IgnoreSubtitle(id));
+        ben.session.send(SessionCmd::UseSubtitle(id));
+    }
+    let copies = |p: &Peer| {
+        p.mpv
+            .state()
+            .borrow()
+            .tracks
+            .iter()
+            .filter(|t| t.title.as_deref() == Some("English (VTT) · from Ana"))
+            .map(|t| t.selected)
+            .collect::<Vec<_>>()
+    };
+    eventually("quick presses settle", Duration::from_secs(5), || {
+        copies(&ben) == [true]
+    })
+    .await;
+    tokio::time::sleep(Duration::from_millis(500)).await;
+    assert_eq!(copies(&ben), [true], "one copy, shown, and it stays so");
 
     // Ben's player dies and is reopened: the shared file comes back, shown.
     let pid = ben.session.snapshot().player_pid.unwrap();

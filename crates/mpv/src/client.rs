@@ -273,6 +273,13 @@ impl MpvClient {
         }
     }
 
+    /// The tracks as mpv lists them now, read fresh (after every command
+    /// sent before it has been answered).
+    pub async fn track_list(&self) -> Result<Vec<crate::Track>, MpvError> {
+        let v = self.request(json!(["get_property", "track-list"])).await?;
+        Ok(crate::tracks::parse_track_list(Some(&v)))
+    }
+
     /// Asks mpv to quit.
     pub async fn quit(&self) -> Result<(), MpvError> {
         match self.request(json!(["quit"])).await {

@@ -1,6 +1,7 @@
 //! A party session: one room, one local player, one relay connection.
 
 mod align;
+mod effects;
 mod player;
 mod runner;
 mod sharing;

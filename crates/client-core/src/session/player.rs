@@ -1,5 +1,6 @@
-//! The local mpv: launched, loaded with the user's file, and fed commands
-//! in order by a task of its own so a slow mpv never stalls the session.
+//! The local mpv: launched, loaded with the user's file, and fed every
+//! effect in order by a task of its own (`effects`) so a slow mpv never
+//! stalls the session and no command overtakes another.
 
 use std::time::{Duration, Instant};
 
@@ -8,6 +9,7 @@ use matinee_mpv::{EndReason, LaunchOptions, MpvClient, MpvEvent, MpvProcess, Pla
 use matinee_sync::{PlayerCommand, PlayerSample};
 use tokio::sync::{broadcast, mpsc, watch};
 
+use super::effects::{self, Effect};
 use crate::{ClientError, MediaSource};
 
 const LOAD_TIMEOUT: Duration = Duration::from_secs(20);
@@ -21,7 +23,7 @@ pub(crate) struct Player {
     process: MpvProcess,
     pub events: broadcast::Receiver<MpvEvent>,
     pub state: watch::Receiver<PlayerState>,
-    commands: mpsc::Sender<PlayerCommand>,
+    effects: mpsc::Sender<Effect>,
     line: Line,
 }
 
@@ -66,13 +68,13 @@ impl Player {
             state.wait_for(|s| s.duration.is_some() && s.time_pos.is_some()),
         )
         .await;
-        let (commands, rx) = mpsc::channel(QUEUE);
-        tokio::spawn(run_commands(client.clone(), rx));
+        let (effects, rx) = mpsc::channel(QUEUE);
+        tokio::spawn(effects::run(client.clone(), client.state(), rx));
         Ok(Self {
             events: client.events(),
             state: client.state(),
             process,
-            commands,
+            effects,
             line: Line::IDENTITY,
         })
     }
@@ -111,8 +113,13 @@ impl Player {
             PlayerCommand::Speed(s) => PlayerCommand::Speed(self.line.speed_to_mine(s)),
             PlayerCommand::Pause(p) => PlayerCommand::Pause(p),
         };
-        if self.commands.try_send(cmd).is_err() {
-            tracing::warn!(?cmd, "player command queue full; dropped");
+        self.effect(Effect::Sync(cmd));
+    }
+
+    /// Queues an effect given in this copy's time, after all before it.
+    pub fn effect(&self, effect: Effect) {
+        if let Err(e) = self.effects.try_send(effect) {
+            tracing::warn!(effect = ?e.into_inner(), "player queue full; dropped");
         }
     }
 
@@ -135,20 +142,5 @@ impl Player {
 
     pub async fn quit(self) {
         self.process.quit().await;
-    }
-}
-
-async fn run_commands(client: MpvClient, mut rx: mpsc::Receiver<PlayerCommand>) {
-    while let Some(cmd) = rx.recv().await {
-        let result = match cmd {
-            PlayerCommand::Pause(p) => client.set_pause(p).await,
-            PlayerCommand::Seek(x) => client.seek_to(x.max(0.0)).await,
-            PlayerCommand::Speed(s) => client.set_speed(s).await,
-        };
-        match result {
-            Ok(()) => {}
-            Err(matinee_mpv::MpvError::Closed) => return,
-            Err(e) => tracing::warn!(?cmd, error = %e, "player command failed"),
-        }
     }
 }

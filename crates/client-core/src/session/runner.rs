@@ -12,13 +12,13 @@ use matinee_sync::{Action, PlayerSample, SyncEngine, SyncEvent};
 use tokio::sync::{broadcast, mpsc, watch};
 
 use super::align::{AlignNews, AlignState, Aligner};
+use super::effects::Effect;
 use super::player::Player;
 use super::sharing::{plan, proposal_expired, Sharing};
 use super::{ConnectionState, SessionCmd, SessionConfig, SessionEvent, SessionSnapshot};
 use crate::{now_ms, LinkEvent, RelayLink};
 
 const TICK: Duration = Duration::from_millis(50);
-const OSD_TIME: Duration = Duration::from_secs(3);
 /// Ten pings a second for the first three seconds so the clock settles
 /// quickly, then two a second (each ~100 bytes; more samples make a
 /// tighter clock estimate).
@@ -265,10 +265,7 @@ impl Runner {
             return;
         }
         if let Some(p) = &self.player {
-            let client = p.client().clone();
-            tokio::spawn(async move {
-                let _ = client.show_text(&text, OSD_TIME).await;
-            });
+            p.effect(Effect::Notice(text));
         }
     }
 
@@ -472,19 +469,10 @@ impl Runner {
         let line = self.snapshot.borrow().line;
         plan.sub_delay = plan.sub_delay.map(|d| line.speed_to_mine(d));
         if let Some(p) = &self.player {
-            let client = p.client().clone();
-            let (audio, sub, delay) = (plan.audio, plan.sub, plan.sub_delay);
-            tokio::spawn(async move {
-                use matinee_mpv::TrackType;
-                if let Some(id) = audio {
-                    let _ = client.select_track(TrackType::Audio, Some(id)).await;
-                }
-                if let Some(id) = sub {
-                    let _ = client.select_track(TrackType::Sub, id).await;
-                }
-                if let Some(d) = delay {
-                    let _ = client.set_sub_delay(d).await;
-                }
+            p.effect(Effect::Tracks {
+                audio: plan.audio,
+                sub: plan.sub,
+                sub_delay: plan.sub_delay,
             });
         }
         self.osd(plan.outcome.join(" "));
@@ -521,21 +509,8 @@ impl Runner {
         let (Some(p), false) = (&self.player, self.sharing.received.is_empty()) else {
             return;
         };
-        let files: Vec<super::sharing::Received> =
-            self.sharing.received.values().cloned().collect();
-        let client = p.client().clone();
-        tokio::spawn(async move {
-            let newest = files.len() - 1;
-            for (i, r) in files.iter().enumerate() {
-                let lang = r.meta.language.as_deref();
-                if let Err(e) = client
-                    .add_subtitle(&r.path, &r.title, lang, i == newest)
-                    .await
-                {
-                    tracing::warn!(error = %e, "mpv did not take a shared subtitle back");
-                }
-            }
-        });
+        let files = self.sharing.received.values().map(|r| r.file()).collect();
+        p.effect(Effect::RestoreSubtitles(files));
     }
 
     /// Shared files follow this copy's line: written again through it, and
@@ -545,40 +520,11 @@ impl Runner {
             Ok(moved) => moved,
             Err(why) => return tracing::warn!(%why, "shared subtitles not moved"),
         };
-        let Some(p) = &self.player else { return };
-        let tracks: Vec<(u32, String, bool)> = p
-            .state
-            .borrow()
-            .tracks
-            .iter()
-            .filter(|t| t.kind == matinee_mpv::TrackType::Sub && t.external)
-            .filter_map(|t| Some((t.id, t.title.clone()?, t.selected)))
-            .collect();
-        let client = p.client().clone();
-        let mut state = p.state.clone();
-        tokio::spawn(async move {
-            // After the seek the new line makes (a subtitle added while mpv
-            // seeks can stay blank until the next frame).
-            tokio::time::sleep(Duration::from_millis(100)).await;
-            let _ =
-                tokio::time::timeout(Duration::from_secs(2), state.wait_for(|s| !s.seeking)).await;
-            // Taken out and put back (a file read again while paused would
-            // show its old line until the next frame), selected as it was.
-            for r in moved {
-                for (id, _, selected) in tracks.iter().filter(|(_, t, _)| *t == r.title) {
-                    let lang = r.meta.language.as_deref();
-                    let again = async {
-                        client.remove_subtitle(*id).await?;
-                        client
-                            .add_subtitle(&r.path, &r.title, lang, *selected)
-                            .await
-                    };
-                    if let Err(e) = again.await {
-                        tracing::warn!(error = %e, "mpv did not take a moved subtitle");
-                    }
-                }
-            }
-        });
+        if let Some(p) = &self.player {
+            p.effect(Effect::ReloadSubtitles(
+                moved.iter().map(|r| r.file()).collect(),
+            ));
+        }
     }
 
     /// Puts a received file in the player (selected when the member shows
@@ -612,15 +558,9 @@ impl Runner {
             .iter()
             .any(|t| t.kind == matinee_mpv::TrackType::Sub && t.selected);
         let select = !showing_subs;
-        let client = p.client().clone();
-        let r = r.clone();
-        tokio::spawn(async move {
-            if let Err(e) = client
-                .add_subtitle(&r.path, &r.title, r.meta.language.as_deref(), select)
-                .await
-            {
-                tracing::warn!(error = %e, "mpv did not take a shared subtitle");
-            }
+        p.effect(Effect::AddSubtitle {
+            file: r.file(),
+            select,
         });
         select
     }
@@ -634,32 +574,9 @@ impl Runner {
             });
             return;
         };
-        let track = p
-            .state
-            .borrow()
-            .tracks
-            .iter()
-            .filter(|t| t.kind == matinee_mpv::TrackType::Sub && t.external)
-            .filter(|t| t.title.as_deref() == Some(r.title.as_str()))
-            .map(|t| t.id)
-            .max();
-        let client = p.client().clone();
-        let r = r.clone();
-        tokio::spawn(async move {
-            use matinee_mpv::TrackType;
-            let done = match (used, track) {
-                (true, Some(t)) => client.select_track(TrackType::Sub, Some(t)).await,
-                (true, None) => {
-                    client
-                        .add_subtitle(&r.path, &r.title, r.meta.language.as_deref(), true)
-                        .await
-                }
-                (false, Some(t)) => client.remove_subtitle(t).await,
-                (false, None) => Ok(()),
-            };
-            if let Err(e) = done {
-                tracing::warn!(error = %e, "mpv did not change a shared subtitle");
-            }
+        p.effect(Effect::ShowSubtitle {
+            file: r.file(),
+            shown: used,
         });
         self.emit(SessionEvent::SubtitleUse { id, used });
     }
@@ -753,14 +670,11 @@ impl Runner {
             }
             SessionCmd::SelectTrack { kind, id } => {
                 if let Some(p) = &self.player {
-                    let client = p.client().clone();
                     let kind = match kind {
                         matinee_protocol::TrackKind::Audio => matinee_mpv::TrackType::Audio,
                         matinee_protocol::TrackKind::Sub => matinee_mpv::TrackType::Sub,
                     };
-                    tokio::spawn(async move {
-                        let _ = client.select_track(kind, id).await;
-                    });
+                    p.effect(Effect::SelectTrack(kind, id));
                 }
             }
             SessionCmd::EndParty => {

@@ -52,6 +52,17 @@ pub(super) struct Received {
     line: Line,
 }
 
+impl Received {
+    /// The file as the player's queue carries it.
+    pub fn file(&self) -> super::effects::SubtitleFile {
+        super::effects::SubtitleFile {
+            path: self.path.clone(),
+            title: self.title.clone(),
+            lang: self.meta.language.clone(),
+        }
+    }
+}
+
 struct Incoming {
     meta: SubtitleMeta,
     next: u32,
