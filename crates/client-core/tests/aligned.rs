@@ -11,7 +11,7 @@ use matinee_client_core::{
     SessionConfig, SessionEvent,
 };
 use matinee_mpv::{locate, LaunchOptions, MpvClient};
-use matinee_protocol::{ControlMode, RoomCode};
+use matinee_protocol::{ControlMode, NoticeEvent, RoomCode};
 use matinee_relay::{RelayConfig, RelayHandle};
 use matinee_sync::EngineConfig;
 use matinee_testkit::copies::{FILM_FPS, PAD_SECS};
@@ -113,6 +113,8 @@ async fn copies_that_differ_show_the_same_frames_once_aligned_by_sound() {
     let join = || Role::Join { code: code.clone() };
     let mut ben = peer(&relay, "Ben", join(), FilmCopy::Padded, "75:30").await;
     let mut cleo = peer(&relay, "Cleo", join(), FilmCopy::Pal, "150:30").await;
+    let heard = record(&ana.session);
+    let cleo_heard = record(&cleo.session);
 
     let (state, message) = ana.alignment().await;
     assert_eq!(state, AlignState::Reference, "{message}");
@@ -225,6 +227,87 @@ async fn copies_that_differ_show_the_same_frames_once_aligned_by_sound() {
     let cleo_pos = cleo.mpv.state().borrow().time_pos.unwrap();
     assert!((cleo_pos - 60.0).abs() < 0.1, "{cleo_pos}");
     assert_eq!(sub_text(&cleo.mpv, "Sixty").await, "Sixty");
+
+    // Cleo turns alignment back on while the room plays: her player moves
+    // to the content's place by itself, and nobody is said to have paused
+    // or jumped but those who did (Ana's own jump comes back to her too).
+    ana.session.send(SessionCmd::Play);
+    tokio::time::sleep(Duration::from_secs(2)).await;
+    cleo.session.send(SessionCmd::SetAlignment(true));
+    let (state, message) = cleo.alignment().await;
+    assert_eq!(state, AlignState::Aligned, "{message}");
+    tokio::time::sleep(Duration::from_secs(3)).await;
+    let said: Vec<String> = heard
+        .lock()
+        .unwrap()
+        .iter()
+        .filter_map(|e| match e {
+            SessionEvent::Notice {
+                event: NoticeEvent::Paused | NoticeEvent::Seeked,
+                text,
+            } => Some(text.clone()),
+            _ => None,
+        })
+        .collect();
+    eprintln!("Ana heard: {said:?}");
+    assert!(
+        said.len() == 3
+            && said[0] == "Ana jumped to 0:20"
+            && said[1..].iter().all(|t| t.starts_with("Ben ")),
+        "made-up actions: {said:?}"
+    );
+
+    // Ana leaves while the room plays: Ben hosts now (his copy is the
+    // reference), and nobody is said to have paused or jumped.
+    let before = cleo_heard.lock().unwrap().len();
+    ana.session.send(SessionCmd::Leave);
+    let mut snap = ben.session.watch();
+    tokio::time::timeout(Duration::from_secs(10), snap.wait_for(|s| s.host))
+        .await
+        .expect("Ben hosts within 10 s")
+        .unwrap();
+    tokio::time::sleep(Duration::from_secs(6)).await;
+    let after = cleo_heard.lock().unwrap()[before..].to_vec();
+    eprintln!("Cleo heard after Ana left: {after:?}");
+    assert_eq!(made_up_action(&after), None);
+    // Cleo aligned to Ben's copy: the same content (Ben's copy is 96
+    // frames ahead in its own numbering).
+    assert!(after.iter().any(|e| matches!(
+        e,
+        SessionEvent::Alignment {
+            state: AlignState::Aligned,
+            ..
+        }
+    )));
+    let (x, y) = (ben.frame().await, cleo.frame().await);
+    eprintln!("frames after Ana left: Ben {x}, Cleo {y}");
+    assert!((x - pad_frames - y).abs() <= 3.0, "Ben {x}, Cleo {y}");
+}
+
+/// A notice of someone pausing or jumping.
+fn made_up_action(events: &[SessionEvent]) -> Option<&SessionEvent> {
+    events.iter().find(|e| {
+        matches!(
+            e,
+            SessionEvent::Notice {
+                event: NoticeEvent::Paused | NoticeEvent::Seeked,
+                ..
+            }
+        )
+    })
+}
+
+/// Everything a session said, collected in the background.
+fn record(session: &PartyHandle) -> std::sync::Arc<std::sync::Mutex<Vec<SessionEvent>>> {
+    let seen = std::sync::Arc::new(std::sync::Mutex::new(Vec::new()));
+    let mut rx = session.events();
+    let sink = seen.clone();
+    tokio::spawn(async move {
+        while let Ok(ev) = rx.recv().await {
+            sink.lock().unwrap().push(ev);
+        }
+    });
+    seen
 }
 
 /// The subtitle line a player shows, once it is `want` (or after 5 s).

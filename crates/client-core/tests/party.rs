@@ -283,6 +283,7 @@ async fn a_guest_cannot_pause_a_host_only_room() {
 async fn a_killed_player_is_reported_and_can_be_reopened_without_disturbing_others() {
     let (_relay, ana, ben) = converged_host_only_pair().await;
     let mut events = ben.session.events();
+    let heard = record(&ana.session);
     let pid = ben.session.snapshot().player_pid.unwrap();
     let killed = Instant::now();
     std::process::Command::new("kill")
@@ -344,6 +345,9 @@ async fn a_killed_player_is_reported_and_can_be_reopened_without_disturbing_othe
         },
     )
     .await;
+    // The reopened player starting at the room's place is nobody's jump.
+    tokio::time::sleep(Duration::from_secs(1)).await;
+    assert_eq!(made_up_action(&heard.lock().unwrap()), None);
 }
 
 #[tokio::test]
