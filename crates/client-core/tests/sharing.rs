@@ -459,4 +459,30 @@ async fn a_track_proposal_makes_different_copies_pick_the_same_languages() {
         vec!["Your copy has no French audio; yours stays as it is."]
     );
     assert_eq!(ben.selected_lang(TrackType::Audio).as_deref(), Some("eng"));
+
+    // Ana shares German subtitles and proposes them at once: Ben's player
+    // takes the file first, so his copy has them (it used to say it had
+    // none, then show them).
+    let de = dir.path().join("film.de.srt");
+    std::fs::write(&de, "1\n00:00:01,000 --> 00:00:09,000\nHallo\n").unwrap();
+    ana.session.send(SessionCmd::ShareSubtitle(de));
+    ana.session.send(SessionCmd::ProposeTracks(TrackProposal {
+        subtitles: Some(SubtitleChoice::Track { choice: lang("de") }),
+        ..Default::default()
+    }));
+    let outcome = ben
+        .event("German proposed", |ev| match ev {
+            SessionEvent::TrackProposal { outcome, .. } => Some(outcome.clone()),
+            _ => None,
+        })
+        .await;
+    assert_eq!(
+        outcome,
+        vec!["Subtitles: German (SRT) · from Ana (subrip)."],
+        "{outcome:?}"
+    );
+    eventually("German shown", Duration::from_secs(5), || {
+        ben.selected_lang(TrackType::Sub).as_deref() == Some("de")
+    })
+    .await;
 }

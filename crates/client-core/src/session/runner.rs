@@ -403,7 +403,10 @@ impl Runner {
             self.link.send(part);
         }
         let Some(p) = &self.player else { return };
-        let listed = !p.state.borrow().tracks.is_empty();
+        let listed = {
+            let tracks = &p.state.borrow().tracks;
+            !tracks.is_empty() && !self.sharing.awaited_in_player(tracks)
+        };
         let report = self.sharing.tracks_to_report(&p.state.borrow().tracks, now);
         if let Some(report) = report {
             let you = self.snapshot.borrow().you;
@@ -459,8 +462,13 @@ impl Runner {
         may_wait: bool,
     ) {
         let tracks = self.my_tracks();
-        if tracks.is_empty() && self.player.is_some() && may_wait {
-            // Not listed yet: wait for the list (a few seconds at most).
+        let awaited = self
+            .player
+            .as_ref()
+            .is_some_and(|p| self.sharing.awaited_in_player(&p.state.borrow().tracks));
+        if (tracks.is_empty() || awaited) && self.player.is_some() && may_wait {
+            // Not listed yet (or a shared file just added is not): wait for
+            // the list (a few seconds at most).
             self.sharing.pending = Some((nickname, proposal, tokio::time::Instant::now()));
             return;
         }
@@ -578,6 +586,11 @@ impl Runner {
             file: r.file(),
             shown: used,
         });
+        if used {
+            self.sharing.taken_out.remove(&id);
+        } else {
+            self.sharing.taken_out.insert(id);
+        }
         self.emit(SessionEvent::SubtitleUse { id, used });
     }
 

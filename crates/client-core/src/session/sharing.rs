@@ -3,7 +3,7 @@
 //! the relay's rate limit), this player's tracks reported to the room, and
 //! track proposals applied to this copy's best matching tracks.
 
-use std::collections::{BTreeMap, HashMap, VecDeque};
+use std::collections::{BTreeMap, HashMap, HashSet, VecDeque};
 use std::path::PathBuf;
 use std::sync::Arc;
 use std::time::Duration;
@@ -94,6 +94,8 @@ pub(super) struct Sharing {
     dir: Option<tempfile::TempDir>,
     incoming: HashMap<u32, Incoming>,
     pub received: BTreeMap<u32, Received>,
+    /// Received files the member took out of the player.
+    pub taken_out: HashSet<u32>,
     outgoing: VecDeque<ClientMsg>,
     next_part_at: Option<Instant>,
     tracks_sent: Option<Vec<TrackInfo>>,
@@ -220,6 +222,19 @@ impl Sharing {
             nickname: nickname.to_string(),
             received,
         }))
+    }
+
+    /// Whether a received file the player should list is not listed yet
+    /// (added, but mpv has not said so): a proposal waits for it.
+    pub fn awaited_in_player(&self, tracks: &[Track]) -> bool {
+        self.received
+            .iter()
+            .filter(|(id, _)| !self.taken_out.contains(id))
+            .any(|(_, r)| {
+                !tracks
+                    .iter()
+                    .any(|t| t.kind == TrackType::Sub && t.title.as_deref() == Some(&r.title))
+            })
     }
 
     /// Keeps a copy of a file this member shares, for their own player,
