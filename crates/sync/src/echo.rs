@@ -93,6 +93,12 @@ impl EchoTracker {
         !self.seek.is_empty()
     }
 
+    /// Whether any command of ours still awaits its echo.
+    pub fn any_in_flight(&mut self, now_ms: f64) -> bool {
+        expire(&mut self.speed, now_ms);
+        self.pause_in_flight(now_ms) || self.seek_in_flight(now_ms) || !self.speed.is_empty()
+    }
+
     /// Forgets everything (player restarted).
     pub fn clear(&mut self) {
         *self = Self::default();

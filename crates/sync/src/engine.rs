@@ -288,6 +288,21 @@ impl SyncEngine {
         self.clock.to_local(server)
     }
 
+    /// Whether nothing moves: the room and the player are paused and
+    /// settled (no seek under way, no buffering), and no command or
+    /// control of ours awaits its answer. The app may look at the player
+    /// less often then; every event from the player still counts at once.
+    pub fn at_rest(&mut self, now_ms: f64) -> bool {
+        self.room
+            .is_some_and(|r| r.paused && !r.waiting_for_buffering)
+            && self
+                .sample
+                .is_some_and(|s| s.paused && !s.seeking && !s.buffering)
+            && self.pending_control.is_none()
+            && self.start_at.is_none()
+            && !self.echo.any_in_flight(now_ms)
+    }
+
     /// A `ping` to send at local time `now`.
     pub fn ping(&self, now_ms: f64) -> ClientMsg {
         ClientMsg::Ping { client_ms: now_ms }

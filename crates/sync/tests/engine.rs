@@ -344,3 +344,34 @@ fn a_speed_change_propagates() {
     }
     assert!(w.max_gap() < 0.03, "gap {}", w.max_gap());
 }
+
+#[test]
+fn a_paused_settled_room_is_at_rest_and_any_movement_wakes_it() {
+    let mut w = party(21, cfg());
+    w.run_ms(5_000);
+    let at_rest = |w: &mut World| -> Vec<bool> {
+        let now = w.now;
+        w.clients
+            .iter_mut()
+            .map(|c| c.engine.at_rest(now + c.clock_offset_ms))
+            .collect()
+    };
+    assert_eq!(at_rest(&mut w), [false; 3], "playing");
+    w.clients[0].player.user_pause(true);
+    w.run_ms(4_000);
+    assert_eq!(at_rest(&mut w), [true; 3], "paused and settled");
+    // A seek while paused: the seeker is busy until it lands, the others
+    // until they have followed; then all rest again.
+    let now = w.now;
+    w.clients[1].player.user_seek(now, 42.0);
+    w.run_ms(60);
+    assert!(!at_rest(&mut w)[1], "seeking");
+    w.run_ms(4_000);
+    assert_eq!(at_rest(&mut w), [true; 3], "the seek settled");
+    assert!(w.max_gap() < 0.02, "gap {}", w.max_gap());
+    w.clients[2].player.user_pause(false);
+    w.run_ms(60);
+    assert!(!at_rest(&mut w)[2], "playing again");
+    w.run_ms(4_000);
+    assert_eq!(at_rest(&mut w), [false; 3], "all playing");
+}

@@ -19,6 +19,10 @@ use super::{ConnectionState, SessionCmd, SessionConfig, SessionEvent, SessionSna
 use crate::{now_ms, LinkEvent, RelayLink};
 
 const TICK: Duration = Duration::from_millis(50);
+/// The tick while nothing moves (see [`SyncEngine::at_rest`]): an idle
+/// paused room costs a fifth of the wakeups; every player event still
+/// runs a tick at once.
+const REST_TICK: Duration = Duration::from_millis(250);
 /// Ten pings a second for the first three seconds so the clock settles
 /// quickly, then two a second (each ~100 bytes; more samples make a
 /// tighter clock estimate).
@@ -55,6 +59,8 @@ pub(super) struct Runner {
     /// This copy aligned to the host's by sound.
     aligner: Aligner,
     align_news: mpsc::Receiver<AlignNews>,
+    /// The last tick found nothing moving, and nothing happened since.
+    resting: bool,
 }
 
 /// The margin after the resume grace: half of it, at least 5 s.
@@ -102,6 +108,7 @@ impl Runner {
             sharing: Sharing::default(),
             aligner,
             align_news,
+            resting: false,
         };
         r.learn_media(&joined.room.participants);
         r.update_permissions();
@@ -307,26 +314,34 @@ impl Runner {
     }
 
     pub async fn run(mut self, mut cmds: mpsc::Receiver<SessionCmd>) {
-        let mut tick = tokio::time::interval(TICK);
-        tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+        let mut last_tick = tokio::time::Instant::now();
         let mut next_ping = tokio::time::Instant::now();
         let reason = loop {
             let deadline = self.deadline();
+            let gap = if self.resting { REST_TICK } else { TICK };
             let flow = tokio::select! {
-                cmd = cmds.recv() => match cmd {
-                    Some(cmd) => self.on_command(cmd).await,
-                    None => Flow::End("the app closed the session".into()),
-                },
-                ev = self.link_events.recv() => match ev {
-                    Some(ev) => self.on_link(ev).await,
-                    None => Flow::End("the relay connection closed".into()),
-                },
+                cmd = cmds.recv() => {
+                    self.resting = false;
+                    match cmd {
+                        Some(cmd) => self.on_command(cmd).await,
+                        None => Flow::End("the app closed the session".into()),
+                    }
+                }
+                ev = self.link_events.recv() => {
+                    self.resting = false;
+                    match ev {
+                        Some(ev) => self.on_link(ev).await,
+                        None => Flow::End("the relay connection closed".into()),
+                    }
+                }
                 ev = next_player_event(&mut self.player) => self.on_player(ev).await,
                 Some(news) = self.align_news.recv() => {
+                    self.resting = false;
                     self.on_align(news);
                     Flow::Go
                 }
-                _ = tick.tick() => {
+                _ = tokio::time::sleep_until(last_tick + gap) => {
+                    last_tick = tokio::time::Instant::now();
                     self.tick();
                     self.given_up()
                 }
@@ -390,9 +405,14 @@ impl Runner {
         let sample = p.sample();
         self.local.send_replace(Some(sample));
         self.engine.set_duration(p.duration());
-        let actions = self.engine.tick(sample, now_ms());
+        let now = now_ms();
+        let actions = self.engine.tick(sample, now);
         self.apply(actions);
         self.tick_sharing();
+        self.resting = self.engine.at_rest(now)
+            && self.sharing.at_rest()
+            && self.lost_since.is_none()
+            && self.player.is_some();
     }
 
     /// Paces outgoing subtitle parts, reports track changes, and applies a
@@ -787,6 +807,10 @@ impl Runner {
             _ => Vec::new(),
         };
         self.apply(actions);
+        if self.resting {
+            // The slow tick would judge this late: judge it now.
+            self.tick();
+        }
         Flow::Go
     }
 

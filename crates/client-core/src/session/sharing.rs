@@ -224,6 +224,11 @@ impl Sharing {
         }))
     }
 
+    /// Whether nothing is on its way out or waiting to be applied.
+    pub fn at_rest(&self) -> bool {
+        self.outgoing.is_empty() && self.pending.is_none()
+    }
+
     /// Whether a received file the player should list is not listed yet
     /// (added, but mpv has not said so): a proposal waits for it.
     pub fn awaited_in_player(&self, tracks: &[Track]) -> bool {
