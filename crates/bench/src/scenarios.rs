@@ -379,14 +379,15 @@ impl Bench {
         self.secs(1.5, 1.0)
     }
 
-    /// A storm: `kinds` in turn (4 actions quick, 12 in a full run), each
-    /// from the next client, a gap apart; when and from whom each came.
+    /// A storm: `kinds` in turn (6 actions quick: each kind once, speed
+    /// changes too; 12 in a full run), each from the next client, a gap
+    /// apart; when and from whom each came.
     async fn storm_actions<P: std::ops::Deref<Target = Watched>>(
         &self,
         peers: &[P],
         kinds: &[&'static str],
     ) -> Vec<(usize, Instant, &'static str)> {
-        let count = if self.quick { 4 } else { 12 };
+        let count = if self.quick { 6 } else { 12 };
         let mut actions = Vec::new();
         let mut target = 30.0;
         for k in 0..count {

@@ -42,6 +42,9 @@ fn quick_run_completes_with_sane_json() {
         }
         if r["scenario"] == "storm" {
             if r["controller"] != "syncplay-real" {
+                // Pause, seek, play, seek, speed 1.25, speed 1.0: each
+                // counted once, none lost and no echo.
+                assert_eq!(r["user_actions"], 6, "{name}");
                 assert_eq!(r["controls_sent"], r["user_actions"], "{name}: no echoes");
             }
             assert!(

@@ -29,8 +29,18 @@ pub struct EngineConfig {
     pub report_interval_ms: f64,
     /// While paused, seek when further than this from the room, seconds.
     pub paused_tolerance_s: f64,
-    /// On a room change, seek at once when further than this, seconds.
-    pub jump_s: f64,
+    /// On a room change, and for `settle_ms` after it, seek when further
+    /// than this from the room, seconds: right after an action a small
+    /// seek lands at once where a speed correction would take seconds
+    /// (mpv's own audio buffer also shifts a player by tens of ms whenever
+    /// its speed changes much).
+    pub settle_s: f64,
+    /// How long after a room change the settle seek may come, ms.
+    pub settle_ms: f64,
+    /// A playing mpv moves as if a new speed took effect this much later
+    /// (its audio buffer still plays at the old one), seconds: about
+    /// 0.3 s with mpv's default buffers, measured.
+    pub speed_shift_s: f64,
     /// A local jump further than this from both the expected local and
     /// room positions is a user seek, seconds.
     pub user_seek_s: f64,
@@ -46,7 +56,9 @@ impl Default for EngineConfig {
             controller: ControllerKind::Matinee,
             report_interval_ms: 1000.0,
             paused_tolerance_s: 0.005,
-            jump_s: 0.25,
+            settle_s: 0.03,
+            settle_ms: 2000.0,
+            speed_shift_s: 0.3,
             user_seek_s: 0.5,
             control_timeout_ms: 3000.0,
             synced_ms: 40.0,
@@ -156,6 +168,9 @@ pub struct SyncEngine {
     /// Paused at this position ahead of the room, to unpause when the room
     /// gets there.
     start_at: Option<f64>,
+    /// Until when (local ms) a room change may still bring a settle seek,
+    /// and whether it came.
+    settle: Option<(f64, bool)>,
     sample: Option<PlayerSample>,
     last: Option<LastSample>,
     player_closed: bool,
@@ -165,6 +180,11 @@ pub struct SyncEngine {
     /// When our last seek was sent, and to where.
     seek_sent: Option<f64>,
     seek_latency_ms: f64,
+    /// When (local ms) the player's speed last changed by much: mpv's
+    /// position wavers for a few hundred ms after.
+    big_speed_change_ms: f64,
+    /// The room's speed just changed by someone else's action.
+    flush_on_change: bool,
     last_report_ms: f64,
     status: SyncStatus,
     drift_s: Option<f64>,
@@ -190,6 +210,11 @@ const START_TOLERANCE_S: f64 = 0.012;
 /// within these bounds.
 const START_LEAD_MIN_S: f64 = 0.15;
 const START_LEAD_MAX_S: f64 = 1.0;
+/// A speed change larger than this makes mpv's position waver...
+const BIG_SPEED_CHANGE: f64 = 0.02;
+/// ...for about this long, ms: no settle seek is judged meanwhile.
+const SPEED_WAVER_MS: f64 = 400.0;
+
 /// Unpause this much before the room reaches us (mpv's unpause latency).
 const START_EARLY_S: f64 = 0.003;
 
@@ -227,6 +252,7 @@ impl SyncEngine {
             applied_epoch: 0,
             paused_seek_epoch: None,
             start_at: None,
+            settle: None,
             sample: None,
             last: None,
             player_closed: false,
@@ -234,6 +260,8 @@ impl SyncEngine {
             commanded_speed: 1.0,
             seek_sent: None,
             seek_latency_ms: 50.0,
+            big_speed_change_ms: f64::NEG_INFINITY,
+            flush_on_change: false,
             last_report_ms: f64::NEG_INFINITY,
             status: SyncStatus::NoRoom,
             drift_s: None,
@@ -376,11 +404,18 @@ impl SyncEngine {
             }
         }
         let changed = self.room.is_none_or(|r| r.epoch != playback.epoch);
+        // Someone else's speed change: a running player is flushed by a
+        // seek rather than left to follow its buffer late.
+        self.flush_on_change = !ours
+            && self
+                .room
+                .is_some_and(|r| (r.speed - playback.speed).abs() > BIG_SPEED_CHANGE);
         self.room = Some(playback);
         let mut out = Vec::new();
         if changed {
             self.applied_epoch = playback.epoch;
             self.start_at = None;
+            self.settle = (!ours).then_some((now_ms + self.cfg.settle_ms, false));
             if !ours {
                 self.controller.reset(now_ms);
             }
@@ -454,6 +489,13 @@ impl SyncEngine {
 
     /// The player's speed changed.
     pub fn on_player_speed(&mut self, speed: f64, now_ms: f64) -> Vec<Action> {
+        let before = self.sample.map_or(speed, |s| s.speed);
+        if (speed - before).abs() > BIG_SPEED_CHANGE {
+            self.big_speed_change_ms = now_ms;
+        }
+        if let Some(s) = self.sample.as_mut() {
+            s.speed = speed;
+        }
         if self.echo.take_speed(speed, now_ms) || (speed - self.commanded_speed).abs() < 1e-4 {
             return Vec::new();
         }
@@ -466,7 +508,16 @@ impl SyncEngine {
             self.room.map_or(1.0, |r| r.speed),
         );
         self.commanded_speed = speed;
-        let position = self.expected_local(now_ms).unwrap_or(0.0);
+        // mpv's picture follows a new speed only after its audio buffer
+        // ran out at the old one: the room's line goes where this player
+        // will actually be.
+        let running = self.last.is_some_and(|l| l.running);
+        let shift = if running {
+            (before - speed) * self.cfg.speed_shift_s
+        } else {
+            0.0
+        };
+        let position = self.expected_local(now_ms).unwrap_or(0.0) + shift;
         self.user_action(
             ControlAction::Speed {
                 speed: intended,
@@ -474,6 +525,12 @@ impl SyncEngine {
             },
             now_ms,
         )
+    }
+
+    /// How far ahead of the room (in its seconds at speed 1) a paused
+    /// player waits to start: time for the seek, with a margin.
+    fn start_lead(&self) -> f64 {
+        (2.0 * self.seek_latency_ms / 1000.0).clamp(START_LEAD_MIN_S, START_LEAD_MAX_S)
     }
 
     /// A seek finished (`playback-restart`) with the player at `position`.
@@ -634,6 +691,9 @@ impl SyncEngine {
             return out;
         }
         room.apply(action, server);
+        // Our own action: this player is where the room now is (no
+        // landing: a pause of ours would hide the user's next press).
+        self.settle = None;
         self.next_seq += 1;
         self.pending_control = Some((self.next_seq, now_ms));
         self.paused_seek_epoch = Some(room.epoch);
@@ -751,11 +811,23 @@ impl SyncEngine {
         }
         let drift = position - room_pos;
         self.drift_s = Some(drift);
-        if room_changed && drift.abs() > self.cfg.jump_s {
-            let lead = self.seek_latency_ms / 1000.0 * room.speed;
+        let settling = matches!(self.settle, Some((until, false)) if now_ms < until)
+            && now_ms - self.big_speed_change_ms >= SPEED_WAVER_MS;
+        let flush = room_changed && std::mem::take(&mut self.flush_on_change);
+        if flush || ((room_changed || settling) && drift.abs() > self.cfg.settle_s) {
+            if !room_changed {
+                self.settle = self.settle.map(|(until, _)| (until, true));
+            }
+            // Landed as a start is: paused, put a little ahead of the
+            // room, and started exactly when the room gets there (a seek
+            // while playing lands tens of ms off, and a big speed change
+            // while playing shifts mpv's picture as much).
             self.controller.reset(now_ms);
-            self.command(PlayerCommand::Seek(room_pos + lead), now_ms, out);
             self.set_speed(room.speed, now_ms, out);
+            self.command(PlayerCommand::Pause(true), now_ms, out);
+            let target = room_pos + self.start_lead() * room.speed;
+            self.start_at = Some(target);
+            self.command(PlayerCommand::Seek(target), now_ms, out);
             self.update_status(out);
             return;
         }
@@ -794,9 +866,7 @@ impl SyncEngine {
             Some(_) => false,
             None if (position - room_pos).abs() <= START_TOLERANCE_S => true,
             None => {
-                let lead =
-                    (2.0 * self.seek_latency_ms / 1000.0).clamp(START_LEAD_MIN_S, START_LEAD_MAX_S);
-                let target = room_pos + lead * speed;
+                let target = room_pos + self.start_lead() * speed;
                 self.start_at = Some(target);
                 self.command(PlayerCommand::Seek(target), now_ms, out);
                 false

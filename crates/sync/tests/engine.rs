@@ -375,3 +375,67 @@ fn a_paused_settled_room_is_at_rest_and_any_movement_wakes_it() {
     w.run_ms(4_000);
     assert_eq!(at_rest(&mut w), [false; 3], "all playing");
 }
+
+/// The benchmark's full storm, simulated: two people 150±30 ms from the
+/// relay take turns (pause, seek, play, seek, speed 1.25, speed 1.0,
+/// twice), with players that show a speed change late as mpv does.
+#[test]
+fn a_storm_of_two_people_counts_every_action_and_settles_within_a_second() {
+    let mut w = World::new(31, cfg());
+    for offset in [2500.0, -7000.0] {
+        w.join(
+            ClientSpec {
+                delay_ms: 150.0,
+                jitter_ms: 30.0,
+                clock_offset_ms: offset,
+                rate_error: 1.0,
+            },
+            0.0,
+        );
+    }
+    for c in &mut w.clients {
+        c.player.speed_shift_s = 0.3;
+        c.player.seek_ms = 120.0;
+    }
+    w.run_ms(2000);
+    w.start_all(1500.0);
+    w.run_ms(5000);
+    let mut target = 30.0;
+    for k in 0..12 {
+        let now = w.now;
+        let p = &mut w.clients[k % 2].player;
+        match k % 6 {
+            0 => p.user_pause(true),
+            2 => p.user_pause(false),
+            4 => p.user_speed(1.25),
+            5 => p.user_speed(1.0),
+            _ => {
+                target += 20.0;
+                p.user_seek(now, target);
+            }
+        }
+        if k < 11 {
+            w.run_ms(1500);
+        }
+    }
+    // Within a second of the last action the two are within 20 ms...
+    let mut settled_at = None;
+    for step in 0..40 {
+        w.run_ms(50);
+        if w.max_gap() < 0.020 {
+            settled_at.get_or_insert(step);
+        } else {
+            settled_at = None;
+        }
+    }
+    let settled_ms = settled_at.map(|s| (s + 1) * 50);
+    assert!(
+        settled_ms.is_some_and(|ms| ms <= 1000),
+        "settled after {settled_ms:?} ms"
+    );
+    // ...and then stay within 5 ms (p95).
+    let gaps = w.run_measuring(5_000);
+    let p95 = percentile(&gaps, 0.95) * 1000.0;
+    assert!(p95 <= 5.0, "p95 {p95:.1} ms after the storm");
+    assert_eq!(w.total_controls(), 12, "every action reached the room");
+}

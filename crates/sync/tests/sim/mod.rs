@@ -78,6 +78,10 @@ pub struct SimPlayer {
     pub fps: f64,
     pub cmd_latency_ms: f64,
     pub seek_ms: f64,
+    /// A speed change while playing shows this much late (mpv's audio
+    /// buffer still plays at the old speed): the position shifts by
+    /// (old − new) × this, seconds. 0 unless a test asks.
+    pub speed_shift_s: f64,
     seeking: Option<(f64, f64)>,
     pending: VecDeque<(f64, PlayerCommand)>,
     pub events: Vec<PlayerEvent>,
@@ -95,6 +99,7 @@ impl SimPlayer {
             fps: 120.0,
             cmd_latency_ms: 3.0,
             seek_ms: 40.0,
+            speed_shift_s: 0.0,
             seeking: None,
             pending: VecDeque::new(),
             events: Vec::new(),
@@ -118,8 +123,14 @@ impl SimPlayer {
         self.seeking = Some((now + self.seek_ms, to));
     }
     pub fn user_speed(&mut self, speed: f64) {
-        self.speed = speed;
+        self.change_speed(speed);
         self.events.push(PlayerEvent::Speed(speed));
+    }
+    fn change_speed(&mut self, speed: f64) {
+        if !self.paused && self.seeking.is_none() {
+            self.pos += (self.speed - speed) * self.speed_shift_s;
+        }
+        self.speed = speed;
     }
     pub fn is_seeking(&self) -> bool {
         self.seeking.is_some()
@@ -136,7 +147,7 @@ impl SimPlayer {
                 }
                 PlayerCommand::Speed(s) => {
                     if s != self.speed {
-                        self.speed = s;
+                        self.change_speed(s);
                         self.events.push(PlayerEvent::Speed(s));
                     }
                 }
