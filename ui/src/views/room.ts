@@ -218,6 +218,15 @@ export function renderRoom(
   // One row: the buttons, the seek bar, then Reopen and Leave.
   controls.append(timeline, reopenBtn, leaveBtn);
   let duration = 0;
+  // After the room's playback changes, a few quick looks follow the
+  // player until it lands; otherwise a still bar is looked at rarely.
+  let pollTimer: number | undefined;
+  let quickLooks = 0;
+  const pollSoon = () => {
+    quickLooks = 4;
+    window.clearTimeout(pollTimer);
+    pollTimer = window.setTimeout(poll, 50);
+  };
   const poll = async () => {
     if (!root.isConnected) return;
     try {
@@ -238,8 +247,15 @@ export function renderRoom(
       // Not in a room any more: the view is about to go.
     }
     // A moving bar is looked at 4 times a second; a still one, or a
-    // window nobody sees, far less (an idle room costs next to nothing).
-    setTimeout(poll, document.hidden ? 2000 : localPaused ? 1000 : 250);
+    // window nobody sees, every few seconds (an idle room costs next to
+    // nothing): a change in the room's playback looks at once.
+    let gap = document.hidden || localPaused ? 4000 : 250;
+    if (quickLooks > 0) {
+      quickLooks -= 1;
+      gap = 250;
+    }
+    window.clearTimeout(pollTimer);
+    pollTimer = window.setTimeout(poll, gap);
   };
   const mayControlNow = () => (me()?.host ?? false) || controlMode === "shared";
   // Keys, as in mpv: space plays or pauses, arrows jump 5 s.
@@ -433,6 +449,7 @@ export function renderRoom(
   }
 
   function handle(e: SessionEvent) {
+    if (e.type === "playback" || e.type === "notice") pollSoon();
     switch (e.type) {
       case "participants":
         participants = e.participants;
@@ -572,7 +589,7 @@ export function renderRoom(
   }
 
   refresh();
-  setTimeout(poll, 0);
+  pollTimer = window.setTimeout(poll, 0);
   // The reconnect countdown ticks.
   const ticker = setInterval(() => {
     if (!root.isConnected) clearInterval(ticker);
