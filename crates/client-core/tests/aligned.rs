@@ -4,6 +4,10 @@
 //! real headless mpv. Once aligned, the friends show the host's frames;
 //! another film is said not to match and is not aligned.
 
+#[path = "common/heard.rs"]
+mod heard;
+use heard::{made_up_action, record};
+
 use std::time::{Duration, Instant};
 
 use matinee_client_core::{
@@ -282,32 +286,6 @@ async fn copies_that_differ_show_the_same_frames_once_aligned_by_sound() {
     let (x, y) = (ben.frame().await, cleo.frame().await);
     eprintln!("frames after Ana left: Ben {x}, Cleo {y}");
     assert!((x - pad_frames - y).abs() <= 3.0, "Ben {x}, Cleo {y}");
-}
-
-/// A notice of someone pausing or jumping.
-fn made_up_action(events: &[SessionEvent]) -> Option<&SessionEvent> {
-    events.iter().find(|e| {
-        matches!(
-            e,
-            SessionEvent::Notice {
-                event: NoticeEvent::Paused | NoticeEvent::Seeked,
-                ..
-            }
-        )
-    })
-}
-
-/// Everything a session said, collected in the background.
-fn record(session: &PartyHandle) -> std::sync::Arc<std::sync::Mutex<Vec<SessionEvent>>> {
-    let seen = std::sync::Arc::new(std::sync::Mutex::new(Vec::new()));
-    let mut rx = session.events();
-    let sink = seen.clone();
-    tokio::spawn(async move {
-        while let Ok(ev) = rx.recv().await {
-            sink.lock().unwrap().push(ev);
-        }
-    });
-    seen
 }
 
 /// The subtitle line a player shows, once it is `want` (or after 5 s).

@@ -3,6 +3,10 @@
 //! observed and poked over their own, separate IPC connections, the way a
 //! person's key presses reach mpv.
 
+#[path = "common/heard.rs"]
+mod heard;
+use heard::{made_up_action, record};
+
 use std::time::{Duration, Instant};
 
 use matinee_client_core::{
@@ -581,32 +585,6 @@ async fn a_restarted_relay_rebuilds_the_room_from_its_members() {
         "a guest's pause is refused in the rebuilt room"
     );
     let _ = down;
-}
-
-/// Everything a session said, collected in the background.
-fn record(session: &PartyHandle) -> std::sync::Arc<std::sync::Mutex<Vec<SessionEvent>>> {
-    let seen = std::sync::Arc::new(std::sync::Mutex::new(Vec::new()));
-    let mut rx = session.events();
-    let sink = seen.clone();
-    tokio::spawn(async move {
-        while let Ok(ev) = rx.recv().await {
-            sink.lock().unwrap().push(ev);
-        }
-    });
-    seen
-}
-
-/// A notice of someone pausing or jumping, which nobody did here.
-fn made_up_action(events: &[SessionEvent]) -> Option<&SessionEvent> {
-    events.iter().find(|e| {
-        matches!(
-            e,
-            SessionEvent::Notice {
-                event: NoticeEvent::Paused | NoticeEvent::Seeked,
-                ..
-            }
-        )
-    })
 }
 
 fn with_film(mut cfg: SessionConfig, seconds: u32) -> SessionConfig {
