@@ -701,6 +701,9 @@ async fn host_in_the_window_and_join_from_the_cli() {
     let visible = js(&client, VISIBLE_PARTICIPANTS).await;
     screenshot(&display, &shots, "3-room.png");
     assert_eq!(visible, json!(4), "everyone in the list shows at 1100×760");
+    // Idle once the joins have settled (the newcomers' first quick pings,
+    // fingerprints and track lists are over).
+    tokio::time::sleep(Duration::from_secs(8)).await;
     report_idle_cost(&app, 10).await;
 
     // The room shows the film's time; a seek from its seek bar reaches Bo.
