@@ -72,6 +72,15 @@ impl Peer {
             .unwrap_or_else(|_| panic!("{what}: not within 10 s"))
     }
 
+    /// What a track proposal did here, once one comes.
+    async fn proposal_outcome(&mut self, what: &str) -> Vec<String> {
+        self.event(what, |ev| match ev {
+            SessionEvent::TrackProposal { outcome, .. } => Some(outcome.clone()),
+            _ => None,
+        })
+        .await
+    }
+
     async fn refused(&mut self) -> String {
         self.event("a refusal", |ev| match ev {
             SessionEvent::Refused { message } => Some(message.clone()),
@@ -408,12 +417,7 @@ async fn a_track_proposal_makes_different_copies_pick_the_same_languages() {
         subtitles: Some(SubtitleChoice::Track { choice: lang("en") }),
         sub_delay: Some(0.25),
     }));
-    let outcome = ben
-        .event("Ben applies it", |ev| match ev {
-            SessionEvent::TrackProposal { outcome, .. } => Some(outcome.clone()),
-            _ => None,
-        })
-        .await;
+    let outcome = ben.proposal_outcome("Ben applies it").await;
     assert_eq!(outcome[0], "Audio: Japanese (aac).", "{outcome:?}");
     for p in [&ana, &ben] {
         eventually(
@@ -448,12 +452,7 @@ async fn a_track_proposal_makes_different_copies_pick_the_same_languages() {
         audio: Some(lang("fr")),
         ..Default::default()
     }));
-    let outcome = ben
-        .event("told there is no match", |ev| match ev {
-            SessionEvent::TrackProposal { outcome, .. } => Some(outcome.clone()),
-            _ => None,
-        })
-        .await;
+    let outcome = ben.proposal_outcome("told there is no match").await;
     assert_eq!(
         outcome,
         vec!["Your copy has no French audio; yours stays as it is."]
@@ -470,12 +469,7 @@ async fn a_track_proposal_makes_different_copies_pick_the_same_languages() {
         subtitles: Some(SubtitleChoice::Track { choice: lang("de") }),
         ..Default::default()
     }));
-    let outcome = ben
-        .event("German proposed", |ev| match ev {
-            SessionEvent::TrackProposal { outcome, .. } => Some(outcome.clone()),
-            _ => None,
-        })
-        .await;
+    let outcome = ben.proposal_outcome("German proposed").await;
     assert_eq!(
         outcome,
         vec!["Subtitles: German (SRT) · from Ana (subrip)."],

@@ -29,13 +29,14 @@ pub struct EngineConfig {
     pub report_interval_ms: f64,
     /// While paused, seek when further than this from the room, seconds.
     pub paused_tolerance_s: f64,
-    /// On a room change, and for `settle_ms` after it, seek when further
-    /// than this from the room, seconds: right after an action a small
-    /// seek lands at once where a speed correction would take seconds
-    /// (mpv's own audio buffer also shifts a player by tens of ms whenever
-    /// its speed changes much).
+    /// On someone else's room change, and once more within `settle_ms`
+    /// after it, a playing player further than this from the room lands
+    /// as a start does (paused, put ahead, started when the room gets
+    /// there), seconds: where a speed correction would take seconds (mpv's
+    /// own audio buffer also shifts a player by tens of ms whenever its
+    /// speed changes much).
     pub settle_s: f64,
-    /// How long after a room change the settle seek may come, ms.
+    /// How long after a room change the settle landing may come, ms.
     pub settle_ms: f64,
     /// A playing mpv moves as if a new speed took effect this much later
     /// (its audio buffer still plays at the old one), seconds: about
@@ -168,9 +169,9 @@ pub struct SyncEngine {
     /// Paused at this position ahead of the room, to unpause when the room
     /// gets there.
     start_at: Option<f64>,
-    /// Until when (local ms) a room change may still bring a settle seek,
-    /// and whether it came.
-    settle: Option<(f64, bool)>,
+    /// After someone else's room change: whether the player still has to
+    /// land on it.
+    settle: Option<Settle>,
     sample: Option<PlayerSample>,
     last: Option<LastSample>,
     player_closed: bool,
@@ -183,8 +184,6 @@ pub struct SyncEngine {
     /// When (local ms) the player's speed last changed by much: mpv's
     /// position wavers for a few hundred ms after.
     big_speed_change_ms: f64,
-    /// The room's speed just changed by someone else's action.
-    flush_on_change: bool,
     last_report_ms: f64,
     status: SyncStatus,
     drift_s: Option<f64>,
@@ -210,6 +209,17 @@ const START_TOLERANCE_S: f64 = 0.012;
 /// within these bounds.
 const START_LEAD_MIN_S: f64 = 0.15;
 const START_LEAD_MAX_S: f64 = 1.0;
+/// Someone else's room change the player may still have to land on.
+#[derive(Debug, Clone, Copy)]
+struct Settle {
+    /// Until when (local ms) the settle check may still land it.
+    until_ms: f64,
+    /// The settle check landed it already (once is enough).
+    landed: bool,
+    /// The room's speed changed by much: land at once whatever the drift.
+    flush: bool,
+}
+
 /// A speed change larger than this makes mpv's position waver...
 const BIG_SPEED_CHANGE: f64 = 0.02;
 /// ...for about this long, ms: no settle seek is judged meanwhile.
@@ -261,7 +271,6 @@ impl SyncEngine {
             seek_sent: None,
             seek_latency_ms: 50.0,
             big_speed_change_ms: f64::NEG_INFINITY,
-            flush_on_change: false,
             last_report_ms: f64::NEG_INFINITY,
             status: SyncStatus::NoRoom,
             drift_s: None,
@@ -404,18 +413,21 @@ impl SyncEngine {
             }
         }
         let changed = self.room.is_none_or(|r| r.epoch != playback.epoch);
-        // Someone else's speed change: a running player is flushed by a
-        // seek rather than left to follow its buffer late.
-        self.flush_on_change = !ours
-            && self
-                .room
-                .is_some_and(|r| (r.speed - playback.speed).abs() > BIG_SPEED_CHANGE);
+        // Someone else's speed change: a running player lands on it
+        // rather than following its buffer late.
+        let speed_step = self
+            .room
+            .is_some_and(|r| (r.speed - playback.speed).abs() > BIG_SPEED_CHANGE);
         self.room = Some(playback);
         let mut out = Vec::new();
         if changed {
             self.applied_epoch = playback.epoch;
             self.start_at = None;
-            self.settle = (!ours).then_some((now_ms + self.cfg.settle_ms, false));
+            self.settle = (!ours).then_some(Settle {
+                until_ms: now_ms + self.cfg.settle_ms,
+                landed: false,
+                flush: speed_step,
+            });
             if !ours {
                 self.controller.reset(now_ms);
             }
@@ -811,12 +823,20 @@ impl SyncEngine {
         }
         let drift = position - room_pos;
         self.drift_s = Some(drift);
-        let settling = matches!(self.settle, Some((until, false)) if now_ms < until)
+        let settling = self
+            .settle
+            .is_some_and(|s| !s.landed && now_ms < s.until_ms)
             && now_ms - self.big_speed_change_ms >= SPEED_WAVER_MS;
-        let flush = room_changed && std::mem::take(&mut self.flush_on_change);
+        let flush = room_changed
+            && self
+                .settle
+                .as_mut()
+                .is_some_and(|s| std::mem::take(&mut s.flush));
         if flush || ((room_changed || settling) && drift.abs() > self.cfg.settle_s) {
             if !room_changed {
-                self.settle = self.settle.map(|(until, _)| (until, true));
+                if let Some(s) = self.settle.as_mut() {
+                    s.landed = true;
+                }
             }
             // Landed as a start is: paused, put a little ahead of the
             // room, and started exactly when the room gets there (a seek

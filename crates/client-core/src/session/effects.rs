@@ -9,7 +9,7 @@
 use std::path::PathBuf;
 use std::time::Duration;
 
-use matinee_mpv::{MpvClient, MpvError, PlayerState, TrackType};
+use matinee_mpv::{MpvClient, MpvError, PlayerState, Track, TrackType};
 use matinee_sync::PlayerCommand;
 use tokio::sync::{mpsc, watch};
 
@@ -24,6 +24,12 @@ pub(crate) struct SubtitleFile {
     pub path: PathBuf,
     pub title: String,
     pub lang: Option<String>,
+}
+
+/// Whether `track` is a shared file's, the one titled `title` (each
+/// player titles a shared file the same way).
+pub(crate) fn carries(track: &Track, title: &str) -> bool {
+    track.kind == TrackType::Sub && track.external && track.title.as_deref() == Some(title)
 }
 
 /// One thing for the player to do, in this copy's time.
@@ -152,8 +158,7 @@ async fn tracks_of(client: &MpvClient, file: &SubtitleFile) -> Result<Vec<(u32, 
         .track_list()
         .await?
         .into_iter()
-        .filter(|t| t.kind == TrackType::Sub && t.external)
-        .filter(|t| t.title.as_deref() == Some(file.title.as_str()))
+        .filter(|t| carries(t, &file.title))
         .map(|t| (t.id, t.selected))
         .collect())
 }

@@ -423,10 +423,6 @@ impl Runner {
             self.link.send(part);
         }
         let Some(p) = &self.player else { return };
-        let listed = {
-            let tracks = &p.state.borrow().tracks;
-            !tracks.is_empty() && !self.sharing.awaited_in_player(tracks)
-        };
         let report = self.sharing.tracks_to_report(&p.state.borrow().tracks, now);
         if let Some(report) = report {
             let you = self.snapshot.borrow().you;
@@ -434,7 +430,7 @@ impl Runner {
             self.link.send(ClientMsg::Tracks { tracks: report });
         }
         if let Some((_, _, at)) = &self.sharing.pending {
-            if listed || proposal_expired(*at, now) {
+            if proposal_expired(*at, now) || self.tracks_listed() {
                 let (nickname, proposal, _) = self.sharing.pending.take().expect("checked");
                 self.apply_proposal(nickname, proposal, false);
             }
@@ -473,6 +469,15 @@ impl Runner {
         })
     }
 
+    /// Whether the player lists its tracks, shared files given to it
+    /// included (a proposal waits for that).
+    fn tracks_listed(&self) -> bool {
+        self.player.as_ref().is_some_and(|p| {
+            let tracks = &p.state.borrow().tracks;
+            !tracks.is_empty() && !self.sharing.awaited_in_player(tracks)
+        })
+    }
+
     /// Picks this copy's best matches for a proposal; `may_wait`: when the
     /// player has not listed its tracks yet, wait for the list first.
     fn apply_proposal(
@@ -481,18 +486,13 @@ impl Runner {
         proposal: matinee_protocol::TrackProposal,
         may_wait: bool,
     ) {
-        let tracks = self.my_tracks();
-        let awaited = self
-            .player
-            .as_ref()
-            .is_some_and(|p| self.sharing.awaited_in_player(&p.state.borrow().tracks));
-        if (tracks.is_empty() || awaited) && self.player.is_some() && may_wait {
+        if !self.tracks_listed() && self.player.is_some() && may_wait {
             // Not listed yet (or a shared file just added is not): wait for
             // the list (a few seconds at most).
             self.sharing.pending = Some((nickname, proposal, tokio::time::Instant::now()));
             return;
         }
-        let mut plan = plan(&tracks, &proposal);
+        let mut plan = plan(&self.my_tracks(), &proposal);
         // A delay in the room's seconds, in this copy's.
         let line = self.snapshot.borrow().line;
         plan.sub_delay = plan.sub_delay.map(|d| line.speed_to_mine(d));

@@ -235,11 +235,7 @@ impl Sharing {
         self.received
             .iter()
             .filter(|(id, _)| !self.taken_out.contains(id))
-            .any(|(_, r)| {
-                !tracks
-                    .iter()
-                    .any(|t| t.kind == TrackType::Sub && t.title.as_deref() == Some(&r.title))
-            })
+            .any(|(_, r)| !tracks.iter().any(|t| super::effects::carries(t, &r.title)))
     }
 
     /// Keeps a copy of a file this member shares, for their own player,
