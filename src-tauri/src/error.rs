@@ -26,7 +26,10 @@ pub enum ErrorKind {
     JellyfinUrl,
     JellyfinUnreachable,
     JellyfinNotJellyfin,
-    JellyfinBusy,
+    /// Still starting or updating: `retry_after_s` says when to ask again.
+    JellyfinStarting,
+    JellyfinRefusesNetwork,
+    JellyfinNoAccess,
     JellyfinTooOld,
     JellyfinMoved,
     JellyfinCredentials,
@@ -42,6 +45,10 @@ pub enum ErrorKind {
 pub struct AppError {
     pub kind: ErrorKind,
     pub message: String,
+    /// When asking again may work, in seconds (a server still starting).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    #[ts(optional)]
+    pub retry_after_s: Option<u32>,
 }
 
 impl AppError {
@@ -49,6 +56,7 @@ impl AppError {
         Self {
             kind,
             message: message.into(),
+            retry_after_s: None,
         }
     }
 

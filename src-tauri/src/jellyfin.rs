@@ -36,6 +36,9 @@ pub struct Item {
     has_poster: bool,
     /// Something mpv can play (a film, an episode, a video).
     playable: bool,
+    /// The server keeps where you stop (false for a video without a
+    /// length: it is marked watched as soon as it starts).
+    keeps_resume_point: bool,
 }
 
 impl From<BaseItemDto> for Item {
@@ -52,6 +55,7 @@ impl From<BaseItemDto> for Item {
             resume_seconds: i.resume_seconds(),
             played: i.user_data.as_ref().and_then(|u| u.played).unwrap_or(false),
             has_poster: i.has_primary_image(),
+            keeps_resume_point: i.keeps_resume_point(),
             overview: i.overview,
             series_name: i.series_name,
             series_id: i.series_id,
@@ -100,7 +104,15 @@ impl From<JellyfinError> for AppError {
                 ErrorKind::JellyfinUnreachable
             }
             JellyfinError::NotJellyfin { .. } => ErrorKind::JellyfinNotJellyfin,
-            JellyfinError::ServerBusy => ErrorKind::JellyfinBusy,
+            JellyfinError::Starting { retry_after_s } => {
+                return AppError {
+                    retry_after_s: Some(*retry_after_s),
+                    ..AppError::sentence(ErrorKind::JellyfinStarting, &e)
+                }
+            }
+            JellyfinError::RefusesNetwork => ErrorKind::JellyfinRefusesNetwork,
+            JellyfinError::NoAccess => ErrorKind::JellyfinNoAccess,
+            JellyfinError::AccountBlocked => ErrorKind::JellyfinCredentials,
             JellyfinError::TooOld { .. } => ErrorKind::JellyfinTooOld,
             JellyfinError::Moved { .. } => ErrorKind::JellyfinMoved,
             JellyfinError::BadCredentials => ErrorKind::JellyfinCredentials,
@@ -273,4 +285,30 @@ pub async fn jellyfin_poster(
     Ok(on_server(&state, posters.get(&c, &id, height))
         .await?
         .to_string())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_starting_server_tells_the_window_when_to_ask_again() {
+        let e = AppError::from(JellyfinError::Starting { retry_after_s: 5 });
+        assert_eq!(e.kind, ErrorKind::JellyfinStarting);
+        let wire = serde_json::to_value(&e).unwrap();
+        assert_eq!(wire["kind"], "jellyfin_starting");
+        assert_eq!(wire["retry_after_s"], 5);
+        assert!(e.message.starts_with("The server is still starting"));
+
+        // Other errors carry no retry time, and a hidden library is not a
+        // sign-out.
+        let e = AppError::from(JellyfinError::NoAccess);
+        let wire = serde_json::to_value(&e).unwrap();
+        assert_eq!(wire["kind"], "jellyfin_no_access");
+        assert!(wire.get("retry_after_s").is_none());
+        assert_eq!(
+            AppError::from(JellyfinError::AccountBlocked).kind,
+            ErrorKind::JellyfinCredentials
+        );
+    }
 }

@@ -1,7 +1,7 @@
 import { clearMocks, mockIPC } from "@tauri-apps/api/mocks";
 import { afterEach, beforeEach, describe, expect, it, vi } from "vitest";
 import type { JellyfinItem, JellyfinStatus } from "../src/types";
-import { QUICK_CONNECT_POLL_MS, renderServerForm, renderSignIn } from "../src/views/jellyfin-login";
+import { QUICK_CONNECT_POLL_MS, STARTING_RETRIES, renderServerForm, renderSignIn } from "../src/views/jellyfin-login";
 import { PAGE_SIZE, renderLibrary } from "../src/views/library";
 import { choiceLabel } from "../src/views/jellyfin";
 
@@ -50,6 +50,7 @@ function item(n: number, extra: Partial<JellyfinItem> = {}): JellyfinItem {
     episode: null,
     has_poster: true,
     playable: true,
+    keeps_resume_point: true,
     ...extra,
   };
 }
@@ -86,6 +87,55 @@ describe("server and sign-in forms", () => {
     submit(form);
     await settle();
     expect(connected).toEqual([signedOut]);
+  });
+
+  it("asks a server that is still starting again by itself, counting down", async () => {
+    vi.useFakeTimers();
+    let starting = 2;
+    backend({
+      jellyfin_connect: () => {
+        if (starting-- > 0) throw { kind: "jellyfin_starting", message: "The server is still starting.", retry_after_s: 3 };
+        return signedOut;
+      },
+    });
+    const connected: JellyfinStatus[] = [];
+    const form = renderServerForm("http://nas:8096", (s) => connected.push(s));
+    document.body.replaceChildren(form);
+    submit(form);
+    await vi.advanceTimersByTimeAsync(0);
+    const said = () => form.querySelector(".error")!.textContent;
+    expect(said()).toContain("still starting");
+    expect(said()).toContain("Trying again in 3 s");
+    await vi.advanceTimersByTimeAsync(1000);
+    expect(said()).toContain("Trying again in 2 s");
+    await vi.advanceTimersByTimeAsync(2000);
+    expect(calls.filter((c) => c.cmd === "jellyfin_connect")).toHaveLength(2);
+    expect(connected).toEqual([]);
+    await vi.advanceTimersByTimeAsync(3000);
+    expect(calls.filter((c) => c.cmd === "jellyfin_connect")).toHaveLength(3);
+    expect(connected).toEqual([signedOut]);
+    expect(form.querySelector<HTMLElement>(".error")!.hidden).toBe(true);
+  });
+
+  it("stops asking a starting server when the address changes, and gives up in time", async () => {
+    vi.useFakeTimers();
+    backend({
+      jellyfin_connect: () => {
+        throw { kind: "jellyfin_starting", message: "The server is still starting.", retry_after_s: 1 };
+      },
+    });
+    const form = renderServerForm("http://nas:8096", () => {});
+    document.body.replaceChildren(form);
+    submit(form);
+    await vi.advanceTimersByTimeAsync(0);
+    type(form, "#jf-url", "http://other:8096");
+    await vi.advanceTimersByTimeAsync(5000);
+    expect(calls).toHaveLength(1);
+
+    submit(form);
+    await vi.advanceTimersByTimeAsync((STARTING_RETRIES + 5) * 1000);
+    expect(calls).toHaveLength(1 + STARTING_RETRIES + 1);
+    expect(form.querySelector(".error")!.textContent).toContain("starting for a long time");
   });
 
   it("signs in with a password and says when it is wrong", async () => {
@@ -254,6 +304,52 @@ describe("library grid", () => {
 
     button(lib.root, "← Back to the library").click();
     expect(details.hidden).toBe(true);
+  });
+
+  it("lists what is left when the admin hides a library, and stays signed in", async () => {
+    let hidden = false;
+    const films = item(0, { id: "lib-films", name: "Films", kind: "CollectionFolder", playable: false });
+    const shows = item(0, { id: "lib-shows", name: "Shows", kind: "CollectionFolder", playable: false });
+    backend({
+      jellyfin_libraries: () => (hidden ? [shows] : [films, shows]),
+      jellyfin_items: (a) => {
+        const r = a.request as { library: string | null };
+        if (r.library === "lib-films") {
+          hidden = true;
+          throw { kind: "jellyfin_no_access", message: "You no longer have access to this library." };
+        }
+        return { items: [item(7)], total: 1, start: 0 };
+      },
+      jellyfin_poster: () => "data:,",
+    });
+    const out: JellyfinStatus[] = [];
+    const lib = renderLibrary(signedIn, { onPick: () => {}, onSignedOut: (s) => out.push(s) });
+    document.body.replaceChildren(lib.root);
+    await lib.ready;
+    await settle();
+    expect(out).toEqual([]);
+    const tabs = [...lib.root.querySelectorAll<HTMLButtonElement>('[role="tab"]')];
+    expect(tabs.map((t) => t.textContent)).toEqual(["Shows"]);
+    expect(lib.root.querySelector(".error")!.textContent).toContain("no longer have access");
+    expect(lib.root.querySelectorAll(".poster-card")).toHaveLength(1);
+  });
+
+  it("says a video without a length keeps no resume point", async () => {
+    const video = item(5, { kind: "Video", name: "Beach day", runtime_seconds: null, keeps_resume_point: false });
+    backend({
+      jellyfin_libraries: () => [item(0, { id: "lib-home", name: "Home videos", kind: "CollectionFolder", playable: false })],
+      jellyfin_items: () => ({ items: [video, item(6)], total: 2, start: 0 }),
+      jellyfin_poster: () => "data:,",
+    });
+    const lib = renderLibrary(signedIn, { onPick: () => {}, onSignedOut: () => {} });
+    document.body.replaceChildren(lib.root);
+    await lib.ready;
+    await settle();
+    lib.root.querySelector<HTMLButtonElement>('[data-id="id5"]')!.click();
+    expect(lib.root.querySelector(".no-resume")!.textContent).toContain("keeps no place to resume from");
+    button(lib.root, "← Back to the library").click();
+    lib.root.querySelector<HTMLButtonElement>('[data-id="id6"]')!.click();
+    expect(lib.root.querySelector(".no-resume")).toBeNull();
   });
 
   it("goes back to sign-in when the server ended the session", async () => {

@@ -8,7 +8,10 @@
 //! what does not, Quick Connect's lifetime, how positions become resume
 //! points and "played". [`ServerSetup`] gives the variations real servers
 //! come in: a user without the remuxing permission, an older version, a
-//! base URL (`/jellyfin`), a server still starting up; and
+//! base URL (`/jellyfin`, with the redirect a path outside it gets), a
+//! library of home videos without a length; [`Phase`] a server loading,
+//! updating after an upgrade or refusing the caller's network; libraries
+//! hidden from the user, a disabled or locked-out account; and
 //! [`FakeJellyfin::redirect_front`] puts an http→https style redirect in
 //! front of it.
 
@@ -41,6 +44,10 @@ pub const SEASON: &str = "66666666666666666666666666666666";
 pub const EPISODE1: &str = "77777777777777777777777777777777";
 pub const EPISODE2: &str = "88888888888888888888888888888888";
 pub const SOURCE: &str = "99999999999999999999999999999999";
+/// The home-videos library ([`ServerSetup::with_home_videos`]) and its one
+/// video, which has no length.
+pub const HOME_VIDEOS: &str = "aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa";
+pub const HOME_VIDEO: &str = "bbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbb";
 
 /// The device the tests sign in as.
 pub const DEVICE_ID: &str = "0123456789abcdef0123456789abcdef";
@@ -95,8 +102,11 @@ pub struct ServerSetup {
     /// `source.SupportsDirectStream = user.HasPermission(EnablePlaybackRemuxing)`.
     pub remuxing_allowed: bool,
     /// The server's base URL setting, e.g. "/jellyfin": everything is
-    /// served under it, and nothing outside it.
+    /// served under it; a path outside it is redirected to `{base}/web/`.
     pub base_path: String,
+    /// A third library, "Home videos", holding one video without a length
+    /// (no `RunTimeTicks`).
+    pub home_videos: bool,
 }
 
 impl Default for ServerSetup {
@@ -105,6 +115,7 @@ impl Default for ServerSetup {
             version: "10.11.11".into(),
             remuxing_allowed: true,
             base_path: String::new(),
+            home_videos: false,
         }
     }
 }
@@ -126,6 +137,14 @@ impl ServerSetup {
         }
     }
 
+    /// A server with a "Home videos" library whose video has no length.
+    pub fn with_home_videos() -> Self {
+        Self {
+            home_videos: true,
+            ..Self::default()
+        }
+    }
+
     /// A server with its base URL set to `path` (e.g. "/jellyfin").
     pub fn under(path: &str) -> Self {
         Self {
@@ -133,6 +152,24 @@ impl ServerSetup {
             ..Self::default()
         }
     }
+}
+
+/// Where the server is in its life, as a client sees it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum Phase {
+    #[default]
+    Running,
+    /// Loading: every request but a ping is answered 503 with a page
+    /// (Jellyfin.Api/Middleware/ServerStartupMessageMiddleware.cs).
+    Loading,
+    /// Updating its database after an upgrade: a set-up app answers
+    /// `/System/Info/Public` (at the root, whatever the base URL) in its own
+    /// camelCase spelling with the wizard not completed, and everything else
+    /// 503 with `Retry-After: 005` (Jellyfin.Server/ServerSetupApp/SetupServer.cs).
+    Updating,
+    /// Refusing the caller's network (remote access off): an empty 503
+    /// (Jellyfin.Api/Middleware/IpBasedAccessValidationMiddleware.cs).
+    RefusingNetwork,
 }
 
 struct QuickRequest {
@@ -147,8 +184,15 @@ struct Inner {
     violations: Vec<String>,
     seen: Vec<Seen>,
     quick_connect_enabled: bool,
-    /// The server is still starting: everything answers 503.
-    starting_up: bool,
+    phase: Phase,
+    /// Libraries an admin hid from the user.
+    hidden: Vec<String>,
+    /// The account is disabled (by an admin, or locked out).
+    disabled: bool,
+    /// Wrong passwords in a row, and how many lock the account out
+    /// (the user's `LoginAttemptsBeforeLockout`).
+    failed_logins: u32,
+    lockout_after: Option<u32>,
     quick: HashMap<String, QuickRequest>,
     resume_ticks: HashMap<String, i64>,
     played: HashMap<String, bool>,
@@ -233,12 +277,36 @@ impl FakeJellyfin {
         RedirectFront { addr, task }
     }
 
-    /// While true, every request is answered 503, as a server still
-    /// starting up answers (Jellyfin.Api/Middleware/ServerStartupMessageMiddleware.cs;
-    /// one refusing remote access answers the same,
-    /// IpBasedAccessValidationMiddleware.cs).
-    pub fn set_starting_up(&self, on: bool) {
-        self.shared.inner.lock().unwrap().starting_up = on;
+    /// Puts the server in `phase` (loading, updating, refusing the
+    /// caller's network, running).
+    pub fn set_phase(&self, phase: Phase) {
+        self.shared.inner.lock().unwrap().phase = phase;
+    }
+
+    /// Hides a library from the user, as an admin unticking it in the
+    /// user's library access does: it leaves the user's views, and listing
+    /// it answers 401 (Jellyfin.Api/Controllers/ItemsController.cs,
+    /// `GetItems`: "… is not permitted to access Library …").
+    pub fn hide_library(&self, id: &str) {
+        self.shared
+            .inner
+            .lock()
+            .unwrap()
+            .hidden
+            .push(id.to_string());
+    }
+
+    /// Disables (or enables) the account, as an admin can.
+    pub fn set_disabled(&self, on: bool) {
+        let mut inner = self.shared.inner.lock().unwrap();
+        inner.disabled = on;
+        inner.failed_logins = 0;
+    }
+
+    /// Locks the account after `n` wrong passwords in a row
+    /// (the user's "Maximum number of failed login attempts").
+    pub fn set_lockout_after(&self, n: u32) {
+        self.shared.inner.lock().unwrap().lockout_after = Some(n);
     }
 
     /// Whether the server marked `item` played for the user.
@@ -357,24 +425,39 @@ impl Drop for RedirectFront {
 }
 
 async fn handle(State(shared): State<Arc<Shared>>, req: Request) -> Response {
-    if shared.inner.lock().unwrap().starting_up {
-        return (
-            StatusCode::SERVICE_UNAVAILABLE,
-            [("content-type", "text/html")],
-            "Jellyfin Server is still loading. Please try again shortly.",
-        )
-            .into_response();
+    let phase = shared.inner.lock().unwrap().phase;
+    match phase {
+        Phase::Running => {}
+        Phase::Loading => {
+            return (
+                StatusCode::SERVICE_UNAVAILABLE,
+                [("content-type", "text/html")],
+                "Jellyfin Server is still loading. Please try again shortly.",
+            )
+                .into_response()
+        }
+        Phase::Updating => return setup_app(&shared, req.uri().path()),
+        Phase::RefusingNetwork => return StatusCode::SERVICE_UNAVAILABLE.into_response(),
     }
-    // A base URL: only what is under it exists.
+    // A base URL: only what is under it is served; every other path is
+    // redirected (302) to `{base}/web/`, by a URL relative to the one
+    // asked (Jellyfin.Api/Middleware/BaseUrlRedirectionMiddleware.cs:
+    // `uri.MakeRelativeUri(redirectUri)`; "web/" is the default
+    // redirect path).
     let base = shared.setup.base_path.as_str();
     let req = if base.is_empty() {
         req
     } else {
         let (mut parts, body) = req.into_parts();
-        let Some(rest) = parts.uri.path().strip_prefix(base).map(str::to_string) else {
-            return StatusCode::NOT_FOUND.into_response();
-        };
-        let rest = if rest.is_empty() { "/".into() } else { rest };
+        let path = parts.uri.path().to_string();
+        let inside = path.len() > base.len() + 1
+            && path[..base.len()].eq_ignore_ascii_case(base)
+            && path.as_bytes()[base.len()] == b'/';
+        if !inside {
+            let to = relative_uri(&path, &format!("{base}/web/"));
+            return (StatusCode::FOUND, [("location", to)]).into_response();
+        }
+        let rest = path[base.len()..].to_string();
         let pq = match parts.uri.query() {
             Some(q) => format!("{rest}?{q}"),
             None => rest,
@@ -466,13 +549,69 @@ async fn handle(State(shared): State<Arc<Shared>>, req: Request) -> Response {
         reply(status, answer)
     } else if answer.is_null() {
         status.into_response()
+    } else if let Value::String(text) = answer {
+        (status, [("content-type", "text/plain")], text).into_response()
     } else {
         reply(status, answer)
     }
 }
 
+/// What the set-up app that runs a 10.11 server's updates answers
+/// (Jellyfin.Server/ServerSetupApp/SetupServer.cs): its own public info at
+/// the root, written with ASP.NET's web defaults (camelCase) and the wizard
+/// not completed; everything else a 503 page with `Retry-After: 005`.
+fn setup_app(shared: &Shared, path: &str) -> Response {
+    if path.eq_ignore_ascii_case("/System/Info/Public") {
+        let info = json!({
+            "localAddress": "http://127.0.0.1:8096",
+            "serverName": "Fake Jellyfin",
+            "version": shared.setup.version,
+            "productName": "Jellyfin Server",
+            "operatingSystem": "",
+            "id": SERVER_ID,
+            "startupWizardCompleted": false
+        });
+        return reply(StatusCode::OK, info);
+    }
+    (
+        StatusCode::SERVICE_UNAVAILABLE,
+        [("retry-after", "005"), ("content-type", "text/html")],
+        "<html><body>Jellyfin is updating. This page reloads itself.</body></html>",
+    )
+        .into_response()
+}
+
+/// `from`'s URL for `to`, relative, as .NET's `Uri.MakeRelativeUri` writes
+/// it for two paths on one host: up one level for each folder of `from`
+/// past what they share, then the rest of `to`.
+pub fn relative_uri(from: &str, to: &str) -> String {
+    let dirs = |p: &str| -> Vec<String> {
+        let mut segs: Vec<String> = p.split('/').skip(1).map(String::from).collect();
+        segs.pop(); // the last segment is a file (or empty after a '/')
+        segs
+    };
+    let (from_dirs, to_dirs) = (dirs(from), dirs(to));
+    let shared = from_dirs
+        .iter()
+        .zip(&to_dirs)
+        .take_while(|(a, b)| a == b)
+        .count();
+    let mut out = "../".repeat(from_dirs.len() - shared);
+    for d in &to_dirs[shared..] {
+        out.push_str(d);
+        out.push('/');
+    }
+    out.push_str(to.rsplit('/').next().unwrap_or(""));
+    out
+}
+
 fn is_playable(id: &str) -> bool {
-    [FILM, FILM2, EPISODE1, EPISODE2].contains(&id)
+    [FILM, FILM2, EPISODE1, EPISODE2, HOME_VIDEO].contains(&id)
+}
+
+/// An item's length in ticks (the home video has none).
+fn runtime_of(shared: &Shared, id: &str) -> Option<i64> {
+    (id != HOME_VIDEO).then_some(shared.film_ticks)
 }
 
 fn route(
@@ -505,13 +644,41 @@ fn route(
             "Id": SERVER_ID,
             "StartupWizardCompleted": true
         })),
+        // Jellyfin.Server.Implementations/Users/UserManager.cs,
+        // `AuthenticateUser`: a wrong password is an AuthenticationException
+        // (401) and counts towards the lockout, which disables the account;
+        // a disabled account with the right password is a
+        // SecurityException (403), whose text a production server hides
+        // (Jellyfin.Api/Middleware/ExceptionMiddleware.cs).
         ("POST", "/Users/AuthenticateByName") => {
-            if body["Username"] == USER && body["Pw"] == PASSWORD {
-                ok(auth_result(shared))
-            } else {
-                none(StatusCode::UNAUTHORIZED)
+            let mut inner = shared.inner.lock().unwrap();
+            if body["Username"] != USER {
+                return none(StatusCode::UNAUTHORIZED);
             }
+            if body["Pw"] != PASSWORD {
+                inner.failed_logins += 1;
+                if inner
+                    .lockout_after
+                    .is_some_and(|n| inner.failed_logins >= n)
+                {
+                    inner.disabled = true;
+                }
+                return none(StatusCode::UNAUTHORIZED);
+            }
+            if inner.disabled {
+                return (
+                    StatusCode::FORBIDDEN,
+                    Value::String("Error processing request.".into()),
+                );
+            }
+            inner.failed_logins = 0;
+            drop(inner);
+            ok(auth_result(shared))
         }
+        ("GET", "/Users/Me") => ok(json!({
+            "Name": USER, "Id": USER_ID, "ServerId": SERVER_ID, "HasPassword": true,
+            "HasConfiguredPassword": true, "EnableAutoLogin": false
+        })),
         ("GET", "/QuickConnect/Enabled") => {
             ok(json!(shared.inner.lock().unwrap().quick_connect_enabled))
         }
@@ -554,6 +721,11 @@ fn route(
             let secret = body["Secret"].as_str().unwrap_or_default().to_string();
             let approved = {
                 let mut inner = shared.inner.lock().unwrap();
+                // `GetAuthorizedRequest` asserts Quick Connect is on first
+                // (AuthenticationException: 401).
+                if !inner.quick_connect_enabled {
+                    return none(StatusCode::UNAUTHORIZED);
+                }
                 expire_quick_connect(&mut inner);
                 inner.quick.get(&secret).is_some_and(|r| r.approved)
             };
@@ -568,17 +740,31 @@ fn route(
             inner.tokens.retain(|t| Some(t) != token.as_ref());
             none(StatusCode::NO_CONTENT)
         }
-        ("GET", "/UserViews") => ok(page(
-            vec![
+        ("GET", "/UserViews") => {
+            let mut views = vec![
                 json!({ "Id": MOVIES, "Name": "Films", "Type": "CollectionFolder", "CollectionType": "movies", "IsFolder": true, "ImageTags": { "Primary": "a1" } }),
                 json!({ "Id": SHOWS, "Name": "Shows", "Type": "CollectionFolder", "CollectionType": "tvshows", "IsFolder": true, "ImageTags": {} }),
-            ],
-            0,
-            2,
-        )),
+            ];
+            if shared.setup.home_videos {
+                views.push(json!({ "Id": HOME_VIDEOS, "Name": "Home videos", "Type": "CollectionFolder", "CollectionType": "homevideos", "IsFolder": true, "ImageTags": {} }));
+            }
+            let hidden = shared.inner.lock().unwrap().hidden.clone();
+            views.retain(|v| !hidden.iter().any(|h| v["Id"] == h.as_str()));
+            let n = views.len();
+            ok(page(views, 0, n))
+        }
         ("GET", "/Items") => {
             let all = library(shared);
             let parent = q("parentId");
+            if let Some(p) = &parent {
+                if shared.inner.lock().unwrap().hidden.contains(p) {
+                    let name = if p == MOVIES { "Films" } else { "Shows" };
+                    return (
+                        StatusCode::UNAUTHORIZED,
+                        Value::String(format!("{USER} is not permitted to access Library {name}.")),
+                    );
+                }
+            }
             let search = q("searchTerm").map(|s| s.to_lowercase());
             let types: Option<Vec<String>> =
                 q("includeItemTypes").map(|t| t.split(',').map(String::from).collect());
@@ -640,7 +826,7 @@ fn route(
             let mut inner = shared.inner.lock().unwrap();
             inner.next += 1;
             ok(json!({
-                "MediaSources": [media_source(shared)],
+                "MediaSources": [media_source(shared, &id)],
                 "PlaySessionId": format!("{:032x}", 0x5e55_u64 + inner.next),
             }))
         }
@@ -664,7 +850,8 @@ fn route(
                 (body["ItemId"].as_str(), body["PositionTicks"].as_i64())
             {
                 let mut inner = shared.inner.lock().unwrap();
-                let (position, played) = play_state(shared.film_ticks, ticks);
+                let runtime = runtime_of(shared, item).unwrap_or(0);
+                let (position, played) = play_state(runtime, ticks);
                 inner.resume_ticks.insert(item.to_string(), position);
                 if played {
                     inner.played.insert(item.to_string(), true);
@@ -687,10 +874,16 @@ fn expire_quick_connect(inner: &mut Inner) {
 /// `UpdatePlayState` computes them with the default settings: under 5 %
 /// nothing is kept; over 90 % (or within a second of the end) the item is
 /// played and has no resume point; an item shorter than 5 minutes is played
-/// and has none either. Returns (resume ticks, played).
+/// and has none either; an item without a length is played at its first
+/// report. Returns (resume ticks, played).
 pub fn play_state(runtime_ticks: i64, position_ticks: i64) -> (i64, bool) {
-    if position_ticks <= 0 || runtime_ticks <= 0 {
-        return (position_ticks.max(0), false);
+    if runtime_ticks <= 0 {
+        // "If we don't know the runtime we'll just have to assume it was
+        // fully played": played at once, no resume point.
+        return (0, true);
+    }
+    if position_ticks <= 0 {
+        return (0, false);
     }
     let pct = position_ticks as f64 / runtime_ticks as f64 * 100.0;
     if pct < MIN_RESUME_PCT {
@@ -735,19 +928,26 @@ fn page(items: Vec<Value>, start: usize, total: usize) -> Value {
     json!({ "Items": items, "TotalRecordCount": total, "StartIndex": start })
 }
 
-fn media_source(shared: &Shared) -> Value {
-    json!({
+fn media_source(shared: &Shared, item: &str) -> Value {
+    // The server leaves out what it does not know (JsonDefaults:
+    // `DefaultIgnoreCondition = WhenWritingNull`).
+    let mut source = json!({
         "Id": SOURCE,
         "Name": "clip",
         "Container": "mkv",
         "Size": shared.film_size,
-        "RunTimeTicks": shared.film_ticks,
+        "RunTimeTicks": runtime_of(shared, item),
         "SupportsDirectStream": shared.setup.remuxing_allowed,
         "SupportsDirectPlay": true,
         "SupportsTranscoding": false,
         "Protocol": "File",
         "Type": "Default"
-    })
+    });
+    source
+        .as_object_mut()
+        .expect("an object")
+        .retain(|_, v| !v.is_null());
+    source
 }
 
 fn library(shared: &Shared) -> Vec<Value> {
@@ -770,7 +970,7 @@ fn library(shared: &Shared) -> Vec<Value> {
             "ProviderIds": { "Tmdb": tmdb, "Imdb": imdb },
             "ImageTags": { "Primary": "p1" },
             "UserData": user_data(id),
-            "MediaSources": [media_source(shared)]
+            "MediaSources": [media_source(shared, id)]
         })
     };
     let episode = |id: &str, n: i32| {
@@ -780,10 +980,10 @@ fn library(shared: &Shared) -> Vec<Value> {
             "IndexNumber": n, "ParentIndexNumber": 1, "IsFolder": false,
             "RunTimeTicks": shared.film_ticks, "ProviderIds": { "Tvdb": format!("{}", 900 + n) },
             "ImageTags": {}, "UserData": user_data(id),
-            "MediaSources": [media_source(shared)]
+            "MediaSources": [media_source(shared, id)]
         })
     };
-    vec![
+    let mut items = vec![
         film(FILM, "Big Buck Bunny", 2008, "10378", "tt1254207"),
         film(FILM2, "Sintel", 2010, "45745", "tt1727587"),
         json!({ "Id": SERIES, "Name": "Example Show", "Type": "Series", "ParentId": SHOWS, "IsFolder": true,
@@ -792,7 +992,27 @@ fn library(shared: &Shared) -> Vec<Value> {
                 "SeriesName": "Example Show", "IndexNumber": 1, "IsFolder": true, "ImageTags": {} }),
         episode(EPISODE1, 1),
         episode(EPISODE2, 2),
-    ]
+    ];
+    if shared.setup.home_videos {
+        // A video the server could not measure: no RunTimeTicks at all.
+        items.push(json!({
+            "Id": HOME_VIDEO, "Name": "Beach day", "Type": "Video", "ParentId": HOME_VIDEOS,
+            "IsFolder": false, "ImageTags": {}, "UserData": user_data(HOME_VIDEO),
+            "MediaSources": [media_source(shared, HOME_VIDEO)]
+        }));
+    }
+    // What sits in a hidden library is not the user's to see: the server
+    // checks each item against the user's library access.
+    let hidden = &inner.hidden;
+    let library_of = |i: &Value| -> String {
+        if i["Type"] == "Series" || i["SeriesId"].is_string() {
+            SHOWS.into()
+        } else {
+            i["ParentId"].as_str().unwrap_or_default().into()
+        }
+    };
+    items.retain(|i| !hidden.contains(&library_of(i)));
+    items
 }
 
 /// Sends a raw request (for tests that the checker refuses bad ones).
@@ -816,7 +1036,22 @@ pub async fn raw(
 
 #[cfg(test)]
 mod tests {
-    use super::play_state;
+    use super::{play_state, relative_uri};
+
+    #[test]
+    fn redirects_are_relative_as_dotnet_writes_them() {
+        assert_eq!(
+            relative_uri("/System/Info/Public", "/jellyfin/web/"),
+            "../../jellyfin/web/"
+        );
+        assert_eq!(relative_uri("/", "/jellyfin/web/"), "jellyfin/web/");
+        assert_eq!(relative_uri("/jellyfin", "/jellyfin/web/"), "jellyfin/web/");
+        assert_eq!(relative_uri("/jellyfin/", "/jellyfin/web/"), "web/");
+        assert_eq!(
+            relative_uri("/jf/a/b", "/jellyfin/web/"),
+            "../../jellyfin/web/"
+        );
+    }
 
     const S: i64 = 10_000_000;
 
@@ -831,5 +1066,8 @@ mod tests {
         assert_eq!(play_state(20 * S, 12 * S), (0, true));
         // …but 0.5 s in is still under 5 %.
         assert_eq!(play_state(20 * S, S / 2), (0, false));
+        // Without a length: played at once, wherever it is.
+        assert_eq!(play_state(0, 0), (0, true));
+        assert_eq!(play_state(0, 30 * S), (0, true));
     }
 }

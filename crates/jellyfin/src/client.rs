@@ -218,8 +218,8 @@ impl JellyfinClient {
                 to: redirect_target(&url, &resp)
                     .map_or_else(|| "another address".to_string(), |u| u.to_string()),
             }),
-            StatusCode::SERVICE_UNAVAILABLE => Err(JellyfinError::ServerBusy),
-            StatusCode::UNAUTHORIZED => Err(JellyfinError::SignedOut),
+            StatusCode::SERVICE_UNAVAILABLE => Err(unavailable(resp).await),
+            StatusCode::UNAUTHORIZED => Err(self.why_unauthorized(path).await),
             StatusCode::FORBIDDEN => Err(JellyfinError::Forbidden),
             StatusCode::NOT_FOUND => Err(JellyfinError::NotFound),
             s => {
@@ -235,6 +235,43 @@ impl JellyfinClient {
                     detail,
                 })
             }
+        }
+    }
+
+    /// What a 401 means. The server answers 401 both to a token it does
+    /// not know and, with the token still good, to a library the
+    /// user may no longer see (Jellyfin.Api/Controllers/ItemsController.cs,
+    /// `GetItems`: "… is not permitted to access Library …"). Only the
+    /// first is a sign-out: the user's own endpoint tells them apart.
+    async fn why_unauthorized(&self, path: &str) -> JellyfinError {
+        let own = path.starts_with("/Users/")
+            || path.starts_with("/QuickConnect/")
+            || path == "/Sessions/Logout";
+        if self.session.is_none() || own {
+            return JellyfinError::SignedOut;
+        }
+        let probe = self
+            .http
+            .get(self.url("/Users/Me"))
+            .header("Authorization", self.authorization())
+            .header("Accept", "application/json")
+            .send()
+            .await;
+        match probe {
+            Ok(r) if r.status().is_success() => {
+                tracing::info!(
+                    path,
+                    "jellyfin: 401 with a sign-in that still works: no access to this"
+                );
+                JellyfinError::NoAccess
+            }
+            Ok(r) if r.status() == StatusCode::SERVICE_UNAVAILABLE => unavailable(r).await,
+            Ok(r) if r.status() == StatusCode::UNAUTHORIZED => JellyfinError::SignedOut,
+            Ok(r) => JellyfinError::Server {
+                status: r.status().as_u16(),
+                detail: "the server did not say who is signed in".into(),
+            },
+            Err(e) => JellyfinError::transport(self.base.as_str(), &e),
         }
     }
 
@@ -257,30 +294,49 @@ impl JellyfinClient {
     /// followed once, with a GET that carries no token: the client then
     /// talks to the new address, which the caller stores
     /// ([`Self::base_url`]).
+    ///
+    /// A server whose base URL (e.g. `/jellyfin`) the address lacks
+    /// redirects every path outside it to `{base}/web/`
+    /// (Jellyfin.Api/Middleware/BaseUrlRedirectionMiddleware.cs): the base
+    /// is read from that, and the address with it is kept. At most two
+    /// redirects are followed (a move to https, then a base URL).
     pub async fn public_info(&mut self) -> Result<PublicSystemInfo, JellyfinError> {
-        match self.public_info_here().await {
-            Err(JellyfinError::Moved { to }) => {
-                let moved = self.moved_base(&to)?;
-                tracing::info!(to = %moved, "the Jellyfin server redirects; following it once");
-                self.base = moved;
-                self.public_info_here().await
+        let mut hops = 0;
+        loop {
+            match self.public_info_here().await {
+                Err(JellyfinError::Moved { to }) if hops < 2 => {
+                    hops += 1;
+                    let moved = self.moved_base(&to)?;
+                    tracing::info!(to = %moved, "the Jellyfin server redirects; following it");
+                    self.base = moved;
+                }
+                other => return other,
             }
-            other => other,
         }
     }
 
-    /// The base URL (the part before `/System/Info/Public`) of `to`, where
-    /// the server's redirect for its public info leads.
+    /// The base URL where the server's redirect for its public info
+    /// leads: the part before `/System/Info/Public` (the server moved), or
+    /// before `/web/` (the server's base URL was missing).
     fn moved_base(&self, to: &str) -> Result<Url, JellyfinError> {
         let not_jellyfin = || JellyfinError::NotJellyfin {
             url: self.base.to_string(),
         };
         let target = Url::parse(to).map_err(|_| not_jellyfin())?;
         let path = target.path();
-        let base_path = path
-            .strip_suffix("/System/Info/Public")
-            .or_else(|| path.strip_suffix("/system/info/public"))
+        let lower = path.to_ascii_lowercase();
+        let cut = ["/system/info/public", "/web/", "/web", "/web/index.html"]
+            .iter()
+            .find(|end| lower.ends_with(*end))
             .ok_or_else(not_jellyfin)?;
+        let base_path = &path[..path.len() - cut.len()];
+        let same_place = authority(&target) == authority(&self.base)
+            && target.scheme() == self.base.scheme()
+            && base_path.trim_end_matches('/') == self.base.path().trim_end_matches('/');
+        if same_place {
+            // A redirect back to where we asked: not a Jellyfin base URL.
+            return Err(not_jellyfin());
+        }
         parse_server_url(&format!(
             "{}://{}{}",
             target.scheme(),
@@ -306,7 +362,17 @@ impl JellyfinClient {
             ) => return Err(not_jellyfin()),
             Err(e) => return Err(e),
         };
-        let info: PublicSystemInfo = resp.json().await.map_err(|_| not_jellyfin())?;
+        let answer: serde_json::Value = resp.json().await.map_err(|_| not_jellyfin())?;
+        // While a 10.11 server runs its updates after an upgrade, a set-up
+        // app answers here in its own spelling (camelCase) with the wizard
+        // not completed (Jellyfin.Server/ServerSetupApp/SetupServer.cs);
+        // everything else answers 503 with Retry-After: 5.
+        if answer.get("version").is_some() && answer.get("Version").is_none() {
+            return Err(JellyfinError::Starting {
+                retry_after_s: STARTING_RETRY_S,
+            });
+        }
+        let info: PublicSystemInfo = serde_json::from_value(answer).map_err(|_| not_jellyfin())?;
         let Some(version) = info.version.as_deref().filter(|_| info.id.is_some()) else {
             return Err(not_jellyfin());
         };
@@ -352,6 +418,12 @@ impl JellyfinClient {
             Err(JellyfinError::SignedOut | JellyfinError::NotFound) => {
                 return Err(JellyfinError::BadCredentials)
             }
+            // A disabled or locked-out account, remote access off for it,
+            // or its schedule: all one SecurityException, 403, and in
+            // production the same body
+            // (Jellyfin.Server.Implementations/Users/UserManager.cs,
+            // `AuthenticateUser`; Jellyfin.Api/Middleware/ExceptionMiddleware.cs).
+            Err(JellyfinError::Forbidden) => return Err(JellyfinError::AccountBlocked),
             other => other?,
         };
         self.signed_in(auth)
@@ -406,9 +478,19 @@ impl JellyfinClient {
             )
             .await
         {
+            // 401 both when the request is gone and when Quick Connect was
+            // switched off after approval (QuickConnectManager.cs,
+            // `GetAuthorizedRequest` → `AssertActive`): ask which.
             Err(JellyfinError::SignedOut | JellyfinError::NotFound) => {
-                return Err(JellyfinError::QuickConnectExpired)
+                let enabled: Result<bool, _> = self
+                    .json(Method::GET, "/QuickConnect/Enabled", &[], None)
+                    .await;
+                return Err(match enabled {
+                    Ok(false) => JellyfinError::QuickConnectDisabled,
+                    _ => JellyfinError::QuickConnectExpired,
+                });
             }
+            Err(JellyfinError::Forbidden) => return Err(JellyfinError::AccountBlocked),
             other => other?,
         };
         self.signed_in(auth)
@@ -628,6 +710,33 @@ fn is_video_kind(kind: &str) -> bool {
         kind,
         "Movie" | "Episode" | "Video" | "MusicVideo" | "Trailer"
     )
+}
+
+/// How long to wait before asking a starting server again when it does
+/// not say (its set-up app says 5 s).
+pub const STARTING_RETRY_S: u32 = 5;
+
+/// What a 503 means: a server loading or updating says so, with a
+/// Retry-After (Jellyfin.Server/ServerSetupApp/SetupServer.cs) or a page
+/// (Jellyfin.Api/Middleware/ServerStartupMessageMiddleware.cs); a server
+/// refusing the caller's network answers an empty 503
+/// (Jellyfin.Api/Middleware/IpBasedAccessValidationMiddleware.cs).
+async fn unavailable(resp: reqwest::Response) -> JellyfinError {
+    let retry = resp
+        .headers()
+        .get(reqwest::header::RETRY_AFTER)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.trim().parse::<u32>().ok());
+    let body = resp.text().await.unwrap_or_default();
+    match retry {
+        Some(s) => JellyfinError::Starting {
+            retry_after_s: s.clamp(1, 60),
+        },
+        None if !body.trim().is_empty() => JellyfinError::Starting {
+            retry_after_s: STARTING_RETRY_S,
+        },
+        None => JellyfinError::RefusesNetwork,
+    }
 }
 
 /// The absolute URL a redirect answer points at.

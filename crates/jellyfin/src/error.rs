@@ -12,8 +12,12 @@ pub enum JellyfinError {
     Tls { url: String, reason: String },
     #[error("{url} answered, but it is not a Jellyfin server")]
     NotJellyfin { url: String },
-    #[error("the server is still starting up, or it refuses connections from your network (its admin can allow remote access): try again in a minute")]
-    ServerBusy,
+    /// The server is loading, or running its database updates after an
+    /// upgrade; it says when to ask again.
+    #[error("the server is still starting (it may be updating after an upgrade): try again in {retry_after_s} s")]
+    Starting { retry_after_s: u32 },
+    #[error("the server refuses connections from your network: its admin can allow remote access")]
+    RefusesNetwork,
     #[error("Jellyfin {need} or newer is needed (this server runs {found})")]
     TooOld { found: String, need: String },
     #[error("the server moved to {to}: add it again with that address")]
@@ -24,6 +28,10 @@ pub enum JellyfinError {
     SignedOut,
     #[error("you are not allowed to do that on this server")]
     Forbidden,
+    #[error("this account may not sign in now: it is disabled or locked out (too many wrong passwords), remote access is off for it, or its schedule does not allow this hour; ask the server's admin")]
+    AccountBlocked,
+    #[error("you no longer have access to this library (the server's admin may have hidden it from you)")]
+    NoAccess,
     #[error("Quick Connect is turned off on this server: sign in with your password, or ask the admin to enable it")]
     QuickConnectDisabled,
     #[error("the Quick Connect code expired: start again")]

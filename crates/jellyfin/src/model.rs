@@ -96,6 +96,16 @@ impl BaseItemDto {
         self.run_time_ticks.map(ticks_to_seconds)
     }
 
+    /// Whether the server can keep a resume point for it. An item without
+    /// a length (some home videos, live recordings) is marked watched at
+    /// its first playback report and keeps none
+    /// (Emby.Server.Implementations/Library/UserDataManager.cs,
+    /// `UpdatePlayState`: "If we don't know the runtime we'll just have to
+    /// assume it was fully played").
+    pub fn keeps_resume_point(&self) -> bool {
+        self.run_time_ticks.is_some_and(|t| t > 0)
+    }
+
     /// Where the user stopped last time, if anywhere.
     pub fn resume_seconds(&self) -> Option<f64> {
         self.user_data

@@ -4,4 +4,4 @@
  * What kind of failure, for the UI to act on (it never reads meaning from
  * the wording). On the wire: snake_case names, e.g. `"jellyfin_signed_out"`.
  */
-export type ErrorKind = "settings" | "dialog" | "mpv" | "media" | "cancelled" | "invite" | "code" | "relay" | "relay_unreachable" | "not_your_host" | "relay_incompatible" | "refused" | "ended" | "no_room" | "window" | "jellyfin" | "jellyfin_url" | "jellyfin_unreachable" | "jellyfin_not_jellyfin" | "jellyfin_busy" | "jellyfin_too_old" | "jellyfin_moved" | "jellyfin_credentials" | "jellyfin_signed_out" | "jellyfin_no_server" | "jellyfin_quick_connect" | "jellyfin_keyring";
+export type ErrorKind = "settings" | "dialog" | "mpv" | "media" | "cancelled" | "invite" | "code" | "relay" | "relay_unreachable" | "not_your_host" | "relay_incompatible" | "refused" | "ended" | "no_room" | "window" | "jellyfin" | "jellyfin_url" | "jellyfin_unreachable" | "jellyfin_not_jellyfin" | "jellyfin_starting" | "jellyfin_refuses_network" | "jellyfin_no_access" | "jellyfin_too_old" | "jellyfin_moved" | "jellyfin_credentials" | "jellyfin_signed_out" | "jellyfin_no_server" | "jellyfin_quick_connect" | "jellyfin_keyring";

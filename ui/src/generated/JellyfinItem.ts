@@ -11,4 +11,9 @@ kind: string, year: number | null, runtime_seconds: number | null, resume_second
 /**
  * Something mpv can play (a film, an episode, a video).
  */
-playable: boolean, };
+playable: boolean, 
+/**
+ * The server keeps where you stop (false for a video without a
+ * length: it is marked watched as soon as it starts).
+ */
+keeps_resume_point: boolean, };

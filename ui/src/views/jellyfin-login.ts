@@ -1,24 +1,32 @@
 // Adding a Jellyfin server and signing in: password or Quick Connect.
 
-import { errorText, jellyfin } from "../api";
+import { errorKind, errorText, jellyfin } from "../api";
+import type { AppError } from "../generated/AppError";
 import { el } from "../dom";
 import type { JellyfinStatus } from "../types";
 
 /** How often an open Quick Connect code is checked, in ms. */
 export const QUICK_CONNECT_POLL_MS = 2000;
 
-function errorBox(): { node: HTMLElement; show(msg: string | null): void } {
+function errorBox(): { node: HTMLElement; show(msg: string | null, waiting?: boolean): void } {
   const node = el("div", { class: "error", role: "alert", hidden: "" });
   return {
     node,
-    show(msg) {
+    /** `waiting`: not a failure, something that will be tried again. */
+    show(msg, waiting = false) {
       node.hidden = msg === null;
       node.textContent = msg ?? "";
+      node.classList.toggle("waiting", waiting);
     },
   };
 }
 
-/** The server address form. */
+/** How many times a server that is still starting is asked again before
+ * the form gives up (at its 5 s pace, about ten minutes: long updates). */
+export const STARTING_RETRIES = 120;
+
+/** The server address form. A server still starting (or updating after an
+ * upgrade) is asked again by itself, with a countdown. */
 export function renderServerForm(current: string, onConnected: (s: JellyfinStatus) => void): HTMLElement {
   const url = el("input", { id: "jf-url", placeholder: "http://192.168.1.20:8096", autocomplete: "url", spellcheck: "false" });
   url.value = current;
@@ -35,20 +43,57 @@ export function renderServerForm(current: string, onConnected: (s: JellyfinStatu
     error.node,
     connect,
   );
-  form.addEventListener("submit", async (ev) => {
-    ev.preventDefault();
-    if (!url.value.trim()) return error.show("Enter your server's address.");
-    error.show(null);
+  let countdown: ReturnType<typeof setInterval> | null = null;
+  let retries = 0;
+  const stopCountdown = () => {
+    if (countdown !== null) clearInterval(countdown);
+    countdown = null;
+  };
+  /** "Still starting": count down out loud, then ask again. */
+  const retryLater = (seconds: number, address: string) => {
+    let left = Math.max(1, Math.round(seconds));
+    const say = () =>
+      error.show(`The server is still starting (it may be updating after an upgrade). Trying again in ${left} s…`, true);
+    say();
+    countdown = setInterval(() => {
+      left -= 1;
+      if (!form.isConnected || url.value.trim() !== address) return stopCountdown();
+      if (left > 0) return say();
+      stopCountdown();
+      void attempt(address);
+    }, 1000);
+  };
+  const attempt = async (address: string) => {
     connect.disabled = true;
     connect.textContent = "Checking…";
     try {
-      onConnected(await jellyfin.connect(url.value.trim()));
+      const status = await jellyfin.connect(address);
+      error.show(null);
+      onConnected(status);
     } catch (e) {
-      error.show(errorText(e));
+      const wait = (e as AppError | null)?.retry_after_s;
+      if (errorKind(e) === "jellyfin_starting" && wait && retries < STARTING_RETRIES) {
+        retries += 1;
+        retryLater(wait, address);
+      } else {
+        error.show(
+          errorKind(e) === "jellyfin_starting"
+            ? "The server has been starting for a long time. Check it in a browser, then try again."
+            : errorText(e),
+        );
+      }
     } finally {
       connect.disabled = false;
       connect.textContent = "Connect";
     }
+  };
+  form.addEventListener("submit", (ev) => {
+    ev.preventDefault();
+    stopCountdown();
+    retries = 0;
+    if (!url.value.trim()) return error.show("Enter your server's address.");
+    error.show(null);
+    void attempt(url.value.trim());
   });
   return form;
 }

@@ -69,6 +69,7 @@ function poster(item: JellyfinItem, height: number, load: ReturnType<typeof post
 
 export function renderLibrary(status: JellyfinStatus, hooks: LibraryHooks): { root: HTMLElement; ready: Promise<void> } {
   const load = posterLoader();
+  let relisting = false;
   const error = el("div", { class: "error", role: "alert", hidden: "" });
   const fail = async (e: unknown) => {
     if (errorKind(e) === "jellyfin_signed_out") {
@@ -77,6 +78,12 @@ export function renderLibrary(status: JellyfinStatus, hooks: LibraryHooks): { ro
     }
     error.hidden = false;
     error.textContent = errorText(e);
+    // A library the admin hid: still signed in; list what is left (once:
+    // a server that keeps refusing is not asked in a loop).
+    if (errorKind(e) === "jellyfin_no_access" && !relisting) {
+      relisting = true;
+      await loadLibraries(false).finally(() => (relisting = false));
+    }
   };
 
   // Header: who, where, sign out.
@@ -200,6 +207,14 @@ export function renderLibrary(status: JellyfinStatus, hooks: LibraryHooks): { ro
       resume = el("input", { id: "jf-resume", type: "checkbox", checked: "" });
       box.append(el("label", { class: "check", for: "jf-resume" }, resume, ` Resume from ${clock(item.resume_seconds)}`));
     }
+    if (!item.keeps_resume_point) {
+      box.append(
+        el("p", {
+          class: "hint no-resume",
+          text: "This video has no length on the server: Jellyfin marks it watched as soon as it starts and keeps no place to resume from.",
+        }),
+      );
+    }
     const watch = el("button", { class: "primary", type: "button", text: "Watch this" });
     watch.addEventListener("click", () => hooks.onPick(item, resume?.checked ? item.resume_seconds : null));
     box.append(watch);
@@ -280,23 +295,34 @@ export function renderLibrary(status: JellyfinStatus, hooks: LibraryHooks): { ro
     void page(true);
   };
 
-  const ready = (async () => {
+  /** The library tabs, then the first library (`clearError`: a fresh
+   * start; false keeps the error that made us look again). */
+  async function loadLibraries(clearError: boolean): Promise<void> {
     try {
       const libs = await jellyfin.libraries();
+      tabs.replaceChildren();
       for (const l of libs) {
         const t = el("button", { class: "chip", type: "button", role: "tab", "data-id": l.id, text: l.name });
         t.addEventListener("click", () => void selectLibrary(l.id));
         tabs.append(t);
       }
+      const shown = error.textContent;
       if (libs.length) await selectLibrary(libs[0].id);
       else {
+        showGrid();
+        grid.replaceChildren();
         empty.hidden = false;
         empty.textContent = "This account sees no libraries.";
       }
+      if (!clearError && shown) {
+        error.hidden = false;
+        error.textContent = shown;
+      }
     } catch (e) {
-      await fail(e);
+      if (errorKind(e) !== "jellyfin_no_access") await fail(e);
     }
-  })();
+  }
+  const ready = loadLibraries(true);
 
   const root = el("section", { class: "library", "aria-label": "Jellyfin library" }, header, error, toolbar, browse, details);
   return { root, ready };
