@@ -652,7 +652,10 @@ fn route(
         // (Jellyfin.Api/Middleware/ExceptionMiddleware.cs).
         ("POST", "/Users/AuthenticateByName") => {
             let mut inner = shared.inner.lock().unwrap();
-            if body["Username"] != USER {
+            // Names are matched upper-cased (`GetUserByName`:
+            // `NormalizedUsername == name.ToUpperInvariant()`).
+            let name = body["Username"].as_str().unwrap_or_default();
+            if name.to_uppercase() != USER.to_uppercase() {
                 return none(StatusCode::UNAUTHORIZED);
             }
             if body["Pw"] != PASSWORD {

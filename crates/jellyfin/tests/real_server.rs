@@ -287,6 +287,10 @@ async fn a_locked_out_account_is_named() {
     c.sign_in(fake::USER, fake::PASSWORD)
         .await
         .expect("unlocked");
+    // The server matches names whatever their case.
+    c.sign_in(&fake::USER.to_uppercase(), fake::PASSWORD)
+        .await
+        .expect("ANA is ana");
     fake.assert_clean();
 }
 
