@@ -7,7 +7,7 @@ use matinee_client_core::{
     join_target, start_party, Invite, PartyHandle, PartyMedia, PartyRequest, RelayEndpoint, Role,
     SessionCmd, SessionEvent, Settings,
 };
-use matinee_protocol::{ControlMode, Participant, RoomCode, TrackKind, TrackProposal};
+use matinee_protocol::{ControlMode, Participant, RoomCode};
 use serde::{Deserialize, Serialize};
 use tauri::ipc::Channel;
 use tauri::State;
@@ -98,7 +98,9 @@ pub async fn save_settings<R: tauri::Runtime>(
     let renamed = state.settings.lock().await.nickname != settings.nickname;
     if renamed {
         if let Some(session) = state.session.lock().await.as_ref() {
-            session.send(SessionCmd::Rename(settings.nickname.clone()));
+            session.send(SessionCmd::Rename {
+                name: settings.nickname.clone(),
+            });
         }
     }
     // Friends' hosts are dialled through the chosen iroh relays from now
@@ -378,97 +380,11 @@ pub async fn join_room(
     Ok(room_info(snap, target, None))
 }
 
-/// A request from the room view.
-#[derive(Debug, Deserialize, TS)]
-#[serde(tag = "kind", rename_all = "snake_case")]
-#[ts(export)]
-pub enum RoomCommand {
-    Play,
-    Pause,
-    Seek {
-        position: f64,
-    },
-    Ready {
-        ready: bool,
-    },
-    Start {
-        force: bool,
-    },
-    Chat {
-        text: String,
-    },
-    SetControlMode {
-        mode: ControlMode,
-    },
-    PassHost {
-        to: u32,
-    },
-    Kick {
-        participant: u32,
-    },
-    StopWaitingFor {
-        participant: u32,
-    },
-    ReopenPlayer,
-    /// Share a subtitle file from this computer with the room.
-    ShareSubtitle {
-        path: String,
-    },
-    /// Show, or take out, a subtitle file someone shared.
-    UseSubtitle {
-        id: u32,
-        used: bool,
-    },
-    /// Propose tracks for everyone.
-    ProposeTracks {
-        proposal: TrackProposal,
-    },
-    /// Pick one of this player's own tracks (none: off).
-    SelectTrack {
-        track: TrackKind,
-        id: Option<u32>,
-    },
-    /// Align this copy to the host's by sound, or not.
-    SetAlignment {
-        on: bool,
-    },
-    /// Host only: end the party for everyone.
-    EndParty,
-}
-
-impl From<RoomCommand> for SessionCmd {
-    fn from(c: RoomCommand) -> Self {
-        match c {
-            RoomCommand::Play => SessionCmd::Play,
-            RoomCommand::Pause => SessionCmd::Pause,
-            RoomCommand::Seek { position } => SessionCmd::SeekTo(position),
-            RoomCommand::Ready { ready } => SessionCmd::Ready(ready),
-            RoomCommand::Start { force } => SessionCmd::Start { force },
-            RoomCommand::Chat { text } => SessionCmd::Chat(text),
-            RoomCommand::SetControlMode { mode } => SessionCmd::SetControlMode(mode),
-            RoomCommand::PassHost { to } => SessionCmd::PassHost(to),
-            RoomCommand::Kick { participant } => SessionCmd::Kick(participant),
-            RoomCommand::StopWaitingFor { participant } => SessionCmd::StopWaitingFor(participant),
-            RoomCommand::ReopenPlayer => SessionCmd::ReopenPlayer,
-            RoomCommand::ShareSubtitle { path } => SessionCmd::ShareSubtitle(path.into()),
-            RoomCommand::UseSubtitle { id, used: true } => SessionCmd::UseSubtitle(id),
-            RoomCommand::UseSubtitle { id, used: false } => SessionCmd::IgnoreSubtitle(id),
-            RoomCommand::ProposeTracks { proposal } => SessionCmd::ProposeTracks(proposal),
-            RoomCommand::SelectTrack { track, id } => SessionCmd::SelectTrack { kind: track, id },
-            RoomCommand::SetAlignment { on } => SessionCmd::SetAlignment(on),
-            RoomCommand::EndParty => SessionCmd::EndParty,
-        }
-    }
-}
-
 #[tauri::command]
-pub async fn room_command(
-    state: State<'_, AppState>,
-    command: RoomCommand,
-) -> Result<(), AppError> {
+pub async fn room_command(state: State<'_, AppState>, command: SessionCmd) -> Result<(), AppError> {
     let session = state.session.lock().await;
     match session.as_ref() {
-        Some(s) if s.send(command.into()) => Ok(()),
+        Some(s) if s.send(command) => Ok(()),
         _ => Err(AppError::new(ErrorKind::NoRoom, "You are not in a room.")),
     }
 }

@@ -60,33 +60,53 @@ fn parse_command(line: &str) -> Result<Option<SessionCmd>, String> {
         "" => return Ok(None),
         "play" => SessionCmd::Play,
         "pause" => SessionCmd::Pause,
-        "seek" => SessionCmd::SeekTo(number("a position in seconds")?),
-        "speed" => SessionCmd::SetSpeed(number("a speed like 1.0")?),
-        "ready" => SessionCmd::Ready(true),
-        "unready" => SessionCmd::Ready(false),
+        "seek" => SessionCmd::Seek {
+            position: number("a position in seconds")?,
+        },
+        "speed" => SessionCmd::SetSpeed {
+            speed: number("a speed like 1.0")?,
+        },
+        "ready" => SessionCmd::Ready { ready: true },
+        "unready" => SessionCmd::Ready { ready: false },
         "start" => SessionCmd::Start { force: false },
         "start!" => SessionCmd::Start { force: true },
-        "chat" if !rest.is_empty() => SessionCmd::Chat(rest.to_string()),
-        "name" if !rest.is_empty() => SessionCmd::Rename(rest.to_string()),
-        "mode" => SessionCmd::SetControlMode(match rest {
-            "shared" => ControlMode::Shared,
-            "host-only" => ControlMode::HostOnly,
-            _ => return Err("mode shared or mode host-only".into()),
-        }),
-        "host" => SessionCmd::PassHost(id()?),
-        "kick" => SessionCmd::Kick(id()?),
-        "nowait" => SessionCmd::StopWaitingFor(id()?),
+        "chat" if !rest.is_empty() => SessionCmd::Chat {
+            text: rest.to_string(),
+        },
+        "name" if !rest.is_empty() => SessionCmd::Rename {
+            name: rest.to_string(),
+        },
+        "mode" => SessionCmd::SetControlMode {
+            mode: match rest {
+                "shared" => ControlMode::Shared,
+                "host-only" => ControlMode::HostOnly,
+                _ => return Err("mode shared or mode host-only".into()),
+            },
+        },
+        "host" => SessionCmd::PassHost { to: id()? },
+        "kick" => SessionCmd::Kick { participant: id()? },
+        "nowait" => SessionCmd::StopWaitingFor { participant: id()? },
         "reopen" => SessionCmd::ReopenPlayer,
-        "sub" if !rest.is_empty() => SessionCmd::ShareSubtitle(rest.into()),
-        "use" => SessionCmd::UseSubtitle(file_id(word, rest)?),
-        "ignore" => SessionCmd::IgnoreSubtitle(file_id(word, rest)?),
-        "propose" => SessionCmd::ProposeTracks(proposal(rest)?),
+        "sub" if !rest.is_empty() => SessionCmd::ShareSubtitle { path: rest.into() },
+        "use" => SessionCmd::UseSubtitle {
+            id: file_id(word, rest)?,
+            used: true,
+        },
+        "ignore" => SessionCmd::UseSubtitle {
+            id: file_id(word, rest)?,
+            used: false,
+        },
+        "propose" => SessionCmd::ProposeTracks {
+            proposal: proposal(rest)?,
+        },
         "tracks" => return Ok(None),
-        "align" => SessionCmd::SetAlignment(match rest {
-            "on" => true,
-            "off" => false,
-            _ => return Err("align on or align off".into()),
-        }),
+        "align" => SessionCmd::SetAlignment {
+            on: match rest {
+                "on" => true,
+                "off" => false,
+                _ => return Err("align on or align off".into()),
+            },
+        },
         "end" => SessionCmd::EndParty,
         "quit" | "leave" | "exit" => SessionCmd::Leave,
         "who" => return Ok(None),
@@ -161,10 +181,13 @@ mod tests {
 
     #[test]
     fn typed_lines_become_commands() {
-        assert_eq!(parse_command("kick 3"), Ok(Some(SessionCmd::Kick(3))));
+        assert_eq!(
+            parse_command("kick 3"),
+            Ok(Some(SessionCmd::Kick { participant: 3 }))
+        );
         assert_eq!(
             parse_command(" nowait 2 "),
-            Ok(Some(SessionCmd::StopWaitingFor(2)))
+            Ok(Some(SessionCmd::StopWaitingFor { participant: 2 }))
         );
         assert!(parse_command("nowait Ben")
             .unwrap_err()
@@ -175,7 +198,7 @@ mod tests {
 
     #[test]
     fn propose_and_sharing_lines() {
-        let Ok(Some(SessionCmd::ProposeTracks(p))) =
+        let Ok(Some(SessionCmd::ProposeTracks { proposal: p })) =
             parse_command("propose audio=ja sub=off delay=-0.5")
         else {
             panic!("a proposal")
@@ -187,9 +210,14 @@ mod tests {
         assert!(parse_command("propose delay=9999").is_err());
         assert_eq!(
             parse_command("sub /tmp/a b.srt"),
-            Ok(Some(SessionCmd::ShareSubtitle("/tmp/a b.srt".into())))
+            Ok(Some(SessionCmd::ShareSubtitle {
+                path: "/tmp/a b.srt".into()
+            }))
         );
-        assert_eq!(parse_command("use 2"), Ok(Some(SessionCmd::UseSubtitle(2))));
+        assert_eq!(
+            parse_command("use 2"),
+            Ok(Some(SessionCmd::UseSubtitle { id: 2, used: true }))
+        );
         assert!(parse_command("ignore x")
             .unwrap_err()
             .contains("shared subtitle"));

@@ -93,7 +93,7 @@ pub async fn start_party(req: PartyRequest) -> Result<PartyHandle, ClientError> 
         report_playback(&session, reporter);
     }
     if let Some(at) = resume {
-        session.send(SessionCmd::SeekTo(at));
+        session.send(SessionCmd::Seek { position: at });
     }
     Ok(session)
 }

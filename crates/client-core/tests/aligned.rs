@@ -148,7 +148,7 @@ async fn copies_that_differ_show_the_same_frames_once_aligned_by_sound() {
     );
 
     // Play from 20 s: everyone follows, by content.
-    ana.session.send(SessionCmd::SeekTo(20.0));
+    ana.session.send(SessionCmd::Seek { position: 20.0 });
     ana.session.send(SessionCmd::Start { force: true });
     tokio::time::sleep(Duration::from_secs(8)).await;
     let mut drifts = (Vec::new(), Vec::new());
@@ -192,7 +192,7 @@ async fn copies_that_differ_show_the_same_frames_once_aligned_by_sound() {
     ben.session.send(SessionCmd::Pause);
     tokio::time::sleep(Duration::from_secs(2)).await;
     assert!(ana.mpv.state().borrow().pause && cleo.mpv.state().borrow().pause);
-    ben.session.send(SessionCmd::SeekTo(60.0));
+    ben.session.send(SessionCmd::Seek { position: 60.0 });
     tokio::time::sleep(Duration::from_secs(3)).await;
     let ana_pos = ana.mpv.state().borrow().time_pos.unwrap();
     let ben_pos = ben.mpv.state().borrow().time_pos.unwrap();
@@ -216,7 +216,7 @@ async fn copies_that_differ_show_the_same_frames_once_aligned_by_sound() {
         "1\n00:00:58,500 --> 00:01:01,500\nSixty\n\n2\n00:01:02,500 --> 00:01:06,000\nSixty-four\n",
     )
     .unwrap();
-    ana.session.send(SessionCmd::ShareSubtitle(srt));
+    ana.session.send(SessionCmd::ShareSubtitle { path: srt });
     for (who, mpv) in [("Ana", &ana.mpv), ("Ben", &ben.mpv), ("Cleo", &cleo.mpv)] {
         let shown = sub_text(mpv, "Sixty").await;
         assert_eq!(shown, "Sixty", "{who} shows {shown:?} at room time 60 s");
@@ -224,7 +224,7 @@ async fn copies_that_differ_show_the_same_frames_once_aligned_by_sound() {
 
     // Cleo turns alignment off: positions are numbers again, and the
     // shared file is placed by numbers too.
-    cleo.session.send(SessionCmd::SetAlignment(false));
+    cleo.session.send(SessionCmd::SetAlignment { on: false });
     let (state, message) = cleo.alignment().await;
     assert_eq!(state, AlignState::Off, "{message}");
     tokio::time::sleep(Duration::from_secs(2)).await;
@@ -237,7 +237,7 @@ async fn copies_that_differ_show_the_same_frames_once_aligned_by_sound() {
     // or jumped but those who did (Ana's own jump comes back to her too).
     ana.session.send(SessionCmd::Play);
     tokio::time::sleep(Duration::from_secs(2)).await;
-    cleo.session.send(SessionCmd::SetAlignment(true));
+    cleo.session.send(SessionCmd::SetAlignment { on: true });
     let (state, message) = cleo.alignment().await;
     assert_eq!(state, AlignState::Aligned, "{message}");
     tokio::time::sleep(Duration::from_secs(3)).await;

@@ -514,7 +514,7 @@ async fn a_restarted_relay_rebuilds_the_room_from_its_members() {
     let ana = start_host(&first, ControlMode::HostOnly).await;
     let code = ana.session.snapshot().code;
     let ben = Peer::start(config(&first, "Ben", Role::Join { code })).await;
-    ben.session.send(SessionCmd::Ready(true));
+    ben.session.send(SessionCmd::Ready { ready: true });
     eventually("Ben ready", Duration::from_secs(3), || {
         ana.session
             .snapshot()

@@ -158,7 +158,7 @@ async fn a_shared_subtitle_shows_in_the_others_players_and_bad_files_are_refused
 
     // Too large, and binary under a subtitle's name: refused, with why.
     let big = write(dir.path(), "big.srt", &vec![b'a'; 2_621_440]);
-    ana.session.send(SessionCmd::ShareSubtitle(big));
+    ana.session.send(SessionCmd::ShareSubtitle { path: big });
     let why = ana.refused().await;
     assert_eq!(
         why,
@@ -168,7 +168,7 @@ async fn a_shared_subtitle_shows_in_the_others_players_and_bad_files_are_refused
         .map(|i| (i.wrapping_mul(2_654_435_761) >> 13) as u8)
         .collect();
     let binary = write(dir.path(), "film.srt", &noise);
-    ana.session.send(SessionCmd::ShareSubtitle(binary));
+    ana.session.send(SessionCmd::ShareSubtitle { path: binary });
     assert_eq!(
         ana.refused().await,
         "film.srt holds binary data, not subtitle text."
@@ -177,7 +177,7 @@ async fn a_shared_subtitle_shows_in_the_others_players_and_bad_files_are_refused
     // A real one: Ben's player shows it.
     let vtt = write(dir.path(), "film.en.vtt", VTT.as_bytes());
     let sent = Instant::now();
-    ana.session.send(SessionCmd::ShareSubtitle(vtt));
+    ana.session.send(SessionCmd::ShareSubtitle { path: vtt });
     let (id, label, selected) = ben
         .event("Ben is told", |ev| match ev {
             SessionEvent::SubtitleShared {
@@ -234,12 +234,13 @@ async fn a_shared_subtitle_shows_in_the_others_players_and_bad_files_are_refused
     );
 
     // Ignore takes it out; Use brings it back.
-    ben.session.send(SessionCmd::IgnoreSubtitle(id));
+    ben.session
+        .send(SessionCmd::UseSubtitle { id, used: false });
     eventually("taken out", Duration::from_secs(5), || {
         ben.selected_lang(TrackType::Sub).is_none()
     })
     .await;
-    ben.session.send(SessionCmd::UseSubtitle(id));
+    ben.session.send(SessionCmd::UseSubtitle { id, used: true });
     eventually("back", Duration::from_secs(5), || {
         ben.selected_lang(TrackType::Sub).as_deref() == Some("en")
     })
@@ -247,8 +248,9 @@ async fn a_shared_subtitle_shows_in_the_others_players_and_bad_files_are_refused
     // Pressed in quick succession, the last press wins and the file is
     // in the player once (each runs after the one before has landed).
     for _ in 0..3 {
-        ben.session.send(SessionCmd::IgnoreSubtitle(id));
-        ben.session.send(SessionCmd::UseSubtitle(id));
+        ben.session
+            .send(SessionCmd::UseSubtitle { id, used: false });
+        ben.session.send(SessionCmd::UseSubtitle { id, used: true });
     }
     let copies = |p: &Peer| {
         p.mpv
@@ -306,7 +308,8 @@ async fn a_shared_subtitle_shows_in_the_others_players_and_bad_files_are_refused
         m = marker.display()
     );
     let ass_path = write(dir.path(), "evil.ass", ass.as_bytes());
-    ana.session.send(SessionCmd::ShareSubtitle(ass_path));
+    ana.session
+        .send(SessionCmd::ShareSubtitle { path: ass_path });
     let first = id;
     let id2 = ben
         .event("the ASS file arrives", |ev| match ev {
@@ -317,7 +320,10 @@ async fn a_shared_subtitle_shows_in_the_others_players_and_bad_files_are_refused
             _ => None,
         })
         .await;
-    ben.session.send(SessionCmd::UseSubtitle(id2));
+    ben.session.send(SessionCmd::UseSubtitle {
+        id: id2,
+        used: true,
+    });
     // In ASS, braces hold override tags: libass drops `{filename}` and
     // `{run:…}` as unknown tags; nothing is expanded (no file name) or run.
     let want = format!("$ $ `touch {m}`", m = marker.display());
@@ -402,21 +408,25 @@ async fn a_track_proposal_makes_different_copies_pick_the_same_languages() {
     );
 
     // A guest may not propose in a host-only room.
-    ben.session.send(SessionCmd::ProposeTracks(TrackProposal {
-        sub_delay: Some(1.0),
-        ..Default::default()
-    }));
+    ben.session.send(SessionCmd::ProposeTracks {
+        proposal: TrackProposal {
+            sub_delay: Some(1.0),
+            ..Default::default()
+        },
+    });
     assert!(ben.refused().await.contains("Only the host"));
 
     let lang = |l: &str| TrackChoice {
         lang: Some(l.into()),
         title: None,
     };
-    ana.session.send(SessionCmd::ProposeTracks(TrackProposal {
-        audio: Some(lang("ja")),
-        subtitles: Some(SubtitleChoice::Track { choice: lang("en") }),
-        sub_delay: Some(0.25),
-    }));
+    ana.session.send(SessionCmd::ProposeTracks {
+        proposal: TrackProposal {
+            audio: Some(lang("ja")),
+            subtitles: Some(SubtitleChoice::Track { choice: lang("en") }),
+            sub_delay: Some(0.25),
+        },
+    });
     let outcome = ben.proposal_outcome("Ben applies it").await;
     assert_eq!(outcome[0], "Audio: Japanese (aac).", "{outcome:?}");
     for p in [&ana, &ben] {
@@ -448,10 +458,12 @@ async fn a_track_proposal_makes_different_copies_pick_the_same_languages() {
     assert_eq!(ben.selected_lang(TrackType::Audio).as_deref(), Some("eng"));
 
     // A language nobody's copy has: each is told, nothing changes.
-    ana.session.send(SessionCmd::ProposeTracks(TrackProposal {
-        audio: Some(lang("fr")),
-        ..Default::default()
-    }));
+    ana.session.send(SessionCmd::ProposeTracks {
+        proposal: TrackProposal {
+            audio: Some(lang("fr")),
+            ..Default::default()
+        },
+    });
     let outcome = ben.proposal_outcome("told there is no match").await;
     assert_eq!(
         outcome,
@@ -464,11 +476,13 @@ async fn a_track_proposal_makes_different_copies_pick_the_same_languages() {
     // none, then show them).
     let de = dir.path().join("film.de.srt");
     std::fs::write(&de, "1\n00:00:01,000 --> 00:00:09,000\nHallo\n").unwrap();
-    ana.session.send(SessionCmd::ShareSubtitle(de));
-    ana.session.send(SessionCmd::ProposeTracks(TrackProposal {
-        subtitles: Some(SubtitleChoice::Track { choice: lang("de") }),
-        ..Default::default()
-    }));
+    ana.session.send(SessionCmd::ShareSubtitle { path: de });
+    ana.session.send(SessionCmd::ProposeTracks {
+        proposal: TrackProposal {
+            subtitles: Some(SubtitleChoice::Track { choice: lang("de") }),
+            ..Default::default()
+        },
+    });
     let outcome = ben.proposal_outcome("German proposed").await;
     assert_eq!(
         outcome,

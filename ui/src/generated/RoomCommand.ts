@@ -4,6 +4,8 @@ import type { TrackKind } from "./TrackKind";
 import type { TrackProposal } from "./TrackProposal";
 
 /**
- * A request from the room view.
+ * What the user asks of the session: one type for the app's room view
+ * (which sends it as JSON, `{"kind": "seek", "position": 12.5}`; its
+ * TypeScript name is `RoomCommand`), the CLI and tests.
  */
-export type RoomCommand = { "kind": "play" } | { "kind": "pause" } | { "kind": "seek", position: number, } | { "kind": "ready", ready: boolean, } | { "kind": "start", force: boolean, } | { "kind": "chat", text: string, } | { "kind": "set_control_mode", mode: ControlMode, } | { "kind": "pass_host", to: number, } | { "kind": "kick", participant: number, } | { "kind": "stop_waiting_for", participant: number, } | { "kind": "reopen_player" } | { "kind": "share_subtitle", path: string, } | { "kind": "use_subtitle", id: number, used: boolean, } | { "kind": "propose_tracks", proposal: TrackProposal, } | { "kind": "select_track", track: TrackKind, id: number | null, } | { "kind": "set_alignment", on: boolean, } | { "kind": "end_party" };
+export type RoomCommand = { "kind": "play" } | { "kind": "pause" } | { "kind": "seek", position: number, } | { "kind": "set_speed", speed: number, } | { "kind": "ready", ready: boolean, } | { "kind": "start", force: boolean, } | { "kind": "chat", text: string, } | { "kind": "rename", name: string, } | { "kind": "set_control_mode", mode: ControlMode, } | { "kind": "pass_host", to: number, } | { "kind": "kick", participant: number, } | { "kind": "stop_waiting_for", participant: number, } | { "kind": "reopen_player" } | { "kind": "share_subtitle", path: string, } | { "kind": "use_subtitle", id: number, used: boolean, } | { "kind": "propose_tracks", proposal: TrackProposal, } | { "kind": "set_alignment", on: boolean, } | { "kind": "select_track", track: TrackKind, id: number | null, } | { "kind": "leave" } | { "kind": "end_party" };

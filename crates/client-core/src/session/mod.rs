@@ -14,7 +14,7 @@ use matinee_protocol::{
     PlaybackState, RoomCode, ServerMsg,
 };
 use matinee_sync::{EngineConfig, PlayerSample, SyncStatus};
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 use tokio::sync::{broadcast, mpsc, watch};
 
 use crate::{
@@ -48,46 +48,77 @@ pub struct SessionConfig {
     pub backoff: Backoff,
 }
 
-/// What the user (or a test) asks of the session.
-#[derive(Debug, Clone, PartialEq)]
+/// What the user asks of the session: one type for the app's room view
+/// (which sends it as JSON, `{"kind": "seek", "position": 12.5}`; its
+/// TypeScript name is `RoomCommand`), the CLI and tests.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, ts_rs::TS)]
+#[serde(tag = "kind", rename_all = "snake_case")]
+#[ts(export, rename = "RoomCommand")]
 pub enum SessionCmd {
     /// Play from where the local player is.
     Play,
     /// Pause where the local player is.
     Pause,
     /// Jump to a position, in seconds.
-    SeekTo(f64),
+    Seek {
+        position: f64,
+    },
     /// Change the room's speed (1.0 = normal).
-    SetSpeed(f64),
-    Ready(bool),
+    SetSpeed {
+        speed: f64,
+    },
+    Ready {
+        ready: bool,
+    },
     Start {
         force: bool,
     },
-    Chat(String),
+    Chat {
+        text: String,
+    },
     /// Change one's name in the room (and in a rebuild after a restart).
-    Rename(String),
-    SetControlMode(ControlMode),
-    PassHost(ParticipantId),
-    Kick(ParticipantId),
+    Rename {
+        name: String,
+    },
+    SetControlMode {
+        mode: ControlMode,
+    },
+    PassHost {
+        to: ParticipantId,
+    },
+    Kick {
+        participant: ParticipantId,
+    },
     /// Host: play on without waiting while this participant buffers.
-    StopWaitingFor(ParticipantId),
+    StopWaitingFor {
+        participant: ParticipantId,
+    },
     /// Relaunch mpv after it was closed, at the room position.
     ReopenPlayer,
     /// Share a subtitle file (`.srt`, `.ass`, `.ssa`, `.vtt`, ≤ 2 MiB)
     /// with the room.
-    ShareSubtitle(std::path::PathBuf),
-    /// Show a subtitle file someone shared (by the room's number for it).
-    UseSubtitle(u32),
-    /// Take a shared subtitle file out of this player.
-    IgnoreSubtitle(u32),
+    ShareSubtitle {
+        #[ts(type = "string")]
+        path: std::path::PathBuf,
+    },
+    /// Show (`used`) or take out a subtitle file someone shared, by the
+    /// room's number for it.
+    UseSubtitle {
+        id: u32,
+        used: bool,
+    },
     /// Propose tracks for everyone (host, or anyone in shared mode).
-    ProposeTracks(matinee_protocol::TrackProposal),
+    ProposeTracks {
+        proposal: matinee_protocol::TrackProposal,
+    },
     /// Align this copy to the host's by sound (on by default), or sync
     /// positions as plain numbers.
-    SetAlignment(bool),
+    SetAlignment {
+        on: bool,
+    },
     /// Pick one of this player's tracks (None: subtitles or audio off).
     SelectTrack {
-        kind: matinee_protocol::TrackKind,
+        track: matinee_protocol::TrackKind,
         id: Option<u32>,
     },
     Leave,
@@ -396,4 +427,36 @@ async fn wait_joined(
             code: ErrorCode::Unavailable,
             message: "the relay did not answer the join within 15 s".into(),
         }))
+}
+
+#[cfg(test)]
+mod command_wire {
+    use super::SessionCmd;
+    use serde_json::json;
+
+    /// The room view sends commands as JSON; the same type serves the CLI.
+    #[test]
+    fn the_room_view_s_json_is_a_session_command() {
+        let read = |v: serde_json::Value| serde_json::from_value::<SessionCmd>(v);
+        assert_eq!(
+            read(json!({ "kind": "seek", "position": 12.5 })).unwrap(),
+            SessionCmd::Seek { position: 12.5 }
+        );
+        assert_eq!(
+            read(json!({ "kind": "use_subtitle", "id": 2, "used": false })).unwrap(),
+            SessionCmd::UseSubtitle { id: 2, used: false }
+        );
+        assert_eq!(
+            read(json!({ "kind": "select_track", "track": "sub", "id": null })).unwrap(),
+            SessionCmd::SelectTrack {
+                track: matinee_protocol::TrackKind::Sub,
+                id: None
+            }
+        );
+        assert!(read(json!({ "kind": "run", "command": "rm" })).is_err());
+        assert!(read(json!({ "kind": "seek" })).is_err());
+        // And back: what the CLI or a test sends reads the same.
+        let cmd = SessionCmd::PassHost { to: 3 };
+        assert_eq!(read(serde_json::to_value(&cmd).unwrap()).unwrap(), cmd);
+    }
 }

@@ -619,8 +619,8 @@ impl Runner {
         match cmd {
             SessionCmd::Play
             | SessionCmd::Pause
-            | SessionCmd::SetSpeed(_)
-            | SessionCmd::SeekTo(_) => {
+            | SessionCmd::SetSpeed { speed: _ }
+            | SessionCmd::Seek { position: _ } => {
                 self.tick();
                 let here = self
                     .player
@@ -631,10 +631,10 @@ impl Runner {
                 let action = match cmd {
                     SessionCmd::Play => ControlAction::Play { position: here },
                     SessionCmd::Pause => ControlAction::Pause { position: here },
-                    SessionCmd::SeekTo(position) => ControlAction::Seek {
+                    SessionCmd::Seek { position } => ControlAction::Seek {
                         position: position.max(0.0),
                     },
-                    SessionCmd::SetSpeed(speed) => ControlAction::Speed {
+                    SessionCmd::SetSpeed { speed } => ControlAction::Speed {
                         speed: speed.clamp(0.25, 4.0),
                         position: here,
                     },
@@ -643,33 +643,33 @@ impl Runner {
                 let actions = self.engine.request(action, now);
                 self.apply(actions);
             }
-            SessionCmd::Ready(ready) => {
+            SessionCmd::Ready { ready } => {
                 self.link.send(ClientMsg::Ready { ready });
             }
             SessionCmd::Start { force } => {
                 self.link.send(ClientMsg::Start { force });
             }
-            SessionCmd::Chat(text) => {
+            SessionCmd::Chat { text } => {
                 self.link.send(ClientMsg::Chat { text });
             }
-            SessionCmd::Rename(nickname) => {
+            SessionCmd::Rename { name: nickname } => {
                 self.cfg.nickname = nickname.clone();
                 self.link.send(ClientMsg::Rename { nickname });
             }
-            SessionCmd::SetControlMode(mode) => {
+            SessionCmd::SetControlMode { mode } => {
                 self.link.send(ClientMsg::SetControlMode { mode });
             }
-            SessionCmd::PassHost(to) => {
+            SessionCmd::PassHost { to } => {
                 self.link.send(ClientMsg::PassHost { to });
             }
-            SessionCmd::Kick(participant) => {
+            SessionCmd::Kick { participant } => {
                 self.link.send(ClientMsg::Kick { participant });
             }
-            SessionCmd::StopWaitingFor(participant) => {
+            SessionCmd::StopWaitingFor { participant } => {
                 self.link.send(ClientMsg::StopWaitingFor { participant });
             }
             SessionCmd::ReopenPlayer => return self.reopen_player().await,
-            SessionCmd::ShareSubtitle(path) => {
+            SessionCmd::ShareSubtitle { path } => {
                 let read = tokio::task::spawn_blocking(move || crate::read_subtitle(&path)).await;
                 match read {
                     Ok(Ok(file)) => {
@@ -691,17 +691,17 @@ impl Runner {
                     Err(_) => {}
                 }
             }
-            SessionCmd::UseSubtitle(id) => self.use_subtitle(id, true),
-            SessionCmd::IgnoreSubtitle(id) => self.use_subtitle(id, false),
-            SessionCmd::ProposeTracks(proposal) => {
+            SessionCmd::UseSubtitle { id, used: true } => self.use_subtitle(id, true),
+            SessionCmd::UseSubtitle { id, used: false } => self.use_subtitle(id, false),
+            SessionCmd::ProposeTracks { proposal } => {
                 self.link.send(ClientMsg::ProposeTracks { proposal });
             }
-            SessionCmd::SetAlignment(on) => {
+            SessionCmd::SetAlignment { on } => {
                 self.aligner.set_enabled(on);
                 self.apply_line();
                 self.emit_alignment();
             }
-            SessionCmd::SelectTrack { kind, id } => {
+            SessionCmd::SelectTrack { track: kind, id } => {
                 if let Some(p) = &self.player {
                     let kind = match kind {
                         matinee_protocol::TrackKind::Audio => matinee_mpv::TrackType::Audio,

@@ -97,7 +97,7 @@ async fn syncplay_friends_join_follow_and_control_a_matinee_room() {
     .await;
     let code = ana.session.snapshot().code;
     let mut events = ana.session.events();
-    ana.session.send(SessionCmd::Ready(true));
+    ana.session.send(SessionCmd::Ready { ready: true });
     ana.session.send(SessionCmd::Start { force: true });
     eventually("Ana plays", Duration::from_secs(5), || !paused(&ana.mpv)).await;
     let ben = Member::start(config(&relay, "Ben", Role::Join { code: code.clone() })).await;
@@ -134,7 +134,7 @@ async fn syncplay_friends_join_follow_and_control_a_matinee_room() {
         gap(&bo.mpv, &ana.mpv) < 0.25
     })
     .await;
-    ana.session.send(SessionCmd::SeekTo(60.0));
+    ana.session.send(SessionCmd::Seek { position: 60.0 });
     eventually("Bo and Cy jump to 60 s", FOLLOW, || {
         (position(&bo.mpv) - 60.0).abs() < 0.5 && (position(&cy.mpv) - 60.0).abs() < 0.5
     })
@@ -167,7 +167,7 @@ async fn syncplay_friends_join_follow_and_control_a_matinee_room() {
     // Syncplay unpauses at once only when the others are ready (its
     // default "unpause if others are ready"): Ben says so in Matinee, Cy
     // in Syncplay's console, and the room hears both.
-    ben.session.send(SessionCmd::Ready(true));
+    ben.session.send(SessionCmd::Ready { ready: true });
     cy.type_line("t").await;
     let ready = |s: &PartyHandle, name: &str| {
         s.snapshot()
@@ -194,7 +194,9 @@ async fn syncplay_friends_join_follow_and_control_a_matinee_room() {
     .await;
 
     // Chat both ways; readiness from Syncplay's console.
-    ana.session.send(SessionCmd::Chat("popcorn?".into()));
+    ana.session.send(SessionCmd::Chat {
+        text: "popcorn?".into(),
+    });
     eventually("Bo reads Ana's chat", FOLLOW, || bo.said("<Ana> popcorn?")).await;
     bo.type_line("ch yes please").await;
     let heard = tokio::time::timeout(FOLLOW, async {
@@ -220,8 +222,9 @@ async fn syncplay_friends_join_follow_and_control_a_matinee_room() {
 
     // In a host-only room a Syncplay friend's pause is refused, said why,
     // and their player is put back; the room plays on.
-    ana.session
-        .send(SessionCmd::SetControlMode(ControlMode::HostOnly));
+    ana.session.send(SessionCmd::SetControlMode {
+        mode: ControlMode::HostOnly,
+    });
     tokio::time::sleep(Duration::from_millis(500)).await;
     cy.mpv.set_pause(true).await.unwrap();
     eventually("Cy is put back to playing", FOLLOW, || !paused(&cy.mpv)).await;
