@@ -385,13 +385,17 @@ impl PartySession {
         });
         let runner = runner::Runner::new(
             config,
-            link,
-            link_events,
+            runner::Relay {
+                link,
+                events: link_events,
+            },
             player,
             *joined,
-            events.clone(),
-            snap_tx,
-            local_tx,
+            runner::Outlets {
+                events: events.clone(),
+                snapshot: snap_tx,
+                local: local_tx,
+            },
             now_ms(),
         );
         let task = tokio::spawn(runner.run(cmd_rx));

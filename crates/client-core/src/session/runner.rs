@@ -74,26 +74,41 @@ enum Flow {
     End(String),
 }
 
+/// Where a session tells the app and the CLI what happens.
+pub struct Outlets {
+    pub events: broadcast::Sender<SessionEvent>,
+    pub snapshot: watch::Sender<SessionSnapshot>,
+    /// The local player as last sampled; none while it is closed.
+    pub local: watch::Sender<Option<PlayerSample>>,
+}
+
+/// The relay connection a session runs on, and what it hears from it.
+pub struct Relay {
+    pub link: RelayLink,
+    pub events: mpsc::Receiver<LinkEvent>,
+}
+
 impl Runner {
-    #[allow(clippy::too_many_arguments)]
     pub fn new(
         cfg: SessionConfig,
-        link: RelayLink,
-        link_events: mpsc::Receiver<LinkEvent>,
+        relay: Relay,
         player: Player,
         joined: Joined,
-        events: broadcast::Sender<SessionEvent>,
-        snapshot: watch::Sender<SessionSnapshot>,
-        local: watch::Sender<Option<PlayerSample>>,
+        outlets: Outlets,
         now: f64,
     ) -> Self {
+        let Outlets {
+            events,
+            snapshot,
+            local,
+        } = outlets;
         let engine = SyncEngine::new(cfg.engine.clone());
         let (aligner, align_news) = Aligner::start(&cfg.mpv, &cfg.media);
         let mut r = Self {
             engine,
             cfg,
-            link,
-            link_events,
+            link: relay.link,
+            link_events: relay.events,
             player: Some(player),
             token: joined.resume_token.clone(),
             host_proof: None,
