@@ -1081,9 +1081,21 @@ async fn watch_from_jellyfin(
     env: &[(String, PathBuf)],
 ) {
     let server = fake::FakeJellyfin::start(film.to_path_buf(), 60.0).await;
+    // The server is still updating after an upgrade: the form says so,
+    // counts down, and connects by itself once the server is up.
+    server.set_phase(fake::Phase::Updating);
     click_button(client, "From Jellyfin…").await;
     type_into(client, "#jf-url", &server.url()).await;
     click_button(client, "Connect").await;
+    wait_for(
+        client,
+        "the form counts down to asking a starting server again",
+        "return document.querySelector('.jf-form .error.waiting')?.textContent ?? ''",
+        |v| v.as_str().is_some_and(|t| t.contains("Trying again in")),
+    )
+    .await;
+    screenshot(display, shots, "4a-jellyfin-starting.png");
+    server.set_phase(fake::Phase::Running);
     type_into(client, "#jf-user", fake::USER).await;
     type_into(client, "#jf-pass", "wrong").await;
     click_button(client, "Sign in").await;
