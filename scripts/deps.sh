@@ -26,7 +26,10 @@ if [ "${1:-}" = test ]; then
     # tests; the benchmark also runs the real Syncplay server beside us.
     syncplay syncplay-server
     # The window test answers the real file dialog by typing into it.
-    xdotool)
+    xdotool
+    # The .deb is installed on a clean Debian made with debootstrap (and
+    # its window's screenshot converted from Xvfb's frame buffer).
+    debootstrap netpbm)
 fi
 
 missing=()

@@ -9,6 +9,7 @@ mod error;
 mod hosting;
 mod jellyfin;
 mod state;
+mod webview_check;
 
 use std::path::Path;
 use std::sync::Arc;
@@ -140,6 +141,9 @@ fn init_logging(dir: &std::path::Path) {
 
 /// Builds and runs the app.
 pub fn run() {
+    if !webview_check::webview_available() {
+        std::process::exit(1);
+    }
     let launched_with = LaunchRequest::from_args(
         std::env::args().skip(1),
         &std::env::current_dir().unwrap_or_default(),

@@ -1,0 +1,77 @@
+//! Windows draws the window with Microsoft Edge WebView2. Windows 11 and
+//! recent Windows 10 have it; a machine without it would otherwise see
+//! nothing at all (the app has no console). Before the window is built
+//! this asks for WebView2's version and, when there is none, says so in a
+//! plain Windows message box and offers the download page.
+
+/// Microsoft's page for the WebView2 Runtime (the "Evergreen" installer).
+#[cfg(any(windows, test))]
+pub const DOWNLOAD_PAGE: &str = "https://developer.microsoft.com/microsoft-edge/webview2/";
+
+/// What the person reads when WebView2 is missing.
+#[cfg(any(windows, test))]
+pub fn missing_message(reason: &str) -> String {
+    format!(
+        "Matinee shows its window with Microsoft Edge WebView2, which this \
+         computer does not have ({reason}).\n\nInstall the \"Evergreen \
+         Bootstrapper\" of the WebView2 Runtime from Microsoft, then open \
+         Matinee again. The installer from Matinee's website adds it for you.\n\n\
+         Open the download page now?"
+    )
+}
+
+/// `true` when the window can be shown; `false` after telling the person
+/// why not (Windows only; elsewhere the system's web view is a dependency
+/// of the package).
+pub fn webview_available() -> bool {
+    #[cfg(windows)]
+    {
+        match tauri::webview_version() {
+            Ok(version) => {
+                tracing::debug!(%version, "WebView2 found");
+                true
+            }
+            Err(e) => {
+                let text = missing_message(&e.to_string());
+                eprintln!("{text}");
+                let open = rfd::MessageDialog::new()
+                    .set_level(rfd::MessageLevel::Error)
+                    .set_title("Matinee needs WebView2")
+                    .set_description(text)
+                    .set_buttons(rfd::MessageButtons::YesNo)
+                    .show();
+                if open == rfd::MessageDialogResult::Yes {
+                    let _ = std::process::Command::new("explorer")
+                        .arg(DOWNLOAD_PAGE)
+                        .spawn();
+                }
+                false
+            }
+        }
+    }
+    #[cfg(not(windows))]
+    {
+        true
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_message_names_webview2_the_reason_and_the_remedy() {
+        let text = missing_message("no runtime found");
+        assert!(text.contains("WebView2"));
+        assert!(text.contains("(no runtime found)"));
+        assert!(text.contains("Evergreen"));
+        assert!(text.ends_with("Open the download page now?"));
+        assert!(DOWNLOAD_PAGE.starts_with("https://"));
+    }
+
+    #[cfg(not(windows))]
+    #[test]
+    fn elsewhere_the_system_web_view_is_taken_as_present() {
+        assert!(webview_available());
+    }
+}
