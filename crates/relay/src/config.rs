@@ -212,7 +212,7 @@ pub struct RelayConfig {
     /// A certificate given in code (the app's self-signed one); takes the
     /// place of --tls-cert/--tls-key.
     #[arg(skip)]
-    pub tls: Option<crate::TlsIdentity>,
+    pub tls: Option<crate::tls::TlsIdentity>,
 
     /// A peer-to-peer endpoint given in code (the app's hosting): friends
     /// who cannot reach the relay's port dial it by id, and are served
@@ -255,14 +255,16 @@ impl RelayConfig {
     }
 
     /// The certificate to serve, if any.
-    pub(crate) fn tls_identity(&self) -> Result<Option<crate::TlsIdentity>, crate::RelayError> {
+    pub(crate) fn tls_identity(
+        &self,
+    ) -> Result<Option<crate::tls::TlsIdentity>, crate::error::RelayError> {
         match (&self.tls, &self.tls_cert, &self.tls_key) {
             (Some(identity), _, _) => Ok(Some(identity.clone())),
             (None, Some(cert), Some(key)) => {
-                crate::TlsIdentity::from_pem_files(cert, key).map(Some)
+                crate::tls::TlsIdentity::from_pem_files(cert, key).map(Some)
             }
             (None, None, None) => Ok(None),
-            _ => Err(crate::RelayError::Tls(
+            _ => Err(crate::error::RelayError::Tls(
                 "--tls-cert and --tls-key go together".into(),
             )),
         }

@@ -13,9 +13,11 @@ use matinee_protocol::{
 
 use crate::limits::TokenBucket;
 use crate::outbox::{outbox, Inbox, Outbox, Outgoing};
-use crate::refusal::{join_throttled, no_room, too_many_creations, too_many_rooms_open, Refusal};
+use crate::refusal::{
+    self, join_throttled, no_room, too_many_creations, too_many_rooms_open, Refusal,
+};
 use crate::room::{RoomCmd, RoomHandle};
-use crate::Shared;
+use crate::shared::Shared;
 
 /// Longest wait for the socket to take one frame before the client counts
 /// as not reading.
@@ -136,28 +138,23 @@ impl Connection {
             let flow = tokio::select! {
                 biased;
                 _ = shutdown.cancelled() => {
-                    self.close_with(ErrorCode::ShuttingDown, "The relay is shutting down.").await
+                    self.close_with(refusal::shutting_down()).await
                 }
                 changed = inbox.kill.changed() => {
                     let code = (*inbox.kill.borrow()).filter(|_| changed.is_ok());
                     match code {
-                        Some(ErrorCode::SlowConsumer) => {
-                            // The phase stays: the room hears of it when the
-                            // connection ends, as for any dropped link (one
-                            // here that already dropped the seat ignores it).
-                            self.close_with(ErrorCode::SlowConsumer, "You did not read messages fast enough.").await
-                        }
-                        Some(ErrorCode::SessionReplaced) => {
-                            self.phase = Phase::Lobby; // the seat now belongs to the newer link
-                            self.close_with(ErrorCode::SessionReplaced, "Your seat was taken back by a newer connection.").await
-                        }
-                        Some(ErrorCode::Unavailable) => {
-                            // The node running the room is gone; coming
-                            // back moves the room to a live node.
-                            self.phase = Phase::Lobby;
-                            self.close_with(ErrorCode::Unavailable, "The room is moving to another relay node; reconnecting.").await
-                        }
-                        Some(code) => self.close_with(code, "Closed by the relay.").await,
+                        // The seat now belongs to the newer link.
+                        Some(ErrorCode::SessionReplaced) => self.phase = Phase::Lobby,
+                        // The node running the room is gone; coming back
+                        // moves the room to a live node.
+                        Some(ErrorCode::Unavailable) => self.phase = Phase::Lobby,
+                        // Else the phase stays (a slow reader's room hears
+                        // of it when the connection ends, as for any
+                        // dropped link).
+                        _ => {}
+                    }
+                    match code {
+                        Some(code) => self.close_with(refusal::closed(code, true)).await,
                         None => Flow::Close,
                     }
                 }
@@ -173,14 +170,14 @@ impl Connection {
                     Some(Ok(Message::Binary(_))) if matches!(self.phase, Phase::New) => {
                         // Nothing but a hello opens a connection (and only
                         // a message resets the hello timer).
-                        self.close_with(ErrorCode::HelloRequired, "Say hello first.").await
+                        self.close_with(refusal::hello_first()).await
                     }
                     Some(Ok(Message::Binary(_))) => {
                         self.last_message = Instant::now();
                         if self.rate_limited().await {
                             Flow::Continue
                         } else {
-                            self.send_error(ErrorCode::BinaryNotSupported, "Send JSON text frames.", false).await
+                            self.send_error(refusal::binary_frame(), false).await
                         }
                     }
                     // Pings and pongs count like messages: each ping is
@@ -208,7 +205,7 @@ impl Connection {
                     self.write(Message::Ping(stamp.to_vec().into())).await
                 }
                 _ = tokio::time::sleep_until(idle_deadline) => {
-                    self.close_with(ErrorCode::IdleTimeout, "Nothing received for too long.").await
+                    self.close_with(refusal::idle()).await
                 }
             };
             if let Flow::Close = flow {
@@ -289,9 +286,9 @@ impl Connection {
             .await
     }
 
-    async fn send_error(&mut self, code: ErrorCode, message: &str, fatal: bool) -> Flow {
+    async fn send_error(&mut self, (code, message): Refusal, fatal: bool) -> Flow {
         self.shared.metrics.error(code);
-        let flow = self.send(&ServerMsg::error(code, message, fatal)).await;
+        let flow = self.send(&ServerMsg::error(code, &message, fatal)).await;
         if fatal {
             let frame = CloseFrame {
                 code: close_code(code),
@@ -331,15 +328,10 @@ impl Connection {
             .filter(|_| shared.tokens.persistent)
             .and_then(|r| Some((shared.tokens.verify(&code, &token)?, r)));
         let room = match &member {
-            Some((_, r)) => {
-                shared
-                    .rooms
-                    .find_or_rebuild(&shared, &code, r.control_mode)
-                    .await?
-            }
+            Some((_, r)) => shared.rooms.find_or_rebuild(&code, r.control_mode).await?,
             None => shared
                 .rooms
-                .find(&shared, &code)
+                .find(&code)
                 .await?
                 .ok_or_else(|| no_room(&code))?,
         };
@@ -353,12 +345,12 @@ impl Connection {
         }
     }
 
-    async fn close_with(&mut self, code: ErrorCode, message: &str) -> Flow {
-        self.send_error(code, message, true).await
+    async fn close_with(&mut self, refused: Refusal) -> Flow {
+        self.send_error(refused, true).await
     }
 
-    async fn refuse(&mut self, (code, message): Refusal) -> Flow {
-        self.send_error(code, &message, false).await
+    async fn refuse(&mut self, refused: Refusal) -> Flow {
+        self.send_error(refused, false).await
     }
 
     /// True when the message must be dropped for the rate limit (an error
@@ -370,13 +362,7 @@ impl Connection {
         }
         self.strikes += 1;
         if self.strikes == 1 {
-            let _ = self
-                .send_error(
-                    ErrorCode::RateLimited,
-                    "Too many messages; some were dropped.",
-                    false,
-                )
-                .await;
+            let _ = self.send_error(refusal::messages_dropped(), false).await;
         }
         true
     }
@@ -388,10 +374,7 @@ impl Connection {
             return None;
         }
         if self.strikes > RATE_STRIKES_BEFORE_CLOSE {
-            return Some(
-                self.close_with(ErrorCode::RateLimited, "Far too many messages.")
-                    .await,
-            );
+            return Some(self.close_with(refusal::far_too_many_messages()).await);
         }
         Some(Flow::Continue)
     }
@@ -433,10 +416,7 @@ impl Connection {
         self.shared.metrics.messages_received.inc();
         let limit = self.shared.config.max_frame_bytes;
         if text.len() > limit {
-            let msg = format!("Messages are at most {limit} bytes.");
-            return self
-                .send_error(ErrorCode::MessageTooLarge, &msg, true)
-                .await;
+            return self.close_with(refusal::frame_too_large(limit)).await;
         }
         if let Some(flow) = self.over_rate().await {
             return flow;
@@ -445,23 +425,16 @@ impl Connection {
             Ok(msg) => msg,
             Err(e) => {
                 let fatal = matches!(self.phase, Phase::New);
-                return self
-                    .send_error(decode_error(&e), &shortened(&e.to_string()), fatal)
-                    .await;
+                let refused = (decode_error(&e), shortened(&e.to_string()));
+                return self.send_error(refused, fatal).await;
             }
         };
         match (&self.phase, msg) {
             (Phase::New, ClientMsg::Hello { protocol, client }) => {
                 self.on_hello(protocol, &client).await
             }
-            (Phase::New, _) => {
-                self.close_with(ErrorCode::HelloRequired, "Say hello first.")
-                    .await
-            }
-            (_, ClientMsg::Hello { .. }) => {
-                self.send_error(ErrorCode::BadMessage, "You already said hello.", false)
-                    .await
-            }
+            (Phase::New, _) => self.close_with(refusal::hello_first()).await,
+            (_, ClientMsg::Hello { .. }) => self.send_error(refusal::hello_again(), false).await,
             (_, ClientMsg::Ping { client_ms }) => {
                 let recv = self.shared.clock.now_ms();
                 self.send(&ServerMsg::Pong(Pong {
@@ -483,8 +456,7 @@ impl Connection {
                     Flow::Continue
                 } else {
                     self.phase = Phase::Lobby;
-                    self.send_error(ErrorCode::NotInRoom, "That room has ended.", false)
-                        .await
+                    self.send_error(refusal::room_has_ended(), false).await
                 }
             }
         }
@@ -492,10 +464,8 @@ impl Connection {
 
     async fn on_hello(&mut self, protocol: u32, client: &str) -> Flow {
         if protocol != PROTOCOL_VERSION {
-            let msg = format!(
-                "This relay speaks protocol {PROTOCOL_VERSION}, you speak {protocol}; update Matinee."
-            );
-            return self.close_with(ErrorCode::ProtocolVersion, &msg).await;
+            let refused = refusal::protocol_mismatch(protocol, PROTOCOL_VERSION);
+            return self.close_with(refused).await;
         }
         tracing::debug!(conn = self.outbox.conn_id, client, "hello");
         self.phase = Phase::Lobby;
@@ -544,7 +514,7 @@ impl Connection {
                     Err(refusal) => return self.refuse(refusal).await,
                 };
                 let shared = self.shared.clone();
-                let room = shared.rooms.create(&shared, control_mode, place).await;
+                let room = shared.rooms.create(control_mode, place).await;
                 match room {
                     Ok(room) => room
                         .join(nickname, media, None, self.outbox.clone())
@@ -562,7 +532,7 @@ impl Connection {
                     return self.refuse(join_throttled()).await;
                 }
                 let shared = self.shared.clone();
-                match shared.rooms.find(&shared, &code).await {
+                match shared.rooms.find(&code).await {
                     Ok(Some(room)) => room
                         .join(nickname, media, None, self.outbox.clone())
                         .await
@@ -581,7 +551,7 @@ impl Connection {
                 }
                 self.resume(code, token, rebuild).await
             }
-            _ => Err((ErrorCode::NotInRoom, "Create or join a room first.".into())),
+            _ => Err(refusal::not_in_room()),
         };
         match result {
             Ok((room, pid)) => {

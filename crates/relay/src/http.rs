@@ -12,7 +12,8 @@ use axum::{Json, Router};
 use matinee_protocol::Invite;
 
 use crate::listener::Peer;
-use crate::{connection, landing, Shared};
+use crate::shared::Shared;
+use crate::{connection, landing};
 
 /// Initial read buffer of a connection, in bytes.
 const READ_BUFFER: usize = 4 * 1024;
@@ -119,7 +120,7 @@ async fn healthz(State(shared): State<Arc<Shared>>) -> Response {
     let body = serde_json::json!({
         "status": if ok { "ok" } else { "unhealthy" },
         "version": env!("CARGO_PKG_VERSION"),
-        "rooms": shared.registry.len(),
+        "rooms": shared.rooms.here(),
         "connections": shared.metrics.connections.get(),
         "redis": match redis {
             None => "not used",

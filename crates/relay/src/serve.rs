@@ -19,7 +19,7 @@ use std::sync::Arc;
 use matinee_p2p::P2pHost;
 
 use crate::listener::{Opened, Peer, RelayListener};
-use crate::Shared;
+use crate::shared::Shared;
 
 /// How long connections still serving a request get once the relay stops.
 const DRAIN: Duration = Duration::from_secs(5);

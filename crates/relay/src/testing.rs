@@ -9,11 +9,12 @@ use std::sync::Arc;
 use matinee_protocol::{ClientMsg, ControlMode, ParticipantId, PlaybackState, RoomCode, ServerMsg};
 use tokio::sync::oneshot;
 
+use crate::clock::ServerClock;
+use crate::config::RelayConfig;
 use crate::metrics::Metrics;
 use crate::outbox::{outbox, Inbox, Outgoing};
 use crate::room::{Room, RoomCmd, RoomEnv};
 use crate::tokens::TokenSigner;
-use crate::{RelayConfig, ServerClock};
 
 /// One room and its members' queues. Create and use it inside a tokio
 /// runtime (its clock is the room's).

@@ -13,7 +13,7 @@ use rustls::pki_types::pem::PemObject;
 use rustls::pki_types::{CertificateDer, PrivateKeyDer};
 use sha2::{Digest, Sha256};
 
-use crate::RelayError;
+use crate::error::RelayError;
 
 /// File names of the self-signed identity in its folder.
 const CERT_FILE: &str = "relay-cert.pem";

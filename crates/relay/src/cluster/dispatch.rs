@@ -12,7 +12,7 @@ use super::wire::{self, MemberBody, OwnerCmd, ToMembers, ToOwner};
 use super::{Body, Cluster, Publish, RemoteConn};
 use crate::outbox::Outbox;
 use crate::room::RoomCmd;
-use crate::Shared;
+use crate::room::RoomHost;
 
 fn text(v: &Value) -> Option<&[u8]> {
     match v {
@@ -25,7 +25,7 @@ fn text(v: &Value) -> Option<&[u8]> {
 pub(super) async fn run(
     cluster: Arc<Cluster>,
     mut pushes: mpsc::UnboundedReceiver<PushInfo>,
-    shared: Arc<Shared>,
+    host: Arc<RoomHost>,
 ) {
     loop {
         let push = tokio::select! {
@@ -33,7 +33,7 @@ pub(super) async fn run(
                 Some(p) => p,
                 None => return,
             },
-            _ = shared.shutdown.cancelled() => return,
+            _ = host.shutdown.cancelled() => return,
         };
         if push.kind != PushKind::Message {
             continue;
@@ -52,7 +52,7 @@ pub(super) async fn run(
         };
         if to_owner {
             match serde_json::from_slice::<ToOwner>(payload) {
-                Ok(msg) => for_owned_room(&cluster, &shared, code, msg).await,
+                Ok(msg) => for_owned_room(&cluster, &host, code, msg).await,
                 Err(e) => {
                     tracing::warn!(room = %code, error = %e, "unreadable message from another node")
                 }
@@ -69,7 +69,7 @@ pub(super) async fn run(
 /// A member on another node speaks to a room this node runs.
 async fn for_owned_room(
     cluster: &Arc<Cluster>,
-    shared: &Arc<Shared>,
+    host: &Arc<RoomHost>,
     code: RoomCode,
     msg: ToOwner,
 ) {
@@ -80,7 +80,7 @@ async fn for_owned_room(
         cmd,
     } = msg;
     let addr = addr.unwrap_or(std::net::IpAddr::V6(std::net::Ipv6Addr::UNSPECIFIED));
-    let room = shared.registry.get(&code);
+    let room = host.registry.get(&code);
     let outbox = || {
         Outbox::remote(
             conn,

@@ -8,8 +8,9 @@ use std::sync::Arc;
 use matinee_protocol::RoomCode;
 
 use super::{wire, Cluster, KEEP_EVERY, LEASE};
+use crate::config::RelayConfig;
 use crate::room::RoomCmd;
-use crate::Shared;
+use crate::room::RoomHost;
 
 /// Renews the lease when this node holds it, takes it back when it ran out
 /// (Redis was away for a while); 0 when another node holds it now.
@@ -28,19 +29,18 @@ fn lease_ms() -> u64 {
 
 /// How long a stored room outlives its last save: long enough for every
 /// member's resume grace and the room's own grace.
-pub(super) fn state_ttl_ms(shared: &Shared) -> u64 {
-    let c = &shared.config;
+pub(super) fn state_ttl_ms(c: &RelayConfig) -> u64 {
     ((c.resume_grace_secs.max(0.0) + c.room_grace_secs.max(0.0)) * 1000.0) as u64 + 10_000
 }
 
-pub(super) async fn run(cluster: Arc<Cluster>, shared: Arc<Shared>) {
+pub(super) async fn run(cluster: Arc<Cluster>, host: Arc<RoomHost>) {
     let mut tick = tokio::time::interval(KEEP_EVERY);
     tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
     let mut conn = cluster.conn();
     loop {
         tokio::select! {
             _ = tick.tick() => {}
-            _ = shared.shutdown.cancelled() => return,
+            _ = host.shutdown.cancelled() => return,
         }
         // Take the changed states; they go back if Redis does not take them.
         let owned: Vec<(RoomCode, Option<String>)> = cluster
@@ -79,7 +79,7 @@ pub(super) async fn run(cluster: Arc<Cluster>, shared: Arc<Shared>) {
                     .arg(wire::state_key(code))
                     .arg(state)
                     .arg("PX")
-                    .arg(state_ttl_ms(&shared))
+                    .arg(state_ttl_ms(&host.env.config))
                     .ignore();
             }
         }
@@ -99,10 +99,10 @@ pub(super) async fn run(cluster: Arc<Cluster>, shared: Arc<Shared>) {
                 }
                 for (node, alive) in nodes.iter().zip(alive) {
                     if *alive == 0 {
-                        members_lost(&cluster, &shared, *node).await;
+                        members_lost(&cluster, &host, *node).await;
                     }
                 }
-                prune(&cluster, &shared);
+                prune(&cluster, &host);
             }
             Err(e) => {
                 tracing::debug!(error = %e, "keeping leases failed");
@@ -120,7 +120,7 @@ pub(super) async fn run(cluster: Arc<Cluster>, shared: Arc<Shared>) {
 
 /// A node holding members of rooms this node runs died: their seats wait
 /// for a resume, as for any dropped link.
-async fn members_lost(cluster: &Cluster, shared: &Shared, node: u64) {
+async fn members_lost(cluster: &Cluster, host: &RoomHost, node: u64) {
     let seats = cluster
         .remote_seats
         .lock()
@@ -133,7 +133,7 @@ async fn members_lost(cluster: &Cluster, shared: &Shared, node: u64) {
         "a relay node is gone"
     );
     for (code, pid, conn) in seats {
-        if let Some(room) = shared.registry.get(&code) {
+        if let Some(room) = host.registry.get(&code) {
             room.send(RoomCmd::Disconnected { pid, conn_id: conn })
                 .await;
         }
@@ -142,7 +142,7 @@ async fn members_lost(cluster: &Cluster, shared: &Shared, node: u64) {
 
 /// Forgets answers nobody waits for, connections that are gone, and seats
 /// of rooms that ended.
-fn prune(cluster: &Cluster, shared: &Shared) {
+fn prune(cluster: &Cluster, host: &RoomHost) {
     cluster
         .members
         .lock()
@@ -155,7 +155,7 @@ fn prune(cluster: &Cluster, shared: &Shared) {
         .retain(|_, reply| !reply.is_closed());
     let mut seats = cluster.remote_seats.lock().expect("remote seats lock");
     for list in seats.values_mut() {
-        list.retain(|(code, _, _)| shared.registry.get(code).is_some());
+        list.retain(|(code, _, _)| host.registry.get(code).is_some());
     }
     seats.retain(|_, list| !list.is_empty());
 }

@@ -9,8 +9,8 @@ use redis::Value;
 
 use super::{keeper, wire, Cluster, RemoteRoom, LEASE};
 use crate::refusal::{moving, server_full, unavailable, Refusal};
+use crate::room::RoomHost;
 use crate::room::{RoomHandle, StoredRoom};
-use crate::Shared;
 
 /// How often a node waiting for a dead owner's lease to run out looks again.
 const RETRY: Duration = Duration::from_millis(200);
@@ -60,11 +60,11 @@ impl Cluster {
     /// holds it.
     pub async fn adopt(
         &self,
-        shared: &Arc<Shared>,
+        host: &Arc<RoomHost>,
         code: &RoomCode,
         make: impl FnOnce() -> RoomHandle,
     ) -> Result<Located, Refusal> {
-        if shared.registry.len() >= shared.config.max_rooms {
+        if host.full() {
             return Err(server_full());
         }
         if !self.claim(code).await? {
@@ -74,7 +74,7 @@ impl Cluster {
             self.release(code).await;
             return Err(refusal);
         }
-        let room = shared
+        let room = host
             .registry
             .get_or_insert(code, usize::MAX, make)
             .expect("no limit");
@@ -84,7 +84,7 @@ impl Cluster {
     /// A new room under a code no node uses.
     pub async fn create_room(
         &self,
-        shared: &Arc<Shared>,
+        host: &Arc<RoomHost>,
         mode: ControlMode,
         place: Option<Arc<crate::limits::Held>>,
     ) -> Result<RoomHandle, Refusal> {
@@ -92,10 +92,9 @@ impl Cluster {
             return Err(unavailable());
         }
         for _ in 0..16 {
-            let code = crate::registry::random_code();
-            let make =
-                || RoomHandle::spawn(code.clone(), mode, shared.clone()).counted_in(place.clone());
-            if let Located::Here(room) = self.adopt(shared, &code, make).await? {
+            let code = crate::room::random_code();
+            let make = || RoomHandle::spawn(code.clone(), mode, host).counted_in(place.clone());
+            if let Located::Here(room) = self.adopt(host, &code, make).await? {
                 return Ok(room);
             }
         }
@@ -107,12 +106,12 @@ impl Cluster {
     /// nothing is stored.
     pub async fn find(
         self: &Arc<Self>,
-        shared: &Arc<Shared>,
+        host: &Arc<RoomHost>,
         code: &RoomCode,
     ) -> Result<Option<RoomHandle>, Refusal> {
         let deadline = Instant::now() + LEASE + Duration::from_secs(1);
         loop {
-            if let Some(room) = shared.registry.get(code) {
+            if let Some(room) = host.registry.get(code) {
                 return Ok(Some(room));
             }
             let mut conn = self.conn();
@@ -134,7 +133,7 @@ impl Cluster {
                     // Its node died: wait for the lease to run out.
                 }
                 Some(_) => {} // closing here just now
-                None => match self.take_over(shared, code).await? {
+                None => match self.take_over(host, code).await? {
                     None => return Ok(None),
                     Some(Located::Here(room)) => return Ok(Some(room)),
                     Some(Located::Taken) => {} // another node was quicker
@@ -164,7 +163,7 @@ impl Cluster {
     /// Runs the stored room here; None when nothing is stored.
     async fn take_over(
         &self,
-        shared: &Arc<Shared>,
+        host: &Arc<RoomHost>,
         code: &RoomCode,
     ) -> Result<Option<Located>, Refusal> {
         let mut conn = self.conn();
@@ -176,8 +175,8 @@ impl Cluster {
         let Some(stored) = state.and_then(|s| serde_json::from_str::<StoredRoom>(&s).ok()) else {
             return Ok(None);
         };
-        let make = || RoomHandle::restore(stored, shared.clone());
-        let located = self.adopt(shared, code, make).await?;
+        let make = || RoomHandle::restore(stored, host);
+        let located = self.adopt(host, code, make).await?;
         if let Located::Here(_) = located {
             tracing::info!(room = %code, "took over a room whose node is gone");
         }

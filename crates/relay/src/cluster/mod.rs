@@ -31,11 +31,13 @@ use redis::aio::{ConnectionManager, ConnectionManagerConfig};
 use redis::{IntoConnectionInfo, ProtocolVersion, PushInfo};
 use tokio::sync::{mpsc, oneshot};
 
+use crate::config::RelayConfig;
+use crate::error::RelayError;
 use crate::outbox::{Outbox, Outgoing};
 use crate::refusal::Refusal;
 use crate::room::RoomCmd;
+use crate::room::RoomHost;
 use crate::tokens::{hex, unhex};
-use crate::{RelayError, Shared};
 use wire::{MemberBody, OwnerCmd, ToOwner, WireResult};
 
 pub(crate) use locate::Located;
@@ -271,15 +273,15 @@ pub(crate) async fn connect(url: &str) -> Result<Started, RelayError> {
 
 impl Started {
     /// Starts the tasks that publish, receive and keep leases.
-    pub fn run(self, shared: Arc<Shared>) {
+    pub fn run(self, host: Arc<RoomHost>) {
         let Started {
             cluster,
             pushes,
             queue,
         } = self;
-        tokio::spawn(publisher::run(cluster.clone(), queue, shared.clone()));
-        tokio::spawn(dispatch::run(cluster.clone(), pushes, shared.clone()));
-        tokio::spawn(keeper::run(cluster, shared));
+        tokio::spawn(publisher::run(cluster.clone(), queue, host.clone()));
+        tokio::spawn(dispatch::run(cluster.clone(), pushes, host.clone()));
+        tokio::spawn(keeper::run(cluster, host));
     }
 }
 
@@ -382,7 +384,7 @@ impl Cluster {
     /// The room stopped running here. `ended`: it expired, so its lease
     /// and state go; otherwise (this node is stopping) the state stays for
     /// another node to take over, and the lease is let go at once.
-    pub async fn disown(&self, code: &RoomCode, ended: bool, shared: &Shared) {
+    pub async fn disown(&self, code: &RoomCode, ended: bool, config: &RelayConfig) {
         let state = self
             .owned
             .lock()
@@ -396,7 +398,7 @@ impl Cluster {
                 .arg(wire::state_key(code))
                 .arg(state)
                 .arg("PX")
-                .arg(keeper::state_ttl_ms(shared))
+                .arg(keeper::state_ttl_ms(config))
                 .ignore();
         }
         if ended {
@@ -577,9 +579,9 @@ impl crate::room::RoomStore for Cluster {
         &'a self,
         code: &'a RoomCode,
         ended: bool,
-        shared: &'a Shared,
+        config: &'a RelayConfig,
     ) -> std::pin::Pin<Box<dyn std::future::Future<Output = ()> + Send + 'a>> {
-        Box::pin(self.disown(code, ended, shared))
+        Box::pin(self.disown(code, ended, config))
     }
 }
 

@@ -9,7 +9,7 @@ use tokio::sync::mpsc;
 
 use super::wire;
 use super::{Body, Cluster, Publish};
-use crate::Shared;
+use crate::room::RoomHost;
 
 /// Most publishes sent in one round trip.
 const BATCH: usize = 512;
@@ -73,7 +73,7 @@ fn messages(node_targets: Vec<Publish>) -> Vec<Outgoing> {
 pub(super) async fn run(
     cluster: Arc<Cluster>,
     mut queue: mpsc::Receiver<Publish>,
-    shared: Arc<Shared>,
+    host: Arc<RoomHost>,
 ) {
     let mut conn = cluster.conn();
     loop {
@@ -82,7 +82,7 @@ pub(super) async fn run(
                 Some(item) => item,
                 None => return,
             },
-            _ = shared.shutdown.cancelled() => return,
+            _ = host.shutdown.cancelled() => return,
         };
         let mut batch = vec![first];
         while batch.len() < BATCH {
@@ -98,7 +98,7 @@ pub(super) async fn run(
         }
         match pipe.query_async::<Vec<i64>>(&mut conn).await {
             Ok(receivers) => {
-                shared
+                host.env
                     .metrics
                     .cluster_published
                     .inc_by(messages.len() as u64);
@@ -109,7 +109,7 @@ pub(super) async fn run(
                 }
             }
             Err(e) => {
-                shared.metrics.cluster_publish_errors.inc();
+                host.env.metrics.cluster_publish_errors.inc();
                 tracing::warn!(error = %e, lost = messages.len(), "could not publish to other nodes");
                 cluster.set_healthy(false);
             }

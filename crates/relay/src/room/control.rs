@@ -1,11 +1,10 @@
 //! Playback control: play/pause/seek/speed, the ready-check start, and
 //! pausing the room while someone buffers.
 
-use matinee_protocol::{
-    ControlAction, ControlCause, ControlMode, ErrorCode, NoticeEvent, ParticipantId,
-};
+use matinee_protocol::{ControlAction, ControlCause, ControlMode, NoticeEvent, ParticipantId};
 
 use super::state::Room;
+use crate::refusal;
 
 /// How far back a client may date its control action, in ms.
 const MAX_BACKDATE_MS: f64 = 2000.0;
@@ -135,8 +134,7 @@ impl Room {
                 .map(|s| s.nickname.clone())
                 .collect();
             if !waiting.is_empty() {
-                let msg = format!("Not everyone is ready: {}.", waiting.join(", "));
-                return self.refuse(idx, ErrorCode::NotAllReady, &msg);
+                return self.refuse(idx, refusal::not_all_ready(&waiting));
             }
         }
         let name = self.seats[idx].nickname.clone();
@@ -241,7 +239,7 @@ impl Room {
             return;
         }
         let Some(target) = self.index_of(pid) else {
-            return self.refuse(idx, ErrorCode::UnknownParticipant, "No such participant.");
+            return self.refuse(idx, refusal::no_such_participant());
         };
         let seat = &mut self.seats[target];
         if seat.skip_wait {

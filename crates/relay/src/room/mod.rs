@@ -2,7 +2,10 @@
 //! through a channel, and it fans messages out to their outboxes.
 
 mod control;
+mod host;
+mod registry;
 mod seat;
+mod shares;
 mod sharing;
 mod state;
 mod stored;
@@ -17,10 +20,11 @@ use matinee_protocol::{
 };
 use tokio::sync::{mpsc, oneshot};
 
+use crate::config::RelayConfig;
 use crate::limits::Held;
 use crate::outbox::Outbox;
-use crate::Shared;
-pub(crate) use sharing::ShareAllowance;
+pub(crate) use host::RoomHost;
+pub(crate) use registry::{random_code, Registry};
 use state::Lifecycle;
 pub(crate) use state::{Room, RoomEnv};
 pub(crate) use stored::StoredRoom;
@@ -105,7 +109,7 @@ pub(crate) trait RoomStore: Send + Sync {
         &'a self,
         code: &'a RoomCode,
         ended: bool,
-        shared: &'a Shared,
+        config: &'a RelayConfig,
     ) -> std::pin::Pin<Box<dyn std::future::Future<Output = ()> + Send + 'a>>;
 }
 
@@ -114,18 +118,18 @@ static NEXT_ROOM_ID: AtomicU64 = AtomicU64::new(1);
 
 impl RoomHandle {
     /// Starts a room actor for `code`.
-    pub fn spawn(code: RoomCode, control_mode: ControlMode, shared: Arc<Shared>) -> Self {
-        let room = Room::new(code, control_mode, shared.room_env());
-        Self::run_here(room, shared)
+    pub fn spawn(code: RoomCode, control_mode: ControlMode, host: &Arc<RoomHost>) -> Self {
+        let room = Room::new(code, control_mode, host.env.clone());
+        Self::run_here(room, host.clone())
     }
 
     /// Runs a room another node stored (its members away until they resume).
-    pub fn restore(stored: StoredRoom, shared: Arc<Shared>) -> Self {
-        let room = Room::restore(stored, shared.room_env());
-        Self::run_here(room, shared)
+    pub fn restore(stored: StoredRoom, host: &Arc<RoomHost>) -> Self {
+        let room = Room::restore(stored, host.env.clone());
+        Self::run_here(room, host.clone())
     }
 
-    fn run_here(room: Room, shared: Arc<Shared>) -> Self {
+    fn run_here(room: Room, host: Arc<RoomHost>) -> Self {
         let (tx, rx) = mpsc::channel(ROOM_QUEUE);
         let id = NEXT_ROOM_ID.fetch_add(1, Ordering::Relaxed);
         let handle = RoomHandle {
@@ -134,7 +138,7 @@ impl RoomHandle {
             link: Link::Here(tx),
             _place: None,
         };
-        tokio::spawn(run(id, room, rx, shared));
+        tokio::spawn(run(id, room, rx, host));
         handle
     }
 
@@ -234,11 +238,12 @@ fn save(room: &Room, store: &dyn RoomStore) {
     store.save(room.code(), state);
 }
 
-async fn run(id: u64, mut room: Room, mut rx: mpsc::Receiver<RoomCmd>, shared: Arc<Shared>) {
-    let mut tick = tokio::time::interval(shared.config.tick());
+async fn run(id: u64, mut room: Room, mut rx: mpsc::Receiver<RoomCmd>, host: Arc<RoomHost>) {
+    let env = &host.env;
+    let mut tick = tokio::time::interval(env.config.tick());
     tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
-    shared.metrics.rooms.inc();
-    shared.metrics.rooms_total.inc();
+    env.metrics.rooms.inc();
+    env.metrics.rooms_total.inc();
     tracing::info!(room = %room.code(), "room opened");
     let mut expired = false;
     loop {
@@ -257,21 +262,21 @@ async fn run(id: u64, mut room: Room, mut rx: mpsc::Receiver<RoomCmd>, shared: A
                     break;
                 }
             }
-            _ = shared.shutdown.cancelled() => break,
+            _ = host.shutdown.cancelled() => break,
         }
-        if let Some(store) = &shared.room_store {
+        if let Some(store) = &host.store {
             if room.take_stored_dirty() {
                 save(&room, store.as_ref());
             }
         }
     }
-    shared.registry.remove(room.code(), id);
-    if let Some(store) = &shared.room_store {
+    host.registry.remove(room.code(), id);
+    if let Some(store) = &host.store {
         if !expired {
             save(&room, store.as_ref());
         }
-        store.release(room.code(), expired, &shared).await;
+        store.release(room.code(), expired, &env.config).await;
     }
-    shared.metrics.rooms.dec();
+    env.metrics.rooms.dec();
     tracing::info!(room = %room.code(), "room closed");
 }

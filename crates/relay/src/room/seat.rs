@@ -44,7 +44,7 @@ pub(crate) struct Seat {
     /// Server time of the last "player closed" notice about this member.
     pub last_closed_notice_ms: Option<f64>,
     /// Their tracks, and the subtitle file they are sending.
-    pub sharing: super::sharing::MemberSharing,
+    pub sharing: super::shares::MemberSharing,
     /// The program they joined with when it is not Matinee.
     pub via: Option<String>,
 }

@@ -1,218 +1,21 @@
-//! What members share through the room besides playback: subtitle files
-//! (kept while the room lives, within a budget, and sent to newcomers),
-//! each member's tracks, the latest track proposal and the host's sound
-//! prints.
-//!
-//! Files are counted by what they cost as kept: the frames that carry
-//! them (text escaped as JSON, the file's details on each part) and a
-//! minimum per file, so neither escaped characters nor empty files are
-//! cheaper than they look. A file in flight is counted by what has
-//! arrived, for at most [`UPLOAD_TIMEOUT_MS`] between parts.
+//! How a room handles what members share besides playback: subtitle
+//! files in parts (checked against the room's, the member's and the
+//! relay's budgets, kept and sent to newcomers), each member's tracks, the
+//! latest track proposal and the host's sound prints. What is kept and
+//! what it costs is in [`shares`](super::shares).
 
-use std::collections::{HashMap, VecDeque};
-use std::net::IpAddr;
-use std::sync::{Arc, Mutex};
+use std::sync::Arc;
 
 use axum::extract::ws::Utf8Bytes;
 use matinee_protocol::{
-    clean_file_name, escaped_len, split_subtitle, ErrorCode, NoticeEvent, ParticipantId, ServerMsg,
-    SubtitleMeta, TrackInfo, TrackProposal,
+    clean_file_name, escaped_len, split_subtitle, NoticeEvent, ServerMsg, SubtitleMeta, TrackInfo,
+    TrackProposal,
 };
-use prometheus_client::metrics::gauge::Gauge;
 
+use super::shares::*;
 use super::state::Room;
 use crate::outbox::{frame, kept_frame};
-
-/// Shortest time between two track lists of one member going out, ms; a
-/// newer list waits for the next tick.
-const TRACKS_INTERVAL_MS: f64 = 500.0;
-/// Shortest time between two track proposals, or two sound prints, going
-/// out to the room, ms; a newer one waits (the latest wins).
-const PROPOSAL_INTERVAL_MS: f64 = 1000.0;
-/// The window of the shared-bytes allowance, ms.
-const SHARE_WINDOW_MS: f64 = 60_000.0;
-/// Longest wait for the next part of a file being shared, ms.
-pub(crate) const UPLOAD_TIMEOUT_MS: f64 = 15_000.0;
-/// What a kept file costs at least, bytes (its details, its place).
-pub(crate) const MIN_FILE_COST: usize = 4096;
-/// What each kept frame costs beyond its text, bytes.
-const FRAME_OVERHEAD: usize = 64;
-/// Most files a room keeps (the oldest go first).
-pub(crate) const MAX_ROOM_FILES: usize = 32;
-/// Addresses remembered by the relay-wide allowance before expired
-/// windows are swept.
-const ALLOWANCE_SWEEP_AT: usize = 4096;
-
-/// One shared file, as the frames that carry it. Dropping it gives its
-/// cost back to the relay-wide count.
-struct SharedFile {
-    frames: Arc<[Utf8Bytes]>,
-    held: Reservation,
-}
-
-/// The room's shared files, latest proposal and sound prints.
-#[derive(Default)]
-pub(crate) struct Sharing {
-    files: VecDeque<SharedFile>,
-    next_id: u32,
-    held: usize,
-    /// Bytes shared in this room in the current window.
-    window: Window,
-    proposal: Paced,
-    /// The host's sound fingerprints (of the film's start, and of a place
-    /// further in), for newcomers; cleared when the host changes (the new
-    /// host sends its own).
-    prints: [Paced; 2],
-}
-
-/// The latest of something that goes out at most once an interval.
-#[derive(Default)]
-struct Paced {
-    latest: Option<Utf8Bytes>,
-    /// What the room is told when it goes out, and about whom.
-    notice: Option<(ParticipantId, String)>,
-    pending: bool,
-    sent_ms: Option<f64>,
-}
-
-impl Paced {
-    fn set(&mut self, frame: Utf8Bytes, notice: Option<(ParticipantId, String)>) {
-        self.latest = Some(frame);
-        self.notice = notice;
-        self.pending = true;
-    }
-
-    /// The frame to send now, if one waits and the interval has passed.
-    fn due(&mut self, now: f64) -> Option<Utf8Bytes> {
-        let ready = self.pending && self.sent_ms.is_none_or(|t| now - t >= PROPOSAL_INTERVAL_MS);
-        if !ready {
-            return None;
-        }
-        self.pending = false;
-        self.sent_ms = Some(now);
-        self.latest.clone()
-    }
-}
-
-/// Bytes shared within one minute.
-#[derive(Default, Clone, Copy)]
-struct Window {
-    start_ms: f64,
-    bytes: usize,
-}
-
-impl Window {
-    fn fits(&mut self, now: f64, bytes: usize, per_minute: usize) -> bool {
-        if now - self.start_ms >= SHARE_WINDOW_MS {
-            *self = Window {
-                start_ms: now,
-                bytes: 0,
-            };
-        }
-        self.bytes + bytes <= per_minute
-    }
-}
-
-/// The shared-bytes allowance per address, across the relay's rooms
-/// (more seats, rooms or connections from one address share it).
-#[derive(Default)]
-pub(crate) struct ShareAllowance {
-    windows: Mutex<HashMap<IpAddr, Window>>,
-}
-
-impl ShareAllowance {
-    /// Counts `bytes` for `addr` if they fit its allowance now.
-    fn take(&self, addr: IpAddr, now: f64, bytes: usize, per_minute: usize) -> bool {
-        let mut windows = self.windows.lock().expect("not poisoned");
-        if windows.len() >= ALLOWANCE_SWEEP_AT {
-            windows.retain(|_, w| now - w.start_ms < SHARE_WINDOW_MS);
-        }
-        let window = windows.entry(crate::limits::address_key(addr)).or_default();
-        if !window.fits(now, bytes, per_minute) {
-            return false;
-        }
-        window.bytes += bytes;
-        true
-    }
-}
-
-/// A file on its way in from one member. What has arrived is counted in
-/// the relay-wide total (given back when it is dropped: finished,
-/// refused, timed out, or its member gone).
-pub(crate) struct Upload {
-    meta: SubtitleMeta,
-    parts: u32,
-    next: u32,
-    text: String,
-    /// Bytes the text so far takes escaped, as kept (with each part's
-    /// overhead).
-    escaped: usize,
-    reserved: Reservation,
-    /// Server time of the last part.
-    last_ms: f64,
-}
-
-/// Bytes counted in the relay-wide total while held.
-struct Reservation {
-    bytes: usize,
-    gauge: Gauge,
-}
-
-impl Reservation {
-    fn new(bytes: usize, gauge: Gauge) -> Self {
-        gauge.inc_by(bytes as i64);
-        Self { bytes, gauge }
-    }
-
-    fn set(&mut self, bytes: usize) {
-        self.gauge.inc_by(bytes as i64 - self.bytes as i64);
-        self.bytes = bytes;
-    }
-}
-
-impl Drop for Reservation {
-    fn drop(&mut self) {
-        self.gauge.dec_by(self.bytes as i64);
-    }
-}
-
-/// What one member shares: their tracks, and the file on its way in.
-#[derive(Default)]
-pub(crate) struct MemberSharing {
-    pub tracks: Vec<TrackInfo>,
-    upload: Option<Upload>,
-    /// The member's tracks changed and are not out yet.
-    tracks_pending: bool,
-    tracks_sent_ms: Option<f64>,
-}
-
-impl MemberSharing {
-    /// Drops the file on its way in (its member left or was replaced).
-    pub(crate) fn drop_upload(&mut self) {
-        self.upload = None;
-    }
-}
-
-/// What a kept file costs: its frames as stored, at least [`MIN_FILE_COST`].
-fn cost(frames: &[Utf8Bytes]) -> usize {
-    frames
-        .iter()
-        .map(|f| f.len() + FRAME_OVERHEAD)
-        .sum::<usize>()
-        .max(MIN_FILE_COST)
-}
-
-fn too_big(cost: usize, max: usize) -> String {
-    format!(
-        "This file takes {} KiB as the relay keeps it (some of its characters need escaping); rooms keep at most {} KiB.",
-        kib(cost),
-        kib(max)
-    )
-}
-
-fn kib(bytes: usize) -> usize {
-    bytes / 1024
-}
+use crate::refusal::{self, Refusal};
 
 impl Room {
     /// Files the room keeps.
@@ -236,9 +39,9 @@ impl Room {
             ..meta
         };
         if part == 0 {
-            if let Err((code, why)) = self.may_share(idx, &meta) {
+            if let Err(refused) = self.may_share(idx, &meta) {
                 self.seats[idx].sharing.upload = None;
-                return self.refuse(idx, code, &why);
+                return self.refuse(idx, refused);
             }
             let reserved = Reservation::new(0, self.env.metrics.subtitle_bytes.clone());
             self.seats[idx].sharing.upload = Some(Upload {
@@ -258,22 +61,18 @@ impl Room {
             Some(u) if u.next == part && u.parts == parts && u.meta == meta => u,
             _ => {
                 self.seats[idx].sharing.upload = None;
-                return self.refuse(
-                    idx,
-                    ErrorCode::InvalidValue,
-                    "The subtitle file arrived out of order; share it again.",
-                );
+                return self.refuse(idx, refusal::share_out_of_order());
             }
         };
         // Counted as it will be kept: escaped as its frames carry it.
         let escaped = upload.escaped + escaped_len(&text) + FRAME_OVERHEAD;
         if escaped > bytes_max {
             self.seats[idx].sharing.upload = None;
-            return self.refuse(idx, ErrorCode::InvalidValue, &too_big(escaped, bytes_max));
+            return self.refuse(idx, refusal::share_too_big(escaped, bytes_max));
         }
         if held - upload.reserved.bytes.min(held) + escaped > relay_max {
             self.seats[idx].sharing.upload = None;
-            return self.refuse(idx, ErrorCode::Unavailable, RELAY_FULL);
+            return self.refuse(idx, refusal::relay_files_full());
         }
         upload.text.push_str(&text);
         upload.escaped = escaped;
@@ -284,11 +83,7 @@ impl Room {
         let done = upload.next == upload.parts;
         if over || (done && upload.text.len() != upload.meta.bytes as usize) {
             self.seats[idx].sharing.upload = None;
-            return self.refuse(
-                idx,
-                ErrorCode::InvalidValue,
-                "The subtitle file's length does not match what was announced; share it again.",
-            );
+            return self.refuse(idx, refusal::share_length_mismatch());
         }
         if done {
             let upload = self.seats[idx].sharing.upload.take().expect("checked");
@@ -310,46 +105,30 @@ impl Room {
             .collect();
         for i in stalled {
             self.seats[i].sharing.upload = None;
-            self.refuse(
-                i,
-                ErrorCode::InvalidValue,
-                "The subtitle file stopped arriving; share it again.",
-            );
+            self.refuse(i, refusal::share_stalled());
         }
     }
 
     /// Whether a file of `meta.bytes` may start coming in from seat `idx`;
     /// counts it against the allowances (the sharer's address, the room)
     /// when it may.
-    fn may_share(&mut self, idx: usize, meta: &SubtitleMeta) -> Result<(), (ErrorCode, String)> {
+    fn may_share(&mut self, idx: usize, meta: &SubtitleMeta) -> Result<(), Refusal> {
         let bytes = meta.bytes as usize;
         let config = &self.env.config;
         if bytes > config.max_room_subtitle_bytes {
-            return Err((
-                ErrorCode::InvalidValue,
-                format!(
-                    "This room takes subtitle files of at most {} KiB.",
-                    kib(config.max_room_subtitle_bytes)
-                ),
+            return Err(refusal::share_over_room_limit(
+                config.max_room_subtitle_bytes,
             ));
         }
         let held = usize::try_from(self.env.metrics.subtitle_bytes.get()).unwrap_or(0);
         if held + bytes.max(MIN_FILE_COST) > config.max_subtitle_bytes {
-            return Err((ErrorCode::Unavailable, RELAY_FULL.into()));
+            return Err(refusal::relay_files_full());
         }
         let now = self.now_ms();
         let per_minute = config.max_shared_bytes_per_minute;
         // An empty file costs what a file costs at least.
         let charge = bytes.max(MIN_FILE_COST);
-        let busy = || {
-            (
-                ErrorCode::RateLimited,
-                format!(
-                    "Subtitles are shared up to {} KiB a minute; try again in a minute.",
-                    kib(per_minute)
-                ),
-            )
-        };
+        let busy = || refusal::share_rate(per_minute);
         let room = &mut self.sharing.window;
         if !room.fits(now, charge, per_minute) {
             return Err(busy());
@@ -389,12 +168,12 @@ impl Room {
         let cost = cost(&frames);
         let config = &self.env.config;
         if cost > config.max_room_subtitle_bytes {
-            let why = too_big(cost, config.max_room_subtitle_bytes);
-            return self.refuse(idx, ErrorCode::InvalidValue, &why);
+            let refused = refusal::share_too_big(cost, config.max_room_subtitle_bytes);
+            return self.refuse(idx, refused);
         }
         let held = usize::try_from(self.env.metrics.subtitle_bytes.get()).unwrap_or(0);
         if held - upload.reserved.bytes.min(held) + cost > config.max_subtitle_bytes {
-            return self.refuse(idx, ErrorCode::Unavailable, RELAY_FULL);
+            return self.refuse(idx, refusal::relay_files_full());
         }
         upload.reserved.set(cost);
         // The oldest files make room (members who have them keep them).
@@ -538,5 +317,3 @@ impl Room {
         }
     }
 }
-
-const RELAY_FULL: &str = "This relay holds as many shared subtitles as it may; try again later.";

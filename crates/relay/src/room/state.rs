@@ -13,11 +13,12 @@ use matinee_protocol::{
 
 use super::seat::Seat;
 use super::{Refusal, RoomCmd};
+use crate::clock::ServerClock;
+use crate::config::RelayConfig;
 use crate::metrics::Metrics;
 use crate::outbox::{frame, Outbox};
-use crate::refusal::{banned, room_ended, room_full, seat_gone};
+use crate::refusal::{self, banned, room_ended, room_full, seat_gone};
 use crate::tokens::{Bans, HostProof, TokenSigner};
-use crate::{RelayConfig, ServerClock};
 use axum::extract::ws::Utf8Bytes;
 
 /// What a room needs of the relay: its settings, the key that signs tokens
@@ -30,7 +31,7 @@ pub(crate) struct RoomEnv {
     pub metrics: Arc<Metrics>,
     pub clock: ServerClock,
     /// Shared subtitle bytes per address, across the relay's rooms.
-    pub allowance: Arc<super::sharing::ShareAllowance>,
+    pub allowance: Arc<super::shares::ShareAllowance>,
 }
 
 /// Every how many ticks the participant list goes out with fresh figures.
@@ -82,7 +83,7 @@ pub(crate) struct Room {
     /// Since when the room has been paused for someone's buffering.
     pub(super) buffer_pause_since: Option<f64>,
     /// Shared subtitle files and the latest track proposal.
-    pub(super) sharing: super::sharing::Sharing,
+    pub(super) sharing: super::shares::Sharing,
     /// The host ended the party: nobody is seated again, and the room
     /// goes at the next tick.
     ended: bool,
@@ -120,7 +121,7 @@ impl Room {
 
     /// The room's settings, to change (simulations only).
     #[cfg(feature = "testing")]
-    pub fn config_mut(&mut self) -> &mut crate::RelayConfig {
+    pub fn config_mut(&mut self) -> &mut RelayConfig {
         Arc::make_mut(&mut self.env.config)
     }
 
@@ -487,13 +488,7 @@ impl Room {
             return true;
         };
         let secs = ((until - self.now_ms()) / 1000.0).ceil().max(1.0);
-        self.refuse(
-            idx,
-            ErrorCode::NotHost,
-            &format!(
-                "The relay restarted: the host role is yours for sure once everyone has had time to come back. You can {what} in {secs:.0} s."
-            ),
-        );
+        self.refuse(idx, refusal::host_not_confirmed(what, secs));
         false
     }
 
@@ -648,11 +643,7 @@ impl Room {
             | ClientMsg::Join { .. }
             | ClientMsg::Resume { .. }
             | ClientMsg::Ping { .. } => {
-                self.refuse(
-                    idx,
-                    ErrorCode::AlreadyInRoom,
-                    "You are already in a room; leave it first.",
-                );
+                self.refuse(idx, refusal::already_in_room());
             }
         }
     }
@@ -664,11 +655,7 @@ impl Room {
             .last_rename_ms
             .is_some_and(|t| now - t < RENAME_INTERVAL_MS)
         {
-            return self.refuse(
-                idx,
-                ErrorCode::RateLimited,
-                "You can change your name once every two seconds.",
-            );
+            return self.refuse(idx, refusal::rename_too_soon());
         }
         let nickname = self.room_name(nickname, Some(seat.id));
         self.seats[idx].last_rename_ms = Some(now);
@@ -688,11 +675,7 @@ impl Room {
     fn on_chat(&mut self, idx: usize, text: String) {
         let max = self.env.config.max_chat_chars();
         if text.chars().count() > max {
-            return self.refuse(
-                idx,
-                ErrorCode::InvalidValue,
-                &format!("Chat lines are at most {max} characters."),
-            );
+            return self.refuse(idx, refusal::chat_too_long(max));
         }
         let seat = &self.seats[idx];
         let msg = ServerMsg::Chat {
@@ -737,10 +720,10 @@ impl Room {
     }
 
     /// Sends an error to one seat.
-    pub(super) fn refuse(&mut self, idx: usize, code: ErrorCode, message: &str) {
+    pub(super) fn refuse(&mut self, idx: usize, (code, message): Refusal) {
         self.env.metrics.error(code);
         if let Some(conn) = &self.seats[idx].conn {
-            conn.send_msg(&ServerMsg::error(code, message, false));
+            conn.send_msg(&ServerMsg::error(code, &message, false));
         }
     }
 
@@ -753,11 +736,7 @@ impl Room {
         if self.is_host(idx) {
             return true;
         }
-        self.refuse(
-            idx,
-            ErrorCode::NotHost,
-            &format!("Only the host can {what}."),
-        );
+        self.refuse(idx, refusal::only_host(what));
         false
     }
 
@@ -851,7 +830,7 @@ impl Room {
         }
         match self.index_of(to) {
             Some(target) => self.set_host(target),
-            None => self.refuse(idx, ErrorCode::UnknownParticipant, "No such participant."),
+            None => self.refuse(idx, refusal::no_such_participant()),
         }
     }
 
@@ -860,11 +839,7 @@ impl Room {
             return;
         }
         let Some(target) = self.index_of(pid).filter(|t| *t != idx) else {
-            return self.refuse(
-                idx,
-                ErrorCode::UnknownParticipant,
-                "No such participant (or it is you).",
-            );
+            return self.refuse(idx, refusal::no_such_other());
         };
         let tag = self.env.tokens.address_tag(self.seats[target].addr);
         self.bans.add(pid, tag);

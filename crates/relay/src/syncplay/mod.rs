@@ -19,7 +19,7 @@ use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use futures_util::{SinkExt, StreamExt};
-use matinee_protocol::{ErrorCode, Joined, LinkKind, ParticipantId, RoomCode, ServerMsg};
+use matinee_protocol::{Joined, LinkKind, ParticipantId, RoomCode, ServerMsg};
 use tokio::net::TcpStream;
 use tokio_rustls::server::TlsStream;
 use tokio_util::codec::{Framed, LinesCodec, LinesCodecError};
@@ -28,8 +28,9 @@ use tokio_util::either::Either;
 use crate::limits::TokenBucket;
 use crate::listener::Peer;
 use crate::outbox::{outbox, Inbox, Outbox, Outgoing};
+use crate::refusal;
 use crate::room::{RoomCmd, RoomHandle};
-use crate::Shared;
+use crate::shared::Shared;
 use bridge::{Bridge, Effect};
 
 /// Longest line a Syncplay client may send.
@@ -130,7 +131,7 @@ async fn greet(mut lines: Lines, shared: &Shared) -> Option<(Lines, wire::Hello)
         let next = tokio::select! {
             next = lines.next() => next,
             _ = tokio::time::sleep_until(deadline) => {
-                refuse(&mut lines, "No Hello received in time.").await;
+                refuse(&mut lines, refusal::SYNCPLAY_NO_HELLO).await;
                 return None;
             }
             _ = shared.shutdown.cancelled() => return None,
@@ -148,7 +149,7 @@ async fn greet(mut lines: Lines, shared: &Shared) -> Option<(Lines, wire::Hello)
                 wire::Incoming::Hello(hello) => return Some((lines, hello)),
                 wire::Incoming::StartTls => lines = start_tls(lines, shared).await?,
                 _ => {
-                    refuse(&mut lines, "Say Hello first: you must be known to the server before sending this command.").await;
+                    refuse(&mut lines, refusal::SYNCPLAY_HELLO_FIRST).await;
                     return None;
                 }
             }
@@ -216,7 +217,7 @@ async fn take_seat(
     if !shared.join_throttle.attempt(ip, Instant::now()) {
         return Err(crate::refusal::join_throttled().1);
     }
-    let room = match shared.rooms.find(shared, &code).await {
+    let room = match shared.rooms.find(&code).await {
         Ok(Some(room)) => room,
         Ok(None) => {
             return Err(format!(
@@ -360,11 +361,7 @@ impl Conn {
         }
         self.strikes += 1;
         if self.strikes > RATE_STRIKES_BEFORE_CLOSE {
-            refuse(
-                &mut self.lines,
-                "Far too many messages; the connection is closed.",
-            )
-            .await;
+            refuse(&mut self.lines, refusal::SYNCPLAY_FLOOD).await;
             return None;
         }
         Some(false)
@@ -386,17 +383,12 @@ impl Conn {
             let effects = tokio::select! {
                 biased;
                 _ = shutdown.cancelled() => {
-                    refuse(&mut self.lines, "The Matinee relay is shutting down.").await;
+                    refuse(&mut self.lines, refusal::SYNCPLAY_SHUTTING_DOWN).await;
                     return false;
                 }
                 changed = inbox.kill.changed() => {
                     let code = (*inbox.kill.borrow()).filter(|_| changed.is_ok());
-                    let message = match code {
-                        Some(ErrorCode::SlowConsumer) => "You did not read messages fast enough.",
-                        Some(ErrorCode::Unavailable) => "The room is moving to another relay node; reconnect.",
-                        _ => "Closed by the relay.",
-                    };
-                    refuse(&mut self.lines, message).await;
+                    refuse(&mut self.lines, refusal::closed_reason(code, false)).await;
                     return true;
                 }
                 out = inbox.rx.recv() => match out {
@@ -434,7 +426,7 @@ impl Conn {
                     bridge.tick(self.shared.clock.now_ms())
                 }
                 _ = tokio::time::sleep_until(idle) => {
-                    refuse(&mut self.lines, "Nothing received for too long.").await;
+                    refuse(&mut self.lines, refusal::SYNCPLAY_IDLE).await;
                     return true;
                 }
             };

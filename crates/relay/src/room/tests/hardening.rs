@@ -3,7 +3,7 @@
 //! ownership across restarts. Each test failed before its fix.
 
 use super::*;
-use crate::room::sharing::{MAX_ROOM_FILES, MIN_FILE_COST};
+use crate::room::shares::{MAX_ROOM_FILES, MIN_FILE_COST};
 use crate::tokens::{Bans, HostProof};
 use matinee_protocol::{MediaInfo, SubtitleFormat, SubtitleMeta, TrackProposal};
 

@@ -14,10 +14,11 @@ use tokio::sync::oneshot;
 
 use super::state::{Lifecycle, Room, RoomEnv};
 use super::RoomCmd;
+use crate::clock::ServerClock;
+use crate::config::RelayConfig;
 use crate::metrics::Metrics;
 use crate::outbox::{outbox, Inbox, Outgoing};
 use crate::tokens::TokenSigner;
-use crate::{RelayConfig, ServerClock};
 
 fn env(config: RelayConfig) -> RoomEnv {
     RoomEnv {

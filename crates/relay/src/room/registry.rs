@@ -6,7 +6,7 @@ use std::sync::Mutex;
 use matinee_protocol::{RoomCode, CODE_LEN};
 use rand::Rng;
 
-use crate::room::RoomHandle;
+use super::RoomHandle;
 
 #[derive(Default)]
 pub(crate) struct Registry {
