@@ -21,7 +21,7 @@ use clap::{Parser, Subcommand};
 use serde_json::json;
 
 use matinee_testkit::proxy::LinkProfile;
-use scenarios::{Bench, Contender, SCENARIOS};
+use scenarios::{Bench, Contender, Scenario};
 
 #[derive(Debug, Parser)]
 #[command(name = "matinee-bench", version)]
@@ -107,17 +107,19 @@ async fn sync(
         .iter()
         .map(|c| Contender::parse(c).ok_or(format!("unknown controller {c}")))
         .collect::<Result<_, _>>()?;
-    let scenarios: Vec<String> = if scenarios.is_empty() {
-        SCENARIOS.iter().map(|s| s.to_string()).collect()
+    let scenarios: Vec<Scenario> = if scenarios.is_empty() {
+        Scenario::ALL.to_vec()
     } else {
         scenarios
+            .iter()
+            .map(|s| {
+                Scenario::parse(s).ok_or_else(|| {
+                    let names: Vec<&str> = Scenario::ALL.iter().map(|s| s.as_str()).collect();
+                    format!("unknown scenario {s}; choose from {}", names.join(", "))
+                })
+            })
+            .collect::<Result<_, _>>()?
     };
-    if let Some(bad) = scenarios.iter().find(|s| !SCENARIOS.contains(&s.as_str())) {
-        return Err(format!(
-            "unknown scenario {bad}; choose from {}",
-            SCENARIOS.join(", ")
-        ));
-    }
     let binary = matinee_mpv::locate(None).map_err(|e| e.to_string())?;
     eprintln!("generating the 300 s, 120 fps test clip (once)…");
     let clip = matinee_testkit::clip(matinee_testkit::ClipSpec::small(300));
@@ -132,7 +134,7 @@ async fn sync(
     for scenario in &scenarios {
         for c in &controllers {
             eprintln!("running {scenario} with the {} controller…", c.as_str());
-            match bench.run(scenario, *c).await {
+            match bench.run(*scenario, *c).await {
                 Some(result) => results.push(result),
                 None => eprintln!("  ({} does not run {scenario})", c.as_str()),
             }
@@ -168,7 +170,7 @@ async fn sync(
     println!("\nJSON: {}", json_path.display());
     for scenario in &scenarios {
         let path = out.join(format!("sync-{scenario}.svg"));
-        plot::draw(&results, scenario, &path)?;
+        plot::draw(&results, scenario.as_str(), &path)?;
         println!("plot: {}", path.display());
     }
     if trace {

@@ -3,7 +3,7 @@
 use std::fmt::Write;
 
 use crate::metrics::Summary;
-use crate::scenarios::ScenarioResult;
+use crate::scenarios::{Scenario, ScenarioResult};
 
 fn s3(s: &Option<Summary>) -> String {
     s.map_or("–".into(), |s| {
@@ -66,18 +66,18 @@ pub fn table(results: &[ScenarioResult]) -> String {
 
 fn find<'a>(
     results: &'a [ScenarioResult],
-    scenario: &str,
+    scenario: Scenario,
     controller: &str,
 ) -> Option<&'a ScenarioResult> {
     results
         .iter()
-        .find(|r| r.scenario == scenario && r.controller == controller)
+        .find(|r| r.scenario == scenario.as_str() && r.controller == controller)
 }
 
 /// (target, measured, met) lines for the design's targets.
 pub fn verdicts(results: &[ScenarioResult]) -> Vec<(String, String, bool)> {
     let mut v = Vec::new();
-    if let Some(r) = find(results, "steady", "matinee") {
+    if let Some(r) = find(results, Scenario::Steady, "matinee") {
         let p95 = r.drift_ms.map_or(f64::INFINITY, |d| d.p95);
         v.push((
             "steady p95 pairwise drift ≤ 20 ms".into(),
@@ -89,7 +89,7 @@ pub fn verdicts(results: &[ScenarioResult]) -> Vec<(String, String, bool)> {
             format!("{}", r.hard_seeks),
             r.hard_seeks == 0,
         ));
-        if let Some(b) = find(results, "steady", "syncplay") {
+        if let Some(b) = find(results, Scenario::Steady, "syncplay") {
             let base = b.drift_ms.map_or(0.0, |d| d.p95);
             let ratio = base / p95.max(1e-9);
             v.push((
@@ -99,7 +99,7 @@ pub fn verdicts(results: &[ScenarioResult]) -> Vec<(String, String, bool)> {
             ));
         }
     }
-    if let Some(r) = find(results, "storm", "matinee") {
+    if let Some(r) = find(results, Scenario::Storm, "matinee") {
         v.push((
             "pause within one-way delay + 50 ms".into(),
             format!(
@@ -115,7 +115,7 @@ pub fn verdicts(results: &[ScenarioResult]) -> Vec<(String, String, bool)> {
             r.controls_sent == r.user_actions,
         ));
     }
-    if let Some(r) = find(results, "late_joiner", "matinee") {
+    if let Some(r) = find(results, Scenario::LateJoiner, "matinee") {
         let c = r.converge_s.unwrap_or(f64::INFINITY);
         v.push((
             "late joiner within 20 ms in ≤ 3 s".into(),

@@ -18,15 +18,59 @@ use crate::party::{sleep_s, Frame, Party, Watched};
 use crate::throttle_http::ThrottledServer;
 use matinee_testkit::proxy::LinkProfile;
 
-pub const SCENARIOS: [&str; 7] = [
-    "steady",
-    "late_joiner",
-    "storm",
-    "buffering",
-    "link_drop",
-    "aligned",
-    "syncplay_guest",
-];
+/// The sync scenarios, in the order a full run takes them.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Scenario {
+    /// Two or more players playing on, measured after they settle.
+    Steady,
+    /// Someone joins a film under way.
+    LateJoiner,
+    /// Two people acting at once: pauses, seeks, plays and speeds.
+    Storm,
+    /// One player's stream stalls (a throttled HTTP server).
+    Buffering,
+    /// A client's link drops and comes back.
+    LinkDrop,
+    /// Copies that differ (padded), aligned by their sound.
+    Aligned,
+    /// The real Syncplay client joins a Matinee room.
+    SyncplayGuest,
+}
+
+impl Scenario {
+    pub const ALL: [Scenario; 7] = [
+        Scenario::Steady,
+        Scenario::LateJoiner,
+        Scenario::Storm,
+        Scenario::Buffering,
+        Scenario::LinkDrop,
+        Scenario::Aligned,
+        Scenario::SyncplayGuest,
+    ];
+
+    /// Its name on the command line, in the JSON and the plots' files.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Scenario::Steady => "steady",
+            Scenario::LateJoiner => "late_joiner",
+            Scenario::Storm => "storm",
+            Scenario::Buffering => "buffering",
+            Scenario::LinkDrop => "link_drop",
+            Scenario::Aligned => "aligned",
+            Scenario::SyncplayGuest => "syncplay_guest",
+        }
+    }
+
+    pub fn parse(name: &str) -> Option<Self> {
+        Self::ALL.into_iter().find(|s| s.as_str() == name)
+    }
+}
+
+impl std::fmt::Display for Scenario {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
 
 /// What keeps the players together in a run: a Matinee engine with one of
 /// its controllers (ours, or Syncplay's thresholds in our engine), or the
@@ -97,9 +141,9 @@ pub struct ScenarioResult {
 }
 
 impl ScenarioResult {
-    fn new(scenario: &str, controller: impl Into<Contender>) -> Self {
+    fn new(scenario: Scenario, controller: impl Into<Contender>) -> Self {
         Self {
-            scenario: scenario.into(),
+            scenario: scenario.as_str().into(),
             controller: controller.into().as_str().into(),
             drift_ms: None,
             converge_s: None,
@@ -205,26 +249,25 @@ impl Bench {
     /// Runs `scenario` with `contender`; None where it does not apply (the
     /// real Syncplay runs steady play and the storm; a Syncplay guest joins
     /// Matinee rooms only).
-    pub async fn run(&self, scenario: &str, contender: Contender) -> Option<ScenarioResult> {
+    pub async fn run(&self, scenario: Scenario, contender: Contender) -> Option<ScenarioResult> {
         let controller = match contender {
             Contender::Engine(c) => c,
             Contender::RealSyncplay => return self.run_real_syncplay(scenario).await,
         };
         Some(match scenario {
-            "steady" => self.steady(controller).await,
-            "late_joiner" => self.late_joiner(controller).await,
-            "storm" => self.storm(controller).await,
-            "buffering" => self.buffering(controller).await,
-            "link_drop" => self.link_drop(controller).await,
-            "aligned" => self.aligned(controller).await,
-            "syncplay_guest" => self.syncplay_guest(controller).await,
-            other => panic!("unknown scenario {other}"),
+            Scenario::Steady => self.steady(controller).await,
+            Scenario::LateJoiner => self.late_joiner(controller).await,
+            Scenario::Storm => self.storm(controller).await,
+            Scenario::Buffering => self.buffering(controller).await,
+            Scenario::LinkDrop => self.link_drop(controller).await,
+            Scenario::Aligned => self.aligned(controller).await,
+            Scenario::SyncplayGuest => self.syncplay_guest(controller).await,
         })
     }
 
     #[cfg(unix)]
-    async fn run_real_syncplay(&self, scenario: &str) -> Option<ScenarioResult> {
-        if !matches!(scenario, "steady" | "storm") {
+    async fn run_real_syncplay(&self, scenario: Scenario) -> Option<ScenarioResult> {
+        if !matches!(scenario, Scenario::Steady | Scenario::Storm) {
             return None;
         }
         let party = match crate::real_syncplay::SyncplayParty::new(
@@ -241,7 +284,7 @@ impl Bench {
             }
         };
         let result = match scenario {
-            "steady" => self.real_steady(party).await,
+            Scenario::Steady => self.real_steady(party).await,
             _ => self.real_storm(party).await,
         };
         result
@@ -250,7 +293,7 @@ impl Bench {
     }
 
     #[cfg(not(unix))]
-    async fn run_real_syncplay(&self, _scenario: &str) -> Option<ScenarioResult> {
+    async fn run_real_syncplay(&self, _scenario: Scenario) -> Option<ScenarioResult> {
         eprintln!("the real Syncplay runs on Linux only here; skipped");
         None
     }
@@ -261,7 +304,7 @@ impl Bench {
         &self,
         mut party: crate::real_syncplay::SyncplayParty,
     ) -> Result<ScenarioResult, String> {
-        let mut r = ScenarioResult::new("steady", Contender::RealSyncplay);
+        let mut r = ScenarioResult::new(Scenario::Steady, Contender::RealSyncplay);
         party.start_playback().await?;
         let start = party.t();
         sleep_s(self.secs(10.0, 2.0)).await;
@@ -284,7 +327,7 @@ impl Bench {
         &self,
         mut party: crate::real_syncplay::SyncplayParty,
     ) -> Result<ScenarioResult, String> {
-        let mut r = ScenarioResult::new("storm", Contender::RealSyncplay);
+        let mut r = ScenarioResult::new(Scenario::Storm, Contender::RealSyncplay);
         party.start_playback().await?;
         sleep_s(self.secs(4.0, 1.5)).await;
         let at0 = Instant::now();
@@ -309,7 +352,7 @@ impl Bench {
     #[cfg(unix)]
     async fn syncplay_guest(&self, c: ControllerKind) -> ScenarioResult {
         use matinee_testkit::syncplay::SyncplayClient;
-        let r = ScenarioResult::new("syncplay_guest", c);
+        let r = ScenarioResult::new(Scenario::SyncplayGuest, c);
         let party = self.party(c, self.clients()).await;
         let profile = *self.profiles.last().expect("links");
         let proxy = matinee_testkit::proxy::Proxy::start(party.relay.addr(), profile)
@@ -370,7 +413,7 @@ impl Bench {
     #[cfg(not(unix))]
     async fn syncplay_guest(&self, c: ControllerKind) -> ScenarioResult {
         let party = self.party(c, self.clients()).await;
-        self.play_steadily(party, ScenarioResult::new("syncplay_guest", c), 2.0)
+        self.play_steadily(party, ScenarioResult::new(Scenario::SyncplayGuest, c), 2.0)
             .await
     }
 
@@ -407,7 +450,7 @@ impl Bench {
 
     async fn steady(&self, c: ControllerKind) -> ScenarioResult {
         let party = self.party(c, self.clients()).await;
-        self.play_steadily(party, ScenarioResult::new("steady", c), 2.0)
+        self.play_steadily(party, ScenarioResult::new(Scenario::Steady, c), 2.0)
             .await
     }
 
@@ -443,7 +486,7 @@ impl Bench {
     /// host's).
     async fn aligned(&self, c: ControllerKind) -> ScenarioResult {
         use matinee_testkit::{film_copy, FilmCopy};
-        let r = ScenarioResult::new("aligned", c);
+        let r = ScenarioResult::new(Scenario::Aligned, c);
         let mut party = Party::new(c, self.binary.clone()).await;
         for i in 0..self.clients() {
             let copy = match i {
@@ -468,7 +511,7 @@ impl Bench {
     }
 
     async fn late_joiner(&self, c: ControllerKind) -> ScenarioResult {
-        let mut r = ScenarioResult::new("late_joiner", c);
+        let mut r = ScenarioResult::new(Scenario::LateJoiner, c);
         let n = self.clients();
         let mut party = self.party(c, n - 1).await;
         party.start_playback().await;
@@ -497,7 +540,7 @@ impl Bench {
     }
 
     async fn storm(&self, c: ControllerKind) -> ScenarioResult {
-        let mut r = ScenarioResult::new("storm", c);
+        let mut r = ScenarioResult::new(Scenario::Storm, c);
         let n = self.clients();
         let party = self.party(c, n).await;
         party.start_playback().await;
@@ -519,7 +562,7 @@ impl Bench {
     }
 
     async fn buffering(&self, c: ControllerKind) -> ScenarioResult {
-        let mut r = ScenarioResult::new("buffering", c);
+        let mut r = ScenarioResult::new(Scenario::Buffering, c);
         let size = std::fs::metadata(&self.clip).map(|m| m.len()).unwrap_or(1);
         let byte_rate = size / 300; // the clip lasts 300 s
         let server = ThrottledServer::start(self.clip.clone(), byte_rate * 11 / 10)
@@ -575,7 +618,7 @@ impl Bench {
     }
 
     async fn link_drop(&self, c: ControllerKind) -> ScenarioResult {
-        let mut r = ScenarioResult::new("link_drop", c);
+        let mut r = ScenarioResult::new(Scenario::LinkDrop, c);
         let party = self.party(c, self.clients()).await;
         party.start_playback().await;
         sleep_s(self.secs(8.0, 1.5)).await;
@@ -617,5 +660,21 @@ impl Bench {
             "drift_during_drop_ms": during_drift,
         });
         r
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::Scenario;
+
+    #[test]
+    fn every_scenario_reads_back_by_its_name_and_names_are_unique() {
+        for s in Scenario::ALL {
+            assert_eq!(Scenario::parse(s.as_str()), Some(s));
+        }
+        let names: std::collections::HashSet<_> =
+            Scenario::ALL.iter().map(|s| s.as_str()).collect();
+        assert_eq!(names.len(), Scenario::ALL.len());
+        assert_eq!(Scenario::parse("stormy"), None);
     }
 }

@@ -91,7 +91,7 @@ pub(super) struct Aligner {
     host_name: Option<String>,
     places: [Place; PLACES],
     pub enabled: bool,
-    pub state: AlignState,
+    state: AlignState,
 }
 
 impl Aligner {
@@ -192,6 +192,25 @@ impl Aligner {
     /// Whether this copy's start has been measured.
     pub fn measured(&self) -> bool {
         self.places[0].own.is_some()
+    }
+
+    pub fn state(&self) -> &AlignState {
+        &self.state
+    }
+
+    /// This copy is the host's: once measured, it is the reference the
+    /// others align to.
+    pub fn as_host(&mut self) {
+        if self.measured() {
+            self.state = AlignState::Reference;
+        }
+    }
+
+    /// The host role went to someone else: their prints are on their way.
+    pub fn became_guest(&mut self) {
+        if self.measured() {
+            self.state = AlignState::Waiting;
+        }
     }
 
     /// One of the host's fingerprints came (or a new host's).

@@ -103,7 +103,7 @@ pub(super) struct Sharing {
     /// mpv's list when last looked at (most ticks it has not changed).
     tracks_seen: Option<Vec<Track>>,
     /// A proposal that came before this player's track list.
-    pub pending: Option<(String, TrackProposal, Instant)>,
+    pending: Option<(String, TrackProposal, Instant)>,
     /// Files this member shared so far.
     own: u32,
 }
@@ -115,6 +115,24 @@ fn title(meta: &SubtitleMeta, nickname: &str) -> String {
 }
 
 impl Sharing {
+    /// Keeps a proposal from `nickname` until this player lists its tracks
+    /// (a newer one replaces it).
+    pub fn wait_for_tracks(&mut self, nickname: String, proposal: TrackProposal, now: Instant) {
+        self.pending = Some((nickname, proposal, now));
+    }
+
+    /// The proposal kept, once it can be applied: the player lists its
+    /// tracks (`listed`), or it waited long enough.
+    pub fn proposal_due(&mut self, listed: bool, now: Instant) -> Option<(String, TrackProposal)> {
+        let (_, _, at) = self.pending.as_ref()?;
+        if !listed && !proposal_expired(*at, now) {
+            return None;
+        }
+        self.pending
+            .take()
+            .map(|(nickname, proposal, _)| (nickname, proposal))
+    }
+
     /// Queues a file's parts to go out, moved from this copy's time
     /// (`line`) to the room's: every copy places it through its own line.
     pub fn share(&mut self, mut file: SubtitleText, line: Line) {
@@ -408,7 +426,7 @@ pub(super) fn plan(tracks: &[TrackInfo], proposal: &TrackProposal) -> Plan {
 }
 
 /// Whether a proposal that waited for the track list has waited too long.
-pub(super) fn proposal_expired(received: Instant, now: Instant) -> bool {
+fn proposal_expired(received: Instant, now: Instant) -> bool {
     now >= received + PROPOSAL_WAIT
 }
 
@@ -641,5 +659,31 @@ mod tests {
             )
             .unwrap_err()
             .contains("binary"));
+    }
+
+    #[test]
+    fn a_proposal_waits_for_the_track_list_or_ten_seconds_and_comes_once() {
+        let mut sharing = Sharing::default();
+        let t0 = Instant::now();
+        let proposal = TrackProposal {
+            audio: None,
+            subtitles: None,
+            sub_delay: Some(0.5),
+        };
+        assert!(sharing.proposal_due(true, t0).is_none(), "nothing kept yet");
+        sharing.wait_for_tracks("Ana".into(), proposal.clone(), t0);
+        let later = t0 + Duration::from_secs(3);
+        assert!(
+            sharing.proposal_due(false, later).is_none(),
+            "no list, not expired"
+        );
+        let (who, due) = sharing.proposal_due(true, later).expect("listed now");
+        assert_eq!((who.as_str(), due), ("Ana", proposal.clone()));
+        assert!(sharing.proposal_due(true, later).is_none(), "applied once");
+        sharing.wait_for_tracks("Bo".into(), proposal, t0);
+        assert!(
+            sharing.proposal_due(false, t0 + PROPOSAL_WAIT).is_some(),
+            "expired"
+        );
     }
 }
