@@ -7,18 +7,44 @@ use serde::Serialize;
 use tauri::{Emitter, Manager};
 
 use crate::error::{AppError, ErrorKind};
+use crate::events::AppEvent;
 use crate::state::AppState;
 
-/// The event the window hears when reachability or the invite changes.
-pub const REACH_EVENT: &str = "reachability";
+/// How friends reach this computer, in a word (the window's icon).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, ts_rs::TS)]
+#[serde(rename_all = "snake_case")]
+#[ts(export)]
+pub enum ReachKind {
+    Checking,
+    Anywhere,
+    Ipv6,
+    LocalNetwork,
+    CarrierNat,
+    PeerToPeer,
+    ThisComputer,
+    /// A relay from the settings, not this computer.
+    Relay,
+}
+
+impl From<&Reachability> for ReachKind {
+    fn from(reach: &Reachability) -> Self {
+        match reach {
+            Reachability::Checking => ReachKind::Checking,
+            Reachability::Anywhere { .. } => ReachKind::Anywhere,
+            Reachability::Ipv6 { .. } => ReachKind::Ipv6,
+            Reachability::LocalNetwork { .. } => ReachKind::LocalNetwork,
+            Reachability::CarrierNat { .. } => ReachKind::CarrierNat,
+            Reachability::ThisComputer => ReachKind::ThisComputer,
+            Reachability::PeerToPeer { .. } => ReachKind::PeerToPeer,
+        }
+    }
+}
 
 /// What the window shows about reaching this computer.
 #[derive(Debug, Clone, Serialize, ts_rs::TS)]
 #[ts(export)]
 pub struct ReachReport {
-    /// `checking`, `anywhere`, `ipv6`, `local_network`, `carrier_nat`,
-    /// `this_computer`, or `relay` (a relay from the settings).
-    pub kind: String,
+    pub kind: ReachKind,
     pub message: String,
     /// The current room's invite, when hosting one here.
     pub invite_link: Option<String>,
@@ -27,12 +53,8 @@ pub struct ReachReport {
 
 impl ReachReport {
     pub fn new(reach: &Reachability) -> Self {
-        let kind = serde_json::to_value(reach)
-            .ok()
-            .and_then(|v| v["kind"].as_str().map(str::to_string))
-            .unwrap_or_default();
         Self {
-            kind,
+            kind: ReachKind::from(reach),
             message: reach.message(),
             invite_link: None,
             landing_url: None,
@@ -42,7 +64,7 @@ impl ReachReport {
     /// What hosting on a relay from the settings means.
     pub fn configured_relay(url: &str) -> Self {
         Self {
-            kind: "relay".into(),
+            kind: ReachKind::Relay,
             message: format!("Friends join through your relay ({url})"),
             invite_link: None,
             landing_url: None,
@@ -196,7 +218,7 @@ fn forward_changes<R: tauri::Runtime>(
         while reach.changed().await.is_ok() {
             let state = app.state::<AppState>();
             if let Some(report) = report(&state).await {
-                let _ = app.emit(REACH_EVENT, report);
+                let _ = app.emit(AppEvent::Reachability.name(), report);
             }
         }
     });

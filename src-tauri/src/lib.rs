@@ -6,6 +6,7 @@
 mod acl_check;
 mod commands;
 mod error;
+mod events;
 mod hosting;
 mod jellyfin;
 mod state;
@@ -14,6 +15,7 @@ mod webview_check;
 use std::path::Path;
 use std::sync::Arc;
 
+use events::AppEvent;
 use matinee_jellyfin::{KeyringStore, KEYRING_SERVICE};
 
 use tauri::{Emitter, Manager, Runtime};
@@ -37,10 +39,10 @@ fn deliver<R: Runtime>(app: &tauri::AppHandle<R>, req: LaunchRequest) {
         state.launch.lock().expect("launch lock").merge(req.clone());
     }
     if let Some(url) = req.invite {
-        let _ = app.emit("invite", url);
+        let _ = app.emit(AppEvent::Invite.name(), url);
     }
     if let Some(file) = req.file {
-        let _ = app.emit("open-file", file);
+        let _ = app.emit(AppEvent::OpenFile.name(), file);
     }
     if let Some(w) = app.get_webview_window("main") {
         let _ = w.unminimize();
@@ -72,7 +74,7 @@ pub fn guard_close<R: Runtime>(app: &tauri::AppHandle<R>, event: &tauri::RunEven
     let friends = hosting::friends_depending_on_us(&state);
     if friends > 0 {
         api.prevent_close();
-        let _ = app.emit_to(label.as_str(), "confirm-close", friends);
+        let _ = app.emit_to(label.as_str(), AppEvent::ConfirmClose.name(), friends);
     }
 }
 

@@ -1,6 +1,6 @@
 // Matinee's window: first run, lobby, room, settings.
 
-import { listen } from "@tauri-apps/api/event";
+import { onAppEvent } from "./events";
 import { getCurrentWebview } from "@tauri-apps/api/webview";
 import { api, errorText } from "./api";
 import { parseInvite, type Invite } from "./code";
@@ -214,9 +214,9 @@ function openFile(path: string) {
 
 async function start() {
   [settings, info] = await Promise.all([api.loadSettings(), api.appInfo().catch(() => null)]);
-  await listen<string>("invite", (e) => openInvite(e.payload));
-  await listen<string>("open-file", (e) => openFile(e.payload));
-  await listen<number>("confirm-close", (e) => askBeforeClosing(e.payload));
+  await onAppEvent("invite", openInvite);
+  await onAppEvent("open-file", openFile);
+  await onAppEvent("confirm-close", askBeforeClosing);
   await getCurrentWebview().onDragDropEvent((e) => {
     if (e.payload.type !== "drop" || !e.payload.paths.length) return;
     if (lobbyDrop) lobbyDrop(e.payload.paths[0]);

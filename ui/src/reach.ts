@@ -1,9 +1,9 @@
 // The line that tells a host whether friends elsewhere can reach them.
 // Updates arrive as "reachability" events while the router answers.
 
-import { listen } from "@tauri-apps/api/event";
+import { onAppEvent } from "./events";
 import { el } from "./dom";
-import type { ReachReport } from "./types";
+import type { ReachKind, ReachReport } from "./types";
 
 export interface ReachLine {
   root: HTMLElement;
@@ -23,13 +23,13 @@ export function onReachability(fn: Listener, alive: () => boolean): void {
   listeners.add(wrapped);
   if (!subscribed) {
     subscribed = true;
-    listen<ReachReport>("reachability", (e) => listeners.forEach((l) => l(e.payload))).catch(() => {
+    onAppEvent("reachability", (report) => listeners.forEach((l) => l(report))).catch(() => {
       subscribed = false;
     });
   }
 }
 
-const ICON: Record<ReachReport["kind"], string> = {
+const ICON: Record<ReachKind, string> = {
   checking: "…",
   anywhere: "●",
   ipv6: "◐",
@@ -50,7 +50,7 @@ export function reachLine(): ReachLine {
     show(report) {
       if (!report || typeof report.message !== "string") return;
       root.dataset.kind = report.kind;
-      icon.textContent = ICON[report.kind] ?? "•";
+      icon.textContent = ICON[report.kind];
       text.textContent = report.message;
       if (!listening) {
         listening = true;

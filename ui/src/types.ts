@@ -16,6 +16,7 @@ export type { MediaChoice } from "./generated/MediaChoice";
 export type { Participant } from "./generated/Participant";
 export type { PlaybackState as Playback } from "./generated/PlaybackState";
 export type { PlayerPosition } from "./generated/PlayerPosition";
+export type { ReachKind } from "./generated/ReachKind";
 export type { ReachReport } from "./generated/ReachReport";
 export type { RoomCommand } from "./generated/RoomCommand";
 export type { RoomInfo } from "./generated/RoomInfo";
