@@ -1,5 +1,7 @@
 // Room codes: six characters from A–Z and 2–9 without I, O, 0 and 1.
-// Mirrors crates/protocol/src/code.rs.
+// Mirrors crates/protocol/src/code.rs and invite.rs; ui/tests/code.test.ts
+// checks every answer against what the Rust parsers make of the same
+// inputs (ui/src/generated/parse-vectors.json, written by a Rust test).
 
 export const CODE_ALPHABET = "ABCDEFGHJKLMNPQRSTUVWXYZ23456789";
 export const CODE_LEN = 6;
@@ -10,9 +12,12 @@ export type CodeCheck =
   | { state: "valid"; code: string }
   | { state: "invalid"; message: string };
 
-/** Checks what a person has typed so far (case-insensitive, dash allowed). */
+/** Checks what a person has typed so far (case-insensitive; one dash in
+ * the middle, as in K7M-Q2X, is allowed). */
 export function checkCode(input: string): CodeCheck {
-  const raw = input.trim().toUpperCase().replace(/-/g, "");
+  const typed = input.trim().toUpperCase();
+  const middleDash = typed.length > CODE_LEN / 2 && typed[CODE_LEN / 2] === "-";
+  const raw = middleDash ? typed.slice(0, CODE_LEN / 2) + typed.slice(CODE_LEN / 2 + 1) : typed;
   if (raw.length === 0) return { state: "empty" };
   for (const c of raw) {
     if (!CODE_ALPHABET.includes(c)) {
@@ -38,6 +43,14 @@ export interface Invite {
   hosts: number;
   link: string;
 }
+
+/** Most addresses of the host's relay an invite names. */
+const MAX_HOSTS = 8;
+/** `a.b.c.d:port`, `[v6]:port` or `name:port`. */
+const HOST_PORT = /^(\[[0-9a-f:.]+\]|[a-z0-9.-]+):\d{1,5}$/i;
+/** A SHA-256 in URL-safe base64 without padding (43 characters). */
+const PIN = /^[A-Za-z0-9_-]{42}[AEIMQUYcgkosw048]$/;
+const validPort = (p: string) => Number(p) > 0 && Number(p) <= 65535;
 
 /** An app link or the relay's web link, anywhere in a text. */
 const INVITE_IN_TEXT = /(?:matinee:\/\/join\/|https?:\/\/[^\s/<>"“”']+\/join\/)[^\s<>"“”']+/gi;
@@ -73,9 +86,18 @@ function parseLink(text: string): Invite | { error: string } {
   if (relay !== null && !/^wss?:\/\/[^\s]+$/i.test(relay)) {
     return { error: "The invite’s relay address is not a ws:// or wss:// URL." };
   }
-  const hosts = (params.get("h") ?? "").split(",").filter((h) => h.length > 0).length;
-  if (hosts > 0 && !params.get("fp")) {
+  const hostList = (params.get("h") ?? "").split(",").filter((h) => h.length > 0);
+  const badHost = hostList.find((h) => !HOST_PORT.test(h) || !validPort(h.slice(h.lastIndexOf(":") + 1)));
+  if (badHost !== undefined || hostList.length > MAX_HOSTS) {
+    return { error: "The invite’s host address is not valid: copy the whole invite again." };
+  }
+  const hosts = hostList.length;
+  const pin = params.get("fp");
+  if (hosts > 0 && !pin) {
     return { error: "The invite is cut short: copy the whole invite, up to its end." };
+  }
+  if (pin !== null && !PIN.test(pin)) {
+    return { error: "The invite’s certificate pin is damaged: copy the whole invite again." };
   }
   // The app link as found; a web link becomes one (it carries the same query).
   const link = /^matinee:/i.test(text) ? text : `matinee://join/${check.code}${query ? `?${query}` : ""}`;
@@ -107,7 +129,7 @@ export function normalizeRelay(input: string): { url: string } | { error: string
     rest = m[2];
   } else {
     const authority = text.split("/")[0];
-    const port = /^[^:]+:(\d{1,5})$/.exec(authority);
+    const port = /^.*[^:]:(\d{1,5})$/.exec(authority);
     scheme = port && Number(port[1]) !== 443 ? "ws" : "wss";
     rest = text;
   }

@@ -1,4 +1,5 @@
 import { describe, expect, it } from "vitest";
+import parseVectors from "../src/generated/parse-vectors.json";
 import { checkCode, inviteLink, looksLikeInvite, normalizeRelay, parseInvite } from "../src/code";
 
 describe("room code validation as you type", () => {
@@ -46,14 +47,14 @@ describe("invite links", () => {
     expect(bad).toHaveProperty("error");
   });
   it("finds the invite in a pasted chat line or the relay's web link", () => {
-    const link = "matinee://join/K7MQ2X?h=192.168.1.20:7878,203.0.113.7:7878&fp=TWAKninY";
+    const link = "matinee://join/K7MQ2X?h=192.168.1.20:7878,203.0.113.7:7878&fp=TWAKSIRMgPTTzPC6FBYxxilOIXKFENAx_k_DTqGninY";
     const want = { code: "K7MQ2X", relay: null, hosts: 2, link };
     expect(parseInvite(`Join us tonight: ${link}`)).toEqual(want);
     expect(parseInvite(`Join us tonight: ${link}.`)).toEqual(want);
     expect(parseInvite(`<${link}>`)).toEqual(want);
     expect(parseInvite(`“${link}” see you at 8`)).toEqual(want);
     // The Copy web link URL: the same invite, as the app link.
-    const web = "http://203.0.113.7:7878/join/K7MQ2X?h=192.168.1.20:7878,203.0.113.7:7878&fp=TWAKninY";
+    const web = "http://203.0.113.7:7878/join/K7MQ2X?h=192.168.1.20:7878,203.0.113.7:7878&fp=TWAKSIRMgPTTzPC6FBYxxilOIXKFENAx_k_DTqGninY";
     expect(parseInvite(web)).toEqual(want);
     expect(parseInvite(`(the web link: ${web})`)).toEqual(want);
     expect(parseInvite(`see https://example.com/film then ${link}`)).toEqual(want);
@@ -81,5 +82,52 @@ describe("relay addresses people type", () => {
     expect(looksLikeInvite("matinee://join/K7MQ2X")).toBe(true);
     expect(looksLikeInvite("http://5.5.5.1:7878/join/K7MQ2X?h=x")).toBe(true);
     expect(looksLikeInvite("K7MQ2X")).toBe(false);
+  });
+});
+
+// What the Rust parsers make of tricky inputs (written by
+// crates/protocol/tests/ui_vectors.rs): the window's parsers must agree.
+interface Vectors {
+  codes: { input: string; code: string | null }[];
+  invites: ({ input: string; ok: true; code: string; relay: string | null; hosts: number } | { input: string; ok: false })[];
+  relays: { input: string; url: string | null }[];
+}
+const vectors = parseVectors as Vectors;
+
+/** JSON with its keys in order, to compare values whatever their keys' order. */
+const canonical = (v: unknown): string =>
+  JSON.stringify(v, (_, x) => (x && typeof x === "object" && !Array.isArray(x) ? Object.fromEntries(Object.entries(x).sort()) : x));
+
+/** The vectors where `got` differs from what Rust made of them, side by side. */
+function disagreements<V extends { input: string }>(list: V[], got: (v: V) => unknown) {
+  return list
+    .map((want) => ({ want, got: got(want) }))
+    .filter(({ want, got }) => canonical(got) !== canonical(want));
+}
+
+describe("the window's parsers agree with the app's (Rust) on every vector", () => {
+  it("room codes", () => {
+    expect(vectors.codes.length).toBeGreaterThan(10);
+    const off = disagreements(vectors.codes, (v) => {
+      const c = checkCode(v.input);
+      return { input: v.input, code: c.state === "valid" ? c.code : null };
+    });
+    expect(off).toEqual([]);
+  });
+  it("invites", () => {
+    expect(vectors.invites.length).toBeGreaterThan(10);
+    const off = disagreements(vectors.invites, (v) => {
+      const i = parseInvite(v.input);
+      return "error" in i ? { input: v.input, ok: false } : { input: v.input, ok: true, code: i.code, relay: i.relay, hosts: i.hosts };
+    });
+    expect(off).toEqual([]);
+  });
+  it("relay addresses", () => {
+    expect(vectors.relays.length).toBeGreaterThan(10);
+    const off = disagreements(vectors.relays, (v) => {
+      const r = normalizeRelay(v.input);
+      return { input: v.input, url: "url" in r ? r.url : null };
+    });
+    expect(off).toEqual([]);
   });
 });
