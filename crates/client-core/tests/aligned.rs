@@ -4,20 +4,18 @@
 //! real headless mpv. Once aligned, the friends show the host's frames;
 //! another film is said not to match and is not aligned.
 
-#[path = "common/heard.rs"]
-mod heard;
-use heard::{made_up_action, record};
+mod common;
+use common::heard::{made_up_action, record};
 
 use std::time::{Duration, Instant};
 
 use matinee_client_core::{
-    AlignState, Backoff, MediaSource, PartyHandle, PartySession, RelayEndpoint, Role, SessionCmd,
-    SessionConfig, SessionEvent,
+    AlignState, MediaSource, PartyHandle, PartySession, Role, SessionCmd, SessionConfig,
+    SessionEvent,
 };
-use matinee_mpv::{locate, LaunchOptions, MpvClient};
+use matinee_mpv::MpvClient;
 use matinee_protocol::{ControlMode, NoticeEvent, RoomCode};
 use matinee_relay::{RelayConfig, RelayHandle};
-use matinee_sync::EngineConfig;
 use matinee_testkit::copies::{FILM_FPS, PAD_SECS};
 use matinee_testkit::proxy::{LinkProfile, Proxy};
 use matinee_testkit::{film_copy, FilmCopy};
@@ -34,16 +32,10 @@ async fn peer(relay: &RelayHandle, name: &str, role: Role, copy: FilmCopy, link:
     let proxy = Proxy::start(relay.addr(), LinkProfile::parse(link).unwrap())
         .await
         .unwrap();
+    let film = MediaSource::file(film_copy(copy));
     let cfg = SessionConfig {
-        relay: vec![RelayEndpoint::url(proxy.ws_url())],
-        nickname: name.into(),
-        role,
-        media: MediaSource::file(film_copy(copy)),
-        mpv: LaunchOptions::headless(locate(None).expect("mpv installed")),
-        engine: EngineConfig::default(),
-        client_name: "aligned-test".into(),
         osd_notices: false,
-        backoff: Backoff::new(Duration::from_millis(100), Duration::from_secs(1)),
+        ..common::config(proxy.ws_url(), name, role, film)
     };
     let session = PartySession::start(cfg).await.expect("session starts");
     let events = session.events();

@@ -2,33 +2,27 @@
 //! fake server checks every request against the OpenAPI document) while
 //! friends play local files, matched by size and duration.
 
+mod common;
+use common::until;
+
 use matinee_fake_jellyfin as fake;
 
 use std::time::Duration;
 
 use matinee_client_core::{
-    report_playback, stream_media, Backoff, MediaSource, MediaWarning, PartySession, RelayEndpoint,
-    Role, SessionCmd, SessionConfig,
+    report_playback, stream_media, MediaSource, MediaWarning, PartySession, Role, SessionCmd,
+    SessionConfig,
 };
 use matinee_jellyfin::JellyfinClient;
 use matinee_jellyfin::Reporter;
-use matinee_mpv::{locate, LaunchOptions};
 use matinee_protocol::ControlMode;
 use matinee_relay::RelayConfig;
-use matinee_sync::EngineConfig;
 use matinee_testkit::{clip, ClipSpec};
 
 fn config(relay_url: String, nickname: &str, role: Role, media: MediaSource) -> SessionConfig {
     SessionConfig {
-        relay: vec![RelayEndpoint::url(relay_url)],
-        nickname: nickname.into(),
-        role,
-        media,
-        mpv: LaunchOptions::headless(locate(None).expect("mpv installed")),
-        engine: EngineConfig::default(),
-        client_name: "jellyfin-party-test".into(),
         osd_notices: false,
-        backoff: Backoff::new(Duration::from_millis(100), Duration::from_secs(1)),
+        ..common::config(relay_url, nickname, role, media)
     }
 }
 
@@ -146,15 +140,4 @@ async fn a_jellyfin_stream_and_local_files_share_a_room() {
     assert_eq!(server.resume_ticks(fake::FILM), Some(kept));
     assert_eq!(server.played(fake::FILM), played);
     server.assert_clean();
-}
-
-async fn until<T>(what: &str, mut f: impl FnMut() -> Option<T>) -> T {
-    let deadline = tokio::time::Instant::now() + Duration::from_secs(15);
-    loop {
-        if let Some(v) = f() {
-            return v;
-        }
-        assert!(tokio::time::Instant::now() < deadline, "timed out: {what}");
-        tokio::time::sleep(Duration::from_millis(50)).await;
-    }
 }

@@ -3,15 +3,15 @@
 //! observed and poked over their own, separate IPC connections, the way a
 //! person's key presses reach mpv.
 
-#[path = "common/heard.rs"]
-mod heard;
-use heard::{made_up_action, record};
+mod common;
+use common::heard::{made_up_action, record};
+use common::{eventually, Peer};
 
 use std::time::{Duration, Instant};
 
 use matinee_client_core::{
-    Backoff, MediaSource, PartyHandle, PartySession, RelayEndpoint, Role, SessionCmd,
-    SessionConfig, SessionEvent,
+    Backoff, MediaSource, PartySession, RelayEndpoint, Role, SessionCmd, SessionConfig,
+    SessionEvent,
 };
 use matinee_mpv::{locate, LaunchOptions, MpvClient};
 use matinee_protocol::{ControlMode, NoticeEvent, RoomCode};
@@ -31,40 +31,8 @@ async fn relay() -> RelayHandle {
 }
 
 fn config(relay: &RelayHandle, nickname: &str, role: Role) -> SessionConfig {
-    SessionConfig {
-        relay: vec![RelayEndpoint::url(relay.ws_url())],
-        nickname: nickname.into(),
-        role,
-        media: MediaSource::file(clip(ClipSpec::small(120))),
-        mpv: LaunchOptions::headless(locate(None).expect("mpv installed")),
-        engine: EngineConfig::default(),
-        client_name: "party-test".into(),
-        osd_notices: true,
-        backoff: Backoff::new(Duration::from_millis(100), Duration::from_secs(1)),
-    }
-}
-
-/// A session plus an outside connection to its mpv.
-struct Peer {
-    session: PartyHandle,
-    mpv: MpvClient,
-}
-
-impl Peer {
-    async fn start(cfg: SessionConfig) -> Peer {
-        let session = PartySession::start(cfg).await.expect("session starts");
-        let endpoint = session.snapshot().player_endpoint.unwrap();
-        let mpv = MpvClient::connect(&endpoint).await.unwrap();
-        Peer { session, mpv }
-    }
-
-    fn position_at(&self, at: Instant) -> f64 {
-        self.mpv.state().borrow().position_at(at).unwrap_or(-1.0)
-    }
-
-    fn paused(&self) -> bool {
-        self.mpv.state().borrow().pause
-    }
+    let film = MediaSource::file(clip(ClipSpec::small(120)));
+    common::config(relay.ws_url(), nickname, role, film)
 }
 
 /// Position gap between two playing players at the same instant, seconds
@@ -76,14 +44,6 @@ fn gap(a: &Peer, b: &Peer) -> f64 {
     }
     let now = Instant::now();
     (a.position_at(now) - b.position_at(now)).abs()
-}
-
-async fn eventually(what: &str, limit: Duration, mut check: impl FnMut() -> bool) {
-    let start = Instant::now();
-    while !check() {
-        assert!(start.elapsed() < limit, "{what}: not within {limit:?}");
-        tokio::time::sleep(Duration::from_millis(20)).await;
-    }
 }
 
 /// Ana creates a room on `relay`.
@@ -329,7 +289,7 @@ async fn a_killed_player_is_reported_and_can_be_reopened_without_disturbing_othe
     let endpoint = snap.borrow().player_endpoint.clone().unwrap();
     let ben2 = Peer {
         mpv: MpvClient::connect(&endpoint).await.unwrap(),
-        session: ben.session,
+        ..ben
     };
     eventually(
         "reopened player back in sync",

@@ -4,74 +4,29 @@
 //! text to mpv; a track proposal makes copies whose tracks come in
 //! different orders pick the same languages.
 
+mod common;
+use common::{eventually, Peer};
+
 use std::path::{Path, PathBuf};
 use std::process::Command;
 use std::time::{Duration, Instant};
 
-use matinee_client_core::{
-    Backoff, MediaSource, PartyHandle, PartySession, RelayEndpoint, Role, SessionCmd,
-    SessionConfig, SessionEvent,
-};
-use matinee_mpv::{locate, LaunchOptions, MpvClient, TrackType};
+use matinee_client_core::{MediaSource, Role, SessionCmd, SessionConfig, SessionEvent};
+use matinee_mpv::{MpvClient, TrackType};
 use matinee_protocol::{ControlMode, RoomCode, SubtitleChoice, TrackChoice, TrackProposal};
 use matinee_relay::{RelayConfig, RelayHandle};
-use matinee_sync::EngineConfig;
 use matinee_testkit::{clip, ClipSpec};
-use tokio::sync::broadcast;
 
 fn config(relay: &RelayHandle, nickname: &str, role: Role, film: &Path) -> SessionConfig {
-    SessionConfig {
-        relay: vec![RelayEndpoint::url(relay.ws_url())],
-        nickname: nickname.into(),
+    common::config(
+        relay.ws_url(),
+        nickname,
         role,
-        media: MediaSource::file(film.to_path_buf()),
-        mpv: LaunchOptions::headless(locate(None).expect("mpv installed")),
-        engine: EngineConfig::default(),
-        client_name: "sharing-test".into(),
-        osd_notices: true,
-        backoff: Backoff::new(Duration::from_millis(100), Duration::from_secs(1)),
-    }
-}
-
-struct Peer {
-    session: PartyHandle,
-    events: broadcast::Receiver<SessionEvent>,
-    mpv: MpvClient,
+        MediaSource::file(film.to_path_buf()),
+    )
 }
 
 impl Peer {
-    async fn start(cfg: SessionConfig) -> Peer {
-        let session = PartySession::start(cfg).await.expect("session starts");
-        let events = session.events();
-        let endpoint = session.snapshot().player_endpoint.unwrap();
-        let mpv = MpvClient::connect(&endpoint).await.unwrap();
-        Peer {
-            session,
-            events,
-            mpv,
-        }
-    }
-
-    /// The next event `pick` takes (10 s at most).
-    async fn event<T>(&mut self, what: &str, pick: impl Fn(&SessionEvent) -> Option<T>) -> T {
-        let wait = async {
-            loop {
-                match self.events.recv().await {
-                    Ok(ev) => {
-                        if let Some(v) = pick(&ev) {
-                            return v;
-                        }
-                    }
-                    Err(broadcast::error::RecvError::Lagged(_)) => {}
-                    Err(e) => panic!("{what}: events ended: {e}"),
-                }
-            }
-        };
-        tokio::time::timeout(Duration::from_secs(10), wait)
-            .await
-            .unwrap_or_else(|_| panic!("{what}: not within 10 s"))
-    }
-
     /// What a track proposal did here, once one comes.
     async fn proposal_outcome(&mut self, what: &str) -> Vec<String> {
         self.event(what, |ev| match ev {
@@ -99,15 +54,6 @@ impl Peer {
             .find(|t| t.kind == kind && t.selected)
             .map(|t| t.lang.clone().unwrap_or_else(|| "?".into()))
     }
-}
-
-async fn eventually(what: &str, limit: Duration, mut check: impl FnMut() -> bool) -> Duration {
-    let start = Instant::now();
-    while !check() {
-        assert!(start.elapsed() < limit, "{what}: not within {limit:?}");
-        tokio::time::sleep(Duration::from_millis(20)).await;
-    }
-    start.elapsed()
 }
 
 async fn pair(host_film: &Path, guest_film: &Path) -> (RelayHandle, Peer, Peer) {

@@ -1,0 +1,106 @@
+//! What the session tests share: a session's settings for tests, a peer
+//! (a session with its own connection to its mpv, and its events), and
+//! waiting for a condition within a bound. Each test crate uses part of it.
+#![allow(dead_code)]
+
+pub mod heard;
+
+use std::time::{Duration, Instant};
+
+use matinee_client_core::{
+    Backoff, MediaSource, PartyHandle, PartySession, RelayEndpoint, Role, SessionConfig,
+    SessionEvent,
+};
+use matinee_mpv::{locate, LaunchOptions, MpvClient};
+use matinee_sync::EngineConfig;
+use tokio::sync::broadcast;
+
+/// A session on the relay at `relay_url` playing `media` in a headless mpv,
+/// reconnecting quickly (0.1–1 s), with notices on the video.
+pub fn config(relay_url: String, nickname: &str, role: Role, media: MediaSource) -> SessionConfig {
+    SessionConfig {
+        relay: vec![RelayEndpoint::url(relay_url)],
+        nickname: nickname.into(),
+        role,
+        media,
+        mpv: LaunchOptions::headless(locate(None).expect("mpv installed")),
+        engine: EngineConfig::default(),
+        client_name: "matinee-tests".into(),
+        osd_notices: true,
+        backoff: Backoff::new(Duration::from_millis(100), Duration::from_secs(1)),
+    }
+}
+
+/// A session plus an outside connection to its mpv (the way a person's
+/// key presses reach it) and what it tells.
+pub struct Peer {
+    pub session: PartyHandle,
+    pub events: broadcast::Receiver<SessionEvent>,
+    pub mpv: MpvClient,
+}
+
+impl Peer {
+    pub async fn start(cfg: SessionConfig) -> Peer {
+        let session = PartySession::start(cfg).await.expect("session starts");
+        let events = session.events();
+        let endpoint = session.snapshot().player_endpoint.expect("player open");
+        let mpv = MpvClient::connect(&endpoint).await.expect("mpv answers");
+        Peer {
+            session,
+            events,
+            mpv,
+        }
+    }
+
+    /// Where this player is at `at` (−1 while it does not say).
+    pub fn position_at(&self, at: Instant) -> f64 {
+        self.mpv.state().borrow().position_at(at).unwrap_or(-1.0)
+    }
+
+    pub fn paused(&self) -> bool {
+        self.mpv.state().borrow().pause
+    }
+
+    /// The next event `pick` takes (10 s at most).
+    pub async fn event<T>(&mut self, what: &str, pick: impl Fn(&SessionEvent) -> Option<T>) -> T {
+        let wait = async {
+            loop {
+                match self.events.recv().await {
+                    Ok(ev) => {
+                        if let Some(v) = pick(&ev) {
+                            return v;
+                        }
+                    }
+                    Err(broadcast::error::RecvError::Lagged(_)) => {}
+                    Err(e) => panic!("{what}: events ended: {e}"),
+                }
+            }
+        };
+        tokio::time::timeout(Duration::from_secs(10), wait)
+            .await
+            .unwrap_or_else(|_| panic!("{what}: not within 10 s"))
+    }
+}
+
+/// Waits until `check` holds, looking every 20 ms, and fails the test after
+/// `limit`; returns how long it took.
+pub async fn eventually(what: &str, limit: Duration, mut check: impl FnMut() -> bool) -> Duration {
+    let start = Instant::now();
+    while !check() {
+        assert!(start.elapsed() < limit, "{what}: not within {limit:?}");
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
+    start.elapsed()
+}
+
+/// The first value `f` gives within 15 s, looking every 50 ms.
+pub async fn until<T>(what: &str, mut f: impl FnMut() -> Option<T>) -> T {
+    let deadline = Instant::now() + Duration::from_secs(15);
+    loop {
+        if let Some(v) = f() {
+            return v;
+        }
+        assert!(Instant::now() < deadline, "timed out: {what}");
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+}
