@@ -41,6 +41,28 @@ describe("time and seek bar", () => {
     expect(sent).toEqual([{ kind: "seek", position: 600 }, { kind: "seek", position: 605 }, { kind: "play" }]);
   });
 
+  it("follows the player as the session tells, asking only once", async () => {
+    let asked = 0;
+    mockIPC((cmd) => {
+      if (cmd === "player_position") {
+        asked += 1;
+        return { position: 1, duration: 600, paused: false };
+      }
+      return null;
+    });
+    const view = renderRoom(room(true, "host_only"), () => {});
+    document.body.replaceChildren(view.root);
+    await tick(20);
+    view.handle({ type: "position", position: 125.4, duration: 600, paused: false });
+    const times = () => [...view.root.querySelectorAll(".timeline .time")].map((t) => t.textContent);
+    expect(times()).toEqual(["2:05", "10:00"]);
+    expect(view.root.querySelector<HTMLInputElement>(".timeline .seek")!.value).toBe("125.4");
+    view.handle({ type: "position", position: 3723, duration: 7200, paused: true });
+    expect(times()).toEqual(["1:02:03", "2:00:00"]);
+    await tick(600);
+    expect(asked).toBe(1);
+  });
+
   it("is off for a guest in a host-only room", async () => {
     const calls: string[] = [];
     mockIPC((cmd) => {

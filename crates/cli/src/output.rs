@@ -96,6 +96,11 @@ impl Output {
     }
 
     pub fn event(&self, ev: &SessionEvent) {
+        // Four a second while playing: the status line says where the
+        // player is instead.
+        if matches!(ev, SessionEvent::Position { .. }) {
+            return;
+        }
         if self.json {
             if let Ok(text) = serde_json::to_string(ev) {
                 self.line(&text);
@@ -180,7 +185,7 @@ impl Output {
             }
             SessionEvent::Alignment { message, .. } => message.clone(),
             // "tracks" shows them when asked.
-            SessionEvent::Tracks { .. } => return,
+            SessionEvent::Tracks { .. } | SessionEvent::Position { .. } => return,
             SessionEvent::TrackProposal {
                 nickname,
                 description,

@@ -127,7 +127,7 @@ export function renderRoom(room: RoomInfo, onLeave: (reason: string | null) => v
   }
 
   function handle(e: SessionEvent) {
-    if (e.type === "playback" || e.type === "notice") controls.pollSoon();
+    if (e.type === "position") return controls.position(e);
     const before = state;
     state = reduceRoom(state, e, Date.now());
     tell(e, before);

@@ -3,6 +3,7 @@
 mod align;
 mod effects;
 mod player;
+mod position;
 mod runner;
 mod sharing;
 
@@ -157,6 +158,13 @@ pub enum SessionEvent {
     },
     Playback {
         playback: PlaybackState,
+    },
+    /// Where this player is: about four times a second while it plays, at
+    /// once when it pauses, resumes, jumps or learns the film's length.
+    Position {
+        position: Option<f64>,
+        duration: Option<f64>,
+        paused: bool,
     },
     /// Who may control playback changed (the host switched the room).
     ControlMode {

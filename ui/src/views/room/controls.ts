@@ -1,13 +1,13 @@
 // The controls row: Play/Pause, the ready check, Start, who controls, the
-// time and seek bar (this computer's player, looked at while the room
-// shows), Reopen and Leave; and the keys, as in mpv.
+// time and seek bar (this computer's player, as the session tells where it
+// is), Reopen and Leave; and the keys, as in mpv.
 
 import { api } from "../../api";
 import type { RoomCommand } from "../../api";
 import { choiceDialog } from "../../confirm";
 import { el } from "../../dom";
 import { formatTime } from "../../time";
-import type { RoomInfo } from "../../types";
+import type { PlayerPosition, RoomInfo } from "../../types";
 import { allReady, isHost, mayControl, me, type RoomState } from "./state";
 
 export type Send = (cmd: RoomCommand) => Promise<unknown>;
@@ -17,8 +17,8 @@ export interface Controls {
   /** The time and seek bar (gone when the party ends). */
   timeline: HTMLElement;
   update(s: RoomState): void;
-  /** The room's playback changed: follow the player closely for a moment. */
-  pollSoon(): void;
+  /** Where this computer's player is, as the session says. */
+  position(p: PlayerPosition): void;
   /** The length of this copy, as the player last said (0 when unknown). */
   duration(): number;
 }
@@ -54,8 +54,8 @@ async function askBeforeLeaving(room: RoomInfo, s: RoomState, send: Send): Promi
   return true;
 }
 
-/** The time, the seek bar and the length; the player is looked at often
- * while it moves and rarely while it stands. */
+/** The time, the seek bar and the length, as the session tells where the
+ * player is (asked once at first). */
 function renderTimeline(hooks: Hooks) {
   const timeNow = el("span", { class: "time", text: "–:––" });
   const timeTotal = el("span", { class: "time total", text: "–:––" });
@@ -71,53 +71,23 @@ function renderTimeline(hooks: Hooks) {
   });
   const root = el("div", { class: "timeline" }, timeNow, seekBar, timeTotal);
   let duration = 0;
-  let localPaused = false;
-  // After the room's playback changes, a few quick looks follow the player
-  // until it lands; otherwise a still bar is looked at rarely.
-  let pollTimer: number | undefined;
-  let quickLooks = 0;
-  const poll = async () => {
-    if (!root.isConnected) return;
-    try {
-      const p = await api.playerPosition();
-      if (p.duration && p.duration > 0) {
-        duration = p.duration;
-        seekBar.max = String(duration);
-        timeTotal.textContent = formatTime(duration);
-      }
-      localPaused = p.paused;
-      hooks.onLocalPaused(p.paused);
-      if (!dragging && p.position !== null) {
-        const value = String(p.position);
-        if (seekBar.value !== value) seekBar.value = value;
-        const shown = formatTime(p.position);
-        if (timeNow.textContent !== shown) timeNow.textContent = shown;
-      }
-    } catch {
-      // Not in a room any more: the view is about to go.
+  const show = (p: PlayerPosition) => {
+    if (p.duration && p.duration > 0 && p.duration !== duration) {
+      duration = p.duration;
+      seekBar.max = String(duration);
+      timeTotal.textContent = formatTime(duration);
     }
-    // A moving bar is looked at 4 times a second; a still one, or a window
-    // nobody sees, every few seconds (an idle room costs next to nothing):
-    // a change in the room's playback looks at once.
-    let gap = document.hidden || localPaused ? 4000 : 250;
-    if (quickLooks > 0) {
-      quickLooks -= 1;
-      gap = 250;
+    hooks.onLocalPaused(p.paused);
+    if (!dragging && p.position !== null) {
+      const value = String(p.position);
+      if (seekBar.value !== value) seekBar.value = value;
+      const shown = formatTime(p.position);
+      if (timeNow.textContent !== shown) timeNow.textContent = shown;
     }
-    window.clearTimeout(pollTimer);
-    pollTimer = window.setTimeout(poll, gap);
   };
-  pollTimer = window.setTimeout(poll, 0);
-  return {
-    root,
-    seekBar,
-    duration: () => duration,
-    pollSoon() {
-      quickLooks = 4;
-      window.clearTimeout(pollTimer);
-      pollTimer = window.setTimeout(poll, 50);
-    },
-  };
+  // Where the player is now; from then on the session says when it moves.
+  api.playerPosition().then(show, () => undefined);
+  return { root, seekBar, duration: () => duration, show };
 }
 
 export function renderControls(room: RoomInfo, hooks: Hooks): Controls {
@@ -170,7 +140,7 @@ export function renderControls(room: RoomInfo, hooks: Hooks): Controls {
   return {
     root,
     timeline: timeline.root,
-    pollSoon: timeline.pollSoon,
+    position: timeline.show,
     duration: timeline.duration,
     update(s) {
       const host = isHost(s);

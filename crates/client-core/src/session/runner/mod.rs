@@ -20,6 +20,7 @@ use tokio::sync::{broadcast, mpsc, watch};
 use super::align::{AlignNews, Aligner};
 use super::effects::Effect;
 use super::player::Player;
+use super::position::{PlayerSpot, PositionPacer};
 use super::sharing::Sharing;
 use super::{ConnectionState, SessionCmd, SessionConfig, SessionEvent, SessionSnapshot};
 use crate::{now_ms, LinkEvent, RelayLink};
@@ -70,6 +71,8 @@ pub(super) struct Runner {
     align_news: mpsc::Receiver<AlignNews>,
     /// The last tick found nothing moving, and nothing happened since.
     resting: bool,
+    /// When to tell the app where the player is.
+    position: PositionPacer,
 }
 
 /// The margin after the resume grace: half of it, at least 5 s.
@@ -136,6 +139,7 @@ impl Runner {
             aligner,
             align_news,
             resting: false,
+            position: PositionPacer::default(),
         };
         r.learn_media(&joined.room.participants);
         r.update_permissions();
@@ -329,6 +333,18 @@ impl Runner {
         let Some(p) = &self.player else { return };
         let sample = p.sample();
         self.local.send_replace(Some(sample));
+        let spot = PlayerSpot {
+            position: sample.position,
+            duration: p.duration().or(self.model.media.duration),
+            paused: sample.paused,
+        };
+        if let Some(s) = self.position.next(spot, tokio::time::Instant::now()) {
+            self.emit(SessionEvent::Position {
+                position: s.position,
+                duration: s.duration,
+                paused: s.paused,
+            });
+        }
         self.engine.set_duration(p.duration());
         let now = now_ms();
         let actions = self.engine.tick(sample, now);
