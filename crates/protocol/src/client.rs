@@ -182,6 +182,23 @@ impl ClientMsg {
 }
 
 /// One of each message, for round-trip tests.
+/// A file's `share_subtitle` messages, in order: its text cut by
+/// [`split_subtitle`](crate::split_subtitle), each part carrying the file's details.
+pub fn subtitle_messages(meta: &crate::SubtitleMeta, text: &str) -> Vec<ClientMsg> {
+    let pieces = crate::split_subtitle(text);
+    let parts = pieces.len() as u32;
+    pieces
+        .into_iter()
+        .enumerate()
+        .map(|(part, text)| ClientMsg::ShareSubtitle {
+            part: part as u32,
+            parts,
+            meta: meta.clone(),
+            text,
+        })
+        .collect()
+}
+
 #[cfg(test)]
 pub(crate) fn examples() -> Vec<ClientMsg> {
     let code = RoomCode::parse("K7MQ2X").unwrap();

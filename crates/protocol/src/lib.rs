@@ -15,6 +15,7 @@ mod client;
 mod code;
 mod decode;
 mod invite;
+mod limits;
 mod names;
 mod server;
 mod sharing;
@@ -22,25 +23,25 @@ mod types;
 mod validate;
 
 pub use address::{is_global_ipv6, is_non_public};
-pub use client::{ClientMsg, RoomRebuild, StateReport};
+pub use client::{subtitle_messages, ClientMsg, RoomRebuild, StateReport};
 pub use code::{RoomCode, RoomCodeError, CODE_ALPHABET, CODE_LEN};
 pub use decode::DecodeError;
 pub use invite::{
     encode_fingerprint, relay_url_from_input, Invite, InviteError, P2pRoute, RelayEndpoint,
     MAX_CANDIDATES,
 };
+pub use limits::{ValidationError, MAX_CHAT_CHARS, MAX_NICKNAME_CHARS, MAX_POSITION_SECS};
 pub use names::{clean_file_name, clean_line, clean_nickname, nickname_key, unique_nickname};
 pub use server::{ErrorCode, Joined, NoticeEvent, Pong, ServerMsg, Welcome};
 pub use sharing::{
-    escaped_len, language_name, same_language, split_subtitle, subtitle_messages, SubtitleChoice,
-    SubtitleFormat, SubtitleMeta, TrackChoice, TrackInfo, TrackKind, TrackProposal,
-    MAX_SUBTITLE_BYTES, MAX_SUBTITLE_PARTS, MAX_SUB_DELAY_SECS, MAX_TRACKS, SUBTITLE_PART_BYTES,
+    escaped_len, language_name, same_language, split_subtitle, SubtitleChoice, SubtitleFormat,
+    SubtitleMeta, TrackChoice, TrackInfo, TrackKind, TrackProposal, MAX_SUBTITLE_BYTES,
+    MAX_SUBTITLE_PARTS, MAX_SUB_DELAY_SECS, MAX_TRACKS, SUBTITLE_PART_BYTES,
 };
 pub use types::{
     ControlAction, ControlCause, ControlMode, LinkKind, MediaInfo, Participant, ParticipantId,
     PlaybackState, RoomSnapshot,
 };
-pub use validate::{ValidationError, MAX_CHAT_CHARS, MAX_NICKNAME_CHARS, MAX_POSITION_SECS};
 
 /// A position or length as people read it: 83.4 → "1:23", 3723 → "1:02:03"
 /// (rounded to the second).

@@ -7,7 +7,7 @@
 use unicode_normalization::UnicodeNormalization;
 use unicode_security::confusable_detection::skeleton;
 
-use crate::validate::{ValidationError, MAX_NICKNAME_CHARS};
+use crate::limits::{ValidationError, MAX_NICKNAME_CHARS};
 
 /// Characters that render as nothing (or as blank space that is not
 /// whitespace): zero-width spaces and joiners, the BOM, fillers.

@@ -101,23 +101,6 @@ pub fn split_subtitle(text: &str) -> Vec<String> {
     parts
 }
 
-/// A file's `share_subtitle` messages, in order: its text cut by
-/// [`split_subtitle`], each part carrying the file's details.
-pub fn subtitle_messages(meta: &SubtitleMeta, text: &str) -> Vec<crate::ClientMsg> {
-    let pieces = split_subtitle(text);
-    let parts = pieces.len() as u32;
-    pieces
-        .into_iter()
-        .enumerate()
-        .map(|(part, text)| crate::ClientMsg::ShareSubtitle {
-            part: part as u32,
-            parts,
-            meta: meta.clone(),
-            text,
-        })
-        .collect()
-}
-
 /// Bytes a character takes inside a JSON string.
 fn escaped_char_len(c: char) -> usize {
     match c {

@@ -5,6 +5,7 @@
 //! simulator share (`stats`).
 
 pub mod copies;
+pub mod modules;
 pub mod proxy;
 pub mod stats;
 #[cfg(unix)]
