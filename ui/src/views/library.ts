@@ -1,14 +1,18 @@
 // The Jellyfin library: libraries, search, a poster grid with paging, and
-// details (films, series → seasons → episodes) with "Watch this".
+// details (films, series → seasons → episodes) with "Watch this". The
+// paging is a pure function (library/paging.ts); posters and details are
+// their own sub-views.
 
 import { errorKind, errorText, jellyfin } from "../api";
-import { clock, el, runtime } from "../dom";
+import { clock, el } from "../dom";
 import type { JellyfinItem, JellyfinStatus } from "../types";
+import { renderDetails } from "./library/details";
+import { nextRequest, pagingView, restart, startPaging, withPage, type Paging } from "./library/paging";
+import { poster, posterLoader } from "./library/posters";
 
-/** Items per page of the grid. */
-export const PAGE_SIZE = 24;
-/** Posters fetched at once. */
-const POSTERS_AT_ONCE = 4;
+export { itemMeta } from "./library/details";
+export { PAGE_SIZE } from "./library/paging";
+
 const SEARCH_DELAY_MS = 300;
 
 export interface LibraryHooks {
@@ -18,57 +22,33 @@ export interface LibraryHooks {
   onSignedOut(status: JellyfinStatus): void;
 }
 
-/** "2008 · 1 h 30 min" */
-export function itemMeta(item: JellyfinItem): string {
-  const parts: string[] = [];
-  if (item.kind === "Episode" && item.series_name) {
-    parts.push(`${item.series_name} · S${item.season ?? "?"}E${item.episode ?? "?"}`);
-  }
-  if (item.year) parts.push(String(item.year));
-  if (item.runtime_seconds) parts.push(runtime(item.runtime_seconds));
-  if (item.played) parts.push("Watched");
-  return parts.join(" · ");
-}
-
-/** Fetches posters a few at a time, in the order they were asked for. */
-function posterLoader() {
-  const queue: { img: HTMLImageElement; id: string; height: number }[] = [];
-  let running = 0;
-  const pump = () => {
-    while (running < POSTERS_AT_ONCE && queue.length) {
-      const job = queue.shift()!;
-      running++;
-      jellyfin
-        .poster(job.id, job.height)
-        .then((url) => {
-          job.img.src = url;
-          job.img.classList.add("loaded");
-        })
-        .catch(() => job.img.classList.add("missing"))
-        .finally(() => {
-          running--;
-          pump();
-        });
+/** Who is signed in where, and Sign out. */
+function renderHeader(status: JellyfinStatus, hooks: LibraryHooks, fail: (e: unknown) => void): HTMLElement {
+  const signOut = el("button", { class: "ghost small", type: "button", text: "Sign out" });
+  signOut.addEventListener("click", async () => {
+    signOut.disabled = true;
+    try {
+      hooks.onSignedOut(await jellyfin.signOut());
+    } catch (e) {
+      // Not told the server, but signed out here: say so, then go on.
+      const s = await jellyfin.status().catch(() => ({ ...status, user: null }));
+      if (!s.user) hooks.onSignedOut(s);
+      else fail(e);
+    } finally {
+      signOut.disabled = false;
     }
-  };
-  return (img: HTMLImageElement, id: string, height: number) => {
-    queue.push({ img, id, height });
-    pump();
-  };
-}
-
-function poster(item: JellyfinItem, height: number, load: ReturnType<typeof posterLoader>): HTMLElement {
-  const frame = el("div", { class: "poster-frame" }, el("span", { class: "poster-initial", "aria-hidden": "true", text: item.name.slice(0, 1) }));
-  if (item.has_poster) {
-    const img = el("img", { alt: "", class: "poster-img" });
-    frame.append(img);
-    load(img, item.id, height);
-  }
-  return frame;
+  });
+  return el(
+    "div",
+    { class: "jf-header" },
+    el("div", {}, el("h2", { text: status.server?.name ?? "Jellyfin" }), el("div", { class: "muted small-text", text: `Signed in as ${status.user}` })),
+    signOut,
+  );
 }
 
 export function renderLibrary(status: JellyfinStatus, hooks: LibraryHooks): { root: HTMLElement; ready: Promise<void> } {
   const load = posterLoader();
+  const serverName = status.server?.name ?? "the server";
   let relisting = false;
   const error = el("div", { class: "error", role: "alert", hidden: "" });
   const fail = async (e: unknown) => {
@@ -86,28 +66,6 @@ export function renderLibrary(status: JellyfinStatus, hooks: LibraryHooks): { ro
     }
   };
 
-  // Header: who, where, sign out.
-  const signOut = el("button", { class: "ghost small", type: "button", text: "Sign out" });
-  signOut.addEventListener("click", async () => {
-    signOut.disabled = true;
-    try {
-      hooks.onSignedOut(await jellyfin.signOut());
-    } catch (e) {
-      // Not told the server, but signed out here: say so, then go on.
-      const s = await jellyfin.status().catch(() => ({ ...status, user: null }));
-      if (!s.user) hooks.onSignedOut(s);
-      else void fail(e);
-    } finally {
-      signOut.disabled = false;
-    }
-  });
-  const header = el(
-    "div",
-    { class: "jf-header" },
-    el("div", {}, el("h2", { text: status.server?.name ?? "Jellyfin" }), el("div", { class: "muted small-text", text: `Signed in as ${status.user}` })),
-    signOut,
-  );
-
   // Toolbar: libraries and search.
   const tabs = el("div", { class: "chips", role: "tablist", "aria-label": "Libraries" });
   const search = el("input", { id: "jf-search", type: "search", placeholder: "Search films and shows", "aria-label": "Search" });
@@ -119,21 +77,29 @@ export function renderLibrary(status: JellyfinStatus, hooks: LibraryHooks): { ro
   const more = el("button", { class: "secondary", type: "button", text: "Load more", hidden: "" });
   const empty = el("p", { class: "muted empty", hidden: "" });
   const browse = el("div", { class: "jf-browse" }, grid, empty, el("div", { class: "paging" }, count, more));
-  const details = el("div", { class: "jf-details", hidden: "" });
-
-  let library: string | null = null;
-  let term = "";
-  let loaded = 0;
-  let total = 0;
-  let generation = 0;
+  const details = renderDetails({
+    load,
+    onPick: hooks.onPick,
+    onBack: () => showGrid(),
+    fail: (e) => void fail(e),
+  });
+  let paging: Paging = startPaging();
 
   const showGrid = () => {
-    details.hidden = true;
-    details.replaceChildren();
+    details.hide();
     browse.hidden = false;
     toolbar.hidden = false;
   };
-
+  const open = (item: JellyfinItem) => {
+    if (details.show(item)) {
+      browse.hidden = true;
+      toolbar.hidden = true;
+      return;
+    }
+    // A folder or collection: browse into it.
+    showGrid();
+    void page(restart(paging, { library: item.id }));
+  };
   const card = (item: JellyfinItem) => {
     const b = el(
       "button",
@@ -143,156 +109,51 @@ export function renderLibrary(status: JellyfinStatus, hooks: LibraryHooks): { ro
       el("span", { class: "poster-meta", text: [item.year, item.kind === "Series" ? "Series" : null].filter(Boolean).join(" · ") }),
     );
     if (item.resume_seconds) b.append(el("span", { class: "poster-progress", "aria-label": `Stopped at ${clock(item.resume_seconds)}` }));
-    b.addEventListener("click", () => void open(item));
+    b.addEventListener("click", () => open(item));
     return b;
   };
 
-  const page = async (reset: boolean) => {
-    const mine = reset ? ++generation : generation;
-    if (reset) {
-      loaded = 0;
-      grid.replaceChildren();
-    }
+  /** The next page of `from` (a fresh list when its generation is new). */
+  const page = async (from: Paging) => {
+    const fresh = from.generation !== paging.generation;
+    paging = from;
+    if (fresh) grid.replaceChildren();
     more.disabled = true;
     more.textContent = "Loading…";
     try {
-      const p = await jellyfin.items({ library: term ? null : library, search: term || null, start: loaded, limit: PAGE_SIZE });
-      if (mine !== generation) return;
+      const p = await jellyfin.items(nextRequest(from));
+      if (from.generation !== paging.generation) return;
       error.hidden = true;
-      total = p.total;
-      loaded += p.items.length;
+      paging = withPage(paging, p);
       grid.append(...p.items.map(card));
-      empty.hidden = loaded > 0;
-      empty.textContent = term ? `Nothing on ${status.server?.name ?? "the server"} matches “${term}”.` : "This library is empty.";
-      count.textContent = loaded ? `Showing ${loaded} of ${total}` : "";
-      more.hidden = loaded >= total || p.items.length === 0;
+      const v = pagingView(paging, p.items.length, serverName);
+      empty.hidden = v.empty === null;
+      empty.textContent = v.empty ?? "";
+      count.textContent = v.count;
+      more.hidden = !v.more;
     } catch (e) {
-      if (mine === generation) void fail(e);
+      if (from.generation === paging.generation) void fail(e);
     } finally {
       more.disabled = false;
       more.textContent = "Load more";
     }
   };
-  more.addEventListener("click", () => void page(false));
+  more.addEventListener("click", () => void page(paging));
 
   let searchTimer: ReturnType<typeof setTimeout> | null = null;
   search.addEventListener("input", () => {
     if (searchTimer) clearTimeout(searchTimer);
     searchTimer = setTimeout(() => {
-      term = search.value.trim();
       showGrid();
-      void page(true);
+      void page(restart(paging, { term: search.value.trim() }));
     }, SEARCH_DELAY_MS);
   });
 
   const selectLibrary = (id: string) => {
-    library = id;
     for (const t of tabs.querySelectorAll("button")) t.setAttribute("aria-selected", String(t.dataset.id === id));
     search.value = "";
-    term = "";
     showGrid();
-    return page(true);
-  };
-
-  // Details.
-  const back = () => {
-    const b = el("button", { class: "ghost small back", type: "button", text: "← Back to the library" });
-    b.addEventListener("click", showGrid);
-    return b;
-  };
-  const watchBox = (item: JellyfinItem) => {
-    const box = el("div", { class: "watch" });
-    let resume: HTMLInputElement | null = null;
-    if (item.resume_seconds) {
-      resume = el("input", { id: "jf-resume", type: "checkbox", checked: "" });
-      box.append(el("label", { class: "check", for: "jf-resume" }, resume, ` Resume from ${clock(item.resume_seconds)}`));
-    }
-    if (!item.keeps_resume_point) {
-      box.append(
-        el("p", {
-          class: "hint no-resume",
-          text: "This video has no length on the server: Jellyfin marks it watched as soon as it starts and keeps no place to resume from.",
-        }),
-      );
-    }
-    const watch = el("button", { class: "primary", type: "button", text: "Watch this" });
-    watch.addEventListener("click", () => hooks.onPick(item, resume?.checked ? item.resume_seconds : null));
-    box.append(watch);
-    return box;
-  };
-  const describe = (item: JellyfinItem, extra: HTMLElement[]) => {
-    details.replaceChildren(
-      back(),
-      el(
-        "div",
-        { class: "details-body" },
-        poster(item, 600, load),
-        el(
-          "div",
-          { class: "details-text" },
-          el("h2", { text: item.name }),
-          el("div", { class: "muted", text: itemMeta(item) }),
-          el("p", { class: "overview", text: item.overview ?? "" }),
-          ...extra,
-        ),
-      ),
-    );
-    browse.hidden = true;
-    toolbar.hidden = true;
-    details.hidden = false;
-  };
-  const episodesOf = async (series: JellyfinItem, season: JellyfinItem, list: HTMLElement) => {
-    list.replaceChildren(el("li", { class: "muted", text: "Loading episodes…" }));
-    try {
-      const eps = await jellyfin.episodes(series.id, season.id);
-      list.replaceChildren(
-        ...eps.map((ep) => {
-          const b = el(
-            "button",
-            { class: "episode", type: "button", "data-id": ep.id },
-            el("span", { class: "ep-num", text: ep.episode != null ? String(ep.episode) : "•" }),
-            el("span", { class: "ep-name", text: ep.name }),
-            el("span", { class: "muted small-text", text: [ep.runtime_seconds ? runtime(ep.runtime_seconds) : "", ep.played ? "Watched" : ep.resume_seconds ? `Stopped at ${clock(ep.resume_seconds)}` : ""].filter(Boolean).join(" · ") }),
-          );
-          b.addEventListener("click", () => describe(ep, [watchBox(ep)]));
-          return el("li", {}, b);
-        }),
-      );
-      if (!eps.length) list.replaceChildren(el("li", { class: "muted", text: "No episodes in this season." }));
-    } catch (e) {
-      list.replaceChildren();
-      void fail(e);
-    }
-  };
-  const open = async (item: JellyfinItem) => {
-    if (item.playable) {
-      describe(item, [watchBox(item)]);
-      return;
-    }
-    if (item.kind === "Series") {
-      const seasonTabs = el("div", { class: "chips", role: "tablist", "aria-label": "Seasons" });
-      const list = el("ul", { class: "episodes" });
-      describe(item, [seasonTabs, list]);
-      try {
-        const seasons = await jellyfin.seasons(item.id);
-        for (const s of seasons) {
-          const t = el("button", { class: "chip", type: "button", role: "tab", "data-id": s.id, text: s.name });
-          t.addEventListener("click", () => {
-            for (const o of seasonTabs.querySelectorAll("button")) o.setAttribute("aria-selected", String(o === t));
-            void episodesOf(item, s, list);
-          });
-          seasonTabs.append(t);
-        }
-        (seasonTabs.querySelector("button") as HTMLButtonElement | null)?.click();
-      } catch (e) {
-        void fail(e);
-      }
-      return;
-    }
-    // A folder or collection: browse into it.
-    library = item.id;
-    showGrid();
-    void page(true);
+    return page(restart(paging, { library: id, term: "" }));
   };
 
   /** The library tabs, then the first library (`clearError`: a fresh
@@ -324,6 +185,7 @@ export function renderLibrary(status: JellyfinStatus, hooks: LibraryHooks): { ro
   }
   const ready = loadLibraries(true);
 
-  const root = el("section", { class: "library", "aria-label": "Jellyfin library" }, header, error, toolbar, browse, details);
+  const header = renderHeader(status, hooks, (e) => void fail(e));
+  const root = el("section", { class: "library", "aria-label": "Jellyfin library" }, header, error, toolbar, browse, details.root);
   return { root, ready };
 }
