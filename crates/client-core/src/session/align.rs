@@ -5,6 +5,12 @@
 //! player's time to the room's (unless the member turns it off). Two places
 //! far apart pin the speed ratio down: a copy running 0.1 % faster (24 vs
 //! 23.976 fps) drifts 1.2 s in 20 minutes.
+//!
+//! [`Aligner`] holds the rules and does no I/O: it takes what happened
+//! (a window decoded, a host's print, a match found) and queues the work
+//! to do next ([`AlignJob`]: decode a place, match two prints), which the
+//! session hands to an [`AlignWorker`] (mpv and the matcher, off the
+//! session's task); what the worker finds comes back as [`AlignNews`].
 
 use matinee_align::{
     align, fingerprint, Alignment, AudioWindow, Line, Print, Ratio, Unmatched, SAMPLE_RATE,
@@ -57,6 +63,19 @@ fn place_of(start: f64) -> usize {
     usize::from(start >= 1.0)
 }
 
+/// Work the aligner asks for.
+#[derive(Debug, Clone, PartialEq)]
+pub(super) enum AlignJob {
+    /// Decode this copy's sound from `start` (place `place`).
+    Decode { place: usize, start: f64 },
+    /// Match this copy's window against the host's print at `place`.
+    Match {
+        place: usize,
+        own: AudioWindow,
+        host: Print,
+    },
+}
+
 /// What background work reports back to the session.
 pub(super) enum AlignNews {
     Decoded(usize, Result<Measured, String>),
@@ -82,61 +101,109 @@ struct Place {
     found: Option<Result<Alignment, Unmatched>>,
 }
 
-/// The session's alignment state.
-pub(super) struct Aligner {
+/// Runs the aligner's jobs off the session's task: decoding with mpv,
+/// fingerprinting and matching on blocking threads. Each result comes back
+/// on the news channel.
+pub(super) struct AlignWorker {
     news: mpsc::Sender<AlignNews>,
     mpv: LaunchOptions,
     target: String,
     headers: Vec<String>,
-    host_name: Option<String>,
-    places: [Place; PLACES],
-    pub enabled: bool,
-    state: AlignState,
 }
 
-impl Aligner {
-    /// Starts measuring this copy's start in the background.
-    pub fn start(mpv: &LaunchOptions, media: &MediaSource) -> (Self, mpsc::Receiver<AlignNews>) {
+impl AlignWorker {
+    pub fn new(mpv: &LaunchOptions, media: &MediaSource) -> (Self, mpsc::Receiver<AlignNews>) {
         let (news, rx) = mpsc::channel(8);
-        let mut me = Self {
+        let worker = Self {
             news,
             mpv: mpv.clone(),
             target: media.target.clone(),
             headers: media.http_headers.clone(),
+        };
+        (worker, rx)
+    }
+
+    pub fn run(&self, job: AlignJob) {
+        let tx = self.news.clone();
+        match job {
+            AlignJob::Decode { place, start } => {
+                let (mpv, target, headers) =
+                    (self.mpv.clone(), self.target.clone(), self.headers.clone());
+                tokio::spawn(async move {
+                    let measured = measure(&mpv, &target, &headers, start).await;
+                    let _ = tx.send(AlignNews::Decoded(place, measured)).await;
+                });
+            }
+            AlignJob::Match { place, own, host } => {
+                tokio::spawn(async move {
+                    let found = tokio::task::spawn_blocking(move || align(&host, &own))
+                        .await
+                        .unwrap_or(Err(Unmatched::Ambiguous));
+                    let _ = tx.send(AlignNews::Matched(place, found)).await;
+                });
+            }
+        }
+    }
+}
+
+/// This copy's window from `start`, and its fingerprint.
+async fn measure(
+    mpv: &LaunchOptions,
+    target: &str,
+    headers: &[String],
+    start: f64,
+) -> Result<Measured, String> {
+    let window = matinee_align::decode(mpv, target, headers, start, WINDOW_SECS)
+        .await
+        .map_err(|e| e.to_string())?;
+    tokio::task::spawn_blocking(move || Measured {
+        print: Print {
+            start: window.start,
+            values: fingerprint(&window.samples, SAMPLE_RATE),
+        },
+        window,
+    })
+    .await
+    .map_err(|e| e.to_string())
+}
+
+/// The session's alignment state.
+pub(super) struct Aligner {
+    host_name: Option<String>,
+    places: [Place; PLACES],
+    pub enabled: bool,
+    state: AlignState,
+    /// Work asked for and not yet taken by the session.
+    jobs: Vec<AlignJob>,
+}
+
+impl Aligner {
+    /// Starts by asking for this copy's start to be measured.
+    pub fn new() -> Self {
+        let mut me = Self {
             host_name: None,
             places: Default::default(),
             enabled: true,
             state: AlignState::Measuring,
+            jobs: Vec::new(),
         };
         me.measure(0, 0.0);
-        (me, rx)
+        me
     }
 
-    /// Decodes this copy's window at `start` (place `i`) in the background.
+    /// The work asked for since the last call, for an [`AlignWorker`].
+    pub fn take_jobs(&mut self) -> Vec<AlignJob> {
+        std::mem::take(&mut self.jobs)
+    }
+
+    /// Asks for this copy's window at `start` (place `i`), once.
     fn measure(&mut self, i: usize, start: f64) {
         let place = &mut self.places[i];
         if place.decoding || place.own.is_some() {
             return;
         }
         place.decoding = true;
-        let (mpv, target, headers) = (self.mpv.clone(), self.target.clone(), self.headers.clone());
-        let tx = self.news.clone();
-        tokio::spawn(async move {
-            let measured =
-                match matinee_align::decode(&mpv, &target, &headers, start, WINDOW_SECS).await {
-                    Ok(window) => tokio::task::spawn_blocking(move || Measured {
-                        print: Print {
-                            start: window.start,
-                            values: fingerprint(&window.samples, SAMPLE_RATE),
-                        },
-                        window,
-                    })
-                    .await
-                    .map_err(|e| e.to_string()),
-                    Err(e) => Err(e.to_string()),
-                };
-            let _ = tx.send(AlignNews::Decoded(i, measured)).await;
-        });
+        self.jobs.push(AlignJob::Decode { place: i, start });
     }
 
     /// The host measures its second place, in a film this long.
@@ -251,12 +318,11 @@ impl Aligner {
             return;
         }
         place.matching = true;
-        let (own, host, tx) = (own.clone(), host.clone(), self.news.clone());
-        tokio::spawn(async move {
-            let found = tokio::task::spawn_blocking(move || align(&host, &own))
-                .await
-                .unwrap_or(Err(Unmatched::Ambiguous));
-            let _ = tx.send(AlignNews::Matched(i, found)).await;
+        let (own, host) = (own.clone(), host.clone());
+        self.jobs.push(AlignJob::Match {
+            place: i,
+            own,
+            host,
         });
     }
 
@@ -466,5 +532,111 @@ mod tests {
         assert_eq!(second_place(7200.0), Some(1200.0));
         assert_eq!(second_place(150.0), Some(75.0));
         assert_eq!(second_place(100.0), None);
+    }
+
+    fn measured(start: f64) -> Measured {
+        Measured {
+            window: window(start),
+            print: Print {
+                start,
+                values: vec![7; 16],
+            },
+        }
+    }
+
+    fn host_print(start: f64) -> Print {
+        Print {
+            start,
+            values: vec![9; 16],
+        }
+    }
+
+    #[test]
+    fn asks_to_measure_then_matches_once_both_sides_are_in() {
+        let mut a = Aligner::new();
+        assert_eq!(
+            a.take_jobs(),
+            vec![AlignJob::Decode {
+                place: 0,
+                start: 0.0
+            }]
+        );
+        assert_eq!(a.state(), &AlignState::Measuring);
+        // The host's print first: nothing to match against yet.
+        a.host_print("Ana".into(), host_print(0.0));
+        assert!(a.take_jobs().is_empty());
+        a.decoded(0, Ok(measured(0.0)));
+        let jobs = a.take_jobs();
+        assert!(
+            matches!(&jobs[..], [AlignJob::Match { place: 0, host, .. }] if host.start == 0.0),
+            "{jobs:?}"
+        );
+        assert_eq!(a.state(), &AlignState::Waiting);
+        // The same print again while matching asks for nothing more.
+        a.host_print("Ana".into(), host_print(0.0));
+        a.decoded(0, Ok(measured(0.0)));
+        assert!(a.take_jobs().is_empty(), "one match at a time");
+    }
+
+    #[test]
+    fn a_match_aligns_can_be_turned_off_and_a_failure_says_so() {
+        let mut a = Aligner::new();
+        a.decoded(0, Ok(measured(0.0)));
+        a.host_print("Ana".into(), host_print(0.0));
+        a.matched(0, Ok(found(Ratio::Same, 1.0, -4.0)));
+        assert_eq!(a.state(), &AlignState::Aligned);
+        assert!(a.switchable());
+        assert_eq!(a.line(), Line { a: 1.0, b: -4.0 });
+        assert!(
+            a.message().contains("4.0 s later than Ana's"),
+            "{}",
+            a.message()
+        );
+        a.set_enabled(false);
+        assert_eq!(a.state(), &AlignState::Off);
+        assert_eq!(a.line(), Line::IDENTITY);
+
+        let mut b = Aligner::new();
+        b.decoded(0, Ok(measured(0.0)));
+        b.host_print("Ana".into(), host_print(0.0));
+        b.matched(0, Err(Unmatched::TooEven));
+        assert_eq!(b.state(), &AlignState::NoMatch);
+        assert_eq!(b.line(), Line::IDENTITY);
+        assert!(b.message().contains("too even"), "{}", b.message());
+
+        let mut c = Aligner::new();
+        c.decoded(0, Err("mpv could not open it".into()));
+        assert_eq!(c.state(), &AlignState::Off);
+    }
+
+    #[test]
+    fn the_host_is_the_reference_and_a_second_place_is_measured_where_the_host_did() {
+        let mut host = Aligner::new();
+        host.as_host();
+        assert_eq!(host.state(), &AlignState::Measuring, "not measured yet");
+        host.decoded(0, Ok(measured(0.0)));
+        host.as_host();
+        assert_eq!(host.state(), &AlignState::Reference);
+        assert_eq!(host.prints_to_send().len(), 1);
+        assert!(host.prints_to_send().is_empty(), "sent once");
+        host.measure_second(3600.0);
+        assert!(host.take_jobs().contains(&AlignJob::Decode {
+            place: 1,
+            start: SECOND_AT_SECS
+        }));
+        host.became_guest();
+        assert_eq!(host.state(), &AlignState::Waiting);
+
+        // A guest asked for the second place by the host's print there.
+        let mut guest = Aligner::new();
+        guest.take_jobs();
+        guest.host_print("Ana".into(), host_print(1200.0));
+        assert_eq!(
+            guest.take_jobs(),
+            vec![AlignJob::Decode {
+                place: 1,
+                start: 1200.0
+            }]
+        );
     }
 }

@@ -17,7 +17,7 @@ use matinee_protocol::{Joined, MediaInfo, Participant, ParticipantId};
 use matinee_sync::{Action, PlayerSample, SyncEngine, SyncEvent};
 use tokio::sync::{broadcast, mpsc, watch};
 
-use super::align::{AlignNews, Aligner};
+use super::align::{AlignNews, AlignWorker, Aligner};
 use super::effects::Effect;
 use super::player::Player;
 use super::position::{PlayerSpot, PositionPacer};
@@ -68,6 +68,8 @@ pub(super) struct Runner {
     sharing: Sharing,
     /// This copy aligned to the host's by sound.
     aligner: Aligner,
+    /// Runs what the aligner asks for (decoding, matching).
+    align_worker: AlignWorker,
     align_news: mpsc::Receiver<AlignNews>,
     /// The last tick found nothing moving, and nothing happened since.
     resting: bool,
@@ -117,7 +119,8 @@ impl Runner {
         // The first snapshot, as the session was set up.
         let model = snapshot.borrow().clone();
         let engine = SyncEngine::new(cfg.engine.clone());
-        let (aligner, align_news) = Aligner::start(&cfg.mpv, &cfg.media);
+        let (align_worker, align_news) = AlignWorker::new(&cfg.mpv, &cfg.media);
+        let aligner = Aligner::new();
         let mut r = Self {
             engine,
             cfg,
@@ -137,6 +140,7 @@ impl Runner {
             give_up_after: give_up_after(joined.resume_grace_secs),
             sharing: Sharing::default(),
             aligner,
+            align_worker,
             align_news,
             resting: false,
             position: PositionPacer::default(),
@@ -147,8 +151,16 @@ impl Runner {
             .engine
             .on_joined(joined.you, joined.room.playback, joined.server_ms, now);
         r.apply(actions);
+        r.run_align_jobs();
         r.publish();
         r
+    }
+
+    /// Hands what the aligner asked for to its worker.
+    fn run_align_jobs(&mut self) {
+        for job in self.aligner.take_jobs() {
+            self.align_worker.run(job);
+        }
     }
 
     /// Tells the app and the CLI; the snapshot they read on hearing it
@@ -287,6 +299,7 @@ impl Runner {
                     Flow::Go
                 }
             };
+            self.run_align_jobs();
             self.publish();
             if let Flow::End(reason) = flow {
                 break reason;
