@@ -4,11 +4,11 @@
 // their own sub-views.
 
 import { errorKind, errorText, jellyfin } from "../api";
-import { clock, el } from "../dom";
+import { el } from "../dom";
 import type { JellyfinItem, JellyfinStatus } from "../types";
 import { renderDetails } from "./library/details";
-import { nextRequest, pagingView, restart, startPaging, withPage, type Paging } from "./library/paging";
-import { poster, posterLoader } from "./library/posters";
+import { renderGrid } from "./library/grid";
+import { posterLoader } from "./library/posters";
 
 export { itemMeta } from "./library/details";
 export { PAGE_SIZE } from "./library/paging";
@@ -71,81 +71,41 @@ export function renderLibrary(status: JellyfinStatus, hooks: LibraryHooks): { ro
   const search = el("input", { id: "jf-search", type: "search", placeholder: "Search films and shows", "aria-label": "Search" });
   const toolbar = el("div", { class: "jf-toolbar" }, tabs, search);
 
-  // Grid and paging.
-  const grid = el("div", { class: "poster-grid", "aria-live": "polite" });
-  const count = el("span", { class: "muted small-text" });
-  const more = el("button", { class: "secondary", type: "button", text: "Load more", hidden: "" });
-  const empty = el("p", { class: "muted empty", hidden: "" });
-  const browse = el("div", { class: "jf-browse" }, grid, empty, el("div", { class: "paging" }, count, more));
+  const grid = renderGrid({
+    load,
+    serverName,
+    open: (item) => open(item),
+    onPage: () => (error.hidden = true),
+    fail: (e) => void fail(e),
+  });
   const details = renderDetails({
     load,
     onPick: hooks.onPick,
     onBack: () => showGrid(),
     fail: (e) => void fail(e),
   });
-  let paging: Paging = startPaging();
-
   const showGrid = () => {
     details.hide();
-    browse.hidden = false;
+    grid.root.hidden = false;
     toolbar.hidden = false;
   };
   const open = (item: JellyfinItem) => {
     if (details.show(item)) {
-      browse.hidden = true;
+      grid.root.hidden = true;
       toolbar.hidden = true;
       return;
     }
     // A folder or collection: browse into it.
     showGrid();
-    void page(restart(paging, { library: item.id }));
+    void grid.show({ library: item.id });
   };
-  const card = (item: JellyfinItem) => {
-    const b = el(
-      "button",
-      { class: "poster-card", type: "button", "data-id": item.id, title: item.name },
-      poster(item, 300, load),
-      el("span", { class: "poster-title", text: item.name }),
-      el("span", { class: "poster-meta", text: [item.year, item.kind === "Series" ? "Series" : null].filter(Boolean).join(" · ") }),
-    );
-    if (item.resume_seconds) b.append(el("span", { class: "poster-progress", "aria-label": `Stopped at ${clock(item.resume_seconds)}` }));
-    b.addEventListener("click", () => open(item));
-    return b;
-  };
-
-  /** The next page of `from` (a fresh list when its generation is new). */
-  const page = async (from: Paging) => {
-    const fresh = from.generation !== paging.generation;
-    paging = from;
-    if (fresh) grid.replaceChildren();
-    more.disabled = true;
-    more.textContent = "Loading…";
-    try {
-      const p = await jellyfin.items(nextRequest(from));
-      if (from.generation !== paging.generation) return;
-      error.hidden = true;
-      paging = withPage(paging, p);
-      grid.append(...p.items.map(card));
-      const v = pagingView(paging, p.items.length, serverName);
-      empty.hidden = v.empty === null;
-      empty.textContent = v.empty ?? "";
-      count.textContent = v.count;
-      more.hidden = !v.more;
-    } catch (e) {
-      if (from.generation === paging.generation) void fail(e);
-    } finally {
-      more.disabled = false;
-      more.textContent = "Load more";
-    }
-  };
-  more.addEventListener("click", () => void page(paging));
 
   let searchTimer: ReturnType<typeof setTimeout> | null = null;
   search.addEventListener("input", () => {
     if (searchTimer) clearTimeout(searchTimer);
     searchTimer = setTimeout(() => {
       showGrid();
-      void page(restart(paging, { term: search.value.trim() }));
+      void grid.show({ term: search.value.trim() });
     }, SEARCH_DELAY_MS);
   });
 
@@ -153,7 +113,7 @@ export function renderLibrary(status: JellyfinStatus, hooks: LibraryHooks): { ro
     for (const t of tabs.querySelectorAll("button")) t.setAttribute("aria-selected", String(t.dataset.id === id));
     search.value = "";
     showGrid();
-    return page(restart(paging, { library: id, term: "" }));
+    return grid.show({ library: id, term: "" });
   };
 
   /** The library tabs, then the first library (`clearError`: a fresh
@@ -171,9 +131,7 @@ export function renderLibrary(status: JellyfinStatus, hooks: LibraryHooks): { ro
       if (libs.length) await selectLibrary(libs[0].id);
       else {
         showGrid();
-        grid.replaceChildren();
-        empty.hidden = false;
-        empty.textContent = "This account sees no libraries.";
+        grid.none("This account sees no libraries.");
       }
       if (!clearError && shown) {
         error.hidden = false;
@@ -186,6 +144,6 @@ export function renderLibrary(status: JellyfinStatus, hooks: LibraryHooks): { ro
   const ready = loadLibraries(true);
 
   const header = renderHeader(status, hooks, (e) => void fail(e));
-  const root = el("section", { class: "library", "aria-label": "Jellyfin library" }, header, error, toolbar, browse, details.root);
+  const root = el("section", { class: "library", "aria-label": "Jellyfin library" }, header, error, toolbar, grid.root, details.root);
   return { root, ready };
 }

@@ -8,10 +8,10 @@ import { formatTime } from "../time";
 import { el } from "../dom";
 import { renderTracksCard } from "../tracks";
 import type { RoomInfo, SessionEvent } from "../types";
-import { renderChat } from "./room/chat";
-import { renderControls } from "./room/controls";
+import { renderChat, type Chat } from "./room/chat";
+import { renderControls, type Controls } from "./room/controls";
 import { renderEnded } from "./room/ended";
-import { renderHeader, renderWarnings } from "./room/header";
+import { renderHeader, renderWarnings, type Header } from "./room/header";
 import { renderPeople } from "./room/people";
 import { sharedFiles } from "./room/shared-files";
 import { initialRoomState, me, mayControl, reduceRoom, type RoomState } from "./room/state";
@@ -28,6 +28,85 @@ export interface RoomView {
 }
 
 const SUBTITLE_FILE = /\.(srt|ass|ssa|vtt)$/i;
+
+/** The room view's parts, for what an event does beside the state. */
+interface RoomParts {
+  room: RoomInfo;
+  chat: Chat;
+  files: ReturnType<typeof sharedFiles>;
+  tracksCard: ReturnType<typeof renderTracksCard>;
+  header: Header;
+  warnings: ReturnType<typeof renderWarnings>;
+  controls: Controls;
+  onLeave: (reason: string | null) => void;
+  onRetry?: () => Promise<void>;
+}
+
+/** What an event says in the log and does beside the state. */
+function tell(e: SessionEvent, before: RoomState, parts: RoomParts) {
+  const { room, chat, files, tracksCard, header, warnings, controls, onLeave, onRetry } = parts;
+  switch (e.type) {
+    case "status":
+      if (e.status === "ended" && before.status !== "ended" && !before.paused) {
+        // Said as it is: the room's film is longer and runs on to its end
+        // (then the room says the film has ended).
+        const duration = controls.duration();
+        const roomLength = before.participants.find((p) => p.host)?.media?.duration ?? null;
+        chat.addLine(
+          "notice",
+          roomLength !== null && roomLength > duration
+            ? `Your copy ended at ${formatTime(duration)}; the room's film runs on to ${formatTime(roomLength)}.`
+            : `Your copy ended at ${formatTime(duration)}; the room plays on.`,
+        );
+      }
+      break;
+    case "connection":
+      if (e.connection.state === "connected") chat.flushUnsent();
+      break;
+    case "chat":
+      chat.addLine("chat", e.text, e.nickname);
+      break;
+    case "notice":
+      chat.addLine("notice", e.text);
+      break;
+    case "refused":
+      chat.addLine("error", e.message);
+      break;
+    case "tracks":
+      if (e.participant === room.you) {
+        tracksCard.setMine(e.tracks, e.labels);
+        files.followPlayer(e.tracks);
+      }
+      break;
+    case "subtitle_shared":
+      files.add(e.id, e.nickname, e.label, e.selected);
+      tracksCard.open();
+      break;
+    case "subtitle_use":
+      files.markUsed(e.id, e.used);
+      break;
+    case "alignment":
+      warnings.alignment(e);
+      header.alignment(e);
+      break;
+    case "track_proposal":
+      tracksCard.open();
+      chat.addLine("notice", `${e.nickname} suggested ${e.description}. ${e.outcome.join(" ")}`);
+      break;
+    case "player_closed":
+      chat.addLine("error", "mpv was closed. Reopen it to get back in sync.");
+      break;
+    case "player_reopened":
+      chat.addLine("notice", "mpv is open again and joins the room where it is.");
+      break;
+    case "ended":
+      controls.root.replaceWith(renderEnded(e.reason, onLeave, onRetry));
+      controls.timeline.remove();
+      break;
+    default:
+      break;
+  }
+}
 
 export function renderRoom(room: RoomInfo, onLeave: (reason: string | null) => void, onRetry?: () => Promise<void>): RoomView {
   let state: RoomState = initialRoomState(room);
@@ -53,6 +132,8 @@ export function renderRoom(room: RoomInfo, onLeave: (reason: string | null) => v
     if (path) shareSubtitle(path);
   });
 
+  const parts: RoomParts = { room, chat, files, tracksCard, header, warnings, controls, onLeave, onRetry };
+
   function refresh() {
     const now = Date.now();
     header.update(state, now);
@@ -61,76 +142,11 @@ export function renderRoom(room: RoomInfo, onLeave: (reason: string | null) => v
     tracksCard.setMayPropose(mayControl(state));
   }
 
-  /** What an event says in the log and does beside the state. */
-  function tell(e: SessionEvent, before: RoomState) {
-    switch (e.type) {
-      case "status":
-        if (e.status === "ended" && before.status !== "ended" && !before.paused) {
-          // Said as it is: the room's film is longer and runs on to its end
-          // (then the room says the film has ended).
-          const duration = controls.duration();
-          const roomLength = before.participants.find((p) => p.host)?.media?.duration ?? null;
-          chat.addLine(
-            "notice",
-            roomLength !== null && roomLength > duration
-              ? `Your copy ended at ${formatTime(duration)}; the room's film runs on to ${formatTime(roomLength)}.`
-              : `Your copy ended at ${formatTime(duration)}; the room plays on.`,
-          );
-        }
-        break;
-      case "connection":
-        if (e.connection.state === "connected") chat.flushUnsent();
-        break;
-      case "chat":
-        chat.addLine("chat", e.text, e.nickname);
-        break;
-      case "notice":
-        chat.addLine("notice", e.text);
-        break;
-      case "refused":
-        chat.addLine("error", e.message);
-        break;
-      case "tracks":
-        if (e.participant === room.you) {
-          tracksCard.setMine(e.tracks, e.labels);
-          files.followPlayer(e.tracks);
-        }
-        break;
-      case "subtitle_shared":
-        files.add(e.id, e.nickname, e.label, e.selected);
-        tracksCard.open();
-        break;
-      case "subtitle_use":
-        files.markUsed(e.id, e.used);
-        break;
-      case "alignment":
-        warnings.alignment(e);
-        header.alignment(e);
-        break;
-      case "track_proposal":
-        tracksCard.open();
-        chat.addLine("notice", `${e.nickname} suggested ${e.description}. ${e.outcome.join(" ")}`);
-        break;
-      case "player_closed":
-        chat.addLine("error", "mpv was closed. Reopen it to get back in sync.");
-        break;
-      case "player_reopened":
-        chat.addLine("notice", "mpv is open again and joins the room where it is.");
-        break;
-      case "ended":
-        controls.root.replaceWith(renderEnded(e.reason, onLeave, onRetry));
-        controls.timeline.remove();
-        break;
-      default:
-        break;
-    }
-  }
-
   function handle(e: SessionEvent) {
     if (e.type === "position") return controls.position(e);
     const before = state;
     state = reduceRoom(state, e, Date.now());
-    tell(e, before);
+    tell(e, before, parts);
     refresh();
   }
 
