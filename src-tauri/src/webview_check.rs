@@ -8,12 +8,18 @@
 #[cfg(any(windows, test))]
 pub const DOWNLOAD_PAGE: &str = "https://developer.microsoft.com/microsoft-edge/webview2/";
 
-/// What the person reads when WebView2 is missing.
+/// What the person reads when WebView2 cannot be used (`error` as
+/// WebView2's loader said it). "File not found" (HRESULT 0x80070002)
+/// means it is not installed; anything else is quoted.
 #[cfg(any(windows, test))]
-pub fn missing_message(reason: &str) -> String {
+pub fn missing_message(error: &str) -> String {
+    let why = if error.contains("0x80070002") {
+        "which is not installed on this computer".to_string()
+    } else {
+        format!("which this computer cannot use ({error})")
+    };
     format!(
-        "Matinee shows its window with Microsoft Edge WebView2, which this \
-         computer does not have ({reason}).\n\nInstall the \"Evergreen \
+        "Matinee shows its window with Microsoft Edge WebView2, {why}.\n\nInstall the \"Evergreen \
          Bootstrapper\" of the WebView2 Runtime from Microsoft, then open \
          Matinee again. Matinee's Windows installer adds it for you.\n\n\
          Open the download page now?"
@@ -62,10 +68,14 @@ mod tests {
     #[test]
     fn the_message_names_webview2_the_reason_and_the_remedy() {
         let text = missing_message("no runtime found");
-        assert!(text.contains("WebView2"));
-        assert!(text.contains("(no runtime found)"));
+        assert!(text.contains("WebView2, which this computer cannot use (no runtime found)."));
         assert!(text.contains("Evergreen"));
         assert!(text.ends_with("Open the download page now?"));
         assert!(DOWNLOAD_PAGE.starts_with("https://"));
+        // What Wine (and a Windows without the runtime) answers.
+        let wine = r#"WebView2 error: WindowsError(Error { code: HRESULT(0x80070002), message: "File not found." })"#;
+        assert!(
+            missing_message(wine).contains("WebView2, which is not installed on this computer.")
+        );
     }
 }
