@@ -86,7 +86,10 @@ function renderTimeline(hooks: Hooks) {
     }
   };
   // Where the player is now; from then on the session says when it moves.
-  api.playerPosition().then(show, () => undefined);
+  api
+    .playerPosition()
+    .then((p) => p && show(p))
+    .catch(() => undefined);
   return { root, seekBar, duration: () => duration, show };
 }
 
