@@ -13,7 +13,7 @@ use matinee_client_core::{
     Backoff, MediaSource, PartySession, RelayEndpoint, Role, SessionCmd, SessionConfig,
     SessionEvent,
 };
-use matinee_mpv::{locate, LaunchOptions, MpvClient};
+use matinee_mpv::{locate, LaunchOptions};
 use matinee_protocol::{ControlMode, NoticeEvent, RoomCode};
 use matinee_relay::{RelayConfig, RelayHandle};
 use matinee_sync::{EngineConfig, SyncStatus};
@@ -288,7 +288,7 @@ async fn a_killed_player_is_reported_and_can_be_reopened_without_disturbing_othe
     .unwrap();
     let endpoint = snap.borrow().player_endpoint.clone().unwrap();
     let ben2 = Peer {
-        mpv: MpvClient::connect(&endpoint).await.unwrap(),
+        mpv: matinee_mpv::MpvClient::connect(&endpoint).await.unwrap(),
         ..ben
     };
     eventually(
