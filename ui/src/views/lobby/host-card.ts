@@ -4,16 +4,15 @@
 
 import { api, errorText } from "../../api";
 import { el } from "../../dom";
-import { SessionFeed } from "../../feed";
 import { reachLine } from "../../reach";
-import type { RoomInfo } from "../../types";
+import { enterRoom, type Entered } from "./enter";
 import { mediaPicker } from "./media-picker";
 
 interface HostHooks {
   relayUrl: string;
   onBrowse?: () => void;
   showError(msg: string | null): void;
-  onEntered(room: RoomInfo, feed: SessionFeed, again: (feed: SessionFeed) => Promise<RoomInfo>): void;
+  onEntered: Entered;
 }
 
 export function renderHostCard(hooks: HostHooks) {
@@ -34,17 +33,9 @@ export function renderHostCard(hooks: HostHooks) {
     showError(null);
     createBtn.disabled = true;
     createBtn.textContent = "Opening mpv…";
-    const feed = new SessionFeed();
-    try {
-      const again = (f: SessionFeed) => api.hostRoom(media, f.push);
-      hooks.onEntered(await again(feed), feed, again);
-    } catch (e) {
-      feed.close();
-      showError(errorText(e));
-    } finally {
-      createBtn.disabled = false;
-      createBtn.textContent = "Create room";
-    }
+    await enterRoom((f) => api.hostRoom(media, f.push), hooks.onEntered, showError);
+    createBtn.disabled = false;
+    createBtn.textContent = "Create room";
   });
   const root = el(
     "section",

@@ -1,11 +1,11 @@
 // The join card: the code (or a pasted invite), the relay, your copy of
 // the film, Join and Cancel. What the fields say comes from join-form.ts.
 
-import { api, errorText } from "../../api";
+import { api } from "../../api";
 import { checkCode, type Invite } from "../../code";
 import { el } from "../../dom";
-import { SessionFeed } from "../../feed";
-import type { RoomInfo } from "../../types";
+import type { SessionFeed } from "../../feed";
+import { enterRoom, type Entered } from "./enter";
 import { emptyJoinForm, joinFormView, pinnedInvite, typeIntoCode, typeIntoRelay, withInvite, type JoinForm } from "./join-form";
 import { mediaPicker } from "./media-picker";
 
@@ -14,7 +14,7 @@ interface JoinHooks {
   prefill: Invite | null;
   onBrowse?: () => void;
   showError(msg: string | null): void;
-  onEntered(room: RoomInfo, feed: SessionFeed, again: (feed: SessionFeed) => Promise<RoomInfo>): void;
+  onEntered: Entered;
 }
 
 export function renderJoinCard(hooks: JoinHooks) {
@@ -77,20 +77,13 @@ export function renderJoinCard(hooks: JoinHooks) {
     joinBtn.disabled = true;
     joinBtn.textContent = "Joining…";
     cancelJoin.hidden = false;
-    const feed = new SessionFeed();
-    try {
-      const invite = pinnedInvite(form, check.code);
-      const relay = invite ? null : form.relay.trim() || null;
-      const again = (f: SessionFeed) => api.joinRoom(check.code, media, relay, invite ? invite.link : null, f.push);
-      hooks.onEntered(await again(feed), feed, again);
-    } catch (e) {
-      feed.close();
-      showError(errorText(e));
-    } finally {
-      cancelJoin.hidden = true;
-      joinBtn.textContent = "Join room";
-      update(form);
-    }
+    const invite = pinnedInvite(form, check.code);
+    const relay = invite ? null : form.relay.trim() || null;
+    const start = (f: SessionFeed) => api.joinRoom(check.code, media, relay, invite ? invite.link : null, f.push);
+    await enterRoom(start, hooks.onEntered, showError);
+    cancelJoin.hidden = true;
+    joinBtn.textContent = "Join room";
+    update(form);
   });
 
   const root = el(
