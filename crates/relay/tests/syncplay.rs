@@ -162,9 +162,17 @@ async fn a_syncplay_client_joins_by_code_chats_and_is_refused_control_in_a_host_
         }
     }
 
-    // Acknowledge the forced state, then try to play: refused, told why,
+    // The player loads its film (until then its states are the load's):
+    // it is put where the room is, by a second forced state.
+    bo.send_json(json!({"Set": {"file": {"name": "Film.mkv", "duration": 120.0, "size": 1000}}}))
+        .await;
+    let loaded = bo.until("State").await;
+    assert_eq!(loaded["playstate"]["doSeek"], true);
+    assert_eq!(loaded["ignoringOnTheFly"]["server"], 2);
+
+    // Acknowledge the forced states, then try to play: refused, told why,
     // and put back (a forced, seeking state that says paused).
-    bo.send_json(json!({"State": {"ping": {"clientRtt": 0}, "ignoringOnTheFly": {"server": 1}}}))
+    bo.send_json(json!({"State": {"ping": {"clientRtt": 0}, "ignoringOnTheFly": {"server": 2}}}))
         .await;
     bo.send_json(json!({"State": {"playstate": {"position": 5.0, "paused": false}, "ping": {"clientRtt": 0}, "ignoringOnTheFly": {"client": 1}}}))
         .await;

@@ -97,6 +97,11 @@ pub(super) struct Bridge {
     /// The last count of the client's own changes seen (0 after we
     /// acknowledged it, as the client starts again from 0).
     client_changes_seen: u64,
+    /// The client counted a change of its own but sent no playstate with
+    /// it: Syncplay withholds its state while an earlier change of its own
+    /// is unacknowledged, so the next playstate it sends carries the
+    /// change (a seek right after a pause would be lost otherwise).
+    withheld_change: bool,
     ping: Ping,
     /// The client's stamp to echo, with the server time it arrived.
     client_stamp: Option<(f64, f64)>,
@@ -128,6 +133,7 @@ impl Bridge {
             server_ignoring: 0,
             client_ignoring: 0,
             client_changes_seen: 0,
+            withheld_change: false,
             ping: Ping::default(),
             client_stamp: None,
             seq: 0,
@@ -447,7 +453,7 @@ impl Bridge {
             wire::Incoming::State(state) => self.on_client_state(state, now_ms),
             wire::Incoming::Set(items) => items
                 .into_iter()
-                .flat_map(|item| self.on_setting(item))
+                .flat_map(|item| self.on_setting(item, now_ms))
                 .collect(),
             wire::Incoming::List => vec![self.list_line()],
             wire::Incoming::Chat(text) => {
@@ -493,34 +499,27 @@ impl Bridge {
             self.client_changes_seen = n;
         }
         let Some(ps) = state.playstate else {
+            self.withheld_change |= own_change;
             return out;
         };
+        let withheld = std::mem::take(&mut self.withheld_change);
+        if self.file.is_none() {
+            // Its player is still loading the film (Syncplay tells the file
+            // once loaded): what it reports now is the load, not a person.
+            return out;
+        }
         let catching_up = self.server_ignoring != 0 || self.pending.is_some();
-        if catching_up && !own_change && !ps.do_seek {
+        if catching_up && !own_change && !withheld && !ps.do_seek {
             // The old state catching up with a change, or ours on its way.
             return out;
         }
         // When the client read its position (Syncplay's message age).
         let read_ms = now_ms - self.ping.forward_delay_s * 1000.0;
-        let room_paused = !self.playback.is_playing_at(now_ms);
-        let paused = ps.paused.unwrap_or(room_paused);
-        let action = if paused != room_paused {
-            Some(if paused {
-                ControlAction::Pause {
-                    position: ps.position,
-                }
-            } else {
-                ControlAction::Play {
-                    position: ps.position,
-                }
-            })
-        } else if ps.do_seek {
-            Some(ControlAction::Seek {
-                position: ps.position,
-            })
-        } else {
-            None
-        };
+        let action = self.change_in(&ps, catching_up, withheld, read_ms, now_ms);
+        if action.is_none() && catching_up {
+            return out;
+        }
+        let paused = ps.paused.unwrap_or(!self.playback.is_playing_at(now_ms));
         match action {
             Some(action) => {
                 self.seq += 1;
@@ -544,7 +543,39 @@ impl Bridge {
         out
     }
 
-    fn on_setting(&mut self, item: Setting) -> Vec<Effect> {
+    /// The person's change a client state carries, if any. While the client
+    /// has not yet seen the room's latest change, only what it says it did
+    /// counts (a seek is a seek, not also a play because the room paused
+    /// meanwhile); a change it withheld is read from where its player is.
+    fn change_in(
+        &self,
+        ps: &wire::Playstate,
+        catching_up: bool,
+        withheld: bool,
+        read_ms: f64,
+        now_ms: f64,
+    ) -> Option<ControlAction> {
+        let position = ps.position;
+        if catching_up && ps.do_seek {
+            return Some(ControlAction::Seek { position });
+        }
+        let room_paused = !self.playback.is_playing_at(now_ms);
+        let paused = ps.paused.unwrap_or(room_paused);
+        let moved = (position - self.playback.position_at(read_ms)).abs() > SEEK_THRESHOLD_S;
+        if paused != room_paused {
+            Some(if paused {
+                ControlAction::Pause { position }
+            } else {
+                ControlAction::Play { position }
+            })
+        } else if ps.do_seek || (withheld && moved) {
+            Some(ControlAction::Seek { position })
+        } else {
+            None
+        }
+    }
+
+    fn on_setting(&mut self, item: Setting, now_ms: f64) -> Vec<Effect> {
         match item {
             Setting::Room(name) => {
                 if RoomCode::parse(&name).is_ok_and(|c| c == self.code) {
@@ -566,8 +597,14 @@ impl Bridge {
                     duration: file.duration,
                     provider_ids: Default::default(),
                 };
-                self.file = Some(file);
-                vec![Effect::Room(ClientMsg::Media { media })]
+                let first = self.file.replace(file).is_none();
+                let mut out = vec![Effect::Room(ClientMsg::Media { media })];
+                if first {
+                    // Its player just loaded the film wherever the load
+                    // left it: put it where the room is.
+                    out.push(self.state_line(now_ms, true, true));
+                }
+                out
             }
             Setting::Ready { ready, username } => match username {
                 Some(other) if other != self.my_name() => {
@@ -741,12 +778,24 @@ mod tests {
         wire::parse_line(&line).unwrap().remove(0)
     }
 
-    /// A bridge that greeted its client, which acknowledged the greeting.
+    /// The client's player has loaded its film (Syncplay says which).
+    fn loaded(b: &mut Bridge) -> Vec<Effect> {
+        let file = wire::FileInfo {
+            name: "film.mkv".into(),
+            duration: Some(120.0),
+            size: None,
+        };
+        b.on_client(wire::Incoming::Set(vec![Setting::File(file)]), NOW)
+    }
+
+    /// A bridge that greeted its client, which loaded its film and
+    /// acknowledged both forced states (the greeting's, the film's).
     fn greeted(mode: ControlMode) -> Bridge {
         let mut b = Bridge::new(&joined(mode));
         b.hello(&hello(), 500, NOW);
+        loaded(&mut b);
         b.on_client(
-            client_state(json!({"ignoringOnTheFly": {"server": 1}})),
+            client_state(json!({"ignoringOnTheFly": {"server": 2}})),
             NOW,
         );
         b
@@ -805,12 +854,13 @@ mod tests {
     fn a_stale_state_is_ignored_until_the_client_acknowledges() {
         let mut b = Bridge::new(&joined(ControlMode::Shared));
         b.hello(&hello(), 500, NOW);
+        loaded(&mut b);
         // Still catching up (no acknowledgement): a "playing" report from
         // before the forced state is not a play.
         let stale = json!({"playstate": {"position": 3.0, "paused": false}});
         assert!(room_msgs(&b.on_client(client_state(stale.clone()), NOW)).is_empty());
         let mut acked = stale;
-        acked["ignoringOnTheFly"] = json!({"server": 1});
+        acked["ignoringOnTheFly"] = json!({"server": 2});
         let out = room_msgs(&b.on_client(client_state(acked), NOW));
         assert!(
             matches!(out[..], [ClientMsg::Control { seq: 1, action: ControlAction::Play { position }, .. }] if position == 3.0)
@@ -867,6 +917,102 @@ mod tests {
         let out = room_msgs(&b.on_client(client_state(seek), NOW + 100.0));
         assert!(
             matches!(out[..], [ClientMsg::Control { action: ControlAction::Seek { position }, .. }] if position == 90.0)
+        );
+    }
+
+    /// Syncplay sends no playstate while its own last change is
+    /// unacknowledged: a seek right after a pause arrives as a bare count,
+    /// and the position comes with the next state, without `doSeek`.
+    #[test]
+    fn a_seek_withheld_behind_an_unacknowledged_pause_still_reaches_the_room() {
+        let mut b = greeted(ControlMode::Shared);
+        room_state(&mut b, playing(10.0, 1), None, NOW);
+        b.on_client(
+            client_state(json!({"ignoringOnTheFly": {"server": 1}})),
+            NOW,
+        );
+        let pause = json!({"playstate": {"position": 12.0, "paused": true}, "ignoringOnTheFly": {"client": 1}});
+        let out = room_msgs(&b.on_client(client_state(pause), NOW + 2000.0));
+        let [ClientMsg::Control { seq, .. }] = out[..] else {
+            panic!("{out:?}")
+        };
+        // The person seeks before the pause's acknowledgement arrives.
+        let bare = json!({"ignoringOnTheFly": {"client": 2}});
+        assert!(room_msgs(&b.on_client(client_state(bare), NOW + 2010.0)).is_empty());
+        let mut paused = playing(12.0, 2);
+        paused.paused = true;
+        let cause = ControlCause {
+            by: 2,
+            seq,
+            action: ControlAction::Pause { position: 12.0 },
+        };
+        room_state(&mut b, paused, Some(cause), NOW + 2020.0);
+        // The client takes the forced state (its count starts again) and
+        // answers with where its player is.
+        let after = json!({"playstate": {"position": 90.0, "paused": true}, "ignoringOnTheFly": {"server": 1}});
+        let out = room_msgs(&b.on_client(client_state(after), NOW + 2100.0));
+        assert!(
+            matches!(out[..], [ClientMsg::Control { action: ControlAction::Seek { position }, .. }] if position == 90.0),
+            "{out:?}"
+        );
+        // Once: the next report at the same place is a report.
+        b.pending = None;
+        let again = json!({"playstate": {"position": 90.0, "paused": true}});
+        let out = room_msgs(&b.on_client(client_state(again), NOW + 3100.0));
+        assert!(matches!(out[..], [ClientMsg::State(_)]), "{out:?}");
+    }
+
+    /// What a Syncplay client says while its player loads the film is the
+    /// load (its position jumps from the room's to 0), not a person's seek.
+    #[test]
+    fn nothing_counts_before_the_client_loaded_its_film() {
+        let mut b = Bridge::new(&joined(ControlMode::Shared));
+        b.hello(&hello(), 500, NOW);
+        room_state(&mut b, playing(5.0, 1), None, NOW);
+        let load = json!({"playstate": {"position": 0.1, "paused": false, "doSeek": true}, "ignoringOnTheFly": {"server": 2, "client": 1}});
+        assert!(b.on_client(client_state(load), NOW + 100.0).is_empty());
+        // Once loaded, its player is put where the room is.
+        let out = lines(&loaded(&mut b));
+        let ps = &out[0]["State"]["playstate"];
+        assert_eq!(
+            (ps["doSeek"].clone(), ps["paused"].clone()),
+            (json!(true), json!(false))
+        );
+        assert!(
+            (ps["position"].as_f64().unwrap() - 5.0).abs() < 0.01,
+            "{ps}"
+        );
+        let seek = json!({"playstate": {"position": 30.0, "paused": false, "doSeek": true}, "ignoringOnTheFly": {"client": 2}});
+        let out = room_msgs(&b.on_client(client_state(seek), NOW + 200.0));
+        assert!(
+            matches!(out[..], [ClientMsg::Control { action: ControlAction::Seek { position }, .. }] if position == 30.0),
+            "{out:?}"
+        );
+    }
+
+    /// A seek made before the client saw the room pause is a seek: the
+    /// "playing" it still carries is the state it had not caught up with.
+    #[test]
+    fn a_seek_from_before_the_rooms_last_change_is_only_a_seek() {
+        let mut b = greeted(ControlMode::Shared);
+        room_state(&mut b, playing(5.0, 1), None, NOW);
+        b.on_client(
+            client_state(json!({"ignoringOnTheFly": {"server": 1}})),
+            NOW,
+        );
+        let mut paused = playing(60.0, 2);
+        paused.paused = true;
+        let cause = ControlCause {
+            by: 1,
+            seq: 4,
+            action: ControlAction::Seek { position: 60.0 },
+        };
+        room_state(&mut b, paused, Some(cause), NOW + 1000.0);
+        let seek = json!({"playstate": {"position": 90.0, "paused": false, "doSeek": true}, "ignoringOnTheFly": {"client": 1}});
+        let out = room_msgs(&b.on_client(client_state(seek), NOW + 1100.0));
+        assert!(
+            matches!(out[..], [ClientMsg::Control { action: ControlAction::Seek { position }, .. }] if position == 90.0),
+            "{out:?}"
         );
     }
 
