@@ -376,6 +376,60 @@ fn a_paused_settled_room_is_at_rest_and_any_movement_wakes_it() {
     assert_eq!(at_rest(&mut w), [false; 3], "all playing");
 }
 
+/// The storm's lost actions (issue 27: 12 actions, 10 controls): in a
+/// paused room, mpv reports a seek's target as its position while it is
+/// still seeking; an engine that judged that position before the seek
+/// landed saw its player far from the room, sought back, and took the
+/// landing for its own echo, so the person's seek never reached anyone.
+/// Slow seeks (a 1080p film: 400 ms) make the window wide.
+#[test]
+fn seeks_in_a_paused_room_all_count_while_the_player_is_still_seeking() {
+    let mut w = World::new(44, cfg());
+    for offset in [1200.0, -4000.0] {
+        w.join(
+            ClientSpec {
+                delay_ms: 150.0,
+                jitter_ms: 30.0,
+                clock_offset_ms: offset,
+                rate_error: 1.0,
+            },
+            0.0,
+        );
+    }
+    for c in &mut w.clients {
+        c.player.seek_ms = 400.0;
+    }
+    w.run_ms(2000);
+    w.start_all(1500.0);
+    w.run_ms(5000);
+    w.clients[0].player.user_pause(true);
+    w.run_ms(1500);
+    let mut target = 30.0;
+    for _ in 0..3 {
+        let now = w.now;
+        target += 5.0;
+        w.clients[1].player.user_seek(now, target);
+        w.run_ms(800);
+    }
+    w.run_ms(3000);
+    assert_eq!(
+        w.clients[1].sent_actions.len(),
+        3,
+        "every seek reached the room: {:?}",
+        w.clients[1].sent_actions
+    );
+    assert_eq!(w.total_controls(), 4);
+    assert!((w.relay.playback.position - target).abs() < 1e-6);
+    for c in &w.clients {
+        assert!(c.player.paused);
+        assert!(
+            (c.player.pos - target).abs() <= 1.0 / 120.0 + 1e-9,
+            "{}",
+            c.player.pos
+        );
+    }
+}
+
 /// The benchmark's full storm, simulated: two people 150±30 ms from the
 /// relay take turns (pause, seek, play, seek, speed 1.25, speed 1.0,
 /// twice), with players that show a speed change late as mpv does.

@@ -120,7 +120,15 @@ impl SimPlayer {
         }
     }
     pub fn user_seek(&mut self, now: f64, to: f64) {
+        self.start_seek(now, to);
+    }
+    /// mpv reports the target as its position from the moment a seek
+    /// starts (`time-pos` is the seek's target until playback restarts),
+    /// with `seeking` set until it lands.
+    fn start_seek(&mut self, now: f64, to: f64) {
+        let to = to.max(0.0);
         self.seeking = Some((now + self.seek_ms, to));
+        self.pos = to;
     }
     pub fn user_speed(&mut self, speed: f64) {
         self.change_speed(speed);
@@ -151,7 +159,7 @@ impl SimPlayer {
                         self.events.push(PlayerEvent::Speed(s));
                     }
                 }
-                PlayerCommand::Seek(x) => self.seeking = Some((now + self.seek_ms, x.max(0.0))),
+                PlayerCommand::Seek(x) => self.start_seek(now, x),
             }
         }
         if let Some((until, target)) = self.seeking {
