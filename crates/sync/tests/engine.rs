@@ -376,16 +376,10 @@ fn a_paused_settled_room_is_at_rest_and_any_movement_wakes_it() {
     assert_eq!(at_rest(&mut w), [false; 3], "all playing");
 }
 
-/// The storm's lost actions (issue 27: 12 actions, 10 controls): in a
-/// paused room, mpv reports a seek's target as its position while it is
-/// still seeking; an engine that judged that position before the seek
-/// landed saw its player far from the room, sought back, and took the
-/// landing for its own echo, so the person's seek never reached anyone.
-/// Slow seeks (a 1080p film: 400 ms) make the window wide.
-#[test]
-fn seeks_in_a_paused_room_all_count_while_the_player_is_still_seeking() {
-    let mut w = World::new(44, cfg());
-    for offset in [1200.0, -4000.0] {
+/// Two people 150±30 ms from the relay, their clocks `offsets` ms off.
+fn two_at_150ms(seed: u64, offsets: [f64; 2]) -> World {
+    let mut w = World::new(seed, cfg());
+    for offset in offsets {
         w.join(
             ClientSpec {
                 delay_ms: 150.0,
@@ -396,6 +390,18 @@ fn seeks_in_a_paused_room_all_count_while_the_player_is_still_seeking() {
             0.0,
         );
     }
+    w
+}
+
+/// The storm's lost actions (issue 27: 12 actions, 10 controls): in a
+/// paused room, mpv reports a seek's target as its position while it is
+/// still seeking; an engine that judged that position before the seek
+/// landed saw its player far from the room, sought back, and took the
+/// landing for its own echo, so the person's seek never reached anyone.
+/// Slow seeks (a 1080p film: 400 ms) make the window wide.
+#[test]
+fn seeks_in_a_paused_room_all_count_while_the_player_is_still_seeking() {
+    let mut w = two_at_150ms(44, [1200.0, -4000.0]);
     for c in &mut w.clients {
         c.player.seek_ms = 400.0;
     }
@@ -435,18 +441,7 @@ fn seeks_in_a_paused_room_all_count_while_the_player_is_still_seeking() {
 /// twice), with players that show a speed change late as mpv does.
 #[test]
 fn a_storm_of_two_people_counts_every_action_and_settles_within_a_second() {
-    let mut w = World::new(31, cfg());
-    for offset in [2500.0, -7000.0] {
-        w.join(
-            ClientSpec {
-                delay_ms: 150.0,
-                jitter_ms: 30.0,
-                clock_offset_ms: offset,
-                rate_error: 1.0,
-            },
-            0.0,
-        );
-    }
+    let mut w = two_at_150ms(31, [2500.0, -7000.0]);
     for c in &mut w.clients {
         c.player.speed_shift_s = 0.3;
         c.player.seek_ms = 120.0;

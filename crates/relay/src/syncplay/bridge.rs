@@ -763,6 +763,14 @@ mod tests {
             .collect()
     }
 
+    /// The room was sent exactly one control: a seek to `to`.
+    fn assert_one_seek(out: &[ClientMsg], to: f64) {
+        assert!(
+            matches!(out, [ClientMsg::Control { action: ControlAction::Seek { position }, .. }] if *position == to),
+            "{out:?}"
+        );
+    }
+
     fn room_msgs(effects: &[Effect]) -> Vec<ClientMsg> {
         effects
             .iter()
@@ -915,9 +923,7 @@ mod tests {
         // Not acknowledged yet, but the client says it sought.
         let seek = json!({"playstate": {"position": 90.0, "paused": false, "doSeek": true}});
         let out = room_msgs(&b.on_client(client_state(seek), NOW + 100.0));
-        assert!(
-            matches!(out[..], [ClientMsg::Control { action: ControlAction::Seek { position }, .. }] if position == 90.0)
-        );
+        assert_one_seek(&out, 90.0);
     }
 
     /// Syncplay sends no playstate while its own last change is
@@ -951,10 +957,7 @@ mod tests {
         // answers with where its player is.
         let after = json!({"playstate": {"position": 90.0, "paused": true}, "ignoringOnTheFly": {"server": 1}});
         let out = room_msgs(&b.on_client(client_state(after), NOW + 2100.0));
-        assert!(
-            matches!(out[..], [ClientMsg::Control { action: ControlAction::Seek { position }, .. }] if position == 90.0),
-            "{out:?}"
-        );
+        assert_one_seek(&out, 90.0);
         // Once: the next report at the same place is a report.
         b.pending = None;
         let again = json!({"playstate": {"position": 90.0, "paused": true}});
@@ -984,10 +987,7 @@ mod tests {
         );
         let seek = json!({"playstate": {"position": 30.0, "paused": false, "doSeek": true}, "ignoringOnTheFly": {"client": 2}});
         let out = room_msgs(&b.on_client(client_state(seek), NOW + 200.0));
-        assert!(
-            matches!(out[..], [ClientMsg::Control { action: ControlAction::Seek { position }, .. }] if position == 30.0),
-            "{out:?}"
-        );
+        assert_one_seek(&out, 30.0);
     }
 
     /// A seek made before the client saw the room pause is a seek: the
@@ -1010,10 +1010,7 @@ mod tests {
         room_state(&mut b, paused, Some(cause), NOW + 1000.0);
         let seek = json!({"playstate": {"position": 90.0, "paused": false, "doSeek": true}, "ignoringOnTheFly": {"client": 1}});
         let out = room_msgs(&b.on_client(client_state(seek), NOW + 1100.0));
-        assert!(
-            matches!(out[..], [ClientMsg::Control { action: ControlAction::Seek { position }, .. }] if position == 90.0),
-            "{out:?}"
-        );
+        assert_one_seek(&out, 90.0);
     }
 
     #[test]
