@@ -837,6 +837,25 @@ mod tests {
         }
     }
 
+    fn paused_at(position: f64, epoch: u64) -> PlaybackState {
+        PlaybackState {
+            paused: true,
+            ..playing(position, epoch)
+        }
+    }
+
+    /// A greeted client in a shared room that plays from `position`,
+    /// which has acknowledged being told so.
+    fn playing_in_step(position: f64, epoch: u64) -> Bridge {
+        let mut b = greeted(ControlMode::Shared);
+        room_state(&mut b, playing(position, epoch), None, NOW);
+        b.on_client(
+            client_state(json!({"ignoringOnTheFly": {"server": 1}})),
+            NOW,
+        );
+        b
+    }
+
     #[test]
     fn hello_answers_with_the_room_an_empty_playlist_and_a_forced_state() {
         let mut b = Bridge::new(&joined(ControlMode::HostOnly));
@@ -877,12 +896,7 @@ mod tests {
 
     #[test]
     fn a_pause_becomes_one_control_and_the_rooms_answer_is_no_new_change() {
-        let mut b = greeted(ControlMode::Shared);
-        room_state(&mut b, playing(10.0, 1), None, NOW);
-        b.on_client(
-            client_state(json!({"ignoringOnTheFly": {"server": 1}})),
-            NOW,
-        );
+        let mut b = playing_in_step(10.0, 1);
         let own = json!({"playstate": {"position": 12.0, "paused": true}, "ignoringOnTheFly": {"client": 1}});
         let out = room_msgs(&b.on_client(client_state(own), NOW + 2000.0));
         let [ClientMsg::Control {
@@ -898,8 +912,7 @@ mod tests {
         // changes.
         let report = json!({"playstate": {"position": 12.0, "paused": true}, "ignoringOnTheFly": {"client": 1}});
         assert!(room_msgs(&b.on_client(client_state(report), NOW + 2010.0)).is_empty());
-        let mut paused = playing(12.0, 2);
-        paused.paused = true;
+        let paused = paused_at(12.0, 2);
         let cause = ControlCause {
             by: 2,
             seq,
@@ -931,12 +944,7 @@ mod tests {
     /// and the position comes with the next state, without `doSeek`.
     #[test]
     fn a_seek_withheld_behind_an_unacknowledged_pause_still_reaches_the_room() {
-        let mut b = greeted(ControlMode::Shared);
-        room_state(&mut b, playing(10.0, 1), None, NOW);
-        b.on_client(
-            client_state(json!({"ignoringOnTheFly": {"server": 1}})),
-            NOW,
-        );
+        let mut b = playing_in_step(10.0, 1);
         let pause = json!({"playstate": {"position": 12.0, "paused": true}, "ignoringOnTheFly": {"client": 1}});
         let out = room_msgs(&b.on_client(client_state(pause), NOW + 2000.0));
         let [ClientMsg::Control { seq, .. }] = out[..] else {
@@ -945,8 +953,7 @@ mod tests {
         // The person seeks before the pause's acknowledgement arrives.
         let bare = json!({"ignoringOnTheFly": {"client": 2}});
         assert!(room_msgs(&b.on_client(client_state(bare), NOW + 2010.0)).is_empty());
-        let mut paused = playing(12.0, 2);
-        paused.paused = true;
+        let paused = paused_at(12.0, 2);
         let cause = ControlCause {
             by: 2,
             seq,
@@ -994,14 +1001,8 @@ mod tests {
     /// "playing" it still carries is the state it had not caught up with.
     #[test]
     fn a_seek_from_before_the_rooms_last_change_is_only_a_seek() {
-        let mut b = greeted(ControlMode::Shared);
-        room_state(&mut b, playing(5.0, 1), None, NOW);
-        b.on_client(
-            client_state(json!({"ignoringOnTheFly": {"server": 1}})),
-            NOW,
-        );
-        let mut paused = playing(60.0, 2);
-        paused.paused = true;
+        let mut b = playing_in_step(5.0, 1);
+        let paused = paused_at(60.0, 2);
         let cause = ControlCause {
             by: 1,
             seq: 4,
@@ -1015,12 +1016,7 @@ mod tests {
 
     #[test]
     fn positions_are_reports_read_a_one_way_delay_ago() {
-        let mut b = greeted(ControlMode::Shared);
-        room_state(&mut b, playing(10.0, 3), None, NOW);
-        b.on_client(
-            client_state(json!({"ignoringOnTheFly": {"server": 1}})),
-            NOW,
-        );
+        let mut b = playing_in_step(10.0, 3);
         // A round trip of 100 ms (our stamp echoed), the client's own 100 ms.
         let now = NOW + 1000.0;
         let report = json!({"playstate": {"position": 10.9, "paused": false}, "ping": {"latencyCalculation": (now - 100.0) / 1000.0, "clientRtt": 0.1}});
@@ -1073,8 +1069,7 @@ mod tests {
             seq: 9,
             action: ControlAction::Seek { position: 60.0 },
         };
-        let mut at60 = playing(60.0, 1);
-        at60.paused = true;
+        let at60 = paused_at(60.0, 1);
         let out = lines(&room_state(&mut b, at60, Some(cause), NOW));
         let ps = &out[0]["State"]["playstate"];
         assert_eq!(
