@@ -515,11 +515,12 @@ impl Bridge {
         }
         // When the client read its position (Syncplay's message age).
         let read_ms = now_ms - self.ping.forward_delay_s * 1000.0;
-        let action = self.change_in(&ps, catching_up, withheld, read_ms, now_ms);
+        let room_paused = !self.playback.is_playing_at(now_ms);
+        let paused = ps.paused.unwrap_or(room_paused);
+        let action = self.change_in(&ps, paused, room_paused, catching_up, withheld, read_ms);
         if action.is_none() && catching_up {
             return out;
         }
-        let paused = ps.paused.unwrap_or(!self.playback.is_playing_at(now_ms));
         match action {
             Some(action) => {
                 self.seq += 1;
@@ -550,25 +551,24 @@ impl Bridge {
     fn change_in(
         &self,
         ps: &wire::Playstate,
+        paused: bool,
+        room_paused: bool,
         catching_up: bool,
         withheld: bool,
         read_ms: f64,
-        now_ms: f64,
     ) -> Option<ControlAction> {
         let position = ps.position;
         if catching_up && ps.do_seek {
             return Some(ControlAction::Seek { position });
         }
-        let room_paused = !self.playback.is_playing_at(now_ms);
-        let paused = ps.paused.unwrap_or(room_paused);
-        let moved = (position - self.playback.position_at(read_ms)).abs() > SEEK_THRESHOLD_S;
+        let moved = || (position - self.playback.position_at(read_ms)).abs() > SEEK_THRESHOLD_S;
         if paused != room_paused {
             Some(if paused {
                 ControlAction::Pause { position }
             } else {
                 ControlAction::Play { position }
             })
-        } else if ps.do_seek || (withheld && moved) {
+        } else if ps.do_seek || (withheld && moved()) {
             Some(ControlAction::Seek { position })
         } else {
             None
