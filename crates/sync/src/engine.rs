@@ -59,7 +59,7 @@ impl Default for EngineConfig {
             paused_tolerance_s: 0.005,
             settle_s: 0.03,
             settle_ms: 2000.0,
-            speed_shift_s: 0.3,
+            speed_shift_s: 0.35,
             user_seek_s: 0.5,
             control_timeout_ms: 3000.0,
             synced_ms: 40.0,
@@ -181,6 +181,15 @@ pub struct SyncEngine {
     /// When our last seek was sent, and to where.
     seek_sent: Option<f64>,
     seek_latency_ms: f64,
+    /// How far ahead of where it waited an unpaused player turns out to
+    /// be, in the film's seconds (mpv with a null audio output: 12 ms);
+    /// learned from our own starts, None before the first.
+    start_jump_s: Option<f64>,
+    /// How late a big speed change of the user's shows in the position,
+    /// seconds per unit of speed; learned, the config's before the first.
+    speed_shift_s: Option<f64>,
+    /// A change of ours whose effect is still to be measured.
+    check: Option<Check>,
     /// When (local ms) the player's speed last changed by much: mpv's
     /// position wavers for a few hundred ms after.
     big_speed_change_ms: f64,
@@ -228,6 +237,71 @@ const SPEED_WAVER_MS: f64 = 400.0;
 /// Unpause this much before the room reaches us (mpv's unpause latency).
 const START_EARLY_S: f64 = 0.003;
 
+/// A change of ours whose effect on the player is measured once it has
+/// shown: how this player behaves is learned, not assumed, and what the
+/// change left is closed at once.
+#[derive(Debug, Clone, Copy)]
+struct Check {
+    what: OwnChange,
+    /// When (local ms) the change was made.
+    at_ms: f64,
+    /// The room's epoch then: any change since spoils the measure.
+    epoch: u64,
+}
+
+#[derive(Debug, Clone, Copy)]
+enum OwnChange {
+    /// Our unpause: how far ahead it puts the player (learned).
+    Start,
+    /// The user's big speed change, `delta` = old − new: how late it shows
+    /// (learned).
+    SpeedShift { delta: f64 },
+    /// A trim: the player runs 2 % off the room's speed for `for_ms` to
+    /// close what one of the above left.
+    Trim { for_ms: f64 },
+    /// The trim's end: back at the room's speed, still showing.
+    TrimEnd,
+}
+
+impl OwnChange {
+    /// How long the change takes to show, ms: no correction is made
+    /// meanwhile, so what is measured is the change alone. mpv's position
+    /// jumps within 10 ms of an unpause and runs straight from there; a
+    /// speed change shows as its audio buffer drains.
+    fn shows_after_ms(self) -> f64 {
+        match self {
+            OwnChange::Start => 150.0,
+            OwnChange::SpeedShift { .. } | OwnChange::TrimEnd => SPEED_SHIFT_SHOWN_MS,
+            OwnChange::Trim { for_ms } => for_ms,
+        }
+    }
+}
+
+/// A big speed change has shown in full this long after, ms (mpv's
+/// position follows it as its audio buffer drains: two thirds within
+/// 50 ms, all of it within about 350 ms, measured in the benchmark).
+const SPEED_SHIFT_SHOWN_MS: f64 = 450.0;
+/// What a change of ours left is closed by a trim when over this, seconds
+/// (under it the drift controller's deadband keeps the speed at 1).
+const TRIM_MIN_S: f64 = 0.003;
+/// A trim's speed change: 2 %, which nobody hears (scaletempo2 keeps the
+/// pitch)...
+const TRIM_ADJUST: f64 = 0.02;
+/// ...for at most this long, ms.
+const TRIM_MAX_MS: f64 = 3000.0;
+/// A measure this long after its change is stale, ms.
+const CHECK_STALE_MS: f64 = 1500.0;
+/// A change further off than this was upset by something else (a stall,
+/// a clock step), seconds: it teaches nothing.
+const CHECK_MAX_OFF_S: f64 = 0.08;
+/// Weight of a new measure in what is learned (a first start counts
+/// fully).
+const LEARN_GAIN: f64 = 0.5;
+/// Largest jump an unpause may be taken to make, seconds.
+const START_JUMP_MAX_S: f64 = 0.08;
+/// A speed change smaller than this teaches nothing of the shift.
+const SHIFT_LEARN_MIN_DELTA: f64 = 0.1;
+
 fn rounded(x: f64, step: f64) -> f64 {
     (x / step).round() * step
 }
@@ -270,6 +344,9 @@ impl SyncEngine {
             commanded_speed: 1.0,
             seek_sent: None,
             seek_latency_ms: 50.0,
+            start_jump_s: None,
+            speed_shift_s: None,
+            check: None,
             big_speed_change_ms: f64::NEG_INFINITY,
             last_report_ms: f64::NEG_INFINITY,
             status: SyncStatus::NoRoom,
@@ -316,10 +393,10 @@ impl SyncEngine {
             return None;
         }
         let server = match self.start_at {
-            // When the room reaches the position we wait at.
-            Some(target) if room.speed > 0.0 => room
-                .anchor_ms
-                .max(room.anchor_ms + (target - room.position) / room.speed * 1000.0),
+            // When the room reaches the point we start at.
+            Some(target) if room.speed > 0.0 => room.anchor_ms.max(
+                room.anchor_ms + (self.start_point(target) - room.position) / room.speed * 1000.0,
+            ),
             _ => room.anchor_ms,
         };
         self.clock.to_local(server)
@@ -418,7 +495,20 @@ impl SyncEngine {
         let speed_step = self
             .room
             .is_some_and(|r| (r.speed - playback.speed).abs() > BIG_SPEED_CHANGE);
+        let before = self.room.map(|r| r.epoch);
         self.room = Some(playback);
+        if ours {
+            // Our own change, acknowledged under the relay's epoch: the
+            // player is where it put the room (no paused seek to make: one
+            // now would cut short the user's next seek), and the change is
+            // still ours to measure.
+            if before.is_some() && self.paused_seek_epoch == before {
+                self.paused_seek_epoch = Some(playback.epoch);
+            }
+            if let Some(check) = self.check.as_mut() {
+                check.epoch = playback.epoch;
+            }
+        }
         let mut out = Vec::new();
         if changed {
             self.applied_epoch = playback.epoch;
@@ -439,6 +529,7 @@ impl SyncEngine {
     /// The relay refused our control: undo it locally.
     pub fn on_control_refused(&mut self, reason: &str, now_ms: f64) -> Vec<Action> {
         self.pending_control = None;
+        self.check = None;
         let mut out = vec![Action::Event(SyncEvent::Refused(reason.to_string()))];
         // The next room state restores the truth; realign to what we know.
         self.align(now_ms, true, &mut out);
@@ -494,7 +585,11 @@ impl SyncEngine {
         let action = if paused {
             ControlAction::Pause { position }
         } else {
-            ControlAction::Play { position }
+            // The room's line goes where this player will actually be
+            // once its unpause shows.
+            ControlAction::Play {
+                position: position + self.start_jump(),
+            }
         };
         self.user_action(action, now_ms)
     }
@@ -524,19 +619,108 @@ impl SyncEngine {
         // ran out at the old one: the room's line goes where this player
         // will actually be.
         let running = self.last.is_some_and(|l| l.running);
+        let delta = before - speed;
         let shift = if running {
-            (before - speed) * self.cfg.speed_shift_s
+            delta * self.speed_shift()
         } else {
             0.0
         };
         let position = self.expected_local(now_ms).unwrap_or(0.0) + shift;
-        self.user_action(
+        let out = self.user_action(
             ControlAction::Speed {
                 speed: intended,
                 position,
             },
             now_ms,
-        )
+        );
+        let sent = out
+            .iter()
+            .any(|a| matches!(a, Action::Send(ClientMsg::Control { .. })));
+        if sent && running && delta.abs() > BIG_SPEED_CHANGE {
+            self.check(OwnChange::SpeedShift { delta }, now_ms);
+        }
+        out
+    }
+
+    /// How far ahead of where it waited the player is once unpaused.
+    fn start_jump(&self) -> f64 {
+        self.start_jump_s.unwrap_or(0.0)
+    }
+
+    /// How late a big speed change shows, seconds per unit of speed.
+    fn speed_shift(&self) -> f64 {
+        self.speed_shift_s.unwrap_or(self.cfg.speed_shift_s)
+    }
+
+    /// The room position at which a player waiting at `target` is
+    /// unpaused: where it waits (the frame its seek landed on, once it
+    /// has), plus the jump its unpause makes, less mpv's latency.
+    fn start_point(&self, target: f64) -> f64 {
+        let waiting = self
+            .sample
+            .filter(|s| s.paused && !s.seeking)
+            .and_then(|s| s.position)
+            .filter(|p| (p - target).abs() < 0.05)
+            .unwrap_or(target);
+        waiting + self.start_jump() - START_EARLY_S
+    }
+
+    /// Starts measuring a change of ours made now.
+    fn check(&mut self, what: OwnChange, now_ms: f64) {
+        self.check = self.room.map(|r| Check {
+            what,
+            at_ms: now_ms,
+            epoch: r.epoch,
+        });
+    }
+
+    /// Learns from a change of ours that left the player `drift` seconds
+    /// off the room once it showed.
+    fn learn(&mut self, what: OwnChange, drift: f64) {
+        if drift.abs() > CHECK_MAX_OFF_S {
+            return;
+        }
+        // What this change showed, blended into what earlier ones did (the
+        // first counts fully).
+        let blend = |learned: Option<f64>, shown: f64| {
+            Some(learned.map_or(shown, |l| l + LEARN_GAIN * (shown - l)))
+        };
+        match what {
+            OwnChange::Start => {
+                let shown = (self.start_jump() + drift).clamp(-START_JUMP_MAX_S, START_JUMP_MAX_S);
+                self.start_jump_s = blend(self.start_jump_s, shown);
+            }
+            OwnChange::SpeedShift { delta } if delta.abs() >= SHIFT_LEARN_MIN_DELTA => {
+                // The room's line was put delta × shift from where the
+                // player ran; it shows off by delta × (real − assumed).
+                let shown = (self.speed_shift() + drift / delta).clamp(0.0, 1.0);
+                self.speed_shift_s = blend(self.speed_shift_s, shown);
+            }
+            OwnChange::SpeedShift { .. } | OwnChange::Trim { .. } | OwnChange::TrimEnd => return,
+        }
+        tracing::debug!(
+            ?what,
+            off_ms = drift * 1000.0,
+            start_jump_ms = self.start_jump() * 1000.0,
+            speed_shift_s = self.speed_shift(),
+            "a change of ours measured"
+        );
+    }
+
+    /// Closes what a change of ours left, `drift` seconds, by running the
+    /// player 2 % off the room's `speed` for as long as that takes: at once
+    /// rather than by the drift controller's slow, cautious steps (a
+    /// person's own speed change lands 5-10 ms off, however well its shift
+    /// is known). Returns whether a trim began.
+    fn trim(&mut self, drift: f64, speed: f64, now_ms: f64, out: &mut Vec<Action>) -> bool {
+        if !(TRIM_MIN_S..=CHECK_MAX_OFF_S).contains(&drift.abs()) || speed <= 0.0 {
+            return false;
+        }
+        let for_ms = (drift.abs() / (TRIM_ADJUST * speed) * 1000.0).min(TRIM_MAX_MS);
+        self.controller.reset(now_ms);
+        self.set_speed(speed * (1.0 - TRIM_ADJUST * drift.signum()), now_ms, out);
+        self.check(OwnChange::Trim { for_ms }, now_ms);
+        true
     }
 
     /// How far ahead of the room (in its seconds at speed 1) a paused
@@ -639,6 +823,9 @@ impl SyncEngine {
             return out;
         }
         out.extend(self.user_action(action, now_ms));
+        // Asked from the app, not done in the player: the player goes
+        // where the room now is at once (not when the relay answers).
+        self.paused_seek_epoch = None;
         out.extend(self.align_now(now_ms));
         out
     }
@@ -823,6 +1010,35 @@ impl SyncEngine {
         }
         let drift = position - room_pos;
         self.drift_s = Some(drift);
+        if let Some(check) = self.check {
+            let age = now_ms - check.at_ms;
+            if check.epoch != room.epoch || age > CHECK_STALE_MS {
+                self.check = None;
+            } else if age < check.what.shows_after_ms() {
+                // Our change is still showing: nothing to correct yet.
+                self.controller.reset(now_ms);
+                self.update_status(out);
+                return;
+            } else {
+                self.check = None;
+                match check.what {
+                    OwnChange::Trim { .. } => {
+                        self.set_speed(room.speed, now_ms, out);
+                        self.check(OwnChange::TrimEnd, now_ms);
+                        self.update_status(out);
+                        return;
+                    }
+                    OwnChange::TrimEnd => {}
+                    what => {
+                        self.learn(what, drift);
+                        if self.trim(drift, room.speed, now_ms, out) {
+                            self.update_status(out);
+                            return;
+                        }
+                    }
+                }
+            }
+        }
         let settling = self
             .settle
             .is_some_and(|s| !s.landed && now_ms < s.until_ms)
@@ -878,13 +1094,13 @@ impl SyncEngine {
         out: &mut Vec<Action>,
     ) {
         let go = match self.start_at {
-            Some(target) if room_pos >= target - START_EARLY_S => true,
+            Some(target) if room_pos >= self.start_point(target) => true,
             Some(target) if target - room_pos > 2.0 * START_LEAD_MAX_S => {
                 self.start_at = None; // the room moved on; plan again
                 false
             }
             Some(_) => false,
-            None if (position - room_pos).abs() <= START_TOLERANCE_S => true,
+            None if (position + self.start_jump() - room_pos).abs() <= START_TOLERANCE_S => true,
             None => {
                 let target = room_pos + self.start_lead() * speed;
                 self.start_at = Some(target);
@@ -897,6 +1113,7 @@ impl SyncEngine {
             self.set_speed(speed, now_ms, out);
             self.command(PlayerCommand::Pause(false), now_ms, out);
             self.controller.reset(now_ms);
+            self.check(OwnChange::Start, now_ms);
         }
     }
 

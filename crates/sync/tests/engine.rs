@@ -378,12 +378,18 @@ fn a_paused_settled_room_is_at_rest_and_any_movement_wakes_it() {
 
 /// Two people 150±30 ms from the relay, their clocks `offsets` ms off.
 fn two_at_150ms(seed: u64, offsets: [f64; 2]) -> World {
+    two_at(seed, 150.0, 30.0, offsets)
+}
+
+/// Two people `delay_ms`±`jitter_ms` from the relay, their clocks
+/// `offsets` ms off.
+fn two_at(seed: u64, delay_ms: f64, jitter_ms: f64, offsets: [f64; 2]) -> World {
     let mut w = World::new(seed, cfg());
     for offset in offsets {
         w.join(
             ClientSpec {
-                delay_ms: 150.0,
-                jitter_ms: 30.0,
+                delay_ms,
+                jitter_ms,
                 clock_offset_ms: offset,
                 rate_error: 1.0,
             },
@@ -487,4 +493,86 @@ fn a_storm_of_two_people_counts_every_action_and_settles_within_a_second() {
     let p95 = percentile(&gaps, 0.95) * 1000.0;
     assert!(p95 <= 5.0, "p95 {p95:.1} ms after the storm");
     assert_eq!(w.total_controls(), 12, "every action reached the room");
+}
+
+/// Where each player is against the room (ms) once the follower,
+/// `follower`, has started and its start has shown (200 ms on).
+fn offsets_after_start(w: &mut World, follower: usize) -> Vec<f64> {
+    for _ in 0..3000 {
+        if !w.clients[follower].player.paused {
+            break;
+        }
+        w.step();
+    }
+    assert!(!w.clients[follower].player.paused, "the follower started");
+    w.run_ms(200);
+    let room = w.room_pos();
+    w.clients
+        .iter()
+        .map(|c| (c.player.pos - room) * 1000.0)
+        .collect()
+}
+
+/// mpv's position jumps ahead when it unpauses (12 ms with a null audio
+/// output, measured): a start timed for the frame a player waits at put
+/// everyone 10-15 ms ahead of the room after every play, seek and speed
+/// change, and speed corrections took seconds to close it (the storm's
+/// tail). Each engine learns its player's jump from its own starts, and
+/// the one who presses play puts the room where its player will be.
+#[test]
+fn starts_land_on_the_room_though_mpv_jumps_ahead_on_unpause() {
+    let mut w = two_at_150ms(52, [800.0, -2600.0]);
+    for c in &mut w.clients {
+        c.player.start_jump_s = 0.012;
+    }
+    w.run_ms(2000);
+    w.start_all(1500.0);
+    w.run_ms(4000);
+    for round in 0..4 {
+        w.clients[0].player.user_pause(true);
+        w.run_ms(1500);
+        w.clients[0].player.user_pause(false);
+        let offsets = offsets_after_start(&mut w, 1);
+        if round > 0 {
+            for (i, off) in offsets.iter().enumerate() {
+                assert!(
+                    off.abs() < 4.0,
+                    "round {round}: player {i} {off:.1} ms off the room"
+                );
+            }
+        }
+        w.run_ms(1500);
+    }
+    assert_eq!(w.total_controls(), 8);
+}
+
+/// A person's own speed change shows late in mpv (its audio buffer
+/// drains at the old speed, here over 300 ms), by an amount the engine
+/// can only estimate (0.35 s per unit of speed assumed, 0.40 in this
+/// player): the engine corrected the shift still to come as drift, and
+/// what was left after it took the drift controller seconds. The engine
+/// now waits for the shift to show, learns it, and closes what is left
+/// at once with a short trim. (Steady links: what is measured here is
+/// the speed change, not the clocks.)
+#[test]
+fn the_one_who_changes_the_speed_lands_on_the_rooms_line() {
+    let mut w = two_at(61, 150.0, 3.0, [-900.0, 1700.0]);
+    for c in &mut w.clients {
+        c.player.speed_shift_s = 0.40;
+        c.player.speed_shift_ms = 300.0;
+    }
+    w.run_ms(2000);
+    w.start_all(1500.0);
+    w.run_ms(6000);
+    for speed in [1.25, 1.0, 1.25] {
+        w.clients[0].player.user_speed(speed);
+        w.run_ms(1500);
+        let off_ms = (w.clients[0].player.pos - w.room_pos()) * 1000.0;
+        assert!(
+            off_ms.abs() < 4.0,
+            "1.5 s after the change to {speed}×, the maker is {off_ms:.1} ms off"
+        );
+        w.run_ms(2000);
+    }
+    assert_eq!(w.total_controls(), 3);
 }

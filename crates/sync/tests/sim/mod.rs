@@ -82,6 +82,16 @@ pub struct SimPlayer {
     /// buffer still plays at the old speed): the position shifts by
     /// (old − new) × this, seconds. 0 unless a test asks.
     pub speed_shift_s: f64,
+    /// How long that shift takes to show, ms (measured with mpv: two
+    /// thirds within 50 ms, all of it within 200-350 ms); 0 shows it at
+    /// once.
+    pub speed_shift_ms: f64,
+    /// The part of a speed change's shift still to show, and its pace.
+    shift_left: f64,
+    shift_per_ms: f64,
+    /// An unpause puts the player this far ahead of where it waited
+    /// (measured with mpv and a null audio output: 12 ms), seconds.
+    pub start_jump_s: f64,
     seeking: Option<(f64, f64)>,
     pending: VecDeque<(f64, PlayerCommand)>,
     pub events: Vec<PlayerEvent>,
@@ -100,6 +110,10 @@ impl SimPlayer {
             cmd_latency_ms: 3.0,
             seek_ms: 40.0,
             speed_shift_s: 0.0,
+            speed_shift_ms: 0.0,
+            shift_left: 0.0,
+            shift_per_ms: 0.0,
+            start_jump_s: 0.0,
             seeking: None,
             pending: VecDeque::new(),
             events: Vec::new(),
@@ -113,10 +127,18 @@ impl SimPlayer {
         self.pending.push_back((now + self.cmd_latency_ms, cmd));
     }
     pub fn user_pause(&mut self, paused: bool) {
+        self.set_paused(paused);
+    }
+    /// mpv tells the pause with the position it waited at; the jump an
+    /// unpause makes shows in the position after.
+    fn set_paused(&mut self, paused: bool) {
         if self.paused != paused {
             self.paused = paused;
             let p = self.frame(self.pos);
             self.events.push(PlayerEvent::Pause(paused, p));
+            if !paused && self.seeking.is_none() {
+                self.pos += self.start_jump_s;
+            }
         }
     }
     pub fn user_seek(&mut self, now: f64, to: f64) {
@@ -127,6 +149,7 @@ impl SimPlayer {
     /// with `seeking` set until it lands.
     fn start_seek(&mut self, now: f64, to: f64) {
         let to = to.max(0.0);
+        self.shift_left = 0.0; // a seek empties the audio buffer
         self.seeking = Some((now + self.seek_ms, to));
         self.pos = to;
     }
@@ -136,7 +159,13 @@ impl SimPlayer {
     }
     fn change_speed(&mut self, speed: f64) {
         if !self.paused && self.seeking.is_none() {
-            self.pos += (self.speed - speed) * self.speed_shift_s;
+            let shift = (self.speed - speed) * self.speed_shift_s;
+            if self.speed_shift_ms > 0.0 {
+                self.shift_left += shift;
+                self.shift_per_ms = self.shift_left.abs() / self.speed_shift_ms;
+            } else {
+                self.pos += shift;
+            }
         }
         self.speed = speed;
     }
@@ -146,13 +175,7 @@ impl SimPlayer {
     fn step(&mut self, now: f64, dt_ms: f64) {
         while self.pending.front().is_some_and(|(at, _)| *at <= now) {
             match self.pending.pop_front().unwrap().1 {
-                PlayerCommand::Pause(p) => {
-                    if p != self.paused {
-                        self.paused = p;
-                        let pos = self.frame(self.pos);
-                        self.events.push(PlayerEvent::Pause(p, pos));
-                    }
-                }
+                PlayerCommand::Pause(p) => self.set_paused(p),
                 PlayerCommand::Speed(s) => {
                     if s != self.speed {
                         self.change_speed(s);
@@ -173,6 +196,10 @@ impl SimPlayer {
         }
         if !self.paused && !self.buffering {
             self.pos += dt_ms / 1000.0 * self.speed * self.rate_error;
+            let step = self.shift_left.abs().min(self.shift_per_ms * dt_ms);
+            let step = step.copysign(self.shift_left);
+            self.pos += step;
+            self.shift_left -= step;
         }
     }
     pub fn sample(&self, rng: &mut StdRng) -> PlayerSample {
