@@ -2,8 +2,8 @@
 //! timestamps and events in and get actions out, which makes every
 //! behaviour testable with simulated time and networks.
 //!
-//! - [`ClockEstimator`]: NTP-style offset to the relay's clock, filtered by
-//!   lowest RTT.
+//! - [`ClockEstimator`]: NTP-style offset to the relay's clock, from the
+//!   fastest trip seen each way.
 //! - [`DriftController`]: decides between holding, adjusting speed, or a
 //!   hard seek; [`MatineeController`] (default) and [`SyncplayController`]
 //!   (Syncplay 1.7's defaults, the baseline).
