@@ -105,17 +105,14 @@ impl ClockEstimator {
     /// be fast both ways at once.
     fn floors_offset(&self, now_ms: f64) -> Option<f64> {
         let aged = |s: &ClockSample| ((now_ms - s.at_ms) / 1000.0).max(0.0) * AGE_MS_PER_S;
-        let up = self
-            .window
-            .iter()
-            .map(|s| s.rtt_ms / 2.0 + s.offset_ms + aged(s))
-            .min_by(f64::total_cmp)?;
-        let down = self
-            .window
-            .iter()
-            .map(|s| s.rtt_ms / 2.0 - s.offset_ms + aged(s))
-            .min_by(f64::total_cmp)?;
-        Some((up - down) / 2.0)
+        // sign +1: the uplink's trips; −1: the downlink's.
+        let fastest = |sign: f64| {
+            self.window
+                .iter()
+                .map(|s| s.rtt_ms / 2.0 + sign * s.offset_ms + aged(s))
+                .min_by(f64::total_cmp)
+        };
+        Some((fastest(1.0)? - fastest(-1.0)?) / 2.0)
     }
 
     /// server − local, in ms.

@@ -265,18 +265,19 @@ enum OwnChange {
 
 impl OwnChange {
     /// How long the change takes to show, ms: no correction is made
-    /// meanwhile, so what is measured is the change alone. mpv's position
-    /// jumps within 10 ms of an unpause and runs straight from there; a
-    /// speed change shows as its audio buffer drains.
+    /// meanwhile, so what is measured is the change alone.
     fn shows_after_ms(self) -> f64 {
         match self {
-            OwnChange::Start => 150.0,
+            OwnChange::Start => START_SHOWN_MS,
             OwnChange::SpeedShift { .. } | OwnChange::TrimEnd => SPEED_SHIFT_SHOWN_MS,
             OwnChange::Trim { for_ms } => for_ms,
         }
     }
 }
 
+/// An unpause has shown this long after, ms (mpv's position jumps within
+/// 10 ms and runs straight from there).
+const START_SHOWN_MS: f64 = 150.0;
 /// A big speed change has shown in full this long after, ms (mpv's
 /// position follows it as its audio buffer drains: two thirds within
 /// 50 ms, all of it within about 350 ms, measured in the benchmark).
@@ -707,6 +708,46 @@ impl SyncEngine {
         );
     }
 
+    /// Follows the change of ours being measured, if any, with the player
+    /// `drift` seconds off `room`: holds corrections while it shows, then
+    /// learns from it and trims what it left (a trim's end is one more
+    /// change to wait for). Returns whether this took the player in hand
+    /// (no other correction now).
+    fn follow_own_change(
+        &mut self,
+        drift: f64,
+        room: &PlaybackState,
+        now_ms: f64,
+        out: &mut Vec<Action>,
+    ) -> bool {
+        let Some(check) = self.check else {
+            return false;
+        };
+        let age = now_ms - check.at_ms;
+        if check.epoch != room.epoch || age > CHECK_STALE_MS {
+            self.check = None;
+            return false;
+        }
+        if age < check.what.shows_after_ms() {
+            // Our change is still showing: nothing to correct yet.
+            self.controller.reset(now_ms);
+            return true;
+        }
+        self.check = None;
+        match check.what {
+            OwnChange::Trim { .. } => {
+                self.set_speed(room.speed, now_ms, out);
+                self.check(OwnChange::TrimEnd, now_ms);
+                true
+            }
+            OwnChange::TrimEnd => false,
+            what => {
+                self.learn(what, drift);
+                self.trim(drift, room.speed, now_ms, out)
+            }
+        }
+    }
+
     /// Closes what a change of ours left, `drift` seconds, by running the
     /// player 2 % off the room's `speed` for as long as that takes: at once
     /// rather than by the drift controller's slow, cautious steps (a
@@ -1010,34 +1051,9 @@ impl SyncEngine {
         }
         let drift = position - room_pos;
         self.drift_s = Some(drift);
-        if let Some(check) = self.check {
-            let age = now_ms - check.at_ms;
-            if check.epoch != room.epoch || age > CHECK_STALE_MS {
-                self.check = None;
-            } else if age < check.what.shows_after_ms() {
-                // Our change is still showing: nothing to correct yet.
-                self.controller.reset(now_ms);
-                self.update_status(out);
-                return;
-            } else {
-                self.check = None;
-                match check.what {
-                    OwnChange::Trim { .. } => {
-                        self.set_speed(room.speed, now_ms, out);
-                        self.check(OwnChange::TrimEnd, now_ms);
-                        self.update_status(out);
-                        return;
-                    }
-                    OwnChange::TrimEnd => {}
-                    what => {
-                        self.learn(what, drift);
-                        if self.trim(drift, room.speed, now_ms, out) {
-                            self.update_status(out);
-                            return;
-                        }
-                    }
-                }
-            }
+        if self.follow_own_change(drift, &room, now_ms, out) {
+            self.update_status(out);
+            return;
         }
         let settling = self
             .settle

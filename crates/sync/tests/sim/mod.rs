@@ -126,12 +126,9 @@ impl SimPlayer {
     pub fn command(&mut self, now: f64, cmd: PlayerCommand) {
         self.pending.push_back((now + self.cmd_latency_ms, cmd));
     }
-    pub fn user_pause(&mut self, paused: bool) {
-        self.set_paused(paused);
-    }
     /// mpv tells the pause with the position it waited at; the jump an
     /// unpause makes shows in the position after.
-    fn set_paused(&mut self, paused: bool) {
+    pub fn user_pause(&mut self, paused: bool) {
         if self.paused != paused {
             self.paused = paused;
             let p = self.frame(self.pos);
@@ -175,7 +172,7 @@ impl SimPlayer {
     fn step(&mut self, now: f64, dt_ms: f64) {
         while self.pending.front().is_some_and(|(at, _)| *at <= now) {
             match self.pending.pop_front().unwrap().1 {
-                PlayerCommand::Pause(p) => self.set_paused(p),
+                PlayerCommand::Pause(p) => self.user_pause(p),
                 PlayerCommand::Speed(s) => {
                     if s != self.speed {
                         self.change_speed(s);
