@@ -123,6 +123,24 @@ fn fresh_home(root: &Path) -> Vec<(String, PathBuf)> {
     dirs.into_iter().map(|(k, v)| (k.to_string(), v)).collect()
 }
 
+/// Where the app under test writes its log (set once its home is made).
+static APP_LOG_DIR: std::sync::OnceLock<PathBuf> = std::sync::OnceLock::new();
+
+/// The end of the app's log, for a failure's message: what the app did
+/// (its sync engine's and session's lines) when the window went wrong.
+fn app_log_tail() -> String {
+    let Some(dir) = APP_LOG_DIR.get() else {
+        return String::new();
+    };
+    let mut text = String::new();
+    for entry in std::fs::read_dir(dir).into_iter().flatten().flatten() {
+        text.push_str(&std::fs::read_to_string(entry.path()).unwrap_or_default());
+    }
+    let lines: Vec<&str> = text.lines().collect();
+    let tail = lines[lines.len().saturating_sub(80)..].join("\n");
+    format!("the app's log ({}), its last lines:\n{tail}", dir.display())
+}
+
 /// One WebDriver step, with a deadline: a stuck driver fails the test.
 async fn step<T>(what: &str, f: impl std::future::Future<Output = T>) -> T {
     tokio::time::timeout(WAIT, f)
@@ -146,7 +164,10 @@ async fn wait_for(client: &Client, what: &str, script: &str, ok: impl Fn(&Value)
         }
         if Instant::now() > deadline {
             let page = js(client, "return document.body.innerText").await;
-            panic!("{what}: last value {v}; the window shows:\n{page}");
+            panic!(
+                "{what}: last value {v}; the window shows:\n{page}\n{}",
+                app_log_tail()
+            );
         }
         tokio::time::sleep(Duration::from_millis(150)).await;
     }
@@ -401,6 +422,7 @@ async fn host_in_the_window_and_join_from_the_cli() {
     let film = matinee_testkit::clip(matinee_testkit::ClipSpec::small(60));
     let home = tempfile::tempdir().unwrap();
     let env = fresh_home(home.path());
+    let _ = APP_LOG_DIR.set(home.path().join("data/app.matinee.desktop/logs"));
 
     let (_xvfb, display) = start_xvfb();
     // Inside a home network behind a router with a real miniupnpd
@@ -434,6 +456,9 @@ async fn host_in_the_window_and_join_from_the_cli() {
             },
         )
         .env("LIBGL_ALWAYS_SOFTWARE", "1")
+        // The app's log (its tail is in a failure's message) with the
+        // sync engine's reasoning.
+        .env("RUST_LOG", "info,matinee_sync=debug,tao=warn,wry=warn")
         .stdout(Stdio::null())
         .stderr(Stdio::null());
     let _driver = Reaped::spawn(driver, "tauri-driver");
@@ -825,6 +850,15 @@ async fn host_in_the_window_and_join_from_the_cli() {
     step("resize", client.set_window_size(1100, 760))
         .await
         .unwrap();
+    // The page has its size back before anything is clicked: a click
+    // computed on the large layout lands beside the button.
+    wait_for(
+        &client,
+        "the window is back to 1100×760",
+        "return [window.innerWidth, window.innerHeight]",
+        |v| v[0].as_f64().is_some_and(|w| w <= 1100.0) && v[1].as_f64().is_some_and(|h| h <= 760.0),
+    )
+    .await;
 
     // The end of the film: from near the end, play; the room stops at the
     // end for everyone and says so; nobody is said to have paused.

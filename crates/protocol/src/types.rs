@@ -44,6 +44,16 @@ impl ControlAction {
             | ControlAction::Speed { position, .. } => position,
         }
     }
+
+    /// The same action at another position.
+    pub fn at(self, position: f64) -> Self {
+        match self {
+            ControlAction::Play { .. } => ControlAction::Play { position },
+            ControlAction::Pause { .. } => ControlAction::Pause { position },
+            ControlAction::Seek { .. } => ControlAction::Seek { position },
+            ControlAction::Speed { speed, .. } => ControlAction::Speed { speed, position },
+        }
+    }
 }
 
 /// What the media being played is, so peers can tell whether they hold

@@ -863,6 +863,7 @@ impl SyncEngine {
             )));
             return out;
         }
+        let action = self.where_asked(action, now_ms);
         out.extend(self.user_action(action, now_ms));
         // Asked from the app, not done in the player: the player goes
         // where the room now is at once (not when the relay answers).
@@ -896,6 +897,19 @@ impl SyncEngine {
         self.align(now_ms, false, &mut out);
         self.report(now_ms, &mut out);
         out
+    }
+
+    /// A play, pause or speed change asked while a seek of ours is still
+    /// on its way happens where that seek goes (the room's position), not
+    /// where the player still is: "jump to 0:57, then play" plays from 0:57.
+    fn where_asked(&mut self, action: ControlAction, now_ms: f64) -> ControlAction {
+        if matches!(action, ControlAction::Seek { .. }) || !self.echo.seek_in_flight(now_ms) {
+            return action;
+        }
+        match self.room_position(now_ms) {
+            Some(position) => action.at(position),
+            None => action,
+        }
     }
 
     fn align_now(&mut self, now_ms: f64) -> Vec<Action> {

@@ -442,6 +442,42 @@ fn seeks_in_a_paused_room_all_count_while_the_player_is_still_seeking() {
     }
 }
 
+/// "Jump to 0:57, then Play" pressed in the app before the player has
+/// even started its seek: the room plays from 0:57, not from where the
+/// player still was (the session asks from the player's position).
+#[test]
+fn play_pressed_right_after_a_seek_plays_from_where_the_seek_goes() {
+    let mut w = two_at_150ms(45, [800.0, -2500.0]);
+    for c in &mut w.clients {
+        c.player.cmd_latency_ms = 60.0;
+        c.player.seek_ms = 300.0;
+    }
+    w.run_ms(2000);
+    w.start_all(1500.0);
+    w.run_ms(4000);
+    w.app_request(0, ControlAction::Pause { position: 0.0 });
+    w.run_ms(1500);
+    w.app_request(0, ControlAction::Seek { position: 57.0 });
+    w.run_ms(20);
+    assert!(w.clients[0].player.pos < 10.0, "the seek has not begun yet");
+    w.app_request(0, ControlAction::Play { position: 0.0 });
+    w.run_ms(3000);
+    let room = w.relay.playback;
+    assert!(!room.paused);
+    assert!(
+        (room.position - 57.0).abs() < 0.05,
+        "the room plays from {:.2}",
+        room.position
+    );
+    for c in &w.clients {
+        assert!(
+            (c.player.pos - 60.0).abs() < 0.2,
+            "3 s after playing from 0:57: {:.2}",
+            c.player.pos
+        );
+    }
+}
+
 /// The benchmark's full storm, simulated: two people 150±30 ms from the
 /// relay take turns (pause, seek, play, seek, speed 1.25, speed 1.0,
 /// twice), with players that show a speed change late as mpv does.

@@ -483,6 +483,19 @@ impl World {
         }
     }
 
+    /// Client `i`'s person asks from the app (a button, the seek bar),
+    /// as the session does: a play or pause from where its player is.
+    pub fn app_request(&mut self, i: usize, action: ControlAction) {
+        let local = self.now + self.clients[i].clock_offset_ms;
+        let here = self.clients[i].player.pos;
+        let action = match action {
+            ControlAction::Seek { .. } => action,
+            other => other.at(here),
+        };
+        let actions = self.clients[i].engine.request(action, local);
+        self.apply(i, actions);
+    }
+
     pub fn run_ms(&mut self, ms: u64) {
         for _ in 0..ms {
             self.step();
