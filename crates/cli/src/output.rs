@@ -184,8 +184,11 @@ impl Output {
                 format!("Shared subtitle {id} taken out (\"use {id}\" brings it back)")
             }
             SessionEvent::Alignment { message, .. } => message.clone(),
-            // "tracks" shows them when asked.
-            SessionEvent::Tracks { .. } | SessionEvent::Position { .. } => return,
+            // "tracks" and "queue" show them when asked; notices say
+            // what changed.
+            SessionEvent::Tracks { .. }
+            | SessionEvent::Queue { .. }
+            | SessionEvent::Position { .. } => return,
             SessionEvent::TrackProposal {
                 nickname,
                 description,

@@ -102,6 +102,15 @@ pub enum ClientMsg {
     /// This member now plays other media (a friend on Syncplay opened a
     /// file after joining).
     Media { media: MediaInfo },
+    /// Whoever may control playback: append entries to the room's queue.
+    QueueAdd { items: Vec<crate::QueueItem> },
+    /// Whoever may control playback: take an entry out of the queue.
+    QueueRemove { id: u32 },
+    /// Whoever may control playback: move an entry to index `to`.
+    QueueMove { id: u32, to: u32 },
+    /// Whoever may control playback: the room goes to this entry now
+    /// (everyone opens their copy; it starts when all are ready).
+    QueuePlay { id: u32 },
 }
 
 /// What a client's player is doing, sent about once a second.
@@ -151,6 +160,10 @@ impl ClientMsg {
             ClientMsg::ProposeTracks { .. } => "propose_tracks",
             ClientMsg::AudioPrint { .. } => "audio_print",
             ClientMsg::Media { .. } => "media",
+            ClientMsg::QueueAdd { .. } => "queue_add",
+            ClientMsg::QueueRemove { .. } => "queue_remove",
+            ClientMsg::QueueMove { .. } => "queue_move",
+            ClientMsg::QueuePlay { .. } => "queue_play",
         }
     }
 
@@ -178,6 +191,10 @@ impl ClientMsg {
         "propose_tracks",
         "audio_print",
         "media",
+        "queue_add",
+        "queue_remove",
+        "queue_move",
+        "queue_play",
     ];
 }
 
@@ -290,6 +307,23 @@ pub(crate) fn examples() -> Vec<ClientMsg> {
             start: 0.0,
             data: "AAECAwQFBgc".into(),
         },
+        ClientMsg::Media {
+            media: media.clone(),
+        },
+        ClientMsg::QueueAdd {
+            items: vec![crate::QueueItem {
+                title: "The Office · S01E03".into(),
+                media: media.clone(),
+                series: Some("The Office".into()),
+                episode: Some(crate::EpisodeNumber {
+                    season: 1,
+                    episode: 3,
+                }),
+            }],
+        },
+        ClientMsg::QueueRemove { id: 2 },
+        ClientMsg::QueueMove { id: 3, to: 0 },
+        ClientMsg::QueuePlay { id: 3 },
     ]
 }
 
@@ -309,4 +343,7 @@ pub struct RoomRebuild {
     pub playback: crate::PlaybackState,
     #[serde(default)]
     pub media: Option<crate::MediaInfo>,
+    /// The room's queue as last heard.
+    #[serde(default, skip_serializing_if = "crate::QueueState::is_empty")]
+    pub queue: crate::QueueState,
 }

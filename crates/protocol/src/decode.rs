@@ -83,6 +83,7 @@ impl ServerMsg {
         "tracks",
         "track_proposal",
         "audio_print",
+        "queue",
         "chat",
         "notice",
         "left",

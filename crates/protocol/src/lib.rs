@@ -17,6 +17,7 @@ mod decode;
 mod invite;
 mod limits;
 mod names;
+mod queue;
 mod server;
 mod sharing;
 mod types;
@@ -32,6 +33,9 @@ pub use invite::{
 };
 pub use limits::{ValidationError, MAX_CHAT_CHARS, MAX_NICKNAME_CHARS, MAX_POSITION_SECS};
 pub use names::{clean_file_name, clean_line, clean_nickname, nickname_key, unique_nickname};
+pub use queue::{
+    EpisodeNumber, QueueEntry, QueueItem, QueueState, MAX_QUEUE_ENTRIES, MAX_QUEUE_TITLE_CHARS,
+};
 pub use server::{ErrorCode, Joined, NoticeEvent, Pong, ServerMsg, Welcome};
 pub use sharing::{
     escaped_len, language_name, same_language, split_subtitle, SubtitleChoice, SubtitleFormat,

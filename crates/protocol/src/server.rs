@@ -71,6 +71,8 @@ pub enum ServerMsg {
         start: f64,
         data: String,
     },
+    /// The room's queue changed (or you just came back and it may have).
+    Queue { queue: crate::QueueState },
     /// A chat line.
     Chat {
         from: ParticipantId,
@@ -162,6 +164,10 @@ pub enum NoticeEvent {
     SubtitleShared,
     /// Someone proposed tracks for everyone.
     TracksProposed,
+    /// The queue changed (entries added, removed or moved).
+    QueueChanged,
+    /// The room went on to a queue entry.
+    QueueAdvanced,
 }
 
 /// Machine-readable reason of an [`ServerMsg::Error`].
@@ -216,6 +222,8 @@ pub enum ErrorCode {
     QuotaExceeded,
     /// The host removed this seat or address from the room.
     Banned,
+    /// The queue holds as many entries as it may, or the entry is gone.
+    QueueRefused,
 }
 
 impl ErrorCode {
@@ -246,6 +254,7 @@ impl ErrorCode {
             ErrorCode::Unavailable => "unavailable",
             ErrorCode::QuotaExceeded => "quota_exceeded",
             ErrorCode::Banned => "banned",
+            ErrorCode::QueueRefused => "queue_refused",
         }
     }
 }

@@ -234,6 +234,9 @@ pub struct RoomSnapshot {
     /// Media the room was created with (the host's).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub media: Option<MediaInfo>,
+    /// The room's queue.
+    #[serde(default, skip_serializing_if = "crate::QueueState::is_empty")]
+    pub queue: crate::QueueState,
 }
 
 #[cfg(test)]

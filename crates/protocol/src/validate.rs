@@ -72,6 +72,14 @@ fn media(m: &MediaInfo) -> Result<(), ValidationError> {
     Ok(())
 }
 
+fn queue_item(item: &crate::QueueItem) -> Result<(), ValidationError> {
+    text("title", &item.title, crate::MAX_QUEUE_TITLE_CHARS)?;
+    if let Some(series) = &item.series {
+        text("series", series, crate::MAX_QUEUE_TITLE_CHARS)?;
+    }
+    media(&item.media)
+}
+
 fn short(field: &'static str, value: &Option<String>) -> Result<(), ValidationError> {
     value
         .as_deref()
@@ -165,6 +173,16 @@ impl ClientMsg {
                 position("position", r.playback.position)?;
                 speed(r.playback.speed)?;
                 finite("anchor_ms", r.playback.anchor_ms)?;
+                if r.queue.entries.len() > crate::MAX_QUEUE_ENTRIES {
+                    return Err(bad(
+                        "queue",
+                        format!("at most {} entries", crate::MAX_QUEUE_ENTRIES),
+                    ));
+                }
+                for e in &r.queue.entries {
+                    queue_item(&e.item)?;
+                    text("added_by", &e.added_by, MAX_NICKNAME_CHARS)?;
+                }
                 r.media.as_ref().map_or(Ok(()), media)
             }
             ClientMsg::Control {
@@ -213,6 +231,22 @@ impl ClientMsg {
                 Ok(())
             }
             ClientMsg::Media { media: m } => media(m),
+            ClientMsg::QueueAdd { items } => {
+                if items.is_empty() || items.len() > crate::MAX_QUEUE_ENTRIES {
+                    return Err(bad(
+                        "items",
+                        format!("1 to {} entries", crate::MAX_QUEUE_ENTRIES),
+                    ));
+                }
+                items.iter().try_for_each(queue_item)
+            }
+            ClientMsg::QueueMove { to, .. } => {
+                if *to as usize >= crate::MAX_QUEUE_ENTRIES {
+                    return Err(bad("to", format!("below {}", crate::MAX_QUEUE_ENTRIES)));
+                }
+                Ok(())
+            }
+            ClientMsg::QueueRemove { .. } | ClientMsg::QueuePlay { .. } => Ok(()),
             ClientMsg::Leave
             | ClientMsg::EndParty
             | ClientMsg::Ready { .. }
@@ -291,6 +325,27 @@ mod tests {
             )),
             "text"
         );
+    }
+
+    #[test]
+    fn refuses_queue_entries_out_of_range() {
+        let add = |title: &str, name: &str| {
+            format!(
+                r#"{{"type":"queue_add","items":[{{"title":"{title}","media":{{"name":"{name}"}}}}]}}"#
+            )
+        };
+        assert!(ClientMsg::decode(&add(&"t".repeat(200), "a.mkv")).is_ok());
+        assert_eq!(field_of(&add(&"t".repeat(201), "a.mkv")), "title");
+        assert_eq!(field_of(&add(" ", "a.mkv")), "title");
+        assert_eq!(field_of(&add("Pilot", "")), "media.name");
+        assert_eq!(field_of(r#"{"type":"queue_add","items":[]}"#), "items");
+        let one = r#"{"title":"x","media":{"name":"a.mkv"}}"#;
+        let many = vec![one; 201].join(",");
+        assert_eq!(
+            field_of(&format!(r#"{{"type":"queue_add","items":[{many}]}}"#)),
+            "items"
+        );
+        assert_eq!(field_of(r#"{"type":"queue_move","id":1,"to":200}"#), "to");
     }
 
     #[test]

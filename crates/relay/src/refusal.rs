@@ -233,6 +233,28 @@ pub(crate) fn closed_reason(code: Option<ErrorCode>, reconnects: bool) -> &'stat
     }
 }
 
+/// The queue holds as many entries as it may.
+pub(crate) fn queue_full(max: usize, held: usize) -> Refusal {
+    refusal(
+        ErrorCode::QueueRefused,
+        format!("The queue holds at most {max} entries ({held} now): take some out first."),
+    )
+}
+
+pub(crate) fn no_queue_entry() -> Refusal {
+    refusal(
+        ErrorCode::QueueRefused,
+        "That entry is no longer in the queue.",
+    )
+}
+
+pub(crate) fn queue_entry_playing() -> Refusal {
+    refusal(
+        ErrorCode::QueueRefused,
+        "That entry is playing now: go on to another one before taking it out.",
+    )
+}
+
 pub(crate) fn protocol_mismatch(theirs: u32, ours: u32) -> Refusal {
     refusal(
         ErrorCode::ProtocolVersion,

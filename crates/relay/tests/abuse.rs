@@ -40,6 +40,7 @@ fn remembered(nickname: &str, mode: ControlMode, proof: Option<String>) -> Box<R
                 * 1000.0,
         ),
         media: None,
+        queue: Default::default(),
     })
 }
 

@@ -507,6 +507,7 @@ async fn a_kick_holds_on_the_node_that_takes_the_room_over() {
                 control_mode: ControlMode::HostOnly,
                 playback: seat.room.playback,
                 media: None,
+                queue: Default::default(),
             })),
         })
         .await;

@@ -669,6 +669,7 @@ fn remembered(nickname: &str, host_proof: Option<String>) -> Option<Box<RoomRebu
             waiting_for_buffering: false,
         },
         media: None,
+        queue: Default::default(),
     }))
 }
 

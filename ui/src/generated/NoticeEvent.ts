@@ -3,4 +3,4 @@
 /**
  * Kinds of room notices.
  */
-export type NoticeEvent = "joined" | "left" | "reconnecting" | "reconnected" | "kicked" | "host_changed" | "control_mode_changed" | "played" | "paused" | "seeked" | "speed_changed" | "start_scheduled" | "buffering" | "buffering_done" | "player_closed" | "ended" | "renamed" | "subtitle_shared" | "tracks_proposed";
+export type NoticeEvent = "joined" | "left" | "reconnecting" | "reconnected" | "kicked" | "host_changed" | "control_mode_changed" | "played" | "paused" | "seeked" | "speed_changed" | "start_scheduled" | "buffering" | "buffering_done" | "player_closed" | "ended" | "renamed" | "subtitle_shared" | "tracks_proposed" | "queue_changed" | "queue_advanced";

@@ -159,6 +159,10 @@ pub enum SessionEvent {
     Playback {
         playback: PlaybackState,
     },
+    /// The room's queue changed.
+    Queue {
+        queue: matinee_protocol::QueueState,
+    },
     /// Where this player is: about four times a second while it plays, at
     /// once when it pauses, resumes, jumps or learns the film's length.
     Position {
@@ -270,6 +274,8 @@ pub struct SessionSnapshot {
     pub line: matinee_align::Line,
     /// Each member's audio and subtitle tracks, this player's included.
     pub tracks: std::collections::BTreeMap<ParticipantId, Vec<matinee_protocol::TrackInfo>>,
+    /// The room's queue, as the relay last said.
+    pub queue: matinee_protocol::QueueState,
 }
 
 /// A running session.
@@ -380,6 +386,7 @@ impl PartySession {
             controls_sent: 0,
             seeks: 0,
             tracks: Default::default(),
+            queue: Default::default(),
             line: matinee_align::Line::IDENTITY,
         };
         let (events, _) = broadcast::channel(1024);

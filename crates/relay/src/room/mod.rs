@@ -3,6 +3,7 @@
 
 mod control;
 mod host;
+mod queue;
 mod registry;
 mod seat;
 mod shares;

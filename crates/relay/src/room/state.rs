@@ -7,8 +7,8 @@ use tokio::time::Instant;
 
 use matinee_protocol::{
     clean_nickname, unique_nickname, ClientMsg, ControlMode, ErrorCode, Joined, MediaInfo,
-    NoticeEvent, ParticipantId, PlaybackState, RoomCode, RoomRebuild, RoomSnapshot, ServerMsg,
-    StateReport,
+    NoticeEvent, ParticipantId, PlaybackState, QueueState, RoomCode, RoomRebuild, RoomSnapshot,
+    ServerMsg, StateReport,
 };
 
 use super::seat::Seat;
@@ -84,6 +84,9 @@ pub(crate) struct Room {
     pub(super) buffer_pause_since: Option<f64>,
     /// Shared subtitle files and the latest track proposal.
     pub(super) sharing: super::shares::Sharing,
+    /// The queue, and the last entry number given.
+    pub(super) queue: QueueState,
+    pub(super) next_queue_id: u32,
     /// The host ended the party: nobody is seated again, and the room
     /// goes at the next tick.
     ended: bool,
@@ -110,6 +113,8 @@ impl Room {
             provisional_until: None,
             buffer_pause_since: None,
             sharing: Default::default(),
+            queue: QueueState::default(),
+            next_queue_id: 0,
             ended: false,
             env,
         }
@@ -306,6 +311,7 @@ impl Room {
             participants: self.seats.iter().map(Seat::full_view).collect(),
             playback: self.playback,
             media: self.media.clone(),
+            queue: self.queue.clone(),
         }
     }
 
@@ -435,6 +441,8 @@ impl Room {
             self.control_mode = r.control_mode;
             self.media = r.media.clone();
             self.playback = rebuilt_playback(r.playback, now);
+            self.next_queue_id = r.queue.entries.iter().map(|e| e.id).max().unwrap_or(0);
+            self.queue = r.queue.clone();
         }
         self.next_id = self.next_id.max(pid + 1);
         self.had_guests |= !first;
@@ -619,6 +627,10 @@ impl Room {
                 server_ms,
             } => self.on_control(idx, seq, action, server_ms),
             ClientMsg::Start { force } => self.on_start(idx, force),
+            ClientMsg::QueueAdd { items } => self.on_queue_add(idx, items),
+            ClientMsg::QueueRemove { id } => self.on_queue_remove(idx, id),
+            ClientMsg::QueueMove { id, to } => self.on_queue_move(idx, id, to),
+            ClientMsg::QueuePlay { id } => self.on_queue_play(idx, id),
             ClientMsg::SetControlMode { mode } => self.on_set_mode(idx, mode),
             ClientMsg::PassHost { to } => self.on_pass_host(idx, to),
             ClientMsg::Kick { participant } => self.on_kick(idx, participant),

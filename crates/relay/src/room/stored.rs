@@ -5,7 +5,9 @@
 
 use tokio::time::Instant;
 
-use matinee_protocol::{ControlMode, MediaInfo, ParticipantId, PlaybackState, RoomCode};
+use matinee_protocol::{
+    ControlMode, MediaInfo, ParticipantId, PlaybackState, QueueState, RoomCode,
+};
 use serde::{Deserialize, Serialize};
 
 use super::seat::Seat;
@@ -28,6 +30,10 @@ pub(crate) struct StoredRoom {
     host_proof_ms: u64,
     #[serde(default)]
     had_guests: bool,
+    #[serde(default)]
+    queue: QueueState,
+    #[serde(default)]
+    next_queue_id: u32,
 }
 
 #[derive(Debug, Serialize, Deserialize)]
@@ -53,6 +59,8 @@ impl Room {
             bans: self.bans.clone(),
             host_proof_ms: self.host_proof_ms,
             had_guests: self.had_guests,
+            queue: self.queue.clone(),
+            next_queue_id: self.next_queue_id,
             seats: self
                 .seats
                 .iter()
@@ -80,6 +88,8 @@ impl Room {
         room.bans = stored.bans;
         room.host_proof_ms = stored.host_proof_ms;
         room.had_guests = stored.had_guests;
+        room.queue = stored.queue;
+        room.next_queue_id = stored.next_queue_id;
         let now = Instant::now();
         room.seats = stored
             .seats

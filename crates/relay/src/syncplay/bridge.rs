@@ -739,6 +739,7 @@ mod tests {
                 participants: vec![ana, person(2, "Bo", false)],
                 playback: PlaybackState::initial(NOW),
                 media: None,
+                queue: Default::default(),
             },
         }
     }

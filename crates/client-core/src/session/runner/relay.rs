@@ -42,6 +42,7 @@ impl Runner {
                         control_mode: s.control_mode,
                         playback: s.playback,
                         media: s.room_media.clone().or_else(|| Some(s.media.clone())),
+                        queue: s.queue.clone(),
                     };
                     (s.code.clone(), rebuild)
                 };
@@ -61,6 +62,10 @@ impl Runner {
     pub(super) fn on_message(&mut self, msg: ServerMsg, now: f64) -> Flow {
         match msg {
             ServerMsg::Joined(j) => self.on_joined(*j, now),
+            ServerMsg::Queue { queue } => {
+                self.model.queue = queue.clone();
+                self.emit(SessionEvent::Queue { queue });
+            }
             ServerMsg::State {
                 playback,
                 server_ms,
@@ -160,6 +165,12 @@ impl Runner {
         self.model.participants = self.with_media(j.room.participants.clone());
         self.model.control_mode = j.room.control_mode;
         self.model.playback = j.room.playback;
+        if self.model.queue != j.room.queue {
+            self.model.queue = j.room.queue.clone();
+            self.emit(SessionEvent::Queue {
+                queue: j.room.queue.clone(),
+            });
+        }
         self.model.connection = ConnectionState::Connected;
         self.update_permissions();
         self.send_print_if_host();

@@ -217,6 +217,7 @@ fn remembered(
         control_mode: ControlMode::HostOnly,
         playback: PlaybackState::initial(room.env.clock.now_ms()),
         media,
+        queue: Default::default(),
     }
 }
 

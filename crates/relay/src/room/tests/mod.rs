@@ -207,6 +207,7 @@ async fn a_provisional_host_gets_a_proof_only_when_nobody_with_one_came_back() {
             control_mode: ControlMode::Shared,
             playback: PlaybackState::initial(now),
             media: None,
+            queue: Default::default(),
         }),
         outbox,
         reply,
@@ -548,3 +549,4 @@ async fn only_the_host_s_sound_print_goes_out_and_newcomers_get_it_until_the_hos
 }
 
 mod hardening;
+mod queue;

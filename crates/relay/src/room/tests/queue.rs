@@ -1,0 +1,292 @@
+//! The queue: whoever may control playback changes it, everyone (and a
+//! newcomer) hears it, its limits are kept with the reason, going to an
+//! entry resets the room for it, and it lives on in what is stored.
+
+use matinee_protocol::{
+    ClientMsg, ControlMode, EpisodeNumber, MediaInfo, NoticeEvent, QueueItem, QueueState,
+    ServerMsg, MAX_QUEUE_ENTRIES,
+};
+
+use super::super::state::Room;
+use super::{errors, join, room, Member};
+use crate::config::RelayConfig;
+
+fn episode(n: u32) -> QueueItem {
+    QueueItem {
+        title: format!("Episode {n}"),
+        media: MediaInfo {
+            name: format!("Show.S01E{n:02}.mkv"),
+            duration: Some(1300.0 + f64::from(n)),
+            ..MediaInfo::default()
+        },
+        series: Some("Show".into()),
+        episode: Some(EpisodeNumber {
+            season: 1,
+            episode: n,
+        }),
+    }
+}
+
+/// The last queue a member heard.
+fn heard_queue(msgs: &[ServerMsg]) -> Option<QueueState> {
+    msgs.iter().rev().find_map(|m| match m {
+        ServerMsg::Queue { queue } => Some(queue.clone()),
+        _ => None,
+    })
+}
+
+fn titles(q: &QueueState) -> Vec<String> {
+    q.entries.iter().map(|e| e.item.title.clone()).collect()
+}
+
+fn notices(msgs: &[ServerMsg]) -> Vec<String> {
+    msgs.iter()
+        .filter_map(|m| match m {
+            ServerMsg::Notice { text, .. } => Some(text.clone()),
+            _ => None,
+        })
+        .collect()
+}
+
+fn two(room: &mut Room) -> (Member, Member) {
+    let mut ana = join(room, "Ana", 1);
+    let mut ben = join(room, "Ben", 2);
+    let _ = (ana.drain(), ben.drain());
+    (ana, ben)
+}
+
+#[tokio::test(start_paused = true)]
+async fn controllers_build_the_queue_and_everyone_hears_it() {
+    let mut room = room(RelayConfig::default());
+    let (mut ana, mut ben) = two(&mut room);
+    ana.send(
+        &mut room,
+        ClientMsg::QueueAdd {
+            items: vec![episode(1), episode(2), episode(3)],
+        },
+    );
+    let got = ben.drain();
+    let q = heard_queue(&got).expect("Ben hears the queue");
+    assert_eq!(titles(&q), ["Episode 1", "Episode 2", "Episode 3"]);
+    assert!(q.entries.iter().all(|e| e.added_by == "Ana"));
+    assert_eq!(notices(&got), ["Ana added 3 entries to the queue"]);
+    let ids: Vec<u32> = q.entries.iter().map(|e| e.id).collect();
+
+    // Move the third first, take the (now) second out.
+    ana.send(&mut room, ClientMsg::QueueMove { id: ids[2], to: 0 });
+    ana.send(&mut room, ClientMsg::QueueRemove { id: ids[0] });
+    let got = ben.drain();
+    assert_eq!(
+        titles(&heard_queue(&got).unwrap()),
+        ["Episode 3", "Episode 2"]
+    );
+    assert_eq!(
+        notices(&got),
+        [
+            "Ana moved S01E03 · Episode 3 to place 1 in the queue",
+            "Ana took S01E01 · Episode 1 out of the queue"
+        ]
+    );
+    assert!(errors(&ana.drain()).is_empty());
+
+    // Host only: Ben may not, and is told why; nothing changes.
+    ben.send(
+        &mut room,
+        ClientMsg::QueueAdd {
+            items: vec![episode(4)],
+        },
+    );
+    ben.send(&mut room, ClientMsg::QueueRemove { id: ids[1] });
+    let refused = errors(&ben.drain());
+    assert_eq!(refused.len(), 2, "{refused:?}");
+    assert!(refused[0].contains("host"), "{refused:?}");
+    assert!(heard_queue(&ana.drain()).is_none());
+    assert_eq!(room.queue.entries.len(), 2);
+
+    // In a shared room he may.
+    ana.send(
+        &mut room,
+        ClientMsg::SetControlMode {
+            mode: ControlMode::Shared,
+        },
+    );
+    ben.send(
+        &mut room,
+        ClientMsg::QueueAdd {
+            items: vec![episode(4)],
+        },
+    );
+    let q = heard_queue(&ana.drain()).unwrap();
+    assert_eq!(q.entries.last().unwrap().added_by, "Ben");
+    // A new entry never takes a used number.
+    assert!(q.entries.last().unwrap().id > ids[2]);
+
+    // A newcomer finds it in what the room is.
+    let mut cleo = join(&mut room, "Cleo", 3);
+    let joined = cleo.drain();
+    let snapshot = joined.iter().find_map(|m| match m {
+        ServerMsg::Joined(j) => Some(j.room.queue.clone()),
+        _ => None,
+    });
+    assert_eq!(
+        snapshot.map(|q| titles(&q)).unwrap(),
+        ["Episode 3", "Episode 2", "Episode 4"]
+    );
+}
+
+#[tokio::test(start_paused = true)]
+async fn a_full_queue_and_a_gone_entry_are_refused_with_the_reason() {
+    let mut room = room(RelayConfig::default());
+    let (mut ana, mut ben) = two(&mut room);
+    let many: Vec<QueueItem> = (1..=MAX_QUEUE_ENTRIES as u32 - 1).map(episode).collect();
+    ana.send(&mut room, ClientMsg::QueueAdd { items: many });
+    ana.send(
+        &mut room,
+        ClientMsg::QueueAdd {
+            items: vec![episode(998), episode(999)],
+        },
+    );
+    let refused = errors(&ana.drain());
+    assert_eq!(refused.len(), 1, "{refused:?}");
+    assert!(refused[0].contains("at most 200"), "{refused:?}");
+    assert_eq!(room.queue.entries.len(), MAX_QUEUE_ENTRIES - 1);
+    // One more fits.
+    ana.send(
+        &mut room,
+        ClientMsg::QueueAdd {
+            items: vec![episode(999)],
+        },
+    );
+    assert!(errors(&ana.drain()).is_empty());
+    assert_eq!(room.queue.entries.len(), MAX_QUEUE_ENTRIES);
+    // An entry that is not there.
+    ana.send(&mut room, ClientMsg::QueuePlay { id: 100_000 });
+    ana.send(&mut room, ClientMsg::QueueMove { id: 100_000, to: 0 });
+    let refused = errors(&ana.drain());
+    assert_eq!(refused.len(), 2, "{refused:?}");
+    assert!(refused[0].contains("no longer in the queue"));
+    let _ = ben.drain();
+}
+
+#[tokio::test(start_paused = true)]
+async fn going_to_an_entry_makes_it_the_room_s_film_from_its_start() {
+    let mut room = room(RelayConfig::default());
+    let (mut ana, mut ben) = two(&mut room);
+    ana.send(
+        &mut room,
+        ClientMsg::QueueAdd {
+            items: vec![episode(1), episode(2)],
+        },
+    );
+    // The room was somewhere in its film, playing, everyone ready.
+    room.playback.position = 600.0;
+    room.playback.paused = false;
+    for seat in &mut room.seats {
+        seat.ready = true;
+    }
+    let epoch = room.playback.epoch;
+    let second = room.queue.entries[1].id;
+    let _ = (ana.drain(), ben.drain());
+    ana.send(&mut room, ClientMsg::QueuePlay { id: second });
+    let got = ben.drain();
+    let state = got.iter().find_map(|m| match m {
+        ServerMsg::State { playback, .. } => Some(*playback),
+        _ => None,
+    });
+    let state = state.expect("the new playback goes out");
+    assert!(state.paused);
+    assert_eq!(state.position, 0.0);
+    assert!(state.epoch > epoch);
+    assert_eq!(heard_queue(&got).unwrap().current, Some(second));
+    assert!(got.iter().any(|m| matches!(m,
+        ServerMsg::Notice { event: NoticeEvent::QueueAdvanced, text, .. }
+            if text == "Ana started S01E02 · Episode 2")));
+    assert_eq!(room.media.as_ref().unwrap().name, "Show.S01E02.mkv");
+    assert!(
+        room.seats.iter().all(|s| !s.ready),
+        "everyone says ready again"
+    );
+    // The entry on now cannot be taken out.
+    ana.send(&mut room, ClientMsg::QueueRemove { id: second });
+    assert!(errors(&ana.drain())[0].contains("playing now"));
+}
+
+#[tokio::test(start_paused = true)]
+async fn the_queue_is_kept_in_what_is_stored_for_another_node() {
+    let mut room = room(RelayConfig::default());
+    let (ana, _ben) = two(&mut room);
+    ana.send(
+        &mut room,
+        ClientMsg::QueueAdd {
+            items: vec![episode(1), episode(2)],
+        },
+    );
+    let first = room.queue.entries[0].id;
+    ana.send(&mut room, ClientMsg::QueuePlay { id: first });
+    assert!(room.take_stored_dirty());
+    let stored = serde_json::to_string(&room.stored()).unwrap();
+    let back: super::super::stored::StoredRoom = serde_json::from_str(&stored).unwrap();
+    let restored = Room::restore(back, room.env.clone());
+    assert_eq!(restored.queue, room.queue);
+    assert_eq!(restored.queue.current, Some(first));
+    assert_eq!(restored.next_queue_id, room.next_queue_id);
+}
+
+/// A relay that restarted rebuilds the room from the first member back:
+/// the queue and the entry the room was on come back with them, and new
+/// entries take numbers after the old ones.
+#[tokio::test(start_paused = true)]
+async fn a_rebuilt_room_takes_the_queue_from_the_first_member_back() {
+    let mut old = room(RelayConfig::default());
+    let (ana, _ben) = two(&mut old);
+    ana.send(
+        &mut old,
+        ClientMsg::QueueAdd {
+            items: vec![episode(1), episode(2), episode(3)],
+        },
+    );
+    let second = old.queue.entries[1].id;
+    ana.send(&mut old, ClientMsg::QueuePlay { id: second });
+    let remembered = old.queue.clone();
+
+    let mut room = room(RelayConfig::loopback());
+    let (outbox, inbox) = crate::outbox::outbox(7, "192.0.2.7".parse().unwrap(), 1024);
+    let (reply, answer) = tokio::sync::oneshot::channel();
+    let now = room.env.clock.now_ms();
+    room.handle(super::super::RoomCmd::Rebuild {
+        pid: 1,
+        token: "verified-by-the-caller".into(),
+        rebuild: Box::new(matinee_protocol::RoomRebuild {
+            nickname: "Ana".into(),
+            host_proof: None,
+            ready: false,
+            control_mode: ControlMode::Shared,
+            playback: matinee_protocol::PlaybackState::initial(now),
+            media: None,
+            queue: remembered.clone(),
+        }),
+        outbox,
+        reply,
+    });
+    let pid = super::ReplyNow::blocking_recv_or_now(answer).unwrap();
+    let mut ana = Member {
+        pid,
+        conn: 7,
+        inbox,
+    };
+    let joined = ana.drain();
+    let back = joined.iter().find_map(|m| match m {
+        ServerMsg::Joined(j) => Some(j.room.queue.clone()),
+        _ => None,
+    });
+    assert_eq!(back.as_ref(), Some(&remembered));
+    assert_eq!(room.queue.current, Some(second));
+    ana.send(
+        &mut room,
+        ClientMsg::QueueAdd {
+            items: vec![episode(4)],
+        },
+    );
+    let ids: Vec<u32> = room.queue.entries.iter().map(|e| e.id).collect();
+    assert!(ids[3] > ids[2], "{ids:?}");
+}
