@@ -111,6 +111,12 @@ pub enum ClientMsg {
     /// Whoever may control playback: the room goes to this entry now
     /// (everyone opens their copy; it starts when all are ready).
     QueuePlay { id: u32 },
+    /// Whoever may control playback: do not go on to the next entry by
+    /// itself (the countdown after an entry ends stops).
+    QueueWait,
+    /// The queue entries this member has a copy of (sent when the queue
+    /// or their copies change); the others they sit out.
+    QueueCopies { have: Vec<u32> },
 }
 
 /// What a client's player is doing, sent about once a second.
@@ -164,6 +170,8 @@ impl ClientMsg {
             ClientMsg::QueueRemove { .. } => "queue_remove",
             ClientMsg::QueueMove { .. } => "queue_move",
             ClientMsg::QueuePlay { .. } => "queue_play",
+            ClientMsg::QueueWait => "queue_wait",
+            ClientMsg::QueueCopies { .. } => "queue_copies",
         }
     }
 
@@ -195,6 +203,8 @@ impl ClientMsg {
         "queue_remove",
         "queue_move",
         "queue_play",
+        "queue_wait",
+        "queue_copies",
     ];
 }
 
@@ -324,6 +334,8 @@ pub(crate) fn examples() -> Vec<ClientMsg> {
         ClientMsg::QueueRemove { id: 2 },
         ClientMsg::QueueMove { id: 3, to: 0 },
         ClientMsg::QueuePlay { id: 3 },
+        ClientMsg::QueueWait,
+        ClientMsg::QueueCopies { have: vec![1, 3] },
     ]
 }
 

@@ -53,6 +53,9 @@ pub struct QueueEntry {
     pub item: QueueItem,
     /// Who added it.
     pub added_by: String,
+    /// Members who said they have no copy of it (they sit it out).
+    #[serde(default)]
+    pub without: Vec<crate::ParticipantId>,
 }
 
 /// The room's queue and which entry the room is on.
@@ -64,6 +67,11 @@ pub struct QueueState {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     #[ts(optional)]
     pub current: Option<u32>,
+    /// The current entry ended: the room goes on to the next at this
+    /// server time (ms) unless someone asks to wait.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[ts(optional)]
+    pub next_at_ms: Option<f64>,
 }
 
 impl QueueState {
@@ -113,6 +121,7 @@ mod tests {
                 }),
             },
             added_by: "Ana".into(),
+            without: Vec::new(),
         }
     }
 
@@ -120,7 +129,7 @@ mod tests {
     fn the_next_entry_follows_the_current_one() {
         let mut q = QueueState {
             entries: vec![entry(1), entry(2), entry(3)],
-            current: None,
+            ..QueueState::default()
         };
         assert_eq!(q.next_entry().map(|e| e.id), Some(1));
         q.current = Some(2);

@@ -246,7 +246,18 @@ impl ClientMsg {
                 }
                 Ok(())
             }
-            ClientMsg::QueueRemove { .. } | ClientMsg::QueuePlay { .. } => Ok(()),
+            ClientMsg::QueueCopies { have } => {
+                if have.len() > crate::MAX_QUEUE_ENTRIES {
+                    return Err(bad(
+                        "have",
+                        format!("at most {} entries", crate::MAX_QUEUE_ENTRIES),
+                    ));
+                }
+                Ok(())
+            }
+            ClientMsg::QueueRemove { .. } | ClientMsg::QueuePlay { .. } | ClientMsg::QueueWait => {
+                Ok(())
+            }
             ClientMsg::Leave
             | ClientMsg::EndParty
             | ClientMsg::Ready { .. }

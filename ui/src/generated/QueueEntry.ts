@@ -15,6 +15,10 @@ id: number,
  */
 added_by: string, 
 /**
+ * Members who said they have no copy of it (they sit it out).
+ */
+without: Array<number>, 
+/**
  * What people read, e.g. "The Office · S01E03 · Health Care".
  */
 title: string, 

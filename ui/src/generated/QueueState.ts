@@ -9,4 +9,9 @@ export type QueueState = { entries: Array<QueueEntry>,
  * The entry being watched (None: the room's own film, before the
  * queue starts or after it ran out).
  */
-current?: number, };
+current?: number, 
+/**
+ * The current entry ended: the room goes on to the next at this
+ * server time (ms) unless someone asks to wait.
+ */
+next_at_ms?: number, };

@@ -56,6 +56,7 @@ impl Room {
         };
         self.playback.apply(action, anchor);
         self.playback.epoch += 1;
+        self.controls_taken();
         let (by, name) = (self.seats[idx].id, self.seats[idx].nickname.clone());
         self.broadcast_state(Some(ControlCause { by, seq, action }));
         let text = match action {
@@ -95,6 +96,7 @@ impl Room {
             "The film has ended; playing it again starts from the beginning.".into(),
             None,
         );
+        self.count_down_to_next_entry();
     }
 
     /// Delay before a shared start: the configured lead plus the slowest RTT.
@@ -109,7 +111,7 @@ impl Room {
     }
 
     /// Plays from the current position at a shared future server time.
-    fn schedule_play(&mut self) -> f64 {
+    pub(super) fn schedule_play(&mut self) -> f64 {
         let now = self.now_ms();
         let lead = self.start_lead_ms();
         let p = &mut self.playback;
@@ -138,6 +140,7 @@ impl Room {
             }
         }
         let name = self.seats[idx].nickname.clone();
+        self.controls_taken();
         self.schedule_play();
         self.notice(
             NoticeEvent::StartScheduled,

@@ -4,11 +4,15 @@
 //! room over, and in each member's rebuild after a restart).
 
 use matinee_protocol::{
-    EpisodeNumber, NoticeEvent, PlaybackState, QueueEntry, QueueItem, ServerMsg, MAX_QUEUE_ENTRIES,
+    EpisodeNumber, NoticeEvent, ParticipantId, PlaybackState, QueueEntry, QueueItem, ServerMsg,
+    MAX_QUEUE_ENTRIES,
 };
 
 use super::state::Room;
 use crate::refusal;
+
+/// After an entry ends, the room goes on to the next this much later, ms.
+const NEXT_ENTRY_AFTER_MS: f64 = 10_000.0;
 
 /// An entry as a notice names it: "S01E03 · Pilot", or its title.
 fn entry_label(item: &QueueItem) -> String {
@@ -42,9 +46,10 @@ impl Room {
                 id: self.next_queue_id,
                 item,
                 added_by: name.clone(),
+                without: Vec::new(),
             });
         }
-        self.queue_changed(NoticeEvent::QueueChanged, text, idx);
+        self.queue_changed(NoticeEvent::QueueChanged, text, Some(self.seats[idx].id));
     }
 
     pub(super) fn on_queue_remove(&mut self, idx: usize, id: u32) {
@@ -63,7 +68,7 @@ impl Room {
             self.seats[idx].nickname,
             entry_label(&gone.item)
         );
-        self.queue_changed(NoticeEvent::QueueChanged, text, idx);
+        self.queue_changed(NoticeEvent::QueueChanged, text, Some(self.seats[idx].id));
     }
 
     pub(super) fn on_queue_move(&mut self, idx: usize, id: u32, to: u32) {
@@ -82,21 +87,30 @@ impl Room {
             to + 1
         );
         self.queue.entries.insert(to, entry);
-        self.queue_changed(NoticeEvent::QueueChanged, text, idx);
+        self.queue_changed(NoticeEvent::QueueChanged, text, Some(self.seats[idx].id));
     }
 
-    /// The room goes to entry `id`: it becomes the room's film, playback
-    /// goes to its start, paused, and everyone says ready again once their
-    /// copy is open.
     pub(super) fn on_queue_play(&mut self, idx: usize, id: u32) {
         if !self.may_control(idx, "go to a queue entry") {
             return;
         }
-        let Some(at) = self.queue.index_of(id) else {
+        if self.queue.index_of(id).is_none() {
             return self.refuse(idx, refusal::no_queue_entry());
+        }
+        self.go_to_entry(id, Some(idx));
+    }
+
+    /// The room goes to entry `id`: it becomes the room's film, playback
+    /// goes to its start, paused, and everyone says ready again once their
+    /// copy is open; the relay starts it when all with a copy are.
+    fn go_to_entry(&mut self, id: u32, by: Option<usize>) {
+        let Some(at) = self.queue.index_of(id) else {
+            return;
         };
         let entry = self.queue.entries[at].clone();
         self.queue.current = Some(id);
+        self.queue.next_at_ms = None;
+        self.queue_autostart = true;
         self.media = Some(entry.item.media.clone());
         let epoch = self.playback.epoch + 1;
         self.playback = PlaybackState {
@@ -109,20 +123,136 @@ impl Room {
         }
         self.roster_dirty = true;
         self.broadcast_state(None);
-        let text = format!(
-            "{} started {}",
-            self.seats[idx].nickname,
-            entry_label(&entry.item)
-        );
-        self.queue_changed(NoticeEvent::QueueAdvanced, text, idx);
+        let label = entry_label(&entry.item);
+        let (text, who) = match by {
+            Some(idx) => (
+                format!("{} started {label}", self.seats[idx].nickname),
+                Some(self.seats[idx].id),
+            ),
+            None => (format!("On to {label}"), None),
+        };
+        self.queue_changed(NoticeEvent::QueueAdvanced, text, who);
     }
 
-    fn queue_changed(&mut self, event: NoticeEvent, text: String, idx: usize) {
+    /// Someone took the controls: the room neither goes on by itself nor
+    /// starts the entry by itself.
+    pub(super) fn controls_taken(&mut self) {
+        self.queue_autostart = false;
+        if self.queue.next_at_ms.take().is_some() {
+            self.broadcast(&ServerMsg::Queue {
+                queue: self.queue.clone(),
+            });
+        }
+    }
+
+    /// Whoever may control playback: no countdown to the next entry.
+    pub(super) fn on_queue_wait(&mut self, idx: usize) {
+        if !self.may_control(idx, "change the queue") {
+            return;
+        }
+        if self.queue.next_at_ms.take().is_none() {
+            return;
+        }
+        let text = format!(
+            "{} asked to wait: the next entry starts when someone starts it",
+            self.seats[idx].nickname
+        );
+        let who = Some(self.seats[idx].id);
+        self.queue_changed(NoticeEvent::QueueChanged, text, who);
+    }
+
+    /// A member's copies: the entries they have; the others they sit out.
+    pub(super) fn on_queue_copies(&mut self, idx: usize, have: Vec<u32>) {
+        self.seats[idx].queue_copies = Some(have);
+        self.send_queue_if_copies_changed();
+        self.start_entry_if_all_ready();
+    }
+
+    /// After the film ends: the countdown to the next entry, if any.
+    pub(super) fn count_down_to_next_entry(&mut self) {
+        let Some(next) = self.queue.next_entry() else {
+            return;
+        };
+        let label = entry_label(&next.item);
+        self.queue.next_at_ms = Some(self.now_ms() + NEXT_ENTRY_AFTER_MS);
+        let text = format!(
+            "Next: {label} in {} s",
+            (NEXT_ENTRY_AFTER_MS / 1000.0).round()
+        );
+        self.queue_changed(NoticeEvent::QueueChanged, text, None);
+    }
+
+    /// Periodic: the countdown ran out, or everyone is ready.
+    pub(super) fn advance_queue_if_due(&mut self) {
+        if self.queue.next_at_ms.is_some_and(|at| self.now_ms() >= at) {
+            match self.queue.next_entry().map(|e| e.id) {
+                Some(id) => self.go_to_entry(id, None),
+                None => self.queue.next_at_ms = None,
+            }
+        }
+        self.start_entry_if_all_ready();
+    }
+
+    /// A queue entry the room went on to starts, for everyone at once,
+    /// when every connected member with a copy of it is ready.
+    pub(super) fn start_entry_if_all_ready(&mut self) {
+        let Some(current) = self.queue.current else {
+            return;
+        };
+        if !self.queue_autostart || !self.playback.paused {
+            return;
+        }
+        let watching: Vec<&super::seat::Seat> = self
+            .seats
+            .iter()
+            .filter(|s| s.is_connected() && !s.sits_out(current))
+            .collect();
+        if watching.is_empty() || !watching.iter().all(|s| s.ready) {
+            return;
+        }
+        self.queue_autostart = false;
+        self.schedule_play();
+        let label = self
+            .queue
+            .current_entry()
+            .map(|e| entry_label(&e.item))
+            .unwrap_or_default();
+        self.notice(
+            NoticeEvent::StartScheduled,
+            format!("Everyone is ready: {label} starts"),
+            None,
+        );
+    }
+
+    /// Who sits each entry out, from the members' copies; the queue goes
+    /// out again when that changed.
+    fn send_queue_if_copies_changed(&mut self) {
+        let mut changed = false;
+        for entry in &mut self.queue.entries {
+            let without: Vec<_> = self
+                .seats
+                .iter()
+                .filter(|s| s.sits_out(entry.id))
+                .map(|s| s.id)
+                .collect();
+            if entry.without != without {
+                entry.without = without;
+                changed = true;
+            }
+        }
+        if changed {
+            self.broadcast(&ServerMsg::Queue {
+                queue: self.queue.clone(),
+            });
+        }
+    }
+
+    fn queue_changed(&mut self, event: NoticeEvent, text: String, by: Option<ParticipantId>) {
+        self.send_queue_if_copies_changed();
         let msg = ServerMsg::Queue {
             queue: self.queue.clone(),
         };
         self.broadcast(&msg);
-        let by = self.seats[idx].id;
-        self.notice(event, text, Some(by));
+        self.notice(event, text, by);
     }
 }

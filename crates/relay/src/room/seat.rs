@@ -47,6 +47,8 @@ pub(crate) struct Seat {
     pub sharing: super::shares::MemberSharing,
     /// The program they joined with when it is not Matinee.
     pub via: Option<String>,
+    /// The queue entries they have a copy of (None: never said).
+    pub queue_copies: Option<Vec<u32>>,
 }
 
 impl Seat {
@@ -99,7 +101,15 @@ impl Seat {
             last_closed_notice_ms: None,
             sharing: Default::default(),
             via: None,
+            queue_copies: None,
         }
+    }
+
+    /// They said they have no copy of queue entry `id`.
+    pub fn sits_out(&self, id: u32) -> bool {
+        self.queue_copies
+            .as_ref()
+            .is_some_and(|have| !have.contains(&id))
     }
 
     pub fn token_matches(&self, token: &str) -> bool {

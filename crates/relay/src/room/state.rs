@@ -87,6 +87,8 @@ pub(crate) struct Room {
     /// The queue, and the last entry number given.
     pub(super) queue: QueueState,
     pub(super) next_queue_id: u32,
+    /// The room went on to a queue entry: it starts when all are ready.
+    pub(super) queue_autostart: bool,
     /// The host ended the party: nobody is seated again, and the room
     /// goes at the next tick.
     ended: bool,
@@ -115,6 +117,7 @@ impl Room {
             sharing: Default::default(),
             queue: QueueState::default(),
             next_queue_id: 0,
+            queue_autostart: false,
             ended: false,
             env,
         }
@@ -263,6 +266,7 @@ impl Room {
             }
         }
         self.end_film_if_over();
+        self.advance_queue_if_due();
         self.stop_waiting_if_too_long();
         self.confirm_provisional_host();
         self.drop_stalled_uploads();
@@ -617,6 +621,7 @@ impl Room {
             ClientMsg::Ready { ready } => {
                 self.seats[idx].ready = ready;
                 self.roster_dirty = true;
+                self.start_entry_if_all_ready();
             }
             ClientMsg::State(report) => self.on_report(idx, &report),
             ClientMsg::Chat { text } => self.on_chat(idx, text),
@@ -631,6 +636,8 @@ impl Room {
             ClientMsg::QueueRemove { id } => self.on_queue_remove(idx, id),
             ClientMsg::QueueMove { id, to } => self.on_queue_move(idx, id, to),
             ClientMsg::QueuePlay { id } => self.on_queue_play(idx, id),
+            ClientMsg::QueueWait => self.on_queue_wait(idx),
+            ClientMsg::QueueCopies { have } => self.on_queue_copies(idx, have),
             ClientMsg::SetControlMode { mode } => self.on_set_mode(idx, mode),
             ClientMsg::PassHost { to } => self.on_pass_host(idx, to),
             ClientMsg::Kick { participant } => self.on_kick(idx, participant),

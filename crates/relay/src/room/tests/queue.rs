@@ -290,3 +290,99 @@ async fn a_rebuilt_room_takes_the_queue_from_the_first_member_back() {
     let ids: Vec<u32> = room.queue.entries.iter().map(|e| e.id).collect();
     assert!(ids[3] > ids[2], "{ids:?}");
 }
+
+/// An entry ends: the room counts down 10 s and goes on to the next; a
+/// member without a copy sits it out, and once everyone else says ready
+/// the relay starts it for all.
+#[tokio::test(start_paused = true)]
+async fn the_room_goes_on_by_itself_and_starts_when_those_with_a_copy_are_ready() {
+    let mut room = room(RelayConfig::default());
+    let (mut ana, mut ben) = two(&mut room);
+    let mut cleo = join(&mut room, "Cleo", 3);
+    ana.send(
+        &mut room,
+        ClientMsg::QueueAdd {
+            items: vec![episode(1), episode(2)],
+        },
+    );
+    let ids: Vec<u32> = room.queue.entries.iter().map(|e| e.id).collect();
+    // Cleo has only the first episode.
+    cleo.send(&mut room, ClientMsg::QueueCopies { have: vec![ids[0]] });
+    ben.send(&mut room, ClientMsg::QueueCopies { have: ids.clone() });
+    let q = heard_queue(&ana.drain()).unwrap();
+    assert_eq!(q.entries[1].without, vec![cleo.pid]);
+    assert!(q.entries[0].without.is_empty());
+
+    // The first episode starts once all three are ready.
+    ana.send(&mut room, ClientMsg::QueuePlay { id: ids[0] });
+    for m in [&ana, &ben, &cleo] {
+        assert!(room.playback.paused, "not before everyone is ready");
+        m.send(&mut room, ClientMsg::Ready { ready: true });
+    }
+    assert!(!room.playback.paused, "everyone ready: it starts");
+    let _ = (ana.drain(), ben.drain(), cleo.drain());
+
+    // It plays to its end (1301 s long): the room counts down.
+    super::advance(&mut room, std::time::Duration::from_secs(1305)).await;
+    assert!(room.playback.paused);
+    let got = ben.drain();
+    let q = heard_queue(&got).unwrap();
+    let at = q.next_at_ms.expect("a countdown");
+    assert!((at - room.env.clock.now_ms() - 10_000.0).abs() < 1500.0);
+    assert!(notices(&got).contains(&"Next: S01E02 · Episode 2 in 10 s".to_string()));
+    super::advance(&mut room, std::time::Duration::from_secs(11)).await;
+    assert_eq!(room.queue.current, Some(ids[1]));
+    assert!(notices(&ben.drain()).contains(&"On to S01E02 · Episode 2".to_string()));
+    // Cleo sits it out: Ana and Ben ready is enough.
+    ana.send(&mut room, ClientMsg::Ready { ready: true });
+    assert!(room.playback.paused);
+    ben.send(&mut room, ClientMsg::Ready { ready: true });
+    assert!(
+        !room.playback.paused,
+        "started without the member without a copy"
+    );
+}
+
+#[tokio::test(start_paused = true)]
+async fn wait_stops_the_countdown_and_a_play_takes_the_controls() {
+    let mut room = room(RelayConfig::default());
+    let (mut ana, mut ben) = two(&mut room);
+    ana.send(
+        &mut room,
+        ClientMsg::QueueAdd {
+            items: vec![episode(1), episode(2)],
+        },
+    );
+    let ids: Vec<u32> = room.queue.entries.iter().map(|e| e.id).collect();
+    ana.send(&mut room, ClientMsg::QueuePlay { id: ids[0] });
+    ana.send(&mut room, ClientMsg::Start { force: true });
+    super::advance(&mut room, std::time::Duration::from_secs(1310)).await;
+    assert!(room.queue.next_at_ms.is_some());
+    // Host only: Ben may not stop it.
+    ben.send(&mut room, ClientMsg::QueueWait);
+    assert!(!errors(&ben.drain()).is_empty());
+    assert!(room.queue.next_at_ms.is_some());
+    ana.send(&mut room, ClientMsg::QueueWait);
+    let got = ana.drain();
+    assert_eq!(heard_queue(&got).unwrap().next_at_ms, None);
+    assert!(notices(&got)
+        .iter()
+        .any(|n| n.starts_with("Ana asked to wait")));
+    super::advance(&mut room, std::time::Duration::from_secs(30)).await;
+    assert_eq!(room.queue.current, Some(ids[0]), "the room stayed");
+
+    // Going on by hand, then playing by hand: no start by itself after.
+    ana.send(&mut room, ClientMsg::QueuePlay { id: ids[1] });
+    ana.send(
+        &mut room,
+        ClientMsg::Control {
+            seq: 1,
+            action: matinee_protocol::ControlAction::Seek { position: 60.0 },
+            server_ms: None,
+        },
+    );
+    for m in [&ana, &ben] {
+        m.send(&mut room, ClientMsg::Ready { ready: true });
+    }
+    assert!(room.playback.paused, "a person took the controls");
+}
