@@ -6,6 +6,7 @@ mod error;
 mod jellyfin;
 mod media;
 mod mono;
+mod own_copies;
 mod party;
 mod relay_link;
 mod session;
@@ -20,6 +21,9 @@ pub use matinee_p2p::P2pRelays;
 pub use matinee_protocol::{Invite, InviteError, RelayEndpoint};
 pub use media::{compare_media, local_media_info, MediaSource, MediaWarning};
 pub use mono::now_ms;
+pub use own_copies::{
+    episode_in, find_copy, match_score, scan_folders, LocalFile, MAX_FILES_SCANNED,
+};
 pub use party::{
     invite_target, join_target, start_party, JoinTargetError, PartyMedia, PartyRequest,
     DEFAULT_RELAY,
