@@ -6,6 +6,8 @@ const COMMANDS: &[&str] = &[
     "save_settings",
     "pick_file",
     "pick_subtitle",
+    "pick_films",
+    "pick_folder",
     "prepare_hosting",
     "host_room",
     "join_room",

@@ -94,12 +94,18 @@ pub async fn save_settings<R: tauri::Runtime>(
             .map_err(|e| AppError::sentence(ErrorKind::Settings, e))?;
     }
     settings.save(&state.settings_path)?;
-    // A new name shows in the room at once.
-    let renamed = state.settings.lock().await.nickname != settings.nickname;
-    if renamed {
-        if let Some(session) = state.session.lock().await.as_ref() {
+    // A new name shows in the room at once, and new film folders are
+    // searched for the queue's entries.
+    let before = state.settings.lock().await.clone();
+    if let Some(session) = state.session.lock().await.as_ref() {
+        if before.nickname != settings.nickname {
             session.send(SessionCmd::Rename {
                 name: settings.nickname.clone(),
+            });
+        }
+        if before.film_folders != settings.film_folders {
+            session.send(SessionCmd::FilmFolders {
+                folders: settings.film_folders.iter().map(PathBuf::from).collect(),
             });
         }
     }
@@ -136,19 +142,61 @@ async fn pick_one<R: tauri::Runtime>(
         .map(|p| p.display().to_string()))
 }
 
+/// Film file endings the dialogs offer.
+const VIDEO: &[&str] = &[
+    "mkv", "mp4", "avi", "mov", "webm", "m4v", "ts", "wmv", "flv", "mpg", "mpeg", "ogv",
+];
+
 #[tauri::command]
 pub async fn pick_file<R: tauri::Runtime>(
     app: tauri::AppHandle<R>,
 ) -> Result<Option<String>, AppError> {
-    const VIDEO: &[&str] = &[
-        "mkv", "mp4", "avi", "mov", "webm", "m4v", "ts", "wmv", "flv", "mpg", "mpeg", "ogv",
-    ];
     pick_one(
         app,
         "Choose the film",
         &[("Video", VIDEO), ("All files", &["*"])],
     )
     .await
+}
+
+/// Asks for films or episodes to add to the room's queue (several at once).
+#[tauri::command]
+pub async fn pick_films<R: tauri::Runtime>(
+    app: tauri::AppHandle<R>,
+) -> Result<Vec<String>, AppError> {
+    let picked = tokio::task::spawn_blocking(move || {
+        app.dialog()
+            .file()
+            .set_title("Add films or episodes to the queue")
+            .add_filter("Video", VIDEO)
+            .blocking_pick_files()
+    })
+    .await
+    .map_err(|e| AppError::new(ErrorKind::Dialog, e.to_string()))?;
+    Ok(picked
+        .unwrap_or_default()
+        .into_iter()
+        .filter_map(|p| p.into_path().ok())
+        .map(|p| p.display().to_string())
+        .collect())
+}
+
+/// Asks for a folder where the user's films are.
+#[tauri::command]
+pub async fn pick_folder<R: tauri::Runtime>(
+    app: tauri::AppHandle<R>,
+) -> Result<Option<String>, AppError> {
+    let picked = tokio::task::spawn_blocking(move || {
+        app.dialog()
+            .file()
+            .set_title("Where your films are")
+            .blocking_pick_folder()
+    })
+    .await
+    .map_err(|e| AppError::new(ErrorKind::Dialog, e.to_string()))?;
+    Ok(picked
+        .and_then(|p| p.into_path().ok())
+        .map(|p| p.display().to_string()))
 }
 
 /// Asks for a subtitle file to share with the room.
@@ -235,6 +283,7 @@ async fn start_session(
         headless: false,
         controller: settings.controller,
         client_name: concat!("matinee-app/", env!("CARGO_PKG_VERSION")).into(),
+        film_folders: settings.film_folders.iter().map(PathBuf::from).collect(),
     };
     let mut slot = state.session.lock().await;
     if let Some(old) = slot.take() {

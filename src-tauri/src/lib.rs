@@ -85,6 +85,8 @@ pub fn with_commands<R: Runtime>(builder: tauri::Builder<R>) -> tauri::Builder<R
         commands::save_settings,
         commands::pick_file,
         commands::pick_subtitle,
+        commands::pick_films,
+        commands::pick_folder,
         commands::prepare_hosting,
         commands::host_room,
         commands::join_room,

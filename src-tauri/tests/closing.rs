@@ -95,6 +95,7 @@ fn scenario(
             client_name: "closing-test".into(),
             osd_notices: false,
             backoff: Backoff::default(),
+            film_folders: Vec::new(),
         }))
         .expect("the friend joins");
     let state = window.state::<matinee_app::AppState>();

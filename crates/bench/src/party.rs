@@ -206,6 +206,7 @@ impl Party {
             client_name: "matinee-bench".into(),
             osd_notices: false,
             backoff: Backoff::new(Duration::from_millis(200), Duration::from_secs(2)),
+            film_folders: Vec::new(),
         };
         let session = PartySession::start(config).await.expect("session starts");
         let snap = session.snapshot();

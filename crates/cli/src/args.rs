@@ -13,8 +13,9 @@ use matinee_sync::ControllerKind;
 ///
 /// While it runs, type commands and press Enter: play, pause, seek SECONDS,
 /// speed X, ready, unready, start, start!, chat TEXT, mode shared|host-only,
-/// host ID, kick ID, nowait ID, reopen, who, quit. Keys in mpv (space,
-/// arrows) work too.
+/// host ID, kick ID, nowait ID, reopen, who, queue, queue add FILE,
+/// queue rm N, queue mv N M, queue play N, queue wait, next, quit. Keys in
+/// mpv (space, arrows) work too.
 #[derive(Debug, Parser)]
 #[command(name = "matinee-cli", version)]
 pub struct Cli {
@@ -81,6 +82,10 @@ pub struct Common {
     /// Path to mpv (default: MATINEE_MPV, the PATH, usual install places).
     #[arg(long)]
     pub mpv: Option<PathBuf>,
+    /// Where your films are (series night: each queue entry is looked for
+    /// there); may be given more than once.
+    #[arg(long = "films", value_name = "FOLDER")]
+    pub films: Vec<PathBuf>,
 }
 
 fn parse_invite(s: &str) -> Result<Invite, String> {

@@ -6,7 +6,9 @@ use matinee_protocol::{ControlMode, SubtitleChoice, TrackChoice, TrackKind, Trac
 const HELP: &str = "commands: play, pause, seek SECONDS, speed X, ready, unready, start, start!, \
 chat TEXT, name NEW, mode shared|host-only, host ID, kick ID, nowait ID, reopen, who, \
 sub FILE (share subtitles), use ID, ignore ID, tracks, \
-propose [audio=LANG] [sub=LANG|off] [delay=SECONDS], align on|off, end (host: end the party for everyone), quit";
+propose [audio=LANG] [sub=LANG|off] [delay=SECONDS], align on|off, \
+queue, queue add FILE, queue rm N, queue mv N M, queue play N, queue wait, next, films FOLDER, copy N FILE, \
+end (host: end the party for everyone), quit";
 
 /// What a typed line asks for.
 #[derive(Debug, PartialEq)]
@@ -19,6 +21,28 @@ pub enum Typed {
 
 /// Parses one typed line.
 pub fn parse(line: &str, snap: &SessionSnapshot) -> Typed {
+    let trimmed = line.trim();
+    if let Some(rest) = trimmed
+        .strip_prefix("queue")
+        .filter(|r| r.is_empty() || r.starts_with(' '))
+    {
+        return match queue_command(rest.trim(), snap) {
+            Ok(Some(cmd)) => Typed::Command(cmd),
+            Ok(None) => Typed::Show(queue_text(snap)),
+            Err(usage) => Typed::Show(usage),
+        };
+    }
+    if let Some(rest) = trimmed.strip_prefix("copy ") {
+        let (place, file) = rest.trim().split_once(' ').unwrap_or((rest, ""));
+        return match (entry_at(place, snap), file.trim()) {
+            (Ok(id), file) if !file.is_empty() => Typed::Command(SessionCmd::ChooseCopy {
+                id,
+                path: file.into(),
+            }),
+            (Err(e), _) => Typed::Show(e),
+            _ => Typed::Show("copy N FILE: FILE is your copy of entry N".into()),
+        };
+    }
     match parse_command(line) {
         Ok(Some(cmd)) => Typed::Command(cmd),
         Ok(None) if line.trim() == "who" => Typed::Show(
@@ -107,11 +131,112 @@ fn parse_command(line: &str) -> Result<Option<SessionCmd>, String> {
                 _ => return Err("align on or align off".into()),
             },
         },
+        "next" => SessionCmd::QueueNext,
+        "films" if !rest.is_empty() => SessionCmd::FilmFolders {
+            folders: vec![rest.into()],
+        },
         "end" => SessionCmd::EndParty,
         "quit" | "leave" | "exit" => SessionCmd::Leave,
         "who" => return Ok(None),
         _ => return Err(HELP.into()),
     }))
+}
+
+const QUEUE_USAGE: &str =
+    "queue, queue add FILE, queue rm N, queue mv N M, queue play N, queue wait (N: the place in the queue)";
+
+/// The id of the entry at place `n` (from 1, as `queue` shows them).
+fn entry_at(n: &str, snap: &SessionSnapshot) -> Result<u32, String> {
+    let place: usize = n
+        .parse()
+        .map_err(|_| format!("{n:?} is not a place in the queue (see queue)"))?;
+    place
+        .checked_sub(1)
+        .and_then(|i| snap.queue.entries.get(i))
+        .map(|e| e.id)
+        .ok_or_else(|| format!("the queue has no entry {place} (see queue)"))
+}
+
+/// `queue …`: None shows the queue.
+fn queue_command(rest: &str, snap: &SessionSnapshot) -> Result<Option<SessionCmd>, String> {
+    let (word, args) = rest.split_once(' ').unwrap_or((rest, ""));
+    let args = args.trim();
+    let mut numbers = args.split_whitespace();
+    Ok(Some(match word {
+        "" => return Ok(None),
+        "add" if !args.is_empty() => SessionCmd::QueueAdd {
+            paths: vec![args.into()],
+        },
+        "rm" => SessionCmd::QueueRemove {
+            id: entry_at(args, snap)?,
+        },
+        "play" => SessionCmd::QueuePlay {
+            id: entry_at(args, snap)?,
+        },
+        "mv" => {
+            let (Some(from), Some(to)) = (numbers.next(), numbers.next()) else {
+                return Err(QUEUE_USAGE.into());
+            };
+            let to: u32 = to
+                .parse()
+                .ok()
+                .filter(|t| *t >= 1)
+                .ok_or_else(|| format!("{to:?} is not a place in the queue"))?;
+            SessionCmd::QueueMove {
+                id: entry_at(from, snap)?,
+                to: to - 1,
+            }
+        }
+        "wait" => SessionCmd::QueueWait,
+        _ => return Err(QUEUE_USAGE.into()),
+    }))
+}
+
+/// The queue as `queue` shows it: place, title, who added it, whether
+/// this member has a copy, the entry on now and the countdown.
+fn queue_text(snap: &SessionSnapshot) -> String {
+    let q = &snap.queue;
+    if q.entries.is_empty() {
+        return "the queue is empty (queue add FILE)".into();
+    }
+    let mut lines: Vec<String> = q
+        .entries
+        .iter()
+        .enumerate()
+        .map(|(i, e)| {
+            let now = if q.current == Some(e.id) { "▶" } else { " " };
+            let mine = match snap.own_copies.get(&e.id) {
+                Some(file) => format!("your copy: {file}"),
+                None => "no copy here".into(),
+            };
+            let without: Vec<String> = e
+                .without
+                .iter()
+                .filter_map(|id| snap.participants.iter().find(|p| p.id == *id))
+                .map(|p| p.nickname.clone())
+                .collect();
+            let missing = if without.is_empty() {
+                String::new()
+            } else {
+                format!(" · no copy: {}", without.join(", "))
+            };
+            format!(
+                "{now}{:>3}. {} (added by {}) · {mine}{missing}",
+                i + 1,
+                e.item.title,
+                e.added_by
+            )
+        })
+        .collect();
+    if q.next_at_ms.is_some() {
+        if let Some(next) = q.next_entry() {
+            lines.push(format!(
+                "next: {} (queue wait stays on this one)",
+                next.item.title
+            ));
+        }
+    }
+    lines.join("\n")
 }
 
 fn file_id(word: &str, rest: &str) -> Result<u32, String> {

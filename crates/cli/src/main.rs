@@ -93,6 +93,7 @@ async fn run(cli: Cli, out: &Output) -> Result<(), String> {
         headless: common.headless,
         controller: common.controller,
         client_name: concat!("matinee-cli/", env!("CARGO_PKG_VERSION")).into(),
+        film_folders: common.films.clone(),
     })
     .await
     .map_err(|e| e.to_string())?;

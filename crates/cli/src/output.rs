@@ -188,6 +188,7 @@ impl Output {
             // what changed.
             SessionEvent::Tracks { .. }
             | SessionEvent::Queue { .. }
+            | SessionEvent::OwnCopies { .. }
             | SessionEvent::Position { .. } => return,
             SessionEvent::TrackProposal {
                 nickname,

@@ -77,12 +77,18 @@ fn episode_patterns() -> &'static [Regex; 3] {
 
 /// The season and episode a name says, if it says one.
 pub fn episode_in(name: &str) -> Option<EpisodeNumber> {
+    episode_marker(name).map(|(_, ep)| ep)
+}
+
+/// The episode a name says and where its marker starts.
+pub(crate) fn episode_marker(name: &str) -> Option<(usize, EpisodeNumber)> {
     episode_patterns().iter().find_map(|re| {
         let c = re.captures(name)?;
-        Some(EpisodeNumber {
+        let ep = EpisodeNumber {
             season: c[1].parse().ok()?,
             episode: c[2].parse().ok()?,
-        })
+        };
+        Some((c.get(0)?.start(), ep))
     })
 }
 

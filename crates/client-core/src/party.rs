@@ -44,6 +44,8 @@ pub struct PartyRequest {
     pub controller: ControllerKind,
     /// e.g. `matinee-app/0.1.0`.
     pub client_name: String,
+    /// Where the member's films are (series night).
+    pub film_folders: Vec<PathBuf>,
 }
 
 /// Finds mpv, prepares the media and starts the session; a Jellyfin item's
@@ -87,6 +89,7 @@ pub async fn start_party(req: PartyRequest) -> Result<PartyHandle, ClientError> 
         client_name: req.client_name,
         osd_notices: true,
         backoff: Default::default(),
+        film_folders: req.film_folders,
     };
     let session = PartySession::start(config).await?;
     if let Some(reporter) = reporter {

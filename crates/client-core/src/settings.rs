@@ -24,6 +24,10 @@ pub struct Settings {
     /// empty: iroh's public relays; `off`: no peer-to-peer path.
     /// `MATINEE_IROH_RELAY` takes its place when set.
     pub iroh_relay: String,
+    /// Where this member's films are (series night: each queue entry is
+    /// looked for there).
+    #[ts(as = "Option<Vec<String>>", optional)]
+    pub film_folders: Vec<String>,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]

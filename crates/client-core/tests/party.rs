@@ -349,6 +349,7 @@ fn config_for_url(url: &str) -> SessionConfig {
         client_name: "party-test".into(),
         osd_notices: false,
         backoff: Backoff::default(),
+        film_folders: Vec::new(),
     }
 }
 

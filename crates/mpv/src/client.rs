@@ -280,6 +280,12 @@ impl MpvClient {
         Ok(crate::tracks::parse_track_list(Some(&v)))
     }
 
+    /// Unloads what plays; mpv stays open, idle (series night: a member
+    /// without a copy of the entry sits it out).
+    pub async fn stop(&self) -> Result<(), MpvError> {
+        self.request(json!(["stop"])).await.map(drop)
+    }
+
     /// Asks mpv to quit.
     pub async fn quit(&self) -> Result<(), MpvError> {
         match self.request(json!(["quit"])).await {

@@ -137,6 +137,15 @@ pub struct RelayConfig {
     )]
     pub max_buffering_wait_secs: f64,
 
+    /// Series night: after a queue entry ends, the room goes on to the
+    /// next this many seconds later (unless someone asks to wait).
+    #[arg(
+        long,
+        env = "MATINEE_RELAY_NEXT_ENTRY_AFTER_SECS",
+        default_value_t = 10.0
+    )]
+    pub next_entry_after_secs: f64,
+
     /// Bytes of shared subtitle text one room holds (the oldest files go
     /// first when a new one does not fit).
     #[arg(

@@ -15,7 +15,7 @@ import type { TrackProposal } from "./TrackProposal";
 /**
  * What the session tells its face (app or CLI).
  */
-export type SessionEvent = { "type": "joined", code: RoomCode, you: number, warnings: Array<MediaWarning>, } | { "type": "participants", participants: Array<Participant>, } | { "type": "playback", playback: PlaybackState, } | { "type": "queue", queue: QueueState, } | { "type": "position", position: number | null, duration: number | null, paused: boolean, } | { "type": "control_mode", mode: ControlMode, } | { "type": "status", status: SyncStatus, } | { "type": "drift", drift_ms: number, factor: number, } | { "type": "connection", connection: ConnectionState, } | { "type": "chat", from: number, nickname: string, text: string, } | { "type": "notice", event: NoticeEvent, text: string, } | { "type": "subtitle_shared", id: number, from: number, nickname: string, 
+export type SessionEvent = { "type": "joined", code: RoomCode, you: number, warnings: Array<MediaWarning>, } | { "type": "participants", participants: Array<Participant>, } | { "type": "playback", playback: PlaybackState, } | { "type": "queue", queue: QueueState, } | { "type": "own_copies", copies: { [key in number]?: string }, } | { "type": "position", position: number | null, duration: number | null, paused: boolean, } | { "type": "control_mode", mode: ControlMode, } | { "type": "status", status: SyncStatus, } | { "type": "drift", drift_ms: number, factor: number, } | { "type": "connection", connection: ConnectionState, } | { "type": "chat", from: number, nickname: string, text: string, } | { "type": "notice", event: NoticeEvent, text: string, } | { "type": "subtitle_shared", id: number, from: number, nickname: string, 
 /**
  * "English (SRT)".
  */

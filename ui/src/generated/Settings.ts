@@ -21,4 +21,9 @@ controller: ControllerKind,
  * empty: iroh's public relays; `off`: no peer-to-peer path.
  * `MATINEE_IROH_RELAY` takes its place when set.
  */
-iroh_relay: string, };
+iroh_relay: string, 
+/**
+ * Where this member's films are (series night: each queue entry is
+ * looked for there).
+ */
+film_folders?: Array<string>, };

@@ -47,6 +47,9 @@ pub struct SessionConfig {
     /// Show room notices and chat on mpv's OSD.
     pub osd_notices: bool,
     pub backoff: Backoff,
+    /// Where this member's films are (series night: each queue entry is
+    /// looked for there).
+    pub film_folders: Vec<std::path::PathBuf>,
 }
 
 /// What the user asks of the session: one type for the app's room view
@@ -126,6 +129,40 @@ pub enum SessionCmd {
     /// Host only: end the party for everyone (the session ends when the
     /// relay says so).
     EndParty,
+    /// Series night: add these films or episodes (this computer's files)
+    /// to the room's queue.
+    QueueAdd {
+        #[ts(type = "Array<string>")]
+        paths: Vec<std::path::PathBuf>,
+    },
+    /// Take queue entry `id` out.
+    QueueRemove {
+        id: u32,
+    },
+    /// Move queue entry `id` to place `to` (from 0).
+    QueueMove {
+        id: u32,
+        to: u32,
+    },
+    /// Go to queue entry `id` now.
+    QueuePlay {
+        id: u32,
+    },
+    /// Go to the entry after the current one now.
+    QueueNext,
+    /// Stay on this entry: stop the countdown to the next.
+    QueueWait,
+    /// Where this member's films are: each queue entry is looked for there.
+    FilmFolders {
+        #[ts(type = "Array<string>")]
+        folders: Vec<std::path::PathBuf>,
+    },
+    /// This file is my copy of queue entry `id` (chosen by hand).
+    ChooseCopy {
+        id: u32,
+        #[ts(type = "string")]
+        path: std::path::PathBuf,
+    },
 }
 
 /// The relay connection as the user should see it.
@@ -162,6 +199,11 @@ pub enum SessionEvent {
     /// The room's queue changed.
     Queue {
         queue: matinee_protocol::QueueState,
+    },
+    /// Which queue entries this member has a copy of (entry id → the
+    /// file's name); the others they sit out.
+    OwnCopies {
+        copies: std::collections::BTreeMap<u32, String>,
     },
     /// Where this player is: about four times a second while it plays, at
     /// once when it pauses, resumes, jumps or learns the film's length.
@@ -276,6 +318,9 @@ pub struct SessionSnapshot {
     pub tracks: std::collections::BTreeMap<ParticipantId, Vec<matinee_protocol::TrackInfo>>,
     /// The room's queue, as the relay last said.
     pub queue: matinee_protocol::QueueState,
+    /// This member's copy of each queue entry it has one of (entry id →
+    /// the file's name).
+    pub own_copies: std::collections::BTreeMap<u32, String>,
 }
 
 /// A running session.
@@ -387,6 +432,7 @@ impl PartySession {
             seeks: 0,
             tracks: Default::default(),
             queue: Default::default(),
+            own_copies: Default::default(),
             line: matinee_align::Line::IDENTITY,
         };
         let (events, _) = broadcast::channel(1024);
@@ -398,6 +444,7 @@ impl PartySession {
             you: joined.you,
             warnings,
         });
+        let queue = joined.room.queue.clone();
         let runner = runner::Runner::new(
             config,
             runner::Relay {
@@ -413,7 +460,7 @@ impl PartySession {
             },
             now_ms(),
         );
-        let task = tokio::spawn(runner.run(cmd_rx));
+        let task = tokio::spawn(runner.run(cmd_rx, queue));
         Ok(PartyHandle {
             cmd: cmd_tx,
             events,

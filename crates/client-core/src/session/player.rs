@@ -27,6 +27,48 @@ pub(crate) struct Player {
     line: Line,
 }
 
+/// Loads `media` paused at `start` and waits until mpv has it (and says
+/// its length and position).
+async fn load(
+    client: &MpvClient,
+    media: &MediaSource,
+    start: Option<f64>,
+) -> Result<(), ClientError> {
+    let mut events = client.events();
+    if !media.http_headers.is_empty() {
+        client.set_http_headers(&media.http_headers).await?;
+    }
+    let target = media.target.clone();
+    let media_err = |reason: String| ClientError::Media {
+        path: target.clone(),
+        reason,
+    };
+    client.load_file(&target, start, true).await?;
+    let loaded = tokio::time::timeout(LOAD_TIMEOUT, async {
+        loop {
+            match events.recv().await {
+                Ok(MpvEvent::FileLoaded) => return Ok(()),
+                Ok(MpvEvent::EndFile(EndReason::Error(e))) => return Err(media_err(e)),
+                Ok(MpvEvent::Closed) => {
+                    return Err(ClientError::Mpv(matinee_mpv::MpvError::Closed))
+                }
+                Ok(_) | Err(broadcast::error::RecvError::Lagged(_)) => {}
+                Err(_) => return Err(ClientError::Mpv(matinee_mpv::MpvError::Closed)),
+            }
+        }
+    })
+    .await
+    .map_err(|_| media_err("it did not load within 20 s".into()))?;
+    loaded?;
+    let mut state = client.state();
+    let _ = tokio::time::timeout(
+        Duration::from_secs(5),
+        state.wait_for(|s| s.duration.is_some() && s.time_pos.is_some()),
+    )
+    .await;
+    Ok(())
+}
+
 impl Player {
     /// Launches mpv and loads the media paused at `start` seconds.
     pub async fn open(
@@ -36,38 +78,7 @@ impl Player {
     ) -> Result<Self, ClientError> {
         let process = MpvProcess::launch(opts).await?;
         let client = process.client().clone();
-        let mut events = client.events();
-        if !media.http_headers.is_empty() {
-            client.set_http_headers(&media.http_headers).await?;
-        }
-        let target = media.target.clone();
-        let media_err = |reason: String| ClientError::Media {
-            path: target.clone(),
-            reason,
-        };
-        client.load_file(&target, start, true).await?;
-        let loaded = tokio::time::timeout(LOAD_TIMEOUT, async {
-            loop {
-                match events.recv().await {
-                    Ok(MpvEvent::FileLoaded) => return Ok(()),
-                    Ok(MpvEvent::EndFile(EndReason::Error(e))) => return Err(media_err(e)),
-                    Ok(MpvEvent::Closed) => {
-                        return Err(ClientError::Mpv(matinee_mpv::MpvError::Closed))
-                    }
-                    Ok(_) | Err(broadcast::error::RecvError::Lagged(_)) => {}
-                    Err(_) => return Err(ClientError::Mpv(matinee_mpv::MpvError::Closed)),
-                }
-            }
-        })
-        .await
-        .map_err(|_| media_err("it did not load within 20 s".into()))?;
-        loaded?;
-        let mut state = client.state();
-        let _ = tokio::time::timeout(
-            Duration::from_secs(5),
-            state.wait_for(|s| s.duration.is_some() && s.time_pos.is_some()),
-        )
-        .await;
+        load(&client, media, start).await?;
         let (effects, rx) = mpsc::channel(QUEUE);
         tokio::spawn(effects::run(client.clone(), client.state(), rx));
         Ok(Self {
@@ -77,6 +88,17 @@ impl Player {
             effects,
             line: Line::IDENTITY,
         })
+    }
+
+    /// Loads other media in this player, paused at `start` (series night:
+    /// the next entry, in the same window).
+    pub async fn load(
+        &mut self,
+        media: &MediaSource,
+        start: Option<f64>,
+    ) -> Result<(), ClientError> {
+        self.line = Line::IDENTITY;
+        load(self.process.client(), media, start).await
     }
 
     /// Maps positions through `line` from now on.

@@ -28,6 +28,7 @@ pub fn config(relay_url: String, nickname: &str, role: Role, media: MediaSource)
         client_name: "matinee-tests".into(),
         osd_notices: true,
         backoff: Backoff::new(Duration::from_millis(100), Duration::from_secs(1)),
+        film_folders: Vec::new(),
     }
 }
 

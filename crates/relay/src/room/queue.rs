@@ -11,9 +11,6 @@ use matinee_protocol::{
 use super::state::Room;
 use crate::refusal;
 
-/// After an entry ends, the room goes on to the next this much later, ms.
-const NEXT_ENTRY_AFTER_MS: f64 = 10_000.0;
-
 /// An entry as a notice names it: "S01E03 · Pilot", or its title.
 fn entry_label(item: &QueueItem) -> String {
     match item.episode {
@@ -112,6 +109,8 @@ impl Room {
         self.queue.next_at_ms = None;
         self.queue_autostart = true;
         self.media = Some(entry.item.media.clone());
+        // The host's sound prints were of the last entry's copy.
+        self.forget_audio_print();
         let epoch = self.playback.epoch + 1;
         self.playback = PlaybackState {
             epoch,
@@ -145,6 +144,19 @@ impl Room {
         }
     }
 
+    /// The host opened their copy of the entry: the room's time is that
+    /// copy's (the others align to it), so its length is the entry's.
+    pub(super) fn host_media_for_entry(&mut self, idx: usize) {
+        if self.queue.current.is_none() || !self.is_host(idx) {
+            return;
+        }
+        if let Some(media) = &self.seats[idx].media {
+            if media.duration.is_some() {
+                self.media = Some(media.clone());
+            }
+        }
+    }
+
     /// Whoever may control playback: no countdown to the next entry.
     pub(super) fn on_queue_wait(&mut self, idx: usize) {
         if !self.may_control(idx, "change the queue") {
@@ -174,11 +186,9 @@ impl Room {
             return;
         };
         let label = entry_label(&next.item);
-        self.queue.next_at_ms = Some(self.now_ms() + NEXT_ENTRY_AFTER_MS);
-        let text = format!(
-            "Next: {label} in {} s",
-            (NEXT_ENTRY_AFTER_MS / 1000.0).round()
-        );
+        let after_s = self.env.config.next_entry_after_secs.clamp(0.0, 3600.0);
+        self.queue.next_at_ms = Some(self.now_ms() + after_s * 1000.0);
+        let text = format!("Next: {label} in {} s", after_s.round());
         self.queue_changed(NoticeEvent::QueueChanged, text, None);
     }
 

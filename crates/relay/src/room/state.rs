@@ -656,6 +656,8 @@ impl Room {
                     self.seats[idx].media = Some(media);
                     self.announce_media(idx);
                 }
+                // Said again on each queue entry the member opens.
+                self.host_media_for_entry(idx);
             }
             ClientMsg::Hello { .. }
             | ClientMsg::Create { .. }

@@ -45,6 +45,14 @@ impl Runner {
                 self.link.send(ClientMsg::StopWaitingFor { participant });
             }
             SessionCmd::ReopenPlayer => return self.reopen_player().await,
+            SessionCmd::QueueAdd { .. }
+            | SessionCmd::QueueRemove { .. }
+            | SessionCmd::QueueMove { .. }
+            | SessionCmd::QueuePlay { .. }
+            | SessionCmd::QueueNext
+            | SessionCmd::QueueWait
+            | SessionCmd::FilmFolders { .. }
+            | SessionCmd::ChooseCopy { .. } => return self.on_queue_command(cmd).await,
             SessionCmd::ShareSubtitle { path } => self.share_subtitle_file(path).await,
             SessionCmd::UseSubtitle { id, used: true } => self.use_subtitle(id, true),
             SessionCmd::UseSubtitle { id, used: false } => self.use_subtitle(id, false),

@@ -7,13 +7,14 @@
 mod alignment;
 mod commands;
 mod player_events;
+mod queue;
 mod relay;
 mod shared_media;
 
 use std::time::Duration;
 
 use matinee_mpv::MpvEvent;
-use matinee_protocol::{Joined, MediaInfo, Participant, ParticipantId};
+use matinee_protocol::{Joined, MediaInfo, Participant, ParticipantId, QueueState};
 use matinee_sync::{Action, PlayerSample, SyncEngine, SyncEvent};
 use tokio::sync::{broadcast, mpsc, watch};
 
@@ -75,6 +76,8 @@ pub(super) struct Runner {
     resting: bool,
     /// When to tell the app where the player is.
     position: PositionPacer,
+    /// Series night: our copies of the queue's entries.
+    queue_side: queue::QueueSide,
 }
 
 /// The margin after the resume grace: half of it, at least 5 s.
@@ -119,6 +122,7 @@ impl Runner {
         // The first snapshot, as the session was set up.
         let model = snapshot.borrow().clone();
         let engine = SyncEngine::new(cfg.engine.clone());
+        let cfg_folders = cfg.film_folders.clone();
         let (align_worker, align_news) = AlignWorker::new(&cfg.mpv, &cfg.media);
         let aligner = Aligner::new();
         let mut r = Self {
@@ -144,6 +148,10 @@ impl Runner {
             align_news,
             resting: false,
             position: PositionPacer::default(),
+            queue_side: queue::QueueSide {
+                folders: cfg_folders,
+                ..Default::default()
+            },
         };
         r.learn_media(&joined.room.participants);
         r.update_permissions();
@@ -255,7 +263,11 @@ impl Runner {
         self.model.seeks = stats.seeks;
     }
 
-    pub async fn run(mut self, mut cmds: mpsc::Receiver<SessionCmd>) {
+    pub async fn run(mut self, mut cmds: mpsc::Receiver<SessionCmd>, queue: QueueState) {
+        if !queue.is_empty() {
+            // Joined mid-queue: our copy of what the room is on.
+            self.on_queue(queue).await;
+        }
         let mut last_tick = tokio::time::Instant::now();
         let mut next_ping = tokio::time::Instant::now();
         let reason = loop {

@@ -54,18 +54,21 @@ impl Runner {
                     rebuild: Some(Box::new(rebuild)),
                 });
             }
-            LinkEvent::Message(msg) => return self.on_message(msg, now),
+            LinkEvent::Message(msg) => return self.on_message(msg, now).await,
         }
         Flow::Go
     }
 
-    pub(super) fn on_message(&mut self, msg: ServerMsg, now: f64) -> Flow {
+    pub(super) async fn on_message(&mut self, msg: ServerMsg, now: f64) -> Flow {
         match msg {
-            ServerMsg::Joined(j) => self.on_joined(*j, now),
-            ServerMsg::Queue { queue } => {
-                self.model.queue = queue.clone();
-                self.emit(SessionEvent::Queue { queue });
+            ServerMsg::Joined(j) => {
+                let queue = j.room.queue.clone();
+                self.on_joined(*j, now);
+                if queue != self.model.queue {
+                    self.on_queue(queue).await;
+                }
             }
+            ServerMsg::Queue { queue } => self.on_queue(queue).await,
             ServerMsg::State {
                 playback,
                 server_ms,
@@ -165,12 +168,6 @@ impl Runner {
         self.model.participants = self.with_media(j.room.participants.clone());
         self.model.control_mode = j.room.control_mode;
         self.model.playback = j.room.playback;
-        if self.model.queue != j.room.queue {
-            self.model.queue = j.room.queue.clone();
-            self.emit(SessionEvent::Queue {
-                queue: j.room.queue.clone(),
-            });
-        }
         self.model.connection = ConnectionState::Connected;
         self.update_permissions();
         self.send_print_if_host();
