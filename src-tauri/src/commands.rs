@@ -235,6 +235,10 @@ pub struct RoomInfo {
     /// The room plays now (a friend joining a film under way sees Pause,
     /// and no ready check).
     playing: bool,
+    /// Series night: the room's queue, and this member's copy of each
+    /// entry (entry id → file name) as found so far.
+    queue: matinee_protocol::QueueState,
+    own_copies: std::collections::BTreeMap<u32, String>,
 }
 
 /// What the user chose to watch.
@@ -354,6 +358,8 @@ fn room_info(
         participants: snap.participants,
         warnings: snap.warnings.iter().map(ToString::to_string).collect(),
         playing: !snap.playback.paused,
+        queue: snap.queue,
+        own_copies: snap.own_copies,
         media_name: snap.media.name,
         controller: snap.controller,
     }

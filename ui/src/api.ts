@@ -38,6 +38,10 @@ export const api = {
   loadSettings: () => invoke<Settings>("load_settings"),
   saveSettings: (settings: Settings) => invoke<Settings>("save_settings", { settings }),
   pickFile: () => invoke<string | null>("pick_file"),
+  /** Asks for films or episodes to add to the room's queue. */
+  pickFilms: () => invoke<string[]>("pick_films"),
+  /** Asks for a folder where this member's films are. */
+  pickFolder: () => invoke<string | null>("pick_folder"),
   /** Asks for a subtitle file to share with the room. */
   pickSubtitle: () => invoke<string | null>("pick_subtitle"),
   hostRoom: (media: MediaChoice, onEvent: (e: SessionEvent) => void) =>

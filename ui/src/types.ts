@@ -14,6 +14,8 @@ export type { JellyfinStatus } from "./generated/JellyfinStatus";
 export type { LaunchRequest } from "./generated/LaunchRequest";
 export type { MediaChoice } from "./generated/MediaChoice";
 export type { Participant } from "./generated/Participant";
+export type { QueueEntry } from "./generated/QueueEntry";
+export type { QueueState } from "./generated/QueueState";
 export type { PlaybackState as Playback } from "./generated/PlaybackState";
 export type { PlayerPosition } from "./generated/PlayerPosition";
 export type { ReachKind } from "./generated/ReachKind";

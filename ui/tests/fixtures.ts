@@ -22,5 +22,7 @@ export function roomInfo(host: boolean, mode: "host_only" | "shared"): RoomInfo 
     media_name: "film.mkv",
     controller: "matinee",
     playing: false,
+    queue: { entries: [] },
+    own_copies: {},
   };
 }

@@ -2,6 +2,7 @@
 import type { ControlMode } from "./ControlMode";
 import type { ControllerKind } from "./ControllerKind";
 import type { Participant } from "./Participant";
+import type { QueueState } from "./QueueState";
 import type { ReachReport } from "./ReachReport";
 import type { RoomCode } from "./RoomCode";
 
@@ -25,4 +26,9 @@ controller: ControllerKind,
  * The room plays now (a friend joining a film under way sees Pause,
  * and no ready check).
  */
-playing: boolean, };
+playing: boolean, 
+/**
+ * Series night: the room's queue, and this member's copy of each
+ * entry (entry id → file name) as found so far.
+ */
+queue: QueueState, own_copies: { [key in number]?: string }, };

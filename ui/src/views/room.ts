@@ -13,6 +13,7 @@ import { renderControls, type Controls } from "./room/controls";
 import { renderEnded } from "./room/ended";
 import { renderHeader, renderWarnings, type Header } from "./room/header";
 import { renderPeople } from "./room/people";
+import { renderQueue } from "./room/queue";
 import { sharedFiles } from "./room/shared-files";
 import { initialRoomState, me, mayControl, reduceRoom, type RoomState } from "./room/state";
 
@@ -122,6 +123,7 @@ export function renderRoom(room: RoomInfo, onLeave: (reason: string | null) => v
     onLeave,
   });
   const people = renderPeople(send);
+  const queue = renderQueue(send, (text) => chat.addLine("error", text));
   const files = sharedFiles(send, chat.addLine);
   const shareSubtitle = (path: string) => send({ kind: "share_subtitle", path });
   const tracksCard = renderTracksCard(send, async () => {
@@ -139,6 +141,7 @@ export function renderRoom(room: RoomInfo, onLeave: (reason: string | null) => v
     header.update(state, now);
     controls.update(state);
     people.update(state);
+    queue.update(state);
     tracksCard.setMayPropose(mayControl(state));
   }
 
@@ -156,15 +159,16 @@ export function renderRoom(room: RoomInfo, onLeave: (reason: string | null) => v
     header.root,
     warnings.root,
     controls.root,
-    // The list has the left column to itself (a host sees every friend);
-    // subtitles and the chat share the right one.
-    el("div", { class: "room-grid" }, el("div", { class: "room-side" }, people.root), el("div", { class: "room-side" }, tracksCard.root, chat.root)),
+    // The list and the queue share the left column (a host sees every
+    // friend); subtitles and the chat share the right one.
+    el("div", { class: "room-grid" }, el("div", { class: "room-side" }, people.root, queue.root), el("div", { class: "room-side" }, tracksCard.root, chat.root)),
   );
   refresh();
   // The reconnect countdown ticks.
   const ticker = setInterval(() => {
     if (!root.isConnected) clearInterval(ticker);
     else if (state.connection.state === "reconnecting") refresh();
+    else queue.tick();
   }, 1000);
   chat.addLine("notice", room.host ? `Room ${room.code} is open. Copy the invite and send it to your friends.` : `You joined room ${room.code}.`);
   return {

@@ -32,6 +32,39 @@ export function openSettings(
     "Empty: iroh's public relays",
     "When your router lets no one in, friends reach this computer peer-to-peer; they meet through these relays (https://…, comma-separated), which see only encrypted packets. “off” turns this path off. Applies when Matinee next starts.",
   );
+  // Where my films are: each queue entry is looked for in these folders.
+  let folders = [...(current.film_folders ?? [])];
+  const folderList = el("ul", { class: "folder-list" });
+  const drawFolders = () => {
+    folderList.replaceChildren(
+      ...folders.map((f, i) => {
+        const remove = el("button", { class: "ghost small", type: "button", text: "Remove", "aria-label": `Stop looking in ${f}` });
+        remove.addEventListener("click", () => {
+          folders = folders.filter((_, j) => j !== i);
+          drawFolders();
+        });
+        return el("li", {}, el("span", { text: f, title: f }), remove);
+      }),
+    );
+    if (folders.length === 0) folderList.append(el("li", { class: "muted", text: "No folder yet." }));
+  };
+  drawFolders();
+  const addFolder = el("button", { class: "secondary small", type: "button", text: "Add a folder…" });
+  addFolder.addEventListener("click", async () => {
+    const picked = await api.pickFolder().catch(() => null);
+    if (picked && !folders.includes(picked)) {
+      folders.push(picked);
+      drawFolders();
+    }
+  });
+  const filmsField = el(
+    "div",
+    { class: "field" },
+    el("label", { text: "Where my films are" }),
+    folderList,
+    addFolder,
+    el("div", { class: "hint", text: "Series night: your copy of each queued episode is looked for here (by episode numbers, title and length)." }),
+  );
   const mode = el("select", { id: "set-mode" });
   mode.append(el("option", { value: "host_only", text: "Only the host" }), el("option", { value: "shared", text: "Everyone" }));
   mode.value = current.control_mode;
@@ -65,6 +98,7 @@ export function openSettings(
     relay.node,
     mpv.node,
     p2p.node,
+    filmsField,
     el("div", { class: "field" }, el("label", { for: "set-mode", text: "New rooms: who controls playback" }), mode),
     el(
       "div",
@@ -92,6 +126,7 @@ export function openSettings(
         iroh_relay: p2p.input.value.trim(),
         control_mode: mode.value as Settings["control_mode"],
         controller: sync.value as Settings["controller"],
+        film_folders: folders,
       });
       await onSaved(saved);
       dialog.close();

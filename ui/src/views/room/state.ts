@@ -3,7 +3,7 @@
 // effects an event has besides (a line in the log, the tracks card) are the
 // room view's.
 
-import type { Connection, Participant, RoomInfo, SessionEvent, SyncStatus } from "../../types";
+import type { Connection, Participant, QueueState, RoomInfo, SessionEvent, SyncStatus } from "../../types";
 import { playingText } from "../../tracks";
 
 export interface RoomState {
@@ -26,6 +26,10 @@ export interface RoomState {
   readonly playing: ReadonlyMap<number, string>;
   /** The party is over (not by our choice). */
   readonly ended: string | null;
+  /** Series night: the room's queue. */
+  readonly queue: QueueState;
+  /** This member's copy of each queue entry (entry id → file name). */
+  readonly ownCopies: Readonly<Partial<Record<number, string>>>;
 }
 
 export function initialRoomState(room: RoomInfo): RoomState {
@@ -43,6 +47,8 @@ export function initialRoomState(room: RoomInfo): RoomState {
     started: room.playing,
     playing: new Map(),
     ended: null,
+    queue: room.queue,
+    ownCopies: room.own_copies,
   };
 }
 
@@ -73,6 +79,10 @@ export function reduceRoom(s: RoomState, e: SessionEvent, now: number): RoomStat
       playing.set(e.participant, playingText(e.tracks, e.labels));
       return { ...s, playing };
     }
+    case "queue":
+      return { ...s, queue: e.queue };
+    case "own_copies":
+      return { ...s, ownCopies: e.copies };
     case "player_closed":
       return { ...s, playerClosed: true };
     case "player_reopened":

@@ -120,9 +120,19 @@ impl Runner {
             local,
         } = outlets;
         // The first snapshot, as the session was set up.
-        let model = snapshot.borrow().clone();
+        let mut model = snapshot.borrow().clone();
+        // What the room's queue is: the app shows it from the start.
+        model.queue = joined.room.queue.clone();
         let engine = SyncEngine::new(cfg.engine.clone());
         let cfg_folders = cfg.film_folders.clone();
+        let opened_with = std::fs::metadata(&cfg.media.target)
+            .ok()
+            .filter(|m| m.is_file())
+            .map(|m| crate::own_copies::LocalFile {
+                path: cfg.media.target.clone().into(),
+                size_bytes: m.len(),
+                duration: model.media.duration,
+            });
         let (align_worker, align_news) = AlignWorker::new(&cfg.mpv, &cfg.media);
         let aligner = Aligner::new();
         let mut r = Self {
@@ -150,6 +160,7 @@ impl Runner {
             position: PositionPacer::default(),
             queue_side: queue::QueueSide {
                 folders: cfg_folders,
+                opened_with,
                 ..Default::default()
             },
         };

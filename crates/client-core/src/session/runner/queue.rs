@@ -169,6 +169,10 @@ impl Runner {
                 .await
                 .unwrap_or_default();
             files.extend(self.queue_side.added.iter().cloned());
+            // The film this member opened the party with is a copy too.
+            if let Some(opened) = self.queue_side.opened_with.clone() {
+                files.push(opened);
+            }
             self.queue_side.scanned = Some(files);
         }
         let files = self.queue_side.scanned.as_deref().unwrap_or_default();
@@ -260,6 +264,8 @@ pub(super) struct QueueSide {
     pub folders: Vec<PathBuf>,
     /// Files this member added to the queue (their own copies).
     pub added: Vec<LocalFile>,
+    /// The local file the party started with.
+    pub opened_with: Option<LocalFile>,
     /// Copies chosen by hand, by entry.
     pub chosen: BTreeMap<u32, PathBuf>,
     /// The films found in the folders (None: look again).
