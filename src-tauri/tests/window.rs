@@ -860,8 +860,70 @@ async fn host_in_the_window_and_join_from_the_cli() {
     )
     .await;
 
+    // Series night: Ana queues three episodes with the button (the real
+    // file dialog, once per file); the first is her film under another
+    // name, which each friend finds as their own copy (the film they
+    // opened); the other two only she has.
+    let episodes: Vec<PathBuf> = [
+        film.clone(),
+        matinee_testkit::clip(matinee_testkit::ClipSpec::small(8)),
+        matinee_testkit::clip(matinee_testkit::ClipSpec::small(9)),
+    ]
+    .iter()
+    .enumerate()
+    .map(|(i, from)| {
+        let to = home.path().join(format!("The.Show.S01E0{}.mkv", i + 1));
+        std::fs::copy(from, &to).unwrap();
+        to
+    })
+    .collect();
+    // The card opens from its title, as a person opens it.
+    let queue_title = step(
+        "the queue's title",
+        client.find(Locator::Css("details.queue summary")),
+    )
+    .await
+    .expect("the queue card");
+    step("open the queue", queue_title.click()).await.unwrap();
+    for (i, episode) in episodes.iter().enumerate() {
+        click_button(&client, "Add films or episodes…").await;
+        answer_file_dialog(&display, "Add films or episodes to the queue", episode).await;
+        wait_for(
+            &client,
+            "the entry is queued",
+            "return document.querySelectorAll('.queue-entry').length",
+            |v| v.as_u64() == Some(i as u64 + 1),
+        )
+        .await;
+    }
+    let missing = wait_for(
+        &client,
+        "the friends' copies are known",
+        "return document.querySelectorAll('.queue-entry')[1].textContent",
+        |v| {
+            v.as_str().is_some_and(|t| {
+                t.contains("have no copy") && ["Bo", "Cleo", "Dan"].iter().all(|n| t.contains(n))
+            })
+        },
+    )
+    .await;
+    assert!(missing
+        .as_str()
+        .unwrap()
+        .contains("Your copy: The.Show.S01E02.mkv"));
+    screenshot(&display, &shots, "3g-room-queue.png");
+    // The first episode for everyone: each opens their copy and says
+    // ready, and the relay starts it for all.
+    click_button(&client, "Play now").await;
+    wait_for(&client, "the first episode plays", PLAY_BUTTON, |v| {
+        v.as_str() == Some("Pause")
+    })
+    .await;
+    click_button(&client, "Pause").await;
+
     // The end of the film: from near the end, play; the room stops at the
-    // end for everyone and says so; nobody is said to have paused.
+    // end for everyone and says so; nobody is said to have paused; the
+    // queue counts down to the next episode, and Ana chooses to wait.
     js(
         &client,
         "const b = document.querySelector('.timeline .seek'); b.value = '57'; \
@@ -888,6 +950,25 @@ async fn host_in_the_window_and_join_from_the_cli() {
         !chat.as_str().unwrap().contains("paused 1:00"),
         "nobody paused: {chat}"
     );
+    wait_for(
+        &client,
+        "the countdown to the next episode",
+        "return document.querySelector('.queue-next:not([hidden])')?.textContent ?? ''",
+        |v| {
+            v.as_str()
+                .is_some_and(|t| t.starts_with("Next: The Show · S01E02 in"))
+        },
+    )
+    .await;
+    screenshot(&display, &shots, "3h-queue-next.png");
+    click_button(&client, "Wait").await;
+    wait_for(
+        &client,
+        "the countdown stops",
+        "return document.querySelector('.queue-next')?.hidden ?? true",
+        |v| v.as_bool() == Some(true),
+    )
+    .await;
     wait_for(&client, "Watch again", PLAY_BUTTON, |v| {
         v.as_str() == Some("Watch again")
     })

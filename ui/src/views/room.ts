@@ -159,9 +159,9 @@ export function renderRoom(room: RoomInfo, onLeave: (reason: string | null) => v
     header.root,
     warnings.root,
     controls.root,
-    // The list and the queue share the left column (a host sees every
-    // friend); subtitles and the chat share the right one.
-    el("div", { class: "room-grid" }, el("div", { class: "room-side" }, people.root, queue.root), el("div", { class: "room-side" }, tracksCard.root, chat.root)),
+    // The list has the left column to itself (a host sees every friend);
+    // the queue, subtitles and the chat share the right one.
+    el("div", { class: "room-grid" }, el("div", { class: "room-side" }, people.root), el("div", { class: "room-side" }, queue.root, tracksCard.root, chat.root)),
   );
   refresh();
   // The reconnect countdown ticks.

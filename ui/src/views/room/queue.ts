@@ -150,7 +150,12 @@ export function renderQueue(send: Send, onError: (text: string) => void) {
     const may = mayControl(s);
     const entries = s.queue.entries;
     const current = entries.find((e) => e.id === s.queue.current);
-    count.textContent = entries.length === 0 ? "" : `${entries.length} · ${current ? `now ${current.title}` : "not started"}`;
+    count.textContent =
+      entries.length === 0
+        ? may
+          ? "Series night: queue the evening's episodes"
+          : "empty"
+        : `${entries.length} · ${current ? `now ${current.title}` : "not started"}`;
     addBtn.hidden = !may;
     empty.hidden = entries.length > 0;
     if (entries.length > 0 && shownKey === "") root.open = true;
