@@ -28,15 +28,6 @@ fn held(room: &Room) -> usize {
     room.env.metrics.subtitle_bytes.get() as usize
 }
 
-fn notices(msgs: &[ServerMsg]) -> Vec<String> {
-    msgs.iter()
-        .filter_map(|m| match m {
-            ServerMsg::Notice { text, .. } => Some(text.clone()),
-            _ => None,
-        })
-        .collect()
-}
-
 fn connected(room: &Room, who: &Member) -> bool {
     room.seats
         .iter()

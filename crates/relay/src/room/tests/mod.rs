@@ -327,6 +327,16 @@ fn received_subtitles(msgs: &[ServerMsg]) -> Vec<(u32, String)> {
     files
 }
 
+/// The notices' texts among `msgs`.
+fn notices(msgs: &[ServerMsg]) -> Vec<String> {
+    msgs.iter()
+        .filter_map(|m| match m {
+            ServerMsg::Notice { text, .. } => Some(text.clone()),
+            _ => None,
+        })
+        .collect()
+}
+
 fn errors(msgs: &[ServerMsg]) -> Vec<String> {
     msgs.iter()
         .filter_map(|m| match m {

@@ -8,7 +8,7 @@ use matinee_protocol::{
 };
 
 use super::super::state::Room;
-use super::{errors, join, room, Member};
+use super::{errors, join, notices, room, Member};
 use crate::config::RelayConfig;
 
 fn episode(n: u32) -> QueueItem {
@@ -27,6 +27,16 @@ fn episode(n: u32) -> QueueItem {
     }
 }
 
+/// `by` queues the first two episodes.
+fn queue_two(room: &mut Room, by: &Member) {
+    by.send(
+        room,
+        ClientMsg::QueueAdd {
+            items: vec![episode(1), episode(2)],
+        },
+    );
+}
+
 /// The last queue a member heard.
 fn heard_queue(msgs: &[ServerMsg]) -> Option<QueueState> {
     msgs.iter().rev().find_map(|m| match m {
@@ -37,15 +47,6 @@ fn heard_queue(msgs: &[ServerMsg]) -> Option<QueueState> {
 
 fn titles(q: &QueueState) -> Vec<String> {
     q.entries.iter().map(|e| e.item.title.clone()).collect()
-}
-
-fn notices(msgs: &[ServerMsg]) -> Vec<String> {
-    msgs.iter()
-        .filter_map(|m| match m {
-            ServerMsg::Notice { text, .. } => Some(text.clone()),
-            _ => None,
-        })
-        .collect()
 }
 
 fn two(room: &mut Room) -> (Member, Member) {
@@ -172,12 +173,7 @@ async fn a_full_queue_and_a_gone_entry_are_refused_with_the_reason() {
 async fn going_to_an_entry_makes_it_the_room_s_film_from_its_start() {
     let mut room = room(RelayConfig::default());
     let (mut ana, mut ben) = two(&mut room);
-    ana.send(
-        &mut room,
-        ClientMsg::QueueAdd {
-            items: vec![episode(1), episode(2)],
-        },
-    );
+    queue_two(&mut room, &ana);
     // The room was somewhere in its film, playing, everyone ready.
     room.playback.position = 600.0;
     room.playback.paused = false;
@@ -215,12 +211,7 @@ async fn going_to_an_entry_makes_it_the_room_s_film_from_its_start() {
 async fn the_queue_is_kept_in_what_is_stored_for_another_node() {
     let mut room = room(RelayConfig::default());
     let (ana, _ben) = two(&mut room);
-    ana.send(
-        &mut room,
-        ClientMsg::QueueAdd {
-            items: vec![episode(1), episode(2)],
-        },
-    );
+    queue_two(&mut room, &ana);
     let first = room.queue.entries[0].id;
     ana.send(&mut room, ClientMsg::QueuePlay { id: first });
     assert!(room.take_stored_dirty());
@@ -299,12 +290,7 @@ async fn the_room_goes_on_by_itself_and_starts_when_those_with_a_copy_are_ready(
     let mut room = room(RelayConfig::default());
     let (mut ana, mut ben) = two(&mut room);
     let mut cleo = join(&mut room, "Cleo", 3);
-    ana.send(
-        &mut room,
-        ClientMsg::QueueAdd {
-            items: vec![episode(1), episode(2)],
-        },
-    );
+    queue_two(&mut room, &ana);
     let ids: Vec<u32> = room.queue.entries.iter().map(|e| e.id).collect();
     // Cleo has only the first episode.
     cleo.send(&mut room, ClientMsg::QueueCopies { have: vec![ids[0]] });
@@ -347,12 +333,7 @@ async fn the_room_goes_on_by_itself_and_starts_when_those_with_a_copy_are_ready(
 async fn wait_stops_the_countdown_and_a_play_takes_the_controls() {
     let mut room = room(RelayConfig::default());
     let (mut ana, mut ben) = two(&mut room);
-    ana.send(
-        &mut room,
-        ClientMsg::QueueAdd {
-            items: vec![episode(1), episode(2)],
-        },
-    );
+    queue_two(&mut room, &ana);
     let ids: Vec<u32> = room.queue.entries.iter().map(|e| e.id).collect();
     ana.send(&mut room, ClientMsg::QueuePlay { id: ids[0] });
     ana.send(&mut room, ClientMsg::Start { force: true });
