@@ -3,7 +3,8 @@
 //! another container, so other sizes) in his films folder, and he lacks
 //! the second. Each finds their own copies, the room plays the first for
 //! both, goes on by itself when it ends, Bo sits the second out and is
-//! back for the third, each time in his own file.
+//! back for the third, each time in his own file. The relay restarts
+//! mid-queue and the room comes back with its queue.
 
 mod common;
 use common::{until, Peer};
@@ -71,12 +72,18 @@ async fn two_friends_watch_three_episodes_in_a_row_from_their_own_copies() {
     remux(&ana_files[0], &bo_first);
     remux(&ana_files[2], &bo_third);
 
-    let relay = matinee_relay::start(RelayConfig {
+    let port = std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port();
+    let relay_config = || RelayConfig {
+        listen: format!("127.0.0.1:{port}").parse().unwrap(),
+        resume_secret_file: Some(home.path().join("resume-secret")),
         next_entry_after_secs: 1.0,
         ..RelayConfig::loopback()
-    })
-    .await
-    .unwrap();
+    };
+    let relay = matinee_relay::start(relay_config()).await.unwrap();
     let mut ana = Peer::start(common::config(
         relay.ws_url(),
         "Ana",
@@ -155,6 +162,41 @@ async fn two_friends_watch_three_episodes_in_a_row_from_their_own_copies() {
     })
     .await;
     assert!(playing_file(&bo).await.ends_with("show 1x01.mp4"));
+
+    // The relay restarts mid-queue (paused, so the episode waits): the
+    // room is rebuilt from its members with its queue and the entry it is
+    // on, and Bo's copies are said again.
+    ana.session.send(SessionCmd::Pause);
+    until("paused", || {
+        ana.session.snapshot().playback.paused.then_some(())
+    })
+    .await;
+    relay.shutdown().await;
+    tokio::time::sleep(Duration::from_millis(500)).await;
+    let _relay = matinee_relay::start(relay_config()).await.unwrap();
+    for peer in [&ana, &bo] {
+        let mut w = peer.session.watch();
+        tokio::time::timeout(
+            Duration::from_secs(8),
+            w.wait_for(|s| s.connection == matinee_client_core::ConnectionState::Connected),
+        )
+        .await
+        .expect("back within 8 s")
+        .unwrap();
+    }
+    until("both back in the rebuilt room", || {
+        (ana.session.snapshot().participants.len() == 2).then_some(())
+    })
+    .await;
+    let q = ana.session.snapshot().queue;
+    assert_eq!(q.entries.iter().map(|e| e.id).collect::<Vec<_>>(), ids);
+    assert_eq!(q.current, Some(ids[0]));
+    until("Bo's missing copy known again", || {
+        let q = ana.session.snapshot().queue;
+        (q.entries[1].without == vec![bo_id]).then_some(())
+    })
+    .await;
+    ana.session.send(SessionCmd::Play);
 
     // It ends; the room goes on by itself. Bo has no copy: he sits it out.
     let sat_out = bo

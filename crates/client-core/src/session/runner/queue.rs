@@ -159,7 +159,7 @@ impl Runner {
 
     /// Looks for this member's copy of each entry, tells the room which
     /// they have, and the app.
-    async fn find_own_copies(&mut self) {
+    pub(super) async fn find_own_copies(&mut self) {
         if self.model.queue.entries.is_empty() {
             return;
         }

@@ -64,8 +64,13 @@ impl Runner {
             ServerMsg::Joined(j) => {
                 let queue = j.room.queue.clone();
                 self.on_joined(*j, now);
+                // Back after a drop (or in a room a restarted relay
+                // rebuilt, which knows nobody's copies): say ours again.
+                self.queue_side.told = None;
                 if queue != self.model.queue {
                     self.on_queue(queue).await;
+                } else {
+                    self.find_own_copies().await;
                 }
             }
             ServerMsg::Queue { queue } => self.on_queue(queue).await,
