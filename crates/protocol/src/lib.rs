@@ -36,7 +36,7 @@ pub use names::{clean_file_name, clean_line, clean_nickname, nickname_key, uniqu
 pub use queue::{
     EpisodeNumber, QueueEntry, QueueItem, QueueState, MAX_QUEUE_ENTRIES, MAX_QUEUE_TITLE_CHARS,
 };
-pub use server::{ErrorCode, Joined, NoticeEvent, Pong, ServerMsg, Welcome};
+pub use server::{ErrorCode, Joined, NoticeEvent, Pong, RoomSnapshot, ServerMsg, Welcome};
 pub use sharing::{
     escaped_len, language_name, same_language, split_subtitle, SubtitleChoice, SubtitleFormat,
     SubtitleMeta, TrackChoice, TrackInfo, TrackKind, TrackProposal, MAX_SUBTITLE_BYTES,
@@ -44,7 +44,7 @@ pub use sharing::{
 };
 pub use types::{
     ControlAction, ControlCause, ControlMode, LinkKind, MediaInfo, Participant, ParticipantId,
-    PlaybackState, RoomSnapshot,
+    PlaybackState,
 };
 
 /// A position or length as people read it: 83.4 → "1:23", 3723 → "1:02:03"

@@ -2,7 +2,7 @@
 
 use serde::{Deserialize, Serialize};
 
-use crate::{ControlCause, Participant, ParticipantId, PlaybackState, RoomSnapshot};
+use crate::{ControlCause, Participant, ParticipantId, PlaybackState};
 
 /// A relay → client message.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -126,6 +126,21 @@ pub struct Joined {
     pub resume_grace_secs: f64,
     pub room: RoomSnapshot,
     pub server_ms: f64,
+}
+
+/// Everything a newcomer needs to know about a room.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct RoomSnapshot {
+    pub code: crate::RoomCode,
+    pub control_mode: crate::ControlMode,
+    pub participants: Vec<Participant>,
+    pub playback: PlaybackState,
+    /// Media the room was created with (the host's).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub media: Option<crate::MediaInfo>,
+    /// The room's queue.
+    #[serde(default, skip_serializing_if = "crate::QueueState::is_empty")]
+    pub queue: crate::QueueState,
 }
 
 /// NTP-style clock probe answer: the client's send time `client_ms`

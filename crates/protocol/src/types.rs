@@ -5,8 +5,6 @@ use std::collections::BTreeMap;
 use serde::{Deserialize, Serialize};
 use ts_rs::TS;
 
-use crate::RoomCode;
-
 /// A participant's number within its room, stable for the room's life.
 pub type ParticipantId = u32;
 
@@ -222,21 +220,6 @@ pub struct Participant {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     #[ts(optional)]
     pub via: Option<String>,
-}
-
-/// Everything a newcomer needs to know about a room.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-pub struct RoomSnapshot {
-    pub code: RoomCode,
-    pub control_mode: ControlMode,
-    pub participants: Vec<Participant>,
-    pub playback: PlaybackState,
-    /// Media the room was created with (the host's).
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub media: Option<MediaInfo>,
-    /// The room's queue.
-    #[serde(default, skip_serializing_if = "crate::QueueState::is_empty")]
-    pub queue: crate::QueueState,
 }
 
 #[cfg(test)]
