@@ -122,24 +122,43 @@ pub async fn save_settings<R: tauri::Runtime>(
     Ok(settings)
 }
 
-/// Asks for one file (in the system's dialog, off the async threads).
-async fn pick_one<R: tauri::Runtime>(
+/// Runs a system dialog off the async threads and gives back the paths
+/// it chose, as text (none when cancelled).
+async fn run_dialog<R: tauri::Runtime>(
     app: tauri::AppHandle<R>,
     title: &'static str,
     filters: &'static [(&'static str, &'static [&'static str])],
-) -> Result<Option<String>, AppError> {
+    ask: impl FnOnce(tauri_plugin_dialog::FileDialogBuilder<R>) -> Vec<tauri_plugin_dialog::FilePath>
+        + Send
+        + 'static,
+) -> Result<Vec<String>, AppError> {
     let picked = tokio::task::spawn_blocking(move || {
         let mut dialog = app.dialog().file().set_title(title);
         for (name, extensions) in filters {
             dialog = dialog.add_filter(*name, extensions);
         }
-        dialog.blocking_pick_file()
+        ask(dialog)
     })
     .await
     .map_err(|e| AppError::new(ErrorKind::Dialog, e.to_string()))?;
     Ok(picked
-        .and_then(|p| p.into_path().ok())
-        .map(|p| p.display().to_string()))
+        .into_iter()
+        .filter_map(|p| p.into_path().ok())
+        .map(|p| p.display().to_string())
+        .collect())
+}
+
+/// Asks for one file.
+async fn pick_one<R: tauri::Runtime>(
+    app: tauri::AppHandle<R>,
+    title: &'static str,
+    filters: &'static [(&'static str, &'static [&'static str])],
+) -> Result<Option<String>, AppError> {
+    let picked = run_dialog(app, title, filters, |d| {
+        d.blocking_pick_file().into_iter().collect()
+    })
+    .await?;
+    Ok(picked.into_iter().next())
 }
 
 /// Film file endings the dialogs offer.
@@ -164,21 +183,13 @@ pub async fn pick_file<R: tauri::Runtime>(
 pub async fn pick_films<R: tauri::Runtime>(
     app: tauri::AppHandle<R>,
 ) -> Result<Vec<String>, AppError> {
-    let picked = tokio::task::spawn_blocking(move || {
-        app.dialog()
-            .file()
-            .set_title("Add films or episodes to the queue")
-            .add_filter("Video", VIDEO)
-            .blocking_pick_files()
-    })
+    run_dialog(
+        app,
+        "Add films or episodes to the queue",
+        &[("Video", VIDEO)],
+        |d| d.blocking_pick_files().unwrap_or_default(),
+    )
     .await
-    .map_err(|e| AppError::new(ErrorKind::Dialog, e.to_string()))?;
-    Ok(picked
-        .unwrap_or_default()
-        .into_iter()
-        .filter_map(|p| p.into_path().ok())
-        .map(|p| p.display().to_string())
-        .collect())
 }
 
 /// Asks for a folder where the user's films are.
@@ -186,17 +197,11 @@ pub async fn pick_films<R: tauri::Runtime>(
 pub async fn pick_folder<R: tauri::Runtime>(
     app: tauri::AppHandle<R>,
 ) -> Result<Option<String>, AppError> {
-    let picked = tokio::task::spawn_blocking(move || {
-        app.dialog()
-            .file()
-            .set_title("Where your films are")
-            .blocking_pick_folder()
+    let picked = run_dialog(app, "Where your films are", &[], |d| {
+        d.blocking_pick_folder().into_iter().collect()
     })
-    .await
-    .map_err(|e| AppError::new(ErrorKind::Dialog, e.to_string()))?;
-    Ok(picked
-        .and_then(|p| p.into_path().ok())
-        .map(|p| p.display().to_string()))
+    .await?;
+    Ok(picked.into_iter().next())
 }
 
 /// Asks for a subtitle file to share with the room.
