@@ -461,16 +461,7 @@ async fn a_link_cut_for_30_s_keeps_the_seat_and_resyncs_without_seeking_others()
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_restarted_relay_rebuilds_the_room_from_its_members() {
     let dir = tempfile::tempdir().unwrap();
-    let port = std::net::TcpListener::bind("127.0.0.1:0")
-        .unwrap()
-        .local_addr()
-        .unwrap()
-        .port();
-    let relay_config = || RelayConfig {
-        listen: format!("127.0.0.1:{port}").parse().unwrap(),
-        resume_secret_file: Some(dir.path().join("resume-secret")),
-        ..RelayConfig::loopback()
-    };
+    let relay_config = common::restartable_relay(dir.path());
     let first = matinee_relay::start(relay_config()).await.unwrap();
     let ana = start_host(&first, ControlMode::HostOnly).await;
     let code = ana.session.snapshot().code;

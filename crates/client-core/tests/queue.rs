@@ -72,16 +72,10 @@ async fn two_friends_watch_three_episodes_in_a_row_from_their_own_copies() {
     remux(&ana_files[0], &bo_first);
     remux(&ana_files[2], &bo_third);
 
-    let port = std::net::TcpListener::bind("127.0.0.1:0")
-        .unwrap()
-        .local_addr()
-        .unwrap()
-        .port();
+    let restartable = common::restartable_relay(home.path());
     let relay_config = || RelayConfig {
-        listen: format!("127.0.0.1:{port}").parse().unwrap(),
-        resume_secret_file: Some(home.path().join("resume-secret")),
         next_entry_after_secs: 1.0,
-        ..RelayConfig::loopback()
+        ..restartable()
     };
     let relay = matinee_relay::start(relay_config()).await.unwrap();
     let mut ana = Peer::start(common::config(

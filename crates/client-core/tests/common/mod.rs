@@ -83,6 +83,23 @@ impl Peer {
     }
 }
 
+/// Settings for a loopback relay that can be stopped and started again
+/// at the same address with the same resume key (kept in `dir`), as a
+/// relay that restarts is.
+pub fn restartable_relay(dir: &std::path::Path) -> impl Fn() -> matinee_relay::RelayConfig {
+    let port = std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port();
+    let secret = dir.join("resume-secret");
+    move || matinee_relay::RelayConfig {
+        listen: format!("127.0.0.1:{port}").parse().unwrap(),
+        resume_secret_file: Some(secret.clone()),
+        ..matinee_relay::RelayConfig::loopback()
+    }
+}
+
 /// Waits until `check` holds, looking every 20 ms, and fails the test after
 /// `limit`; returns how long it took.
 pub async fn eventually(what: &str, limit: Duration, mut check: impl FnMut() -> bool) -> Duration {
