@@ -34,7 +34,8 @@ pub use invite::{
 pub use limits::{ValidationError, MAX_CHAT_CHARS, MAX_NICKNAME_CHARS, MAX_POSITION_SECS};
 pub use names::{clean_file_name, clean_line, clean_nickname, nickname_key, unique_nickname};
 pub use queue::{
-    EpisodeNumber, QueueEntry, QueueItem, QueueState, MAX_QUEUE_ENTRIES, MAX_QUEUE_TITLE_CHARS,
+    EpisodeNumber, QueueEntry, QueueItem, QueueState, MAX_QUEUE_BYTES, MAX_QUEUE_ENTRIES,
+    MAX_QUEUE_TITLE_CHARS,
 };
 pub use server::{ErrorCode, Joined, NoticeEvent, Pong, RoomSnapshot, ServerMsg, Welcome};
 pub use sharing::{

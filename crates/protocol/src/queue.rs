@@ -12,6 +12,10 @@ use crate::MediaInfo;
 pub const MAX_QUEUE_ENTRIES: usize = 200;
 /// Longest entry title, in characters.
 pub const MAX_QUEUE_TITLE_CHARS: usize = 200;
+/// Most bytes the queue's entries take as JSON (without who sits each
+/// out): the whole queue goes to every member on each change, and comes
+/// back in a member's rebuild, which must fit one frame (64 KiB by default).
+pub const MAX_QUEUE_BYTES: usize = 48 * 1024;
 
 /// Season and episode numbers of an episode.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize, TS)]
@@ -74,10 +78,36 @@ pub struct QueueState {
     pub next_at_ms: Option<f64>,
 }
 
+/// An entry's JSON beyond its item and adder: `{"id":…,"added_by":"",
+/// "without":[]}` and the commas between entries.
+const ENTRY_FRAME_BYTES: usize = 40;
+
 impl QueueState {
     /// No entries (and so none current).
     pub fn is_empty(&self) -> bool {
         self.entries.is_empty()
+    }
+
+    /// The bytes [`MAX_QUEUE_BYTES`] counts: each entry as JSON, without
+    /// who sits it out.
+    pub fn entry_bytes(entries: &[QueueEntry]) -> usize {
+        entries
+            .iter()
+            .map(|e| {
+                let item = serde_json::to_vec(&e.item).map_or(0, |v| v.len());
+                item + e.added_by.len() + ENTRY_FRAME_BYTES
+            })
+            .sum()
+    }
+
+    /// The queue as a member's rebuild carries it: who sits each entry out
+    /// is left for the relay to learn again from everyone's copies.
+    pub fn for_rebuild(&self) -> Self {
+        let mut queue = self.clone();
+        for entry in &mut queue.entries {
+            entry.without.clear();
+        }
+        queue
     }
 
     /// The index of entry `id`.

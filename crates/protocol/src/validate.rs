@@ -183,6 +183,12 @@ impl ClientMsg {
                     queue_item(&e.item)?;
                     text("added_by", &e.added_by, MAX_NICKNAME_CHARS)?;
                 }
+                if crate::QueueState::entry_bytes(&r.queue.entries) > crate::MAX_QUEUE_BYTES {
+                    return Err(bad(
+                        "queue",
+                        format!("at most {} KiB", crate::MAX_QUEUE_BYTES / 1024),
+                    ));
+                }
                 r.media.as_ref().map_or(Ok(()), media)
             }
             ClientMsg::Control {
@@ -357,6 +363,43 @@ mod tests {
             "items"
         );
         assert_eq!(field_of(r#"{"type":"queue_move","id":1,"to":200}"#), "to");
+
+        // A rebuild's queue: within the entry count, beyond the byte budget.
+        let rebuild = |entries: usize| {
+            let entry = |id: usize| crate::QueueEntry {
+                id: id as u32,
+                item: crate::QueueItem {
+                    title: "t".repeat(200),
+                    media: crate::MediaInfo {
+                        name: "n".repeat(200),
+                        ..Default::default()
+                    },
+                    series: None,
+                    episode: None,
+                },
+                added_by: "Ana".into(),
+                without: Vec::new(),
+            };
+            let msg = ClientMsg::Resume {
+                code: crate::RoomCode::parse("K7MQ2X").unwrap(),
+                token: "t".into(),
+                rebuild: Some(Box::new(crate::RoomRebuild {
+                    nickname: "Ana".into(),
+                    host_proof: None,
+                    ready: false,
+                    control_mode: crate::ControlMode::HostOnly,
+                    playback: crate::PlaybackState::initial(0.0),
+                    media: None,
+                    queue: crate::QueueState {
+                        entries: (1..=entries).map(entry).collect(),
+                        ..Default::default()
+                    },
+                })),
+            };
+            serde_json::to_string(&msg).unwrap()
+        };
+        assert!(ClientMsg::decode(&rebuild(90)).is_ok());
+        assert_eq!(field_of(&rebuild(150)), "queue");
     }
 
     #[test]

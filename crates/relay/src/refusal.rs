@@ -241,6 +241,15 @@ pub(crate) fn queue_full(max: usize, held: usize) -> Refusal {
     )
 }
 
+pub(crate) fn queue_too_large(max_kib: usize) -> Refusal {
+    refusal(
+        ErrorCode::QueueRefused,
+        format!(
+            "The queue's titles and names would take more than {max_kib} KiB: take some entries out first."
+        ),
+    )
+}
+
 pub(crate) fn no_queue_entry() -> Refusal {
     refusal(
         ErrorCode::QueueRefused,

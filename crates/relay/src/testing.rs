@@ -82,7 +82,7 @@ impl SimRoom {
     /// The room's periodic work (state refresh, expiries).
     pub fn tick(&mut self) {
         self.room.tick();
-        self.room.send_due_roster();
+        self.room.send_held_back();
     }
 
     /// What the room queued for member `pid` since last asked.

@@ -248,14 +248,14 @@ async fn run(id: u64, mut room: Room, mut rx: mpsc::Receiver<RoomCmd>, host: Arc
     tracing::info!(room = %room.code(), "room opened");
     let mut expired = false;
     loop {
-        let roster_due = room.roster_due();
+        let held_back_due = room.held_back_due();
         tokio::select! {
             cmd = rx.recv() => match cmd {
                 Some(cmd) => room.handle(cmd),
                 None => break,
             },
-            _ = tokio::time::sleep_until(roster_due.unwrap_or_else(tokio::time::Instant::now)), if roster_due.is_some() => {
-                room.send_due_roster();
+            _ = tokio::time::sleep_until(held_back_due.unwrap_or_else(tokio::time::Instant::now)), if held_back_due.is_some() => {
+                room.send_held_back();
             }
             _ = tick.tick() => {
                 if room.tick() == Lifecycle::Expired {

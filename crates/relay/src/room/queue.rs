@@ -4,9 +4,11 @@
 //! room over, and in each member's rebuild after a restart).
 
 use matinee_protocol::{
-    EpisodeNumber, NoticeEvent, ParticipantId, PlaybackState, QueueEntry, QueueItem, ServerMsg,
-    MAX_QUEUE_ENTRIES,
+    EpisodeNumber, NoticeEvent, ParticipantId, PlaybackState, QueueEntry, QueueItem, QueueState,
+    ServerMsg, MAX_QUEUE_BYTES, MAX_QUEUE_ENTRIES,
 };
+use std::time::Duration;
+use tokio::time::Instant;
 
 use super::state::Room;
 use crate::refusal;
@@ -23,6 +25,9 @@ fn entry_label(item: &QueueItem) -> String {
     }
 }
 
+/// The least time between two queues sent to the room.
+pub(crate) const QUEUE_MIN_INTERVAL: Duration = Duration::from_millis(500);
+
 impl Room {
     pub(super) fn on_queue_add(&mut self, idx: usize, items: Vec<QueueItem>) {
         if !self.may_control(idx, "change the queue") {
@@ -33,18 +38,27 @@ impl Room {
             return self.refuse(idx, refusal::queue_full(MAX_QUEUE_ENTRIES, held));
         }
         let name = self.seats[idx].nickname.clone();
-        let text = match items.as_slice() {
-            [one] => format!("{name} added {} to the queue", entry_label(one)),
-            many => format!("{name} added {} entries to the queue", many.len()),
-        };
-        for item in items {
-            self.next_queue_id += 1;
-            self.queue.entries.push(QueueEntry {
-                id: self.next_queue_id,
+        let added: Vec<QueueEntry> = items
+            .into_iter()
+            .map(|item| QueueEntry {
+                id: 0,
                 item,
                 added_by: name.clone(),
                 without: Vec::new(),
-            });
+            })
+            .collect();
+        let bytes = QueueState::entry_bytes(&self.queue.entries) + QueueState::entry_bytes(&added);
+        if bytes > MAX_QUEUE_BYTES {
+            return self.refuse(idx, refusal::queue_too_large(MAX_QUEUE_BYTES / 1024));
+        }
+        let text = match added.as_slice() {
+            [one] => format!("{name} added {} to the queue", entry_label(&one.item)),
+            many => format!("{name} added {} entries to the queue", many.len()),
+        };
+        for mut entry in added {
+            self.next_queue_id += 1;
+            entry.id = self.next_queue_id;
+            self.queue.entries.push(entry);
         }
         self.queue_changed(NoticeEvent::QueueChanged, text, Some(self.seats[idx].id));
     }
@@ -138,9 +152,8 @@ impl Room {
     pub(super) fn controls_taken(&mut self) {
         self.queue_autostart = false;
         if self.queue.next_at_ms.take().is_some() {
-            self.broadcast(&ServerMsg::Queue {
-                queue: self.queue.clone(),
-            });
+            self.queue_dirty = true;
+            self.flush_queue(false);
         }
     }
 
@@ -251,18 +264,43 @@ impl Room {
             }
         }
         if changed {
-            self.broadcast(&ServerMsg::Queue {
-                queue: self.queue.clone(),
-            });
+            self.queue_dirty = true;
+            self.flush_queue(false);
         }
     }
 
     fn queue_changed(&mut self, event: NoticeEvent, text: String, by: Option<ParticipantId>) {
         self.send_queue_if_copies_changed();
+        self.queue_dirty = true;
+        self.flush_queue(false);
+        self.notice(event, text, by);
+    }
+
+    /// When a queue held back by [`QUEUE_MIN_INTERVAL`] is due.
+    pub fn queue_due(&self) -> Option<Instant> {
+        self.queue_dirty.then(|| {
+            self.queue_sent
+                .map_or_else(Instant::now, |t| t + QUEUE_MIN_INTERVAL)
+        })
+    }
+
+    /// Sends the queue if it changed, no sooner than [`QUEUE_MIN_INTERVAL`]
+    /// after the last time ([`Room::queue_due`] says when): a storm of
+    /// changes (someone dragging entries about, or a member's copies
+    /// flickering) reaches everyone as one queue per interval, not one
+    /// whole queue per change.
+    pub(super) fn flush_queue(&mut self, now: bool) {
+        let recent = self
+            .queue_sent
+            .is_some_and(|t| t.elapsed() < QUEUE_MIN_INTERVAL);
+        if !self.queue_dirty || (recent && !now) {
+            return;
+        }
+        self.queue_dirty = false;
+        self.queue_sent = Some(Instant::now());
         let msg = ServerMsg::Queue {
             queue: self.queue.clone(),
         };
         self.broadcast(&msg);
-        self.notice(event, text, by);
     }
 }

@@ -89,6 +89,9 @@ pub(crate) struct Room {
     pub(super) next_queue_id: u32,
     /// The room went on to a queue entry: it starts when all are ready.
     pub(super) queue_autostart: bool,
+    /// The queue changed and must be sent out; when it last went out.
+    pub(super) queue_dirty: bool,
+    pub(super) queue_sent: Option<Instant>,
     /// The host ended the party: nobody is seated again, and the room
     /// goes at the next tick.
     ended: bool,
@@ -118,6 +121,8 @@ impl Room {
             queue: QueueState::default(),
             next_queue_id: 0,
             queue_autostart: false,
+            queue_dirty: false,
+            queue_sent: None,
             ended: false,
             env,
         }
@@ -232,9 +237,19 @@ impl Room {
         )
     }
 
-    /// Sends a held-back participant list.
-    pub fn send_due_roster(&mut self) {
+    /// When the participant list or the queue, held back so that a storm
+    /// of changes goes out as one message per interval, is due.
+    pub fn held_back_due(&self) -> Option<Instant> {
+        match (self.roster_due(), self.queue_due()) {
+            (Some(a), Some(b)) => Some(a.min(b)),
+            (a, b) => a.or(b),
+        }
+    }
+
+    /// Sends what was held back and is now due.
+    pub fn send_held_back(&mut self) {
         self.flush_roster(false);
+        self.flush_queue(false);
     }
 
     /// Periodic work: state refresh, expiries.

@@ -42,7 +42,7 @@ impl Runner {
                         control_mode: s.control_mode,
                         playback: s.playback,
                         media: s.room_media.clone().or_else(|| Some(s.media.clone())),
-                        queue: s.queue.clone(),
+                        queue: s.queue.for_rebuild(),
                     };
                     (s.code.clone(), rebuild)
                 };

@@ -127,7 +127,10 @@ fn report(buffering: bool, room: &Room) -> ClientMsg {
 
 async fn advance(room: &mut Room, by: Duration) -> Lifecycle {
     tokio::time::advance(by).await;
-    room.tick()
+    let lifecycle = room.tick();
+    // As the room's actor does when what it held back is due.
+    room.send_held_back();
+    lifecycle
 }
 
 fn playing(room: &Room) -> bool {
@@ -270,7 +273,7 @@ async fn participant_lists_for_flag_changes_are_paced() {
     let ben = join(&mut room, "Ben", 2);
     let mut watcher = join(&mut room, "Cleo", 3);
     tokio::time::advance(Duration::from_secs(1)).await;
-    room.send_due_roster();
+    room.send_held_back();
     watcher.drain();
     let lists = |m: &mut Member| {
         m.drain()
@@ -286,7 +289,7 @@ async fn participant_lists_for_flag_changes_are_paced() {
     tokio::time::advance(Duration::from_millis(100)).await;
     assert!(due > tokio::time::Instant::now(), "not yet");
     tokio::time::advance(Duration::from_millis(200)).await;
-    room.send_due_roster();
+    room.send_held_back();
     let last = watcher
         .drain()
         .into_iter()

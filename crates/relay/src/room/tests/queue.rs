@@ -4,9 +4,10 @@
 
 use matinee_protocol::{
     ClientMsg, ControlMode, EpisodeNumber, MediaInfo, NoticeEvent, QueueItem, QueueState,
-    ServerMsg, MAX_QUEUE_ENTRIES,
+    ServerMsg, MAX_QUEUE_BYTES, MAX_QUEUE_ENTRIES,
 };
 
+use super::super::queue::QUEUE_MIN_INTERVAL;
 use super::super::state::Room;
 use super::{errors, join, notices, room, Member};
 use crate::config::RelayConfig;
@@ -45,6 +46,11 @@ fn heard_queue(msgs: &[ServerMsg]) -> Option<QueueState> {
     })
 }
 
+/// Time for a queue held back (after another went out) to go out.
+async fn queue_out(room: &mut Room) {
+    super::advance(room, QUEUE_MIN_INTERVAL).await;
+}
+
 fn titles(q: &QueueState) -> Vec<String> {
     q.entries.iter().map(|e| e.item.title.clone()).collect()
 }
@@ -76,6 +82,7 @@ async fn controllers_build_the_queue_and_everyone_hears_it() {
     // Move the third first, take the (now) second out.
     ana.send(&mut room, ClientMsg::QueueMove { id: ids[2], to: 0 });
     ana.send(&mut room, ClientMsg::QueueRemove { id: ids[0] });
+    queue_out(&mut room).await;
     let got = ben.drain();
     assert_eq!(
         titles(&heard_queue(&got).unwrap()),
@@ -117,6 +124,7 @@ async fn controllers_build_the_queue_and_everyone_hears_it() {
             items: vec![episode(4)],
         },
     );
+    queue_out(&mut room).await;
     let q = heard_queue(&ana.drain()).unwrap();
     assert_eq!(q.entries.last().unwrap().added_by, "Ben");
     // A new entry never takes a used number.
@@ -184,6 +192,7 @@ async fn going_to_an_entry_makes_it_the_room_s_film_from_its_start() {
     let second = room.queue.entries[1].id;
     let _ = (ana.drain(), ben.drain());
     ana.send(&mut room, ClientMsg::QueuePlay { id: second });
+    queue_out(&mut room).await;
     let got = ben.drain();
     let state = got.iter().find_map(|m| match m {
         ServerMsg::State { playback, .. } => Some(*playback),
@@ -295,6 +304,7 @@ async fn the_room_goes_on_by_itself_and_starts_when_those_with_a_copy_are_ready(
     // Cleo has only the first episode.
     cleo.send(&mut room, ClientMsg::QueueCopies { have: vec![ids[0]] });
     ben.send(&mut room, ClientMsg::QueueCopies { have: ids.clone() });
+    queue_out(&mut room).await;
     let q = heard_queue(&ana.drain()).unwrap();
     assert_eq!(q.entries[1].without, vec![cleo.pid]);
     assert!(q.entries[0].without.is_empty());
@@ -344,6 +354,7 @@ async fn wait_stops_the_countdown_and_a_play_takes_the_controls() {
     assert!(!errors(&ben.drain()).is_empty());
     assert!(room.queue.next_at_ms.is_some());
     ana.send(&mut room, ClientMsg::QueueWait);
+    queue_out(&mut room).await;
     let got = ana.drain();
     assert_eq!(heard_queue(&got).unwrap().next_at_ms, None);
     assert!(notices(&got)
@@ -366,4 +377,114 @@ async fn wait_stops_the_countdown_and_a_play_takes_the_controls() {
         m.send(&mut room, ClientMsg::Ready { ready: true });
     }
     assert!(room.playback.paused, "a person took the controls");
+}
+
+/// A storm of changes (an entry dragged about 20 times a second by a
+/// controller, a guest's copies flickering as often) reaches each member
+/// as at most one queue per interval, not one whole queue per change; the
+/// last queue they hear is the queue as it stands.
+#[tokio::test(start_paused = true)]
+async fn a_storm_of_queue_changes_goes_out_as_one_queue_per_interval() {
+    let mut room = room(RelayConfig::default());
+    let (mut ana, mut ben) = two(&mut room);
+    let mut cleo = join(&mut room, "Cleo", 3);
+    let items: Vec<QueueItem> = (1..=100).map(episode).collect();
+    ana.send(&mut room, ClientMsg::QueueAdd { items });
+    let ids: Vec<u32> = room.queue.entries.iter().map(|e| e.id).collect();
+    queue_out(&mut room).await;
+    let _ = (ana.drain(), ben.drain(), cleo.drain());
+
+    let step = std::time::Duration::from_millis(50);
+    let rounds = 100u32;
+    for i in 0..rounds {
+        let id = ids[(i as usize * 7) % ids.len()];
+        ana.send(
+            &mut room,
+            ClientMsg::QueueMove {
+                id,
+                to: (i * 13) % 100,
+            },
+        );
+        let have = if i % 2 == 0 {
+            ids.clone()
+        } else {
+            vec![ids[0]]
+        };
+        cleo.send(&mut room, ClientMsg::QueueCopies { have });
+        super::advance(&mut room, step).await;
+    }
+    queue_out(&mut room).await;
+
+    let got = ben.drain();
+    let heard = got
+        .iter()
+        .filter(|m| matches!(m, ServerMsg::Queue { .. }))
+        .count();
+    let storm = step * rounds;
+    let most = (storm.as_millis() / QUEUE_MIN_INTERVAL.as_millis()) as usize + 2;
+    assert!(
+        (2..=most).contains(&heard),
+        "{heard} queues for {} changes in {storm:?}",
+        2 * rounds
+    );
+    assert_eq!(heard_queue(&got).as_ref(), Some(&room.queue));
+    // Every move was made (and told, as a line each), none lost.
+    assert_eq!(
+        notices(&got)
+            .iter()
+            .filter(|n| n.starts_with("Ana moved"))
+            .count(),
+        rounds as usize
+    );
+    // Cleo's last word: she has only the first.
+    assert!(room.queue.entries[1..]
+        .iter()
+        .filter(|e| e.id != ids[0])
+        .all(|e| e.without == vec![cleo.pid]));
+}
+
+/// The queue's titles and names have a byte budget (so that the queue a
+/// member's rebuild carries fits one frame): an add beyond it is refused
+/// with the reason and the queue keeps what it had.
+#[tokio::test(start_paused = true)]
+async fn a_queue_beyond_its_byte_budget_is_refused_with_the_reason() {
+    let mut room = room(RelayConfig::default());
+    let (mut ana, _ben) = two(&mut room);
+    let long = |n: u32| QueueItem {
+        title: format!("{n:03} {}", "a long title ".repeat(15)),
+        media: MediaInfo {
+            name: format!("{n:03} {}.mkv", "a long file name ".repeat(25)),
+            ..MediaInfo::default()
+        },
+        series: None,
+        episode: None,
+    };
+    let mut refused = Vec::new();
+    let mut added = 0;
+    for n in 0..MAX_QUEUE_ENTRIES as u32 {
+        ana.send(
+            &mut room,
+            ClientMsg::QueueAdd {
+                items: vec![long(n)],
+            },
+        );
+        refused = errors(&ana.drain());
+        if !refused.is_empty() {
+            break;
+        }
+        added += 1;
+    }
+    assert_eq!(refused.len(), 1, "never refused after {added} entries");
+    assert!(refused[0].contains("48 KiB"), "{refused:?}");
+    assert!(added > 50 && added < MAX_QUEUE_ENTRIES, "{added}");
+    assert_eq!(room.queue.entries.len(), added);
+    assert!(QueueState::entry_bytes(&room.queue.entries) <= MAX_QUEUE_BYTES);
+    // A short one still fits.
+    ana.send(
+        &mut room,
+        ClientMsg::QueueAdd {
+            items: vec![episode(1)],
+        },
+    );
+    assert!(errors(&ana.drain()).is_empty());
 }
