@@ -253,6 +253,8 @@ pub struct RoomInfo {
 pub enum MediaChoice {
     /// A film on this computer.
     File { path: String },
+    /// Films or episodes on this computer, in order: the room's queue.
+    Files { paths: Vec<String> },
     /// An item on the user's Jellyfin server, from `resume` seconds when
     /// hosting.
     Jellyfin { item: String, resume: Option<f64> },
@@ -277,6 +279,9 @@ async fn start_session(
     }
     let media = match choice {
         MediaChoice::File { path } => PartyMedia::File(path.into()),
+        MediaChoice::Files { paths } => {
+            PartyMedia::Files(paths.into_iter().map(PathBuf::from).collect())
+        }
         MediaChoice::Jellyfin { item, resume } => PartyMedia::Jellyfin {
             client: Box::new(crate::jellyfin::client(state).await?),
             item,
@@ -293,6 +298,8 @@ async fn start_session(
         controller: settings.controller,
         client_name: concat!("matinee-app/", env!("CARGO_PKG_VERSION")).into(),
         film_folders: settings.film_folders.iter().map(PathBuf::from).collect(),
+        // Signed in to Jellyfin: queue entries are looked for there too.
+        jellyfin: crate::jellyfin::client(state).await.ok().map(Box::new),
     };
     let mut slot = state.session.lock().await;
     if let Some(old) = slot.take() {
@@ -442,7 +449,16 @@ pub async fn join_room(
 
 #[tauri::command]
 pub async fn room_command(state: State<'_, AppState>, command: SessionCmd) -> Result<(), AppError> {
+    // Adding from Jellyfin with the sign-in as it is now (the member may
+    // have signed in since the room opened).
+    let server = match command {
+        SessionCmd::QueueAddJellyfin { .. } => Some(crate::jellyfin::client(&state).await?),
+        _ => None,
+    };
     let session = state.session.lock().await;
+    if let (Some(s), Some(client)) = (session.as_ref(), server) {
+        s.send(SessionCmd::UseServer(Box::new(client)));
+    }
     match session.as_ref() {
         Some(s) if s.send(command) => Ok(()),
         _ => Err(AppError::new(ErrorKind::NoRoom, "You are not in a room.")),

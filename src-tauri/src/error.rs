@@ -99,7 +99,7 @@ impl From<matinee_client_core::ClientError> for AppError {
             E::Refused { .. } => ErrorKind::Refused,
             E::Jellyfin(j) => return AppError::from(j.clone()),
             E::Mpv(_) => ErrorKind::Mpv,
-            E::Media { .. } => ErrorKind::Media,
+            E::Media { .. } | E::NothingToQueue => ErrorKind::Media,
             E::Ended => ErrorKind::Ended,
         };
         Self::sentence(kind, e)

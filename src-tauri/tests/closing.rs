@@ -96,6 +96,8 @@ fn scenario(
             osd_notices: false,
             backoff: Backoff::default(),
             film_folders: Vec::new(),
+            jellyfin: None,
+            reporter: None,
         }))
         .expect("the friend joins");
     let state = window.state::<matinee_app::AppState>();

@@ -1294,6 +1294,57 @@ async fn watch_from_jellyfin(
     .await;
     screenshot(display, shots, "6-jellyfin-room.png");
 
+    // Series night from Jellyfin: the queue's "From Jellyfin…" opens the
+    // library over the room; the whole series goes in, each episode
+    // found on this server.
+    let queue_title = step(
+        "the queue's title",
+        client.find(Locator::Css("details.queue summary")),
+    )
+    .await
+    .unwrap();
+    step("open the queue", queue_title.click()).await.unwrap();
+    click_button(client, "From Jellyfin…").await;
+    let shows = step(
+        "the Shows library",
+        client
+            .wait()
+            .at_most(WAIT)
+            .for_element(Locator::Css(&format!(
+                "[role=tab][data-id='{}']",
+                fake::SHOWS
+            ))),
+    )
+    .await
+    .unwrap();
+    step("open Shows", shows.click()).await.unwrap();
+    let series = step(
+        "the series' card",
+        client
+            .wait()
+            .at_most(WAIT)
+            .for_element(Locator::Css(&format!(
+                ".poster-card[data-id='{}']",
+                fake::SERIES
+            ))),
+    )
+    .await
+    .unwrap();
+    step("open the series", series.click()).await.unwrap();
+    click_button(client, "Add the whole series to the queue").await;
+    let queued = wait_for(
+        client,
+        "the series' episodes queued, each with this member's copy",
+        "return [...document.querySelectorAll('.queue-entry .queue-copy')].map(e => e.textContent)",
+        |v| v.as_array().is_some_and(|a| a.len() == 2),
+    )
+    .await;
+    assert!(
+        queued.to_string().contains("(Jellyfin)"),
+        "copies on the server: {queued}"
+    );
+    screenshot(display, shots, "6b-queue-from-jellyfin.png");
+
     // The token is in the Secret Service, not in the app's files.
     let config = &env.iter().find(|(k, _)| k == "XDG_CONFIG_HOME").unwrap().1;
     let profile = matinee_testkit::files_under(config)

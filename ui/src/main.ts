@@ -127,6 +127,8 @@ function showJellyfin(lobby: Lobby, target: MediaTarget) {
     app.replaceChildren(topBar(), lobby.root);
   };
   const view = renderJellyfin({
+    mode: target === "host" ? "host" : "watch",
+    backTo: "the lobby",
     onPick: (choice, label) => {
       view.stop();
       lobby.setMedia(target, choice, label);
@@ -162,10 +164,34 @@ function showRoom(info: RoomInfo, feed: SessionFeed, again?: (feed: SessionFeed)
           throw e;
         }
       }),
+    () => showJellyfinForQueue(view),
   );
   room = view;
   app.replaceChildren(topBar(), view.root);
   feed.attach(view.handle);
+}
+
+// The library over the room (which plays on behind it): what is picked
+// goes into the room's queue, then back to the room.
+function showJellyfinForQueue(view: RoomView) {
+  const back = () => {
+    if (room === view) app.replaceChildren(topBar(), view.root);
+  };
+  const library = renderJellyfin({
+    mode: "queue",
+    backTo: "the room",
+    onPick: (choice, label) => {
+      library.stop();
+      back();
+      if (choice.kind !== "jellyfin") return;
+      api
+        .command({ kind: "queue_add_jellyfin", item: choice.item, play: false })
+        .then(() => view.note(`Adding ${label} to the queue…`))
+        .catch((e) => view.note(`Could not add ${label}: ${errorText(e)}`));
+    },
+    onClose: back,
+  });
+  app.replaceChildren(topBar(), library.root);
 }
 
 function openInvite(link: string) {

@@ -242,7 +242,7 @@ describe("library grid", () => {
   });
 
   it("shows a page of posters, then more on demand", async () => {
-    const lib = renderLibrary(signedIn, { onPick: () => {}, onSignedOut: () => {} });
+    const lib = renderLibrary(signedIn, { mode: "watch", onPick: () => {}, onSignedOut: () => {} });
     document.body.replaceChildren(lib.root);
     await lib.ready;
     await settle();
@@ -273,7 +273,7 @@ describe("library grid", () => {
 
   it("searches as you type, and goes from a series to an episode to watch", async () => {
     const picked: [JellyfinItem, number | null][] = [];
-    const lib = renderLibrary(signedIn, { onPick: (i, r) => picked.push([i, r]), onSignedOut: () => {} });
+    const lib = renderLibrary(signedIn, { mode: "watch", onPick: (i, r) => picked.push([i, r]), onSignedOut: () => {} });
     document.body.replaceChildren(lib.root);
     await lib.ready;
     type(lib.root, "#jf-search", "show");
@@ -306,6 +306,41 @@ describe("library grid", () => {
     expect(details.hidden).toBe(true);
   });
 
+  it("hosts a whole series or a season, and adds anything to the room's queue", async () => {
+    const open = async (mode: "watch" | "host" | "queue") => {
+      const picked: [JellyfinItem, number | null][] = [];
+      const lib = renderLibrary(signedIn, { mode, onPick: (i, r) => picked.push([i, r]), onSignedOut: () => {} });
+      document.body.replaceChildren(lib.root);
+      await lib.ready;
+      type(lib.root, "#jf-search", "show");
+      await new Promise((r) => setTimeout(r, 350));
+      await settle();
+      lib.root.querySelector<HTMLButtonElement>(".poster-card")!.click();
+      await settle();
+      return { lib, picked, groups: () => [...lib.root.querySelectorAll(".group-pick")].map((b) => b.textContent) };
+    };
+    // Joining: one thing to watch, never a whole series.
+    expect((await open("watch")).groups()).toEqual([]);
+
+    const host = await open("host");
+    expect(host.groups()).toEqual(["Watch the whole series", "Watch this season"]);
+    button(host.lib.root, "Watch this season").click();
+    expect(host.picked).toEqual([[season, null]]);
+    expect(choiceLabel(series, null)).toBe("The Show · every episode, one after another");
+
+    const queue = await open("queue");
+    expect(queue.groups()).toEqual(["Add the whole series to the queue", "Add this season to the queue"]);
+    button(queue.lib.root, "Add the whole series to the queue").click();
+    queue.lib.root.querySelector<HTMLButtonElement>(".episode")!.click();
+    // An episode is added from its start: no resume in a queue.
+    expect(queue.lib.root.textContent).not.toContain("Resume from");
+    button(queue.lib.root, "Add to the queue").click();
+    expect(queue.picked).toEqual([
+      [series, null],
+      [episode, null],
+    ]);
+  });
+
   it("lists what is left when the admin hides a library, and stays signed in", async () => {
     let hidden = false;
     const films = item(0, { id: "lib-films", name: "Films", kind: "CollectionFolder", playable: false });
@@ -323,7 +358,7 @@ describe("library grid", () => {
       jellyfin_poster: () => "data:,",
     });
     const out: JellyfinStatus[] = [];
-    const lib = renderLibrary(signedIn, { onPick: () => {}, onSignedOut: (s) => out.push(s) });
+    const lib = renderLibrary(signedIn, { mode: "watch", onPick: () => {}, onSignedOut: (s) => out.push(s) });
     document.body.replaceChildren(lib.root);
     await lib.ready;
     await settle();
@@ -341,7 +376,7 @@ describe("library grid", () => {
       jellyfin_items: () => ({ items: [video, item(6)], total: 2, start: 0 }),
       jellyfin_poster: () => "data:,",
     });
-    const lib = renderLibrary(signedIn, { onPick: () => {}, onSignedOut: () => {} });
+    const lib = renderLibrary(signedIn, { mode: "watch", onPick: () => {}, onSignedOut: () => {} });
     document.body.replaceChildren(lib.root);
     await lib.ready;
     await settle();
@@ -360,7 +395,7 @@ describe("library grid", () => {
       jellyfin_status: () => signedOut,
     });
     const out: JellyfinStatus[] = [];
-    const lib = renderLibrary(signedIn, { onPick: () => {}, onSignedOut: (s) => out.push(s) });
+    const lib = renderLibrary(signedIn, { mode: "watch", onPick: () => {}, onSignedOut: (s) => out.push(s) });
     await lib.ready;
     expect(out).toEqual([signedOut]);
   });

@@ -160,6 +160,38 @@ describe("join dialog", () => {
   });
 });
 
+describe("a room from a queue", () => {
+  it("hosts several episodes as the room's queue, and refuses a file that is not one", async () => {
+    const calls: { cmd: string; args: unknown }[] = [];
+    let picked = ["/tv/Show.S01E01.mkv", "/tv/Show.S01E02.mkv", "/tv/Show.S01E03.mkv", "/tv/Show.S01E04.mkv"];
+    mockIPC((cmd, args) => {
+      calls.push({ cmd, args });
+      if (cmd === "pick_films") return picked;
+      if (cmd === "host_room") throw { kind: "media", message: "mpv cannot play it" };
+      return null;
+    });
+    const lobby = renderLobby({ settings, prefill: null, onEntered: () => {} });
+    document.body.replaceChildren(lobby.root);
+    const buttons = (text: string) => [...lobby.root.querySelectorAll<HTMLButtonElement>("button")].filter((b) => b.textContent === text);
+    // Only the host card starts a queue.
+    expect(buttons("Episodes…").length).toBe(1);
+    buttons("Episodes…")[0].click();
+    await new Promise((r) => setTimeout(r, 20));
+    expect(lobby.root.querySelector(".drop-zone")!.textContent).toContain(
+      "4 episodes, one after another: Show.S01E01.mkv, Show.S01E02.mkv, Show.S01E03.mkv and 1 more",
+    );
+    buttons("Create room")[0].click();
+    await new Promise((r) => setTimeout(r, 20));
+    expect(calls.find((c) => c.cmd === "host_room")!.args).toMatchObject({ media: { kind: "files", paths: picked } });
+
+    picked = ["/tv/Show.S01E05.mkv", "/tv/notes.txt"];
+    buttons("Episodes…")[0].click();
+    await new Promise((r) => setTimeout(r, 20));
+    expect(lobby.root.querySelector(".error")!.textContent).toContain("notes.txt is not a film");
+    expect(lobby.root.querySelector(".drop-zone")!.textContent).toContain("4 episodes");
+  });
+});
+
 describe("films from Jellyfin", () => {
   it("opens the library for the right card and hosts the item it gets back", async () => {
     const calls: { cmd: string; args: unknown }[] = [];

@@ -14,7 +14,7 @@ function entry(id: number, title: string, without: number[] = []): QueueEntry {
 }
 
 /** A room (seen by Ana the host, or by Bo) with three episodes, the first on. */
-function withQueue(host: boolean, queue: QueueState, copies: Record<number, string>) {
+function withQueue(host: boolean, queue: QueueState, copies: Record<number, string>, onJellyfin?: () => void) {
   const sent: unknown[] = [];
   mockIPC((cmd, args) => {
     if (cmd === "room_command") sent.push((args as { command: unknown }).command);
@@ -23,7 +23,7 @@ function withQueue(host: boolean, queue: QueueState, copies: Record<number, stri
     if (cmd === "pick_file") return "/elsewhere/my copy.mkv";
     return null;
   });
-  const view = renderRoom({ ...roomInfo(host, "host_only"), queue, own_copies: copies }, () => {});
+  const view = renderRoom({ ...roomInfo(host, "host_only"), queue, own_copies: copies }, () => {}, undefined, onJellyfin);
   document.body.replaceChildren(view.root);
   return { view, sent };
 }
@@ -63,18 +63,29 @@ describe("the queue card", () => {
     rows[1].dispatchEvent(new Event("drop"));
     await tick(10);
     expect(sent).toEqual([
-      { kind: "queue_add", paths: ["/films/Show.S01E04.mkv", "/films/Show.S01E05.mkv"] },
+      { kind: "queue_add", paths: ["/films/Show.S01E04.mkv", "/films/Show.S01E05.mkv"], play: false },
       { kind: "queue_play", id: 3 },
       { kind: "queue_remove", id: 2 },
       { kind: "queue_move", id: 3, to: 1 },
     ]);
   });
 
+  it("opens the Jellyfin library from the queue for whoever may add", () => {
+    let opened = 0;
+    const jf = (host: boolean) => {
+      const { view } = withQueue(host, three, {}, () => opened++);
+      return [...view.root.querySelectorAll<HTMLButtonElement>(".card.queue .actions button")].find((b) => b.textContent === "From Jellyfin…")!;
+    };
+    jf(true).click();
+    expect(opened).toBe(1);
+    expect(jf(false).hidden).toBe(true);
+  });
+
   it("shows a friend the queue without the host's buttons, and lets them pick a copy", async () => {
-    const { view, sent } = withQueue(false, three, { 1: "a.mkv", 3: "c.mkv" });
+    const { view, sent } = withQueue(false, three, { 1: "a.mkv", 3: "c.mkv" }, () => {});
     const texts = [...view.root.querySelectorAll(".card.queue button")].map((b) => b.textContent);
     expect(texts).not.toContain("Play now");
-    expect(view.root.querySelector<HTMLButtonElement>(".card.queue .actions button")!.hidden).toBe(true);
+    for (const b of view.root.querySelectorAll<HTMLButtonElement>(".card.queue .actions button")) expect(b.hidden).toBe(true);
     const second = view.root.querySelectorAll(".queue-entry")[1];
     expect(second.textContent).toContain("You have no copy");
     second.querySelector<HTMLButtonElement>("button")!.click();

@@ -207,6 +207,8 @@ impl Party {
             osd_notices: false,
             backoff: Backoff::new(Duration::from_millis(200), Duration::from_secs(2)),
             film_folders: Vec::new(),
+            jellyfin: None,
+            reporter: None,
         };
         let session = PartySession::start(config).await.expect("session starts");
         let snap = session.snapshot();

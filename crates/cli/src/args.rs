@@ -4,7 +4,7 @@ use std::net::SocketAddr;
 use std::path::{Path, PathBuf};
 
 use clap::{Args, Parser, Subcommand};
-use matinee_client_core::Role;
+use matinee_client_core::{PartyMedia, Role};
 use matinee_protocol::{ControlMode, Invite, RoomCode};
 use matinee_sync::ControllerKind;
 
@@ -13,9 +13,9 @@ use matinee_sync::ControllerKind;
 ///
 /// While it runs, type commands and press Enter: play, pause, seek SECONDS,
 /// speed X, ready, unready, start, start!, chat TEXT, mode shared|host-only,
-/// host ID, kick ID, nowait ID, reopen, who, queue, queue add FILE,
-/// queue rm N, queue mv N M, queue play N, queue wait, next, quit. Keys in
-/// mpv (space, arrows) work too.
+/// host ID, kick ID, nowait ID, reopen, who, queue, queue add FILE (or
+/// jellyfin:ID), queue rm N, queue mv N M, queue play N, queue wait, next,
+/// quit. Keys in mpv (space, arrows) work too.
 #[derive(Debug, Parser)]
 #[command(name = "matinee-cli", version)]
 pub struct Cli {
@@ -29,8 +29,10 @@ pub enum Command {
     /// the app does: a relay in this process on every interface, with TLS
     /// and a port mapped on the router; friends join with the invite.
     Host {
-        /// The film to play.
-        file: PathBuf,
+        /// The film to play (several: the room's queue, played one after
+        /// another).
+        #[arg(required = true, num_args = 1..)]
+        files: Vec<PathBuf>,
         /// Where the built-in relay listens instead (e.g. 127.0.0.1:0 for
         /// this computer only: no port mapping).
         #[arg(long)]
@@ -86,6 +88,11 @@ pub struct Common {
     /// there); may be given more than once.
     #[arg(long = "films", value_name = "FOLDER")]
     pub films: Vec<PathBuf>,
+    /// Use the Jellyfin server the app is signed in to (series night:
+    /// `queue add jellyfin:ID`, and entries looked for on it). The folder
+    /// holding the app's settings, when it is not the usual one.
+    #[arg(long, value_name = "APP_FOLDER", num_args = 0..=1, default_missing_value = "")]
+    pub jellyfin: Option<PathBuf>,
 }
 
 fn parse_invite(s: &str) -> Result<Invite, String> {
@@ -103,13 +110,21 @@ fn parse_controller(s: &str) -> Result<ControllerKind, String> {
 
 /// Where the CLI keeps its state when not told: `$XDG_CONFIG_HOME` or
 /// `~/.config` (`%APPDATA%` on Windows), then `matinee-cli`.
-pub fn default_state_dir() -> PathBuf {
-    let base = std::env::var_os("XDG_CONFIG_HOME")
+/// Where the desktop app keeps its settings and its Jellyfin sign-in.
+pub fn app_dir() -> PathBuf {
+    config_base().join("app.matinee.desktop")
+}
+
+fn config_base() -> PathBuf {
+    std::env::var_os("XDG_CONFIG_HOME")
         .or_else(|| std::env::var_os("APPDATA"))
         .map(PathBuf::from)
         .or_else(|| std::env::var_os("HOME").map(|h| PathBuf::from(h).join(".config")))
-        .unwrap_or_else(std::env::temp_dir);
-    base.join("matinee-cli")
+        .unwrap_or_else(std::env::temp_dir)
+}
+
+pub fn default_state_dir() -> PathBuf {
+    config_base().join("matinee-cli")
 }
 
 impl Cli {
@@ -119,9 +134,19 @@ impl Cli {
         }
     }
 
+    /// The film (a host's first).
     pub fn file(&self) -> &Path {
         match &self.command {
-            Command::Host { file, .. } | Command::Join { file, .. } => file,
+            Command::Host { files, .. } => &files[0],
+            Command::Join { file, .. } => file,
+        }
+    }
+
+    /// What the party plays: the film, or a host's several as the queue.
+    pub fn media(&self) -> PartyMedia {
+        match &self.command {
+            Command::Host { files, .. } if files.len() > 1 => PartyMedia::Files(files.clone()),
+            _ => PartyMedia::File(self.file().to_path_buf()),
         }
     }
 
@@ -138,5 +163,27 @@ impl Cli {
                 code: invite.code.clone(),
             },
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_host_with_several_files_starts_the_room_from_a_queue() {
+        let parse = |args: &[&str]| Cli::try_parse_from(args).expect("parses");
+        let several = parse(&[
+            "matinee-cli",
+            "host",
+            "S01E01.mkv",
+            "S01E02.mkv",
+            "--headless",
+        ]);
+        assert!(matches!(several.media(), PartyMedia::Files(f) if f.len() == 2));
+        assert_eq!(several.file(), Path::new("S01E01.mkv"));
+        let one = parse(&["matinee-cli", "host", "film.mkv"]);
+        assert!(matches!(one.media(), PartyMedia::File(f) if f == Path::new("film.mkv")));
+        assert!(Cli::try_parse_from(["matinee-cli", "host"]).is_err());
     }
 }

@@ -7,7 +7,7 @@ const HELP: &str = "commands: play, pause, seek SECONDS, speed X, ready, unready
 chat TEXT, name NEW, mode shared|host-only, host ID, kick ID, nowait ID, reopen, who, \
 sub FILE (share subtitles), use ID, ignore ID, tracks, \
 propose [audio=LANG] [sub=LANG|off] [delay=SECONDS], align on|off, \
-queue, queue add FILE, queue rm N, queue mv N M, queue play N, queue wait, next, films FOLDER, copy N FILE, \
+queue, queue add FILE|jellyfin:ID, queue rm N, queue mv N M, queue play N, queue wait, next, films FOLDER, copy N FILE, \
 end (host: end the party for everyone), quit";
 
 /// What a typed line asks for.
@@ -143,7 +143,7 @@ fn parse_command(line: &str) -> Result<Option<SessionCmd>, String> {
 }
 
 const QUEUE_USAGE: &str =
-    "queue, queue add FILE, queue rm N, queue mv N M, queue play N, queue wait (N: the place in the queue)";
+    "queue, queue add FILE|jellyfin:ID, queue rm N, queue mv N M, queue play N, queue wait (N: the place in the queue)";
 
 /// The id of the entry at place `n` (from 1, as `queue` shows them).
 fn entry_at(n: &str, snap: &SessionSnapshot) -> Result<u32, String> {
@@ -157,6 +157,21 @@ fn entry_at(n: &str, snap: &SessionSnapshot) -> Result<u32, String> {
         .ok_or_else(|| format!("the queue has no entry {place} (see queue)"))
 }
 
+/// `queue add FILE` or `queue add jellyfin:ID`.
+fn queue_add(what: &str) -> Result<SessionCmd, String> {
+    Ok(match what.strip_prefix("jellyfin:") {
+        Some(item) if !item.trim().is_empty() => SessionCmd::QueueAddJellyfin {
+            item: item.trim().into(),
+            play: false,
+        },
+        Some(_) => return Err("queue add jellyfin:ID (the item's id on your server)".into()),
+        None => SessionCmd::QueueAdd {
+            paths: vec![what.into()],
+            play: false,
+        },
+    })
+}
+
 /// `queue …`: None shows the queue.
 fn queue_command(rest: &str, snap: &SessionSnapshot) -> Result<Option<SessionCmd>, String> {
     let (word, args) = rest.split_once(' ').unwrap_or((rest, ""));
@@ -164,9 +179,7 @@ fn queue_command(rest: &str, snap: &SessionSnapshot) -> Result<Option<SessionCmd
     let mut numbers = args.split_whitespace();
     Ok(Some(match word {
         "" => return Ok(None),
-        "add" if !args.is_empty() => SessionCmd::QueueAdd {
-            paths: vec![args.into()],
-        },
+        "add" if !args.is_empty() => queue_add(args)?,
         "rm" => SessionCmd::QueueRemove {
             id: entry_at(args, snap)?,
         },
@@ -319,6 +332,25 @@ mod tests {
             .contains("participant id"));
         assert_eq!(parse_command(""), Ok(None));
         assert!(parse_command("dance").unwrap_err().contains("nowait ID"));
+    }
+
+    #[test]
+    fn queue_add_takes_a_file_or_a_jellyfin_item() {
+        assert_eq!(
+            queue_add("jellyfin:5555abcd"),
+            Ok(SessionCmd::QueueAddJellyfin {
+                item: "5555abcd".into(),
+                play: false,
+            })
+        );
+        assert_eq!(
+            queue_add("/films/The.Show.S01E01.mkv"),
+            Ok(SessionCmd::QueueAdd {
+                paths: vec!["/films/The.Show.S01E01.mkv".into()],
+                play: false,
+            })
+        );
+        assert!(queue_add("jellyfin:").unwrap_err().contains("jellyfin:ID"));
     }
 
     #[test]

@@ -8,7 +8,7 @@ use std::process::ExitCode;
 
 use clap::Parser;
 use matinee_client_core::{
-    invite_target, start_party, PartyMedia, PartyRequest, RelayEndpoint, SessionCmd, SessionEvent,
+    invite_target, start_party, PartyRequest, RelayEndpoint, SessionCmd, SessionEvent,
     DEFAULT_RELAY,
 };
 use matinee_hosting::{HostOptions, Hosting};
@@ -50,6 +50,30 @@ async fn terminated() {
     std::future::pending::<()>().await
 }
 
+/// The Jellyfin sign-in the desktop app keeps (its profile in `dir`, or the
+/// app's usual folder; its token in the OS keyring).
+async fn jellyfin_sign_in(
+    dir: &std::path::Path,
+) -> Result<matinee_jellyfin::JellyfinClient, String> {
+    use matinee_jellyfin::{Account, DeviceInfo, KeyringStore, KEYRING_SERVICE};
+    let dir = if dir.as_os_str().is_empty() {
+        args::app_dir()
+    } else {
+        dir.to_path_buf()
+    };
+    let device = DeviceInfo::for_install(&dir.join("device-id"))
+        .map_err(|e| format!("cannot read the app's device id in {}: {e}", dir.display()))?;
+    let store = std::sync::Arc::new(KeyringStore::new(KEYRING_SERVICE));
+    let mut account = Account::new(device, store, dir.join("jellyfin.json"));
+    account.restore().await.map_err(|e| e.to_string())?;
+    account.client().map_err(|_| {
+        format!(
+            "not signed in to Jellyfin (in {}): sign in with the Matinee app first",
+            dir.display()
+        )
+    })
+}
+
 async fn run(cli: Cli, out: &Output) -> Result<(), String> {
     let common = cli.common().clone();
     // Host without --relay: run a relay in this process, like the app does.
@@ -88,12 +112,16 @@ async fn run(cli: Cli, out: &Output) -> Result<(), String> {
         nickname: common.nickname.clone(),
         role: cli.role(),
         relay,
-        media: PartyMedia::File(cli.file().to_path_buf()),
+        media: cli.media(),
         mpv_path: common.mpv.clone(),
         headless: common.headless,
         controller: common.controller,
         client_name: concat!("matinee-cli/", env!("CARGO_PKG_VERSION")).into(),
         film_folders: common.films.clone(),
+        jellyfin: match &common.jellyfin {
+            Some(dir) => Some(Box::new(jellyfin_sign_in(dir).await?)),
+            None => None,
+        },
     })
     .await
     .map_err(|e| e.to_string())?;

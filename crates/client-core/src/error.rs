@@ -25,4 +25,6 @@ pub enum ClientError {
     Jellyfin(#[from] matinee_jellyfin::JellyfinError),
     #[error("the session has ended")]
     Ended,
+    #[error("choose at least one film or episode for the queue")]
+    NothingToQueue,
 }

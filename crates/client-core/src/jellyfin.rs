@@ -46,6 +46,38 @@ pub fn report_playback(session: &PartyHandle, reporter: Reporter) -> JoinHandle<
     })
 }
 
+/// One item's playback reported as the session samples its player (a
+/// queue entry, or the film the party opened with): the start once the
+/// player has a position, then progress; dropping it reports the stop at
+/// the last position, before the player moves on to anything else.
+pub(crate) struct ItemReport {
+    waiting: Option<Reporter>,
+    samples: Option<watch::Sender<PlaybackSample>>,
+}
+
+impl ItemReport {
+    pub fn new(reporter: Reporter) -> Self {
+        Self {
+            waiting: Some(reporter),
+            samples: None,
+        }
+    }
+
+    /// The player as just sampled.
+    pub fn sample(&mut self, sample: Option<PlayerSample>) {
+        let Some(s) = reportable(sample) else {
+            return;
+        };
+        if let Some(tx) = &self.samples {
+            tx.send_if_modified(|old| std::mem::replace(old, s) != s);
+        } else if let Some(reporter) = self.waiting.take() {
+            let (tx, rx) = watch::channel(s);
+            tokio::spawn(reporter.run(rx));
+            self.samples = Some(tx);
+        }
+    }
+}
+
 /// A sample worth reporting: the player is open, knows its position and
 /// is not in the middle of a seek.
 fn reportable(s: Option<PlayerSample>) -> Option<PlaybackSample> {

@@ -4,6 +4,7 @@
 
 mod error;
 mod jellyfin;
+mod jellyfin_copies;
 mod media;
 mod mono;
 mod own_copies;
@@ -17,6 +18,9 @@ mod tls;
 
 pub use error::ClientError;
 pub use jellyfin::{report_playback, stream_media};
+pub use jellyfin_copies::{
+    entry_for, find_on_server, queue_items_from, same_provider_id, ServerCopy,
+};
 pub use matinee_p2p::P2pRelays;
 pub use matinee_protocol::{Invite, InviteError, RelayEndpoint};
 pub use media::{compare_media, local_media_info, MediaSource, MediaWarning};

@@ -9,9 +9,10 @@ use matinee_jellyfin::{JellyfinClient, Reporter};
 use matinee_protocol::{relay_url_from_input, Invite, RelayEndpoint, RoomCode};
 use matinee_sync::{ControllerKind, EngineConfig};
 
+use crate::jellyfin_copies::queue_items_from;
 use crate::{
-    report_playback, stream_media, ClientError, MediaSource, PartyHandle, PartySession, Role,
-    SessionCmd, SessionConfig,
+    stream_media, ClientError, MediaSource, PartyHandle, PartySession, Role, SessionCmd,
+    SessionConfig,
 };
 
 /// The relay a join without one goes to: a standalone relay on this
@@ -22,8 +23,12 @@ pub const DEFAULT_RELAY: &str = "ws://127.0.0.1:7878/ws";
 pub enum PartyMedia {
     /// A film on this computer.
     File(PathBuf),
+    /// Series night from the start: these films or episodes, in order,
+    /// as the room's queue (a host's; a member joining plays the first).
+    Files(Vec<PathBuf>),
     /// An item on the user's Jellyfin server; when hosting, from `resume`
-    /// seconds.
+    /// seconds. A season or a series is the room's queue: its episodes
+    /// in order (a member joining plays the first).
     Jellyfin {
         client: Box<JellyfinClient>,
         item: String,
@@ -46,6 +51,9 @@ pub struct PartyRequest {
     pub client_name: String,
     /// Where the member's films are (series night).
     pub film_folders: Vec<PathBuf>,
+    /// The member's own Jellyfin server, when signed in (series night:
+    /// entries are looked for there, and added from it).
+    pub jellyfin: Option<Box<JellyfinClient>>,
 }
 
 /// Finds mpv, prepares the media and starts the session; a Jellyfin item's
@@ -53,19 +61,36 @@ pub struct PartyRequest {
 /// applied once the room is open.
 pub async fn start_party(req: PartyRequest) -> Result<PartyHandle, ClientError> {
     let hosting = matches!(req.role, Role::Host { .. });
+    let mut queue = None;
     let (media, reporter, resume) = match req.media {
         PartyMedia::File(path) => (MediaSource::file(path), None, None),
+        PartyMedia::Files(paths) => {
+            let first = paths.first().cloned().ok_or(ClientError::NothingToQueue)?;
+            queue = Some(SessionCmd::QueueAdd { paths, play: true });
+            (MediaSource::file(first), None, None)
+        }
         PartyMedia::Jellyfin {
             client,
             item,
             resume,
         } => {
-            let plan = client.plan_stream(&item).await?;
+            let group = queue_items_from(&client, &item).await?;
+            let first = match group.as_slice() {
+                [(_, only)] if only.item_id == item => item.clone(),
+                [(_, first), ..] => {
+                    queue = Some(SessionCmd::QueueAddJellyfin { item, play: true });
+                    first.item_id.clone()
+                }
+                [] => return Err(matinee_jellyfin::JellyfinError::NotPlayable.into()),
+            };
+            let plan = client.plan_stream(&first).await?;
             let media = stream_media(&client, &plan);
-            let resume = resume.filter(|r| hosting && r.is_finite() && *r > 0.0);
+            let resume = resume.filter(|r| queue.is_none() && hosting && r.is_finite() && *r > 0.0);
             (media, Some(Reporter::new(*client, &plan)), resume)
         }
     };
+    // Only a host starts the room's queue.
+    let queue = queue.filter(|_| hosting);
     let explicit = req.mpv_path.clone();
     let binary = tokio::task::spawn_blocking(move || matinee_mpv::locate(explicit.as_deref()))
         .await
@@ -90,10 +115,12 @@ pub async fn start_party(req: PartyRequest) -> Result<PartyHandle, ClientError> 
         osd_notices: true,
         backoff: Default::default(),
         film_folders: req.film_folders,
+        jellyfin: req.jellyfin.map(|c| *c),
+        reporter,
     };
     let session = PartySession::start(config).await?;
-    if let Some(reporter) = reporter {
-        report_playback(&session, reporter);
+    if let Some(add) = queue {
+        session.send(add);
     }
     if let Some(at) = resume {
         session.send(SessionCmd::Seek { position: at });

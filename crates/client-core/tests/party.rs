@@ -171,7 +171,9 @@ async fn arrow_key_jumps_while_paused_all_count() {
     })
     .await;
     ana.mpv.seek_to(5.0).await.unwrap();
-    eventually("Ben at 5 s", Duration::from_secs(3), || {
+    // Bounds for a loaded machine (two 1080p players per test, tests in
+    // parallel); how fast it is is the benchmark's business.
+    eventually("Ben at 5 s", Duration::from_secs(10), || {
         (ben.position_at(Instant::now()) - 5.0).abs() < 0.05
     })
     .await;
@@ -183,11 +185,11 @@ async fn arrow_key_jumps_while_paused_all_count() {
     let want = start + 15.0;
     eventually(
         "the room takes all three jumps",
-        Duration::from_secs(3),
+        Duration::from_secs(10),
         || (ana.session.snapshot().playback.position - want).abs() < 0.1,
     )
     .await;
-    eventually("Ben follows all three", Duration::from_secs(3), || {
+    eventually("Ben follows all three", Duration::from_secs(10), || {
         (ben.position_at(Instant::now()) - want).abs() < 0.1
     })
     .await;
@@ -350,6 +352,8 @@ fn config_for_url(url: &str) -> SessionConfig {
         osd_notices: false,
         backoff: Backoff::default(),
         film_folders: Vec::new(),
+        jellyfin: None,
+        reporter: None,
     }
 }
 

@@ -102,7 +102,8 @@ async fn two_friends_watch_three_episodes_in_a_row_from_their_own_copies() {
     // A file that is not there is said, and the others go in.
     let mut paths = ana_files.clone();
     paths.insert(1, ana_dir.join("gone.mkv"));
-    ana.session.send(SessionCmd::QueueAdd { paths });
+    ana.session
+        .send(SessionCmd::QueueAdd { paths, play: false });
     let refused = ana
         .event("the missing file", |ev| match ev {
             SessionEvent::Refused { message } => Some(message.clone()),

@@ -107,6 +107,9 @@ pub struct ServerSetup {
     /// A third library, "Home videos", holding one video without a length
     /// (no `RunTimeTicks`).
     pub home_videos: bool,
+    /// The series' name on this server (another server may know the same
+    /// series under another name; its provider ids are the same).
+    pub series_name: String,
 }
 
 impl Default for ServerSetup {
@@ -116,6 +119,7 @@ impl Default for ServerSetup {
             remuxing_allowed: true,
             base_path: String::new(),
             home_videos: false,
+            series_name: "Example Show".into(),
         }
     }
 }
@@ -141,6 +145,14 @@ impl ServerSetup {
     pub fn with_home_videos() -> Self {
         Self {
             home_videos: true,
+            ..Self::default()
+        }
+    }
+
+    /// A friend's server knowing the series as `name`.
+    pub fn series_named(name: &str) -> Self {
+        Self {
+            series_name: name.into(),
             ..Self::default()
         }
     }
@@ -539,7 +551,8 @@ async fn handle(State(shared): State<Arc<Shared>>, req: Request) -> Response {
         return ([("content-type", "image/png")], PNG).into_response();
     }
 
-    let (status, answer) = route(&shared, &method, t, &q, &p, &body_json, token);
+    let (status, mut answer) = route(&shared, &method, t, &q, &p, &body_json, token);
+    leave_out_unasked_fields(t, &query, &mut answer);
     if status == StatusCode::OK {
         if let Err(why) = spec::spec().check_response(&method, t, 200, &answer) {
             let msg = format!("the fake's answer to {method} {t} breaks the spec: {why}");
@@ -553,6 +566,36 @@ async fn handle(State(shared): State<Arc<Shared>>, req: Request) -> Response {
         (status, [("content-type", "text/plain")], text).into_response()
     } else {
         reply(status, answer)
+    }
+}
+
+/// A list answers with the fields asked for: `ProviderIds` only with
+/// `Fields=ProviderIds` (Emby.Server.Implementations/Dto/DtoService.cs,
+/// `if (options.ContainsField(ItemFields.ProviderIds))`); one item by its
+/// id answers with every field (`new DtoOptions()` holds them all).
+fn leave_out_unasked_fields(template: &str, query: &[(String, String)], answer: &mut Value) {
+    let lists = [
+        "/Items",
+        "/Shows/{seriesId}/Episodes",
+        "/Shows/{seriesId}/Seasons",
+    ];
+    if !lists.contains(&template) {
+        return;
+    }
+    let asked = query
+        .iter()
+        .filter(|(k, _)| k.eq_ignore_ascii_case("fields"))
+        .flat_map(|(_, v)| v.split(','))
+        .any(|f| f.trim().eq_ignore_ascii_case("ProviderIds"));
+    if asked {
+        return;
+    }
+    if let Some(items) = answer.get_mut("Items").and_then(Value::as_array_mut) {
+        for item in items {
+            if let Some(item) = item.as_object_mut() {
+                item.remove("ProviderIds");
+            }
+        }
     }
 }
 
@@ -976,10 +1019,11 @@ fn library(shared: &Shared) -> Vec<Value> {
             "MediaSources": [media_source(shared, id)]
         })
     };
+    let series_name = shared.setup.series_name.as_str();
     let episode = |id: &str, n: i32| {
         json!({
             "Id": id, "Name": format!("Episode {n}"), "Type": "Episode", "ParentId": SEASON,
-            "SeriesId": SERIES, "SeriesName": "Example Show", "SeasonId": SEASON,
+            "SeriesId": SERIES, "SeriesName": series_name, "SeasonId": SEASON,
             "IndexNumber": n, "ParentIndexNumber": 1, "IsFolder": false,
             "RunTimeTicks": shared.film_ticks, "ProviderIds": { "Tvdb": format!("{}", 900 + n) },
             "ImageTags": {}, "UserData": user_data(id),
@@ -989,10 +1033,10 @@ fn library(shared: &Shared) -> Vec<Value> {
     let mut items = vec![
         film(FILM, "Big Buck Bunny", 2008, "10378", "tt1254207"),
         film(FILM2, "Sintel", 2010, "45745", "tt1727587"),
-        json!({ "Id": SERIES, "Name": "Example Show", "Type": "Series", "ParentId": SHOWS, "IsFolder": true,
+        json!({ "Id": SERIES, "Name": series_name, "Type": "Series", "ParentId": SHOWS, "IsFolder": true,
                 "ProductionYear": 2020, "ProviderIds": { "Tvdb": "12345" }, "ImageTags": { "Primary": "s1" } }),
         json!({ "Id": SEASON, "Name": "Season 1", "Type": "Season", "ParentId": SERIES, "SeriesId": SERIES,
-                "SeriesName": "Example Show", "IndexNumber": 1, "IsFolder": true, "ImageTags": {} }),
+                "SeriesName": series_name, "IndexNumber": 1, "IsFolder": true, "ImageTags": {} }),
         episode(EPISODE1, 1),
         episode(EPISODE2, 2),
     ];

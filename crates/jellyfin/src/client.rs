@@ -124,6 +124,13 @@ pub struct JellyfinClient {
     session: Option<Session>,
 }
 
+/// The same server, signed in as the same user with the same token.
+impl PartialEq for JellyfinClient {
+    fn eq(&self, other: &Self) -> bool {
+        self.base == other.base && self.session == other.session
+    }
+}
+
 impl fmt::Debug for JellyfinClient {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("JellyfinClient")
@@ -593,6 +600,23 @@ impl JellyfinClient {
                     ("seasonId", season_id.to_string()),
                     ("fields", FIELDS.into()),
                 ],
+                None,
+            )
+            .await?;
+        Ok(page.items)
+    }
+
+    /// Every episode of a series, in order (seasons, then episodes).
+    pub async fn series_episodes(
+        &self,
+        series_id: &str,
+    ) -> Result<Vec<BaseItemDto>, JellyfinError> {
+        let s = self.session_or_err()?;
+        let page: ItemPage = self
+            .json(
+                Method::GET,
+                &format!("/Shows/{}/Episodes", path_segment(series_id)?),
+                &[("userId", s.user_id.clone()), ("fields", FIELDS.into())],
                 None,
             )
             .await?;

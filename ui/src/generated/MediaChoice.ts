@@ -3,4 +3,4 @@
 /**
  * What the user chose to watch.
  */
-export type MediaChoice = { "kind": "file", path: string, } | { "kind": "jellyfin", item: string, resume: number | null, };
+export type MediaChoice = { "kind": "file", path: string, } | { "kind": "files", paths: Array<string>, } | { "kind": "jellyfin", item: string, resume: number | null, };

@@ -6,16 +6,17 @@
 import { errorKind, errorText, jellyfin } from "../api";
 import { el } from "../dom";
 import type { JellyfinItem, JellyfinStatus } from "../types";
-import { renderDetails } from "./library/details";
+import { renderDetails, type LibraryMode } from "./library/details";
 import { renderGrid } from "./library/grid";
 import { posterLoader } from "./library/posters";
 
-export { itemMeta } from "./library/details";
+export { itemMeta, type LibraryMode } from "./library/details";
 export { PAGE_SIZE } from "./library/paging";
 
 const SEARCH_DELAY_MS = 300;
 
 export interface LibraryHooks {
+  mode: LibraryMode;
   /** The user chose what to watch (`resume` in seconds, or from the start). */
   onPick(item: JellyfinItem, resume: number | null): void;
   /** Signed out here, or the server ended the sign-in. */
@@ -79,6 +80,7 @@ export function renderLibrary(status: JellyfinStatus, hooks: LibraryHooks): { ro
     fail: (e) => void fail(e),
   });
   const details = renderDetails({
+    mode: hooks.mode,
     load,
     onPick: hooks.onPick,
     onBack: () => showGrid(),

@@ -109,7 +109,13 @@ function tell(e: SessionEvent, before: RoomState, parts: RoomParts) {
   }
 }
 
-export function renderRoom(room: RoomInfo, onLeave: (reason: string | null) => void, onRetry?: () => Promise<void>): RoomView {
+export function renderRoom(
+  room: RoomInfo,
+  onLeave: (reason: string | null) => void,
+  onRetry?: () => Promise<void>,
+  /** The queue's "From Jellyfin…": the library, to add from it. */
+  onBrowseJellyfin?: () => void,
+): RoomView {
   let state: RoomState = initialRoomState(room);
   const send = (cmd: RoomCommand) => api.command(cmd).catch((e) => chat.addLine("error", errorText(e)));
 
@@ -123,7 +129,7 @@ export function renderRoom(room: RoomInfo, onLeave: (reason: string | null) => v
     onLeave,
   });
   const people = renderPeople(send);
-  const queue = renderQueue(send, (text) => chat.addLine("error", text));
+  const queue = renderQueue(send, (text) => chat.addLine("error", text), onBrowseJellyfin);
   const files = sharedFiles(send, chat.addLine);
   const shareSubtitle = (path: string) => send({ kind: "share_subtitle", path });
   const tracksCard = renderTracksCard(send, async () => {

@@ -50,6 +50,13 @@ pub struct SessionConfig {
     /// Where this member's films are (series night: each queue entry is
     /// looked for there).
     pub film_folders: Vec<std::path::PathBuf>,
+    /// The member's own Jellyfin server, signed in: queue entries are
+    /// looked for there too, and its items can be added to the queue.
+    pub jellyfin: Option<matinee_jellyfin::JellyfinClient>,
+    /// Reports the opening film's playback to its Jellyfin server (when it
+    /// is a Jellyfin item) until the room goes on to a queue entry, which
+    /// reports its own.
+    pub reporter: Option<matinee_jellyfin::Reporter>,
 }
 
 /// What the user asks of the session: one type for the app's room view
@@ -134,6 +141,9 @@ pub enum SessionCmd {
     QueueAdd {
         #[ts(type = "Array<string>")]
         paths: Vec<std::path::PathBuf>,
+        /// Go to the first of them as soon as the room has them.
+        #[serde(default)]
+        play: bool,
     },
     /// Take queue entry `id` out.
     QueueRemove {
@@ -157,6 +167,20 @@ pub enum SessionCmd {
         #[ts(type = "Array<string>")]
         folders: Vec<std::path::PathBuf>,
     },
+    /// Series night: add an item of my Jellyfin server (an episode, a
+    /// film, a season or a whole series, in order) to the room's queue.
+    QueueAddJellyfin {
+        item: String,
+        /// Go to the first of them as soon as the room has them.
+        #[serde(default)]
+        play: bool,
+    },
+    /// The member signed in to their Jellyfin server while in the room:
+    /// entries are looked for there from now on (the app's own, never
+    /// sent by the window).
+    #[serde(skip)]
+    #[ts(skip)]
+    UseServer(Box<matinee_jellyfin::JellyfinClient>),
     /// This file is my copy of queue entry `id` (chosen by hand).
     ChooseCopy {
         id: u32,

@@ -8,8 +8,8 @@ pub mod heard;
 use std::time::{Duration, Instant};
 
 use matinee_client_core::{
-    Backoff, MediaSource, PartyHandle, PartySession, RelayEndpoint, Role, SessionConfig,
-    SessionEvent,
+    start_party, Backoff, MediaSource, PartyHandle, PartyRequest, PartySession, RelayEndpoint,
+    Role, SessionConfig, SessionEvent,
 };
 use matinee_mpv::{locate, LaunchOptions, MpvClient};
 use matinee_sync::EngineConfig;
@@ -29,6 +29,8 @@ pub fn config(relay_url: String, nickname: &str, role: Role, media: MediaSource)
         osd_notices: true,
         backoff: Backoff::new(Duration::from_millis(100), Duration::from_secs(1)),
         film_folders: Vec::new(),
+        jellyfin: None,
+        reporter: None,
     }
 }
 
@@ -42,7 +44,15 @@ pub struct Peer {
 
 impl Peer {
     pub async fn start(cfg: SessionConfig) -> Peer {
-        let session = PartySession::start(cfg).await.expect("session starts");
+        Self::with(PartySession::start(cfg).await.expect("session starts")).await
+    }
+
+    /// A party started the app's way (`start_party`).
+    pub async fn party(req: PartyRequest) -> Peer {
+        Self::with(start_party(req).await.expect("party starts")).await
+    }
+
+    async fn with(session: PartyHandle) -> Peer {
         let events = session.events();
         let endpoint = session.snapshot().player_endpoint.expect("player open");
         let mpv = MpvClient::connect(&endpoint).await.expect("mpv answers");

@@ -1,6 +1,11 @@
 // An item's details: its poster, what it is, its overview and "Watch
 // this" (with Resume); a series with its seasons as tabs and each season's
-// episodes.
+// episodes. Hosting, a whole series or season can be watched (its episodes
+// are the room's queue); from the room's queue, anything is added.
+
+/** Watch one thing (joining), host (a series or season too), or add to
+ * the room's queue. */
+export type LibraryMode = "watch" | "host" | "queue";
 
 import { jellyfin } from "../../api";
 import { clock, el, runtime } from "../../dom";
@@ -20,6 +25,7 @@ export function itemMeta(item: JellyfinItem): string {
 }
 
 interface DetailsHooks {
+  mode: LibraryMode;
   load: PosterLoader;
   /** The user chose what to watch (`resume` in seconds, or from the start). */
   onPick(item: JellyfinItem, resume: number | null): void;
@@ -28,9 +34,30 @@ interface DetailsHooks {
   fail(e: unknown): void;
 }
 
-/** "Watch this", with Resume when the server kept a place. */
-function watchBox(item: JellyfinItem, onPick: DetailsHooks["onPick"]): HTMLElement {
+/** A season's or a whole series' button (hosting, or adding to the queue). */
+function groupButton(item: JellyfinItem, mode: LibraryMode, onPick: DetailsHooks["onPick"]): HTMLElement | null {
+  if (mode === "watch") return null;
+  const what = item.kind === "Season" ? "this season" : "the whole series";
+  const b = el("button", {
+    class: mode === "host" ? "secondary group-pick" : "primary group-pick",
+    type: "button",
+    text: mode === "host" ? `Watch ${what}` : `Add ${what} to the queue`,
+  });
+  b.title = "Its episodes, in order: each friend plays them from their own copies, one after another";
+  b.addEventListener("click", () => onPick(item, null));
+  return b;
+}
+
+/** "Watch this", with Resume when the server kept a place ("Add to the
+ * queue" from the room). */
+function watchBox(item: JellyfinItem, mode: LibraryMode, onPick: DetailsHooks["onPick"]): HTMLElement {
   const box = el("div", { class: "watch" });
+  if (mode === "queue") {
+    const add = el("button", { class: "primary", type: "button", text: "Add to the queue" });
+    add.addEventListener("click", () => onPick(item, null));
+    box.append(add);
+    return box;
+  }
   let resume: HTMLInputElement | null = null;
   if (item.resume_seconds) {
     resume = el("input", { id: "jf-resume", type: "checkbox", checked: "" });
@@ -88,14 +115,16 @@ export function renderDetails(hooks: DetailsHooks) {
     );
     root.hidden = false;
   };
-  const episodesOf = async (series: JellyfinItem, season: JellyfinItem, list: HTMLElement) => {
+  const watch = (item: JellyfinItem) => watchBox(item, hooks.mode, hooks.onPick);
+  const episodesOf = async (series: JellyfinItem, season: JellyfinItem, list: HTMLElement, seasonSlot: HTMLElement) => {
+    seasonSlot.replaceChildren(...[groupButton(season, hooks.mode, hooks.onPick)].filter((b): b is HTMLElement => b !== null));
     list.replaceChildren(el("li", { class: "muted", text: "Loading episodes…" }));
     try {
       const eps = await jellyfin.episodes(series.id, season.id);
       list.replaceChildren(
         ...eps.map((ep) => {
           const b = episodeButton(ep);
-          b.addEventListener("click", () => describe(ep, [watchBox(ep, hooks.onPick)]));
+          b.addEventListener("click", () => describe(ep, [watch(ep)]));
           return el("li", {}, b);
         }),
       );
@@ -108,13 +137,15 @@ export function renderDetails(hooks: DetailsHooks) {
   const series = async (item: JellyfinItem) => {
     const seasonTabs = el("div", { class: "chips", role: "tablist", "aria-label": "Seasons" });
     const list = el("ul", { class: "episodes" });
-    describe(item, [seasonTabs, list]);
+    const seasonSlot = el("div", { class: "season-pick" });
+    const whole = groupButton(item, hooks.mode, hooks.onPick);
+    describe(item, [...(whole ? [el("div", { class: "watch" }, whole)] : []), seasonTabs, seasonSlot, list]);
     try {
       for (const s of await jellyfin.seasons(item.id)) {
         const t = el("button", { class: "chip", type: "button", role: "tab", "data-id": s.id, text: s.name });
         t.addEventListener("click", () => {
           for (const o of seasonTabs.querySelectorAll("button")) o.setAttribute("aria-selected", String(o === t));
-          void episodesOf(item, s, list);
+          void episodesOf(item, s, list, seasonSlot);
         });
         seasonTabs.append(t);
       }
@@ -128,7 +159,7 @@ export function renderDetails(hooks: DetailsHooks) {
     /** Shows a playable item, or a series with its seasons; false for a
      * folder (the grid browses into it). */
     show(item: JellyfinItem): boolean {
-      if (item.playable) describe(item, [watchBox(item, hooks.onPick)]);
+      if (item.playable) describe(item, [watch(item)]);
       else if (item.kind === "Series") void series(item);
       else return false;
       return true;

@@ -17,7 +17,7 @@ interface HostHooks {
 
 export function renderHostCard(hooks: HostHooks) {
   const { showError } = hooks;
-  const pick = mediaPicker("Choose film…", hooks.onBrowse, (why) => showError(why));
+  const pick = mediaPicker("Choose film…", hooks.onBrowse, (why) => showError(why), true);
   const createBtn = el("button", { class: "primary", type: "button", text: "Create room" });
   const hosting = hooks.relayUrl
     ? `Using the relay ${hooks.relayUrl}`

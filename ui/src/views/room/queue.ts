@@ -24,10 +24,14 @@ export function countdownText(title: string, nextAtMs: number, serverNowMs: numb
   return `Next: ${title} in ${secs} s`;
 }
 
-export function renderQueue(send: Send, onError: (text: string) => void) {
+export function renderQueue(send: Send, onError: (text: string) => void, onJellyfin?: () => void) {
   const count = el("span", { class: "muted small-text queue-count" });
   const addBtn = el("button", { class: "secondary small", type: "button", text: "Add films or episodes…" });
   addBtn.title = "Pick files on this computer; each friend's own copy is found in the folders they chose in Settings";
+  const jfBtn = el("button", { class: "secondary small jf-button", type: "button", text: "From Jellyfin…" });
+  jfBtn.title = "An episode, a season or a whole series from your Jellyfin server; each friend's copy is found on theirs";
+  jfBtn.hidden = !onJellyfin;
+  if (onJellyfin) jfBtn.addEventListener("click", onJellyfin);
   const banner = el("div", { class: "queue-next", role: "status", hidden: "" });
   const list = el("ol", { class: "queue-list" });
   const empty = el("p", {
@@ -41,12 +45,12 @@ export function renderQueue(send: Send, onError: (text: string) => void) {
     banner,
     empty,
     list,
-    el("div", { class: "actions" }, addBtn),
+    el("div", { class: "actions" }, addBtn, jfBtn),
   );
   addBtn.addEventListener("click", async () => {
     try {
       const paths = await api.pickFilms();
-      if (paths.length > 0) await send({ kind: "queue_add", paths });
+      if (paths.length > 0) await send({ kind: "queue_add", paths, play: false });
     } catch (e) {
       onError(errorText(e));
     }
@@ -66,6 +70,7 @@ export function renderQueue(send: Send, onError: (text: string) => void) {
     if (mine) meta.append(el("span", { class: "queue-copy", text: `Your copy: ${mine}` }));
     else meta.append(el("span", { class: "queue-missing", text: "You have no copy" }));
     if (without.length > 0) meta.append(el("span", { class: "queue-missing", text: ` · ${names(without, s)} ${without.length === 1 ? "has" : "have"} no copy` }));
+    meta.title = meta.textContent ?? "";
     const actions = el("span", { class: "queue-actions" });
     if (!mine) {
       const choose = el("button", { class: "ghost small", type: "button", text: "Choose a file…" });
@@ -157,6 +162,7 @@ export function renderQueue(send: Send, onError: (text: string) => void) {
           : "empty"
         : `${entries.length} · ${current ? `now ${current.title}` : "not started"}`;
     addBtn.hidden = !may;
+    jfBtn.hidden = !may || !onJellyfin;
     empty.hidden = entries.length > 0;
     if (entries.length > 0 && shownKey === "") root.open = true;
     const key = JSON.stringify([s.queue, s.ownCopies, may, s.participants.map((p) => [p.id, p.nickname])]);

@@ -46,6 +46,8 @@ impl Runner {
             }
             SessionCmd::ReopenPlayer => return self.reopen_player().await,
             SessionCmd::QueueAdd { .. }
+            | SessionCmd::QueueAddJellyfin { .. }
+            | SessionCmd::UseServer(_)
             | SessionCmd::QueueRemove { .. }
             | SessionCmd::QueueMove { .. }
             | SessionCmd::QueuePlay { .. }

@@ -78,6 +78,11 @@ pub(super) struct Runner {
     position: PositionPacer,
     /// Series night: our copies of the queue's entries.
     queue_side: queue::QueueSide,
+    /// What the lookups on our Jellyfin server found, by entry.
+    server_found: mpsc::Receiver<(u32, Option<crate::ServerCopy>)>,
+    /// The playback report of what our player has open, when it is an
+    /// item of our Jellyfin server.
+    report: Option<crate::jellyfin::ItemReport>,
 }
 
 /// The margin after the resume grace: half of it, at least 5 s.
@@ -134,6 +139,9 @@ impl Runner {
                 duration: model.media.duration,
             });
         let (align_worker, align_news) = AlignWorker::new(&cfg.mpv, &cfg.media);
+        let (queue_side, server_found) =
+            queue::QueueSide::new(cfg_folders, opened_with, cfg.jellyfin.clone());
+        let report = cfg.reporter.clone().map(crate::jellyfin::ItemReport::new);
         let aligner = Aligner::new();
         let mut r = Self {
             engine,
@@ -158,11 +166,9 @@ impl Runner {
             align_news,
             resting: false,
             position: PositionPacer::default(),
-            queue_side: queue::QueueSide {
-                folders: cfg_folders,
-                opened_with,
-                ..Default::default()
-            },
+            queue_side,
+            server_found,
+            report,
         };
         r.learn_media(&joined.room.participants);
         r.update_permissions();
@@ -300,6 +306,10 @@ impl Runner {
                     }
                 }
                 ev = next_player_event(&mut self.player) => self.on_player(ev).await,
+                Some((id, copy)) = self.server_found.recv() => {
+                    self.on_server_copy(id, copy).await;
+                    Flow::Go
+                }
                 Some(news) = self.align_news.recv() => {
                     self.resting = false;
                     self.on_align(news);
@@ -369,6 +379,9 @@ impl Runner {
         let Some(p) = &self.player else { return };
         let sample = p.sample();
         self.local.send_replace(Some(sample));
+        if let Some(report) = &mut self.report {
+            report.sample(Some(sample));
+        }
         let spot = PlayerSpot {
             position: sample.position,
             duration: p.duration().or(self.model.media.duration),

@@ -4,16 +4,20 @@
 //! player at its start, aligned to the host's by sound like any film, and
 //! the member says ready; without a copy they sit it out.
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, BTreeSet};
 use std::path::{Path, PathBuf};
 
+use matinee_jellyfin::{JellyfinClient, Reporter};
 use matinee_protocol::{ClientMsg, MediaInfo, QueueItem, QueueState};
+use tokio::sync::mpsc;
 
 use super::{Flow, Runner};
+use crate::jellyfin::ItemReport;
+use crate::jellyfin_copies::{find_on_server, queue_items_from, ServerCopy};
 use crate::own_copies::{episode_in, episode_marker, find_copy, scan_folders, LocalFile};
 use crate::session::align::{AlignWorker, Aligner};
 use crate::session::{SessionCmd, SessionEvent};
-use crate::{local_media_info, now_ms, MediaSource};
+use crate::{local_media_info, now_ms, stream_media, MediaSource};
 
 /// Entries sent in one `queue_add` (a frame stays well under the relay's
 /// 64 KiB).
@@ -53,23 +57,70 @@ fn series_name(stem: &str) -> Option<String> {
     (!name.is_empty()).then_some(name)
 }
 
-/// The queue's entries resolved to this member's files.
+/// A member's copy of a queue entry.
+#[derive(Debug, Clone, PartialEq)]
+pub(super) enum OwnCopy {
+    File(PathBuf),
+    /// An item of the member's own Jellyfin server.
+    Server(ServerCopy),
+}
+
+impl OwnCopy {
+    /// What the queue shows as the member's copy.
+    fn name(&self) -> String {
+        match self {
+            OwnCopy::File(path) => file_name(path),
+            OwnCopy::Server(copy) => format!("{} (Jellyfin)", copy.name),
+        }
+    }
+}
+
+/// The queue's entries resolved to this member's copies: a file chosen by
+/// hand, else one in their folders, else one on their Jellyfin server.
 fn resolve(
     queue: &QueueState,
     files: &[LocalFile],
     chosen: &BTreeMap<u32, PathBuf>,
-) -> BTreeMap<u32, PathBuf> {
+    on_server: &BTreeMap<u32, Option<ServerCopy>>,
+) -> BTreeMap<u32, OwnCopy> {
     queue
         .entries
         .iter()
         .filter_map(|e| {
-            let path = chosen
+            let file = chosen
                 .get(&e.id)
                 .cloned()
-                .or_else(|| find_copy(&e.item, files).map(|f| f.path.clone()))?;
-            Some((e.id, path))
+                .or_else(|| find_copy(&e.item, files).map(|f| f.path.clone()));
+            let copy = match file {
+                Some(path) => OwnCopy::File(path),
+                None => OwnCopy::Server(on_server.get(&e.id).cloned().flatten()?),
+            };
+            Some((e.id, copy))
         })
         .collect()
+}
+
+/// Looks for each entry on the member's server, one after the other, and
+/// sends what it found (or that it found nothing) as it goes.
+fn look_on_server(
+    client: JellyfinClient,
+    entries: Vec<(u32, QueueItem)>,
+    found: mpsc::Sender<(u32, Option<ServerCopy>)>,
+) {
+    tokio::spawn(async move {
+        for (id, item) in entries {
+            let copy = match find_on_server(&client, &item).await {
+                Ok(copy) => copy,
+                Err(e) => {
+                    tracing::warn!(entry = id, "could not look on the Jellyfin server: {e}");
+                    None
+                }
+            };
+            if found.send((id, copy)).await.is_err() {
+                return;
+            }
+        }
+    });
 }
 
 fn file_name(path: &Path) -> String {
@@ -81,7 +132,9 @@ fn file_name(path: &Path) -> String {
 impl Runner {
     pub(super) async fn on_queue_command(&mut self, cmd: SessionCmd) -> Flow {
         match cmd {
-            SessionCmd::QueueAdd { paths } => self.add_to_queue(paths).await,
+            SessionCmd::QueueAdd { paths, play } => self.add_to_queue(paths, play).await,
+            SessionCmd::QueueAddJellyfin { item, play } => self.add_from_server(item, play).await,
+            SessionCmd::UseServer(client) => self.use_server(*client).await,
             SessionCmd::QueueRemove { id } => _ = self.link.send(ClientMsg::QueueRemove { id }),
             SessionCmd::QueueMove { id, to } => _ = self.link.send(ClientMsg::QueueMove { id, to }),
             SessionCmd::QueuePlay { id } => _ = self.link.send(ClientMsg::QueuePlay { id }),
@@ -115,7 +168,7 @@ impl Runner {
 
     /// Adds files to the room's queue; a file that cannot be read is said
     /// and skipped, the others go in.
-    async fn add_to_queue(&mut self, paths: Vec<PathBuf>) {
+    async fn add_to_queue(&mut self, paths: Vec<PathBuf>, play: bool) {
         let read = tokio::task::spawn_blocking(move || {
             paths
                 .into_iter()
@@ -142,6 +195,15 @@ impl Runner {
             }
         }
         self.queue_side.scanned = None;
+        self.send_entries(items, play);
+    }
+
+    /// Sends entries to the room (`play`: the first of them comes up as
+    /// soon as the room has it).
+    fn send_entries(&mut self, items: Vec<QueueItem>, play: bool) {
+        if play {
+            self.queue_side.play_when_queued = items.first().cloned();
+        }
         for batch in items.chunks(ADD_BATCH) {
             self.link.send(ClientMsg::QueueAdd {
                 items: batch.to_vec(),
@@ -149,8 +211,65 @@ impl Runner {
         }
     }
 
+    /// Adds an item of the member's Jellyfin server (a season or a series
+    /// as its episodes, in order).
+    async fn add_from_server(&mut self, item: String, play: bool) {
+        let Some(client) = self.queue_side.server.clone() else {
+            return self.emit(SessionEvent::Refused {
+                message: "Sign in to your Jellyfin server to add from it.".into(),
+            });
+        };
+        match queue_items_from(&client, &item).await {
+            Ok(items) => {
+                let entries = items.iter().map(|(item, _)| item.clone()).collect();
+                self.queue_side.added_from_server.extend(items);
+                self.send_entries(entries, play);
+            }
+            Err(e) => self.emit(SessionEvent::Refused {
+                message: format!("That Jellyfin item cannot be added: {e}"),
+            }),
+        }
+    }
+
+    /// Signed in while in the room: what was not found before is looked
+    /// for on this server too.
+    async fn use_server(&mut self, client: JellyfinClient) {
+        let side = &mut self.queue_side;
+        if side.server.as_ref() == Some(&client) {
+            return;
+        }
+        side.server = Some(client);
+        side.on_server.retain(|_, found| found.is_some());
+        self.find_own_copies().await;
+    }
+
+    /// What the lookups on the member's server found for an entry.
+    pub(super) async fn on_server_copy(&mut self, id: u32, copy: Option<ServerCopy>) {
+        self.queue_side.looking.remove(&id);
+        self.queue_side.on_server.insert(id, copy);
+        if self.queue_side.looking.is_empty() || self.model.queue.current == Some(id) {
+            self.find_own_copies().await;
+            self.go_to_current_entry().await;
+        }
+    }
+
     /// The room's queue, as the relay says it.
     pub(super) async fn on_queue(&mut self, queue: QueueState) {
+        if let Some(wanted) = &self.queue_side.play_when_queued {
+            // The newest entry holding what we added to play at once.
+            let id = queue
+                .entries
+                .iter()
+                .rev()
+                .find(|e| &e.item == wanted)
+                .map(|e| e.id);
+            if let Some(id) = id {
+                self.queue_side.play_when_queued = None;
+                if queue.current != Some(id) {
+                    self.link.send(ClientMsg::QueuePlay { id });
+                }
+            }
+        }
         self.model.queue = queue.clone();
         self.emit(SessionEvent::Queue { queue });
         self.find_own_copies().await;
@@ -175,21 +294,59 @@ impl Runner {
             }
             self.queue_side.scanned = Some(files);
         }
-        let files = self.queue_side.scanned.as_deref().unwrap_or_default();
-        let copies = resolve(&self.model.queue, files, &self.queue_side.chosen);
+        let resolved = |side: &QueueSide, queue: &QueueState| {
+            let files = side.scanned.as_deref().unwrap_or_default();
+            resolve(queue, files, &side.chosen, &side.on_server)
+        };
+        let mut copies = resolved(&self.queue_side, &self.model.queue);
+        if self.look_for_the_rest_on_server(&copies) {
+            copies = resolved(&self.queue_side, &self.model.queue);
+        }
         let have: Vec<u32> = copies.keys().copied().collect();
         if self.queue_side.told.as_ref() != Some(&have) {
             self.link
                 .send(ClientMsg::QueueCopies { have: have.clone() });
             self.queue_side.told = Some(have);
         }
-        let names: BTreeMap<u32, String> =
-            copies.iter().map(|(id, p)| (*id, file_name(p))).collect();
+        let names: BTreeMap<u32, String> = copies.iter().map(|(id, c)| (*id, c.name())).collect();
         self.queue_side.copies = copies;
         if self.model.own_copies != names {
             self.model.own_copies = names.clone();
             self.emit(SessionEvent::OwnCopies { copies: names });
         }
+    }
+
+    /// Entries without a copy here, not yet looked for on the member's
+    /// Jellyfin server: looked for now, in the background (what this
+    /// member added from it is known at once: then it says true).
+    fn look_for_the_rest_on_server(&mut self, copies: &BTreeMap<u32, OwnCopy>) -> bool {
+        let Some(client) = self.queue_side.server.clone() else {
+            return false;
+        };
+        let mut known = false;
+        let side = &mut self.queue_side;
+        let mut wanted = Vec::new();
+        for e in &self.model.queue.entries {
+            if copies.contains_key(&e.id)
+                || side.on_server.contains_key(&e.id)
+                || side.looking.contains(&e.id)
+            {
+                continue;
+            }
+            let added = side.added_from_server.iter().find(|(i, _)| *i == e.item);
+            match added {
+                Some((_, copy)) => {
+                    side.on_server.insert(e.id, Some(copy.clone()));
+                    known = true;
+                }
+                None => wanted.push((e.id, e.item.clone())),
+            }
+        }
+        if !wanted.is_empty() {
+            side.looking.extend(wanted.iter().map(|(id, _)| *id));
+            look_on_server(client, wanted, side.found_tx.clone());
+        }
+        known
     }
 
     /// The room went on to an entry: open our copy of it at its start in
@@ -204,7 +361,13 @@ impl Runner {
         let Some(entry) = self.model.queue.current_entry().cloned() else {
             return;
         };
-        let Some(path) = self.queue_side.copies.get(&id).cloned() else {
+        if self.queue_side.looking.contains(&id) {
+            // Still looking on the member's server: go on when it answers.
+            return;
+        }
+        // The last film's playback report stops where it stopped.
+        self.report = None;
+        let Some(copy) = self.queue_side.copies.get(&id).cloned() else {
             // Sit it out: nothing of the last entry plays meanwhile (an
             // idle player has no position, so the engine leaves it be).
             self.queue_side.on_entry = None;
@@ -221,23 +384,49 @@ impl Runner {
             });
             return;
         };
+        let (media, info, reporter) = match &copy {
+            OwnCopy::File(path) => (
+                MediaSource::file(path),
+                local_media_info(path).unwrap_or_default(),
+                None,
+            ),
+            OwnCopy::Server(on_server) => {
+                let Some(client) = self.queue_side.server.clone() else {
+                    return;
+                };
+                match client.plan_stream(&on_server.item_id).await {
+                    Ok(plan) => (
+                        stream_media(&client, &plan),
+                        plan.media_info(),
+                        Some(Reporter::new(client, &plan)),
+                    ),
+                    Err(e) => {
+                        self.emit(SessionEvent::Refused {
+                            message: format!("{} cannot be played: {e}", on_server.name),
+                        });
+                        return;
+                    }
+                }
+            }
+        };
         let Some(player) = self.player.as_mut() else {
             return;
         };
-        let media = MediaSource::file(&path);
         if let Err(e) = player.load(&media, Some(0.0)).await {
             self.emit(SessionEvent::Refused {
-                message: format!("{} could not be opened: {e}", file_name(&path)),
+                message: format!("{} could not be opened: {e}", copy.name()),
             });
             return;
         }
         self.queue_side.on_entry = Some(id);
         let duration = player.client().get_number("duration").await.ok().flatten();
         let info = MediaInfo {
-            duration,
-            ..local_media_info(&path).unwrap_or_default()
+            duration: duration.or(info.duration),
+            ..info
         };
-        tracing::info!(entry = id, file = %file_name(&path), "opened our copy of the queue entry");
+        // Each entry's watched state on the member's server is its own.
+        self.report = reporter.map(ItemReport::new);
+        tracing::info!(entry = id, copy = %copy.name(), "opened our copy of the queue entry");
         self.cfg.media = media;
         self.model.media = info.clone();
         self.link.send(ClientMsg::Media { media: info });
@@ -258,7 +447,6 @@ impl Runner {
 }
 
 /// The session's side of the queue.
-#[derive(Default)]
 pub(super) struct QueueSide {
     /// Where this member's films are.
     pub folders: Vec<PathBuf>,
@@ -271,11 +459,51 @@ pub(super) struct QueueSide {
     /// The films found in the folders (None: look again).
     pub scanned: Option<Vec<LocalFile>>,
     /// This member's copy of each entry.
-    pub copies: BTreeMap<u32, PathBuf>,
+    pub copies: BTreeMap<u32, OwnCopy>,
+    /// The member's own Jellyfin server, when signed in.
+    pub server: Option<JellyfinClient>,
+    /// What was looked for there, by entry (None: not there).
+    pub on_server: BTreeMap<u32, Option<ServerCopy>>,
+    /// Entries being looked for there now.
+    pub looking: BTreeSet<u32>,
+    /// Items this member added from their server.
+    pub added_from_server: Vec<(QueueItem, ServerCopy)>,
+    /// Where the lookups send what they found.
+    pub found_tx: mpsc::Sender<(u32, Option<ServerCopy>)>,
     /// The entries the room was last told we have.
     pub told: Option<Vec<u32>>,
     /// The entry our player has open.
     pub on_entry: Option<u32>,
+    /// What this member added to play at once, until the room has it.
+    pub play_when_queued: Option<QueueItem>,
+}
+
+impl QueueSide {
+    /// With the receiving end of the server lookups.
+    pub fn new(
+        folders: Vec<PathBuf>,
+        opened_with: Option<LocalFile>,
+        server: Option<JellyfinClient>,
+    ) -> (Self, mpsc::Receiver<(u32, Option<ServerCopy>)>) {
+        let (found_tx, found_rx) = mpsc::channel(64);
+        let side = Self {
+            folders,
+            added: Vec::new(),
+            opened_with,
+            chosen: BTreeMap::new(),
+            scanned: None,
+            copies: BTreeMap::new(),
+            server,
+            on_server: BTreeMap::new(),
+            looking: BTreeSet::new(),
+            added_from_server: Vec::new(),
+            found_tx,
+            told: None,
+            on_entry: None,
+            play_when_queued: None,
+        };
+        (side, found_rx)
+    }
 }
 
 #[cfg(test)]
