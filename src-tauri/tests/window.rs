@@ -187,6 +187,17 @@ async fn click_button(client: &Client, text: &str) {
     step(text, button.click()).await.unwrap();
 }
 
+/// Clicks what `css` finds once it is there.
+async fn click_when_there(client: &Client, what: &str, css: &str) {
+    let found = step(
+        what,
+        client.wait().at_most(WAIT).for_element(Locator::Css(css)),
+    )
+    .await
+    .unwrap_or_else(|e| panic!("{what}: {e}"));
+    step(what, found.click()).await.unwrap();
+}
+
 /// The window (at the screen's top left), as a person would see it.
 fn screenshot(display: &str, dir: &Path, name: &str) {
     screenshot_sized(display, dir, name, 1100, 760);
@@ -1305,32 +1316,10 @@ async fn watch_from_jellyfin(
     .unwrap();
     step("open the queue", queue_title.click()).await.unwrap();
     click_button(client, "From Jellyfin…").await;
-    let shows = step(
-        "the Shows library",
-        client
-            .wait()
-            .at_most(WAIT)
-            .for_element(Locator::Css(&format!(
-                "[role=tab][data-id='{}']",
-                fake::SHOWS
-            ))),
-    )
-    .await
-    .unwrap();
-    step("open Shows", shows.click()).await.unwrap();
-    let series = step(
-        "the series' card",
-        client
-            .wait()
-            .at_most(WAIT)
-            .for_element(Locator::Css(&format!(
-                ".poster-card[data-id='{}']",
-                fake::SERIES
-            ))),
-    )
-    .await
-    .unwrap();
-    step("open the series", series.click()).await.unwrap();
+    let shows = format!("[role=tab][data-id='{}']", fake::SHOWS);
+    click_when_there(client, "the Shows library", &shows).await;
+    let series = format!(".poster-card[data-id='{}']", fake::SERIES);
+    click_when_there(client, "the series' card", &series).await;
     click_button(client, "Add the whole series to the queue").await;
     let queued = wait_for(
         client,

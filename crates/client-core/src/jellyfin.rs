@@ -7,7 +7,7 @@ use matinee_sync::PlayerSample;
 use tokio::sync::watch;
 use tokio::task::JoinHandle;
 
-use crate::{MediaSource, PartyHandle};
+use crate::MediaSource;
 
 /// The item's direct stream, with the Authorization header mpv must send
 /// (set over IPC, never on mpv's command line) and the identity the room is
@@ -20,11 +20,13 @@ pub fn stream_media(client: &JellyfinClient, plan: &StreamPlan) -> MediaSource {
     )
 }
 
-/// Reports the session's playback to the server: started once the player
-/// has a position, progress while it plays (see [`Reporter::run`]), stopped
-/// when the session ends.
-pub fn report_playback(session: &PartyHandle, reporter: Reporter) -> JoinHandle<()> {
-    let mut local = session.player_samples();
+/// Reports a session's playback (its `player_samples`) to the server:
+/// started once the player has a position, progress while it plays (see
+/// [`Reporter::run`]), stopped when the session ends.
+pub fn report_playback(
+    mut local: watch::Receiver<Option<PlayerSample>>,
+    reporter: Reporter,
+) -> JoinHandle<()> {
     tokio::spawn(async move {
         let first = loop {
             if let Some(s) = reportable(*local.borrow_and_update()) {

@@ -46,7 +46,7 @@ async fn a_jellyfin_stream_and_local_files_share_a_room() {
     ))
     .await
     .expect("the host streams from Jellyfin");
-    let reports = report_playback(&host, Reporter::new(jf.clone(), &plan));
+    let reports = report_playback(host.player_samples(), Reporter::new(jf.clone(), &plan));
     let room = host.snapshot();
     assert_eq!(room.media.name, "Big Buck Bunny");
     assert_eq!(

@@ -4,7 +4,9 @@
 //! the second. Each finds their own copies, the room plays the first for
 //! both, goes on by itself when it ends, Bo sits the second out and is
 //! back for the third, each time in his own file. The relay restarts
-//! mid-queue and the room comes back with its queue.
+//! mid-queue and the room comes back with its queue; entries are moved
+//! mid-queue. (A copy padded by 4 s, aligned afresh per entry:
+//! queue_jellyfin.rs.)
 
 mod common;
 use common::{until, Peer};
@@ -41,14 +43,13 @@ fn remux(from: &Path, to: &Path) {
     assert!(ok, "remux {}", to.display());
 }
 
-/// The file this peer's mpv has open.
-async fn playing_file(peer: &Peer) -> String {
-    peer.mpv
-        .get_text("path")
-        .await
-        .ok()
-        .flatten()
-        .unwrap_or_default()
+/// Waits until `peer` sees the queue in this order.
+async fn order_at(peer: &Peer, want: &[u32]) {
+    until("the new order", || {
+        let q = peer.session.snapshot().queue;
+        (q.entries.iter().map(|e| e.id).collect::<Vec<_>>() == want).then_some(())
+    })
+    .await
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -156,7 +157,7 @@ async fn two_friends_watch_three_episodes_in_a_row_from_their_own_copies() {
         (s.queue.current == Some(ids[0]) && !s.playback.paused).then_some(())
     })
     .await;
-    assert!(playing_file(&bo).await.ends_with("show 1x01.mp4"));
+    assert!(bo.playing().await.ends_with("show 1x01.mp4"));
 
     // The relay restarts mid-queue (paused, so the episode waits): the
     // room is rebuilt from its members with its queue and the entry it is
@@ -191,6 +192,16 @@ async fn two_friends_watch_three_episodes_in_a_row_from_their_own_copies() {
         (q.entries[1].without == vec![bo_id]).then_some(())
     })
     .await;
+
+    // Reordered mid-queue: the second goes last, Bo sees the new order,
+    // then it comes back (the room goes on in the order it is left in).
+    ana.session
+        .send(SessionCmd::QueueMove { id: ids[1], to: 2 });
+    order_at(&bo, &[ids[0], ids[2], ids[1]]).await;
+    ana.session
+        .send(SessionCmd::QueueMove { id: ids[1], to: 1 });
+    order_at(&bo, &ids).await;
+    assert_eq!(bo.session.snapshot().queue.current, Some(ids[0]));
     ana.session.send(SessionCmd::Play);
 
     // It ends; the room goes on by itself. Bo has no copy: he sits it out.
@@ -208,12 +219,8 @@ async fn two_friends_watch_three_episodes_in_a_row_from_their_own_copies() {
         (s.queue.current == Some(ids[1]) && !s.playback.paused).then_some(())
     })
     .await;
-    assert!(playing_file(&ana).await.ends_with("S01E02.720p.mkv"));
-    assert_eq!(
-        playing_file(&bo).await,
-        "",
-        "nothing plays at Bo's meanwhile"
-    );
+    assert!(ana.playing().await.ends_with("S01E02.720p.mkv"));
+    assert_eq!(bo.playing().await, "", "nothing plays at Bo's meanwhile");
 
     // The third: Bo is back, in his own file, in step with Ana.
     let third = async {
@@ -226,8 +233,8 @@ async fn two_friends_watch_three_episodes_in_a_row_from_their_own_copies() {
     tokio::time::timeout(Duration::from_secs(30), third)
         .await
         .expect("the third episode within 30 s");
-    assert!(playing_file(&bo).await.ends_with("show 1x03.mp4"));
-    assert!(playing_file(&ana).await.ends_with("S01E03.720p.mkv"));
+    assert!(bo.playing().await.ends_with("show 1x03.mp4"));
+    assert!(ana.playing().await.ends_with("S01E03.720p.mkv"));
     tokio::time::sleep(Duration::from_millis(1500)).await;
     let now = std::time::Instant::now();
     let (a, b) = (ana.position_at(now), bo.position_at(now));

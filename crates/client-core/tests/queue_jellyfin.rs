@@ -54,21 +54,11 @@ fn config(
     }
 }
 
-/// The file this peer's mpv has open.
-async fn playing(peer: &Peer) -> String {
-    peer.mpv
-        .get_text("path")
-        .await
-        .ok()
-        .flatten()
-        .unwrap_or_default()
-}
-
 /// Waits until both players stream episode `item` from their servers.
 async fn both_stream(ana: &Peer, bo: &Peer, item: &str) {
     let deadline = Instant::now() + Duration::from_secs(30);
     loop {
-        let (a, b) = (playing(ana).await, playing(bo).await);
+        let (a, b) = (ana.playing().await, bo.playing().await);
         if a.contains(item) && b.contains(item) {
             assert!(a.starts_with("http://127.0.0.1") && b.starts_with("http://127.0.0.1"));
             assert_ne!(a, b, "each from their own server");

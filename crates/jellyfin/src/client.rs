@@ -572,16 +572,7 @@ impl JellyfinClient {
 
     /// A series' seasons.
     pub async fn seasons(&self, series_id: &str) -> Result<Vec<BaseItemDto>, JellyfinError> {
-        let s = self.session_or_err()?;
-        let page: ItemPage = self
-            .json(
-                Method::GET,
-                &format!("/Shows/{}/Seasons", path_segment(series_id)?),
-                &[("userId", s.user_id.clone()), ("fields", FIELDS.into())],
-                None,
-            )
-            .await?;
-        Ok(page.items)
+        self.of_series(series_id, "Seasons", None).await
     }
 
     /// A season's episodes.
@@ -590,20 +581,7 @@ impl JellyfinClient {
         series_id: &str,
         season_id: &str,
     ) -> Result<Vec<BaseItemDto>, JellyfinError> {
-        let s = self.session_or_err()?;
-        let page: ItemPage = self
-            .json(
-                Method::GET,
-                &format!("/Shows/{}/Episodes", path_segment(series_id)?),
-                &[
-                    ("userId", s.user_id.clone()),
-                    ("seasonId", season_id.to_string()),
-                    ("fields", FIELDS.into()),
-                ],
-                None,
-            )
-            .await?;
-        Ok(page.items)
+        self.of_series(series_id, "Episodes", Some(season_id)).await
     }
 
     /// Every episode of a series, in order (seasons, then episodes).
@@ -611,15 +589,24 @@ impl JellyfinClient {
         &self,
         series_id: &str,
     ) -> Result<Vec<BaseItemDto>, JellyfinError> {
+        self.of_series(series_id, "Episodes", None).await
+    }
+
+    /// `/Shows/{id}/{what}` (Seasons or Episodes), of one season or all.
+    async fn of_series(
+        &self,
+        series_id: &str,
+        what: &str,
+        season_id: Option<&str>,
+    ) -> Result<Vec<BaseItemDto>, JellyfinError> {
         let s = self.session_or_err()?;
-        let page: ItemPage = self
-            .json(
-                Method::GET,
-                &format!("/Shows/{}/Episodes", path_segment(series_id)?),
-                &[("userId", s.user_id.clone()), ("fields", FIELDS.into())],
-                None,
-            )
-            .await?;
+        let mut query = vec![("userId", s.user_id.clone())];
+        if let Some(season) = season_id {
+            query.push(("seasonId", season.to_string()));
+        }
+        query.push(("fields", FIELDS.into()));
+        let path = format!("/Shows/{}/{what}", path_segment(series_id)?);
+        let page: ItemPage = self.json(Method::GET, &path, &query, None).await?;
         Ok(page.items)
     }
 

@@ -63,6 +63,16 @@ impl Peer {
         }
     }
 
+    /// The file or stream this peer's mpv has open ("" for none).
+    pub async fn playing(&self) -> String {
+        self.mpv
+            .get_text("path")
+            .await
+            .ok()
+            .flatten()
+            .unwrap_or_default()
+    }
+
     /// Where this player is at `at` (−1 while it does not say).
     pub fn position_at(&self, at: Instant) -> f64 {
         self.mpv.state().borrow().position_at(at).unwrap_or(-1.0)
