@@ -8,7 +8,7 @@ set -euo pipefail
 # a Secret Service for the keyring test.
 packages=(pkg-config libssl-dev build-essential curl file
   libwebkit2gtk-4.1-dev libgtk-3-dev libsoup-3.0-dev libjavascriptcoregtk-4.1-dev
-  librsvg2-dev libayatana-appindicator3-dev mpv ffmpeg
+  librsvg2-dev libayatana-appindicator3-dev libdbus-1-dev mpv ffmpeg
   # xdg-mime registers matinee:// links (a minimal Debian lacks it).
   xdg-utils)
 # Node.js may come from elsewhere (nodesource, nvm): only add Debian's when absent.

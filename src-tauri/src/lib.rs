@@ -20,6 +20,9 @@ use matinee_jellyfin::{KeyringStore, KEYRING_SERVICE};
 
 use tauri::{Emitter, Manager, Runtime};
 use tauri_plugin_deep_link::DeepLinkExt;
+use tracing_subscriber::filter::{LevelFilter, Targets};
+use tracing_subscriber::layer::SubscriberExt;
+use tracing_subscriber::util::SubscriberInitExt;
 
 pub use error::AppError;
 pub use state::{AppState, LaunchRequest};
@@ -123,21 +126,31 @@ fn init_logging(dir: &std::path::Path) {
         .filename_suffix("log")
         .max_log_files(7)
         .build(dir);
-    let filter = tracing_subscriber::EnvFilter::try_from_default_env()
-        .unwrap_or_else(|_| "info,tao=warn,wry=warn".into());
+    // `RUST_LOG` as `target=level` directives, else info (the window
+    // toolkits' chatter at warn).
+    let filter = std::env::var("RUST_LOG")
+        .ok()
+        .and_then(|v| v.parse().ok())
+        .unwrap_or_else(|| {
+            Targets::new()
+                .with_default(LevelFilter::INFO)
+                .with_target("tao", LevelFilter::WARN)
+                .with_target("wry", LevelFilter::WARN)
+        });
     match appender {
         Ok(appender) => {
             let (writer, guard) = tracing_appender::non_blocking(appender);
             // The guard flushes on drop: keep it for the life of the app.
             Box::leak(Box::new(guard));
             let _ = tracing_subscriber::fmt()
-                .with_env_filter(filter)
                 .with_ansi(false)
                 .with_writer(writer)
+                .finish()
+                .with(filter)
                 .try_init();
         }
         Err(e) => {
-            let _ = tracing_subscriber::fmt().with_env_filter(filter).try_init();
+            let _ = tracing_subscriber::fmt().finish().with(filter).try_init();
             tracing::warn!("cannot write logs to {}: {e}", dir.display());
         }
     }

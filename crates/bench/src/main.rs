@@ -64,12 +64,16 @@ enum Cmd {
 
 #[tokio::main(flavor = "multi_thread", worker_threads = 2)]
 async fn main() -> ExitCode {
+    use tracing_subscriber::filter::{LevelFilter, Targets};
+    use tracing_subscriber::{layer::SubscriberExt, util::SubscriberInitExt};
+    let filter: Targets = std::env::var("RUST_LOG")
+        .ok()
+        .and_then(|v| v.parse().ok())
+        .unwrap_or_else(|| Targets::new().with_default(LevelFilter::ERROR));
     tracing_subscriber::fmt()
-        .with_env_filter(
-            tracing_subscriber::EnvFilter::try_from_default_env()
-                .unwrap_or_else(|_| "error".into()),
-        )
         .with_writer(std::io::stderr)
+        .finish()
+        .with(filter)
         .init();
     let Cmd::Sync {
         links,

@@ -13,7 +13,9 @@ use matinee_client_core::{
 };
 use matinee_hosting::{HostOptions, Hosting};
 use tokio::io::AsyncBufReadExt;
-use tracing_subscriber::EnvFilter;
+use tracing_subscriber::filter::{LevelFilter, Targets};
+use tracing_subscriber::layer::SubscriberExt;
+use tracing_subscriber::util::SubscriberInitExt;
 
 use args::{Cli, Command};
 use commands::Typed;
@@ -22,9 +24,15 @@ use output::Output;
 #[tokio::main]
 async fn main() -> ExitCode {
     let cli = Cli::parse();
+    // `RUST_LOG` as `target=level` directives, else warnings only.
+    let filter: Targets = std::env::var("RUST_LOG")
+        .ok()
+        .and_then(|v| v.parse().ok())
+        .unwrap_or_else(|| Targets::new().with_default(LevelFilter::WARN));
     tracing_subscriber::fmt()
-        .with_env_filter(EnvFilter::try_from_default_env().unwrap_or_else(|_| "warn".into()))
         .with_writer(std::io::stderr)
+        .finish()
+        .with(filter)
         .init();
     let out = Output::new(cli.common().json);
     match run(cli, &out).await {

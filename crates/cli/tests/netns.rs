@@ -101,14 +101,16 @@ fn ben<'a>(invite: &'a str, film: &'a str) -> [&'a str; 7] {
     ]
 }
 
-/// The standalone relay binary (built beside matinee-cli by the workspace
-/// build; built here when missing).
+/// The standalone relay binary with its iroh relay (built beside
+/// matinee-cli by the workspace build, whose tests ask for the `iroh-relay`
+/// feature; built here when missing).
 fn relay_binary() -> PathBuf {
     let cli = PathBuf::from(env!("CARGO_BIN_EXE_matinee-cli"));
     let relay = cli.with_file_name(format!("matinee-relay{}", std::env::consts::EXE_SUFFIX));
     if !relay.exists() {
         let status = Command::new(env!("CARGO"))
             .args(["build", "-p", "matinee-relay", "--bin", "matinee-relay"])
+            .args(["--features", "iroh-relay"])
             .status()
             .expect("cargo runs");
         assert!(status.success(), "building matinee-relay");

@@ -1,15 +1,15 @@
 //! Series night on loopback with real headless mpv players: Ana queues
 //! three episodes from her files; Bo's copies have other names (and
-//! another container, so other sizes) in his films folder, and he lacks
-//! the second. Each finds their own copies, the room plays the first for
+//! another container, so other sizes) in his films folder, his copy of
+//! the third has 4 s of black and silence in front, and he lacks the
+//! second. Each finds their own copies, the room plays the first for
 //! both, goes on by itself when it ends, Bo sits the second out and is
-//! back for the third, each time in his own file. The relay restarts
-//! mid-queue and the room comes back with its queue; entries are moved
-//! mid-queue. (A copy padded by 4 s, aligned afresh per entry:
-//! queue_jellyfin.rs.)
+//! back for the third, in his own file, aligned to Ana's by sound afresh
+//! for that entry. The relay restarts mid-queue and the room comes back
+//! with its queue; entries are moved mid-queue.
 
 mod common;
-use common::{until, Peer};
+use common::{until, within, Peer};
 
 use std::path::{Path, PathBuf};
 use std::process::Command;
@@ -18,7 +18,8 @@ use std::time::Duration;
 use matinee_client_core::{MediaSource, Role, SessionCmd, SessionEvent};
 use matinee_protocol::{ControlMode, RoomCode};
 use matinee_relay::RelayConfig;
-use matinee_testkit::{clip, ClipSpec};
+use matinee_testkit::copies::PAD_SECS;
+use matinee_testkit::{clip, film_copy, ClipSpec, FilmCopy};
 
 /// Episode `n` (a clip of 5 + n seconds: each episode is another film).
 fn episode(n: u32) -> PathBuf {
@@ -61,17 +62,22 @@ async fn two_friends_watch_three_episodes_in_a_row_from_their_own_copies() {
     );
     std::fs::create_dir_all(&ana_dir).unwrap();
     std::fs::create_dir_all(&bo_dir).unwrap();
+    // The third is the film with a melody, so that copies align by sound.
     let ana_files: Vec<PathBuf> = (1..=3)
         .map(|n| {
             let p = ana_dir.join(format!("The.Show.S01E0{n}.720p.mkv"));
-            std::fs::copy(episode(n), &p).unwrap();
+            let from = match n {
+                3 => film_copy(FilmCopy::Original),
+                _ => episode(n),
+            };
+            std::fs::copy(from, &p).unwrap();
             p
         })
         .collect();
     let bo_first = bo_dir.join("show 1x01.mp4");
-    let bo_third = bo_dir.join("show 1x03.mp4");
+    let bo_third = bo_dir.join("show 1x03.mkv");
     remux(&ana_files[0], &bo_first);
-    remux(&ana_files[2], &bo_third);
+    std::fs::copy(film_copy(FilmCopy::Padded), &bo_third).unwrap();
 
     let restartable = common::restartable_relay(home.path());
     let relay_config = || RelayConfig {
@@ -141,7 +147,7 @@ async fn two_friends_watch_three_episodes_in_a_row_from_their_own_copies() {
     );
     assert_eq!(
         copies.get(&ids[2]).map(String::as_str),
-        Some("show 1x03.mp4")
+        Some("show 1x03.mkv")
     );
     until("Ana sees Bo has no second episode", || {
         let q = ana.session.snapshot().queue;
@@ -222,24 +228,28 @@ async fn two_friends_watch_three_episodes_in_a_row_from_their_own_copies() {
     assert!(ana.playing().await.ends_with("S01E02.720p.mkv"));
     assert_eq!(bo.playing().await, "", "nothing plays at Bo's meanwhile");
 
-    // The third: Bo is back, in his own file, in step with Ana.
-    let third = async {
-        until("the third episode plays", || {
-            let s = bo.session.snapshot();
-            (s.queue.current == Some(ids[2]) && !s.playback.paused).then_some(())
-        })
-        .await
-    };
-    tokio::time::timeout(Duration::from_secs(30), third)
-        .await
-        .expect("the third episode within 30 s");
-    assert!(bo.playing().await.ends_with("show 1x03.mp4"));
+    // The third: Bo is back, in his own padded file, aligned to Ana's
+    // copy afresh for this entry and in step with her in the room's time.
+    within(30, "the third episode plays", || {
+        let s = bo.session.snapshot();
+        (s.queue.current == Some(ids[2]) && !s.playback.paused).then_some(())
+    })
+    .await;
+    assert!(bo.playing().await.ends_with("show 1x03.mkv"));
     assert!(ana.playing().await.ends_with("S01E03.720p.mkv"));
+    let line = within(60, "Bo's third aligned", || {
+        let line = bo.session.snapshot().line;
+        (!line.is_identity()).then_some(line)
+    })
+    .await;
+    let shift = 100.0 - line.to_room(100.0);
+    assert!((shift - PAD_SECS).abs() < 0.1, "Bo's line {line:?}");
     tokio::time::sleep(Duration::from_millis(1500)).await;
     let now = std::time::Instant::now();
     let (a, b) = (ana.position_at(now), bo.position_at(now));
+    let b_in_room = line.to_room(b);
     assert!(
-        a > 0.5 && (a - b).abs() < 0.25,
-        "Ana at {a:.2}, Bo at {b:.2}"
+        a > 0.5 && (a - b_in_room).abs() < 0.25,
+        "Ana at {a:.2}, Bo at {b:.2} in his file ({b_in_room:.2} in the room's time)"
     );
 }

@@ -8,7 +8,7 @@
 //! each server hears the progress of each episode (watched state).
 
 mod common;
-use common::Peer;
+use common::{within, Peer};
 
 use std::time::{Duration, Instant};
 
@@ -21,18 +21,6 @@ use matinee_protocol::{ControlMode, RoomCode};
 use matinee_relay::RelayConfig;
 use matinee_testkit::copies::{FILM_SECS, PAD_SECS};
 use matinee_testkit::{film_copy, FilmCopy};
-
-/// Waits for `f` to say something, `secs` at most.
-async fn within<T>(secs: u64, what: &str, mut f: impl FnMut() -> Option<T>) -> T {
-    let deadline = Instant::now() + Duration::from_secs(secs);
-    loop {
-        if let Some(v) = f() {
-            return v;
-        }
-        assert!(Instant::now() < deadline, "timed out: {what}");
-        tokio::time::sleep(Duration::from_millis(100)).await;
-    }
-}
 
 async fn signed_in(server: &FakeJellyfin) -> JellyfinClient {
     let mut jf = JellyfinClient::new(&server.url(), fake::device()).unwrap();

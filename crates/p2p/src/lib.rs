@@ -18,6 +18,7 @@ mod error;
 mod host;
 mod key;
 mod path;
+#[cfg(feature = "relay-server")]
 mod relay_server;
 mod relays;
 mod stream;
@@ -27,6 +28,7 @@ pub use error::P2pError;
 pub use host::{P2pHost, P2pIncoming};
 pub use key::{load_or_create_key, LoadedKey, KEY_FILE};
 pub use path::{P2pPath, PathKind};
+#[cfg(feature = "relay-server")]
 pub use relay_server::IrohRelayServer;
 pub use relays::{P2pRelays, RELAY_CA_ENV, RELAY_ENV};
 pub use stream::P2pStream;

@@ -42,6 +42,7 @@ mod config;
 mod connection;
 mod error;
 mod http;
+mod iroh_beside;
 mod landing;
 mod limits;
 mod listener;

@@ -2,19 +2,35 @@
 
 use clap::Parser;
 use matinee_relay::RelayConfig;
-use tracing_subscriber::EnvFilter;
+use tracing_subscriber::filter::{LevelFilter, Targets};
+use tracing_subscriber::layer::SubscriberExt;
+use tracing_subscriber::util::SubscriberInitExt;
+
+/// What to log: `RUST_LOG` as `target=level` directives (such as
+/// `matinee_relay=debug,info`), else everything at `info` and above.
+fn log_filter() -> Targets {
+    let default = Targets::new().with_default(LevelFilter::INFO);
+    match std::env::var("RUST_LOG") {
+        Ok(v) => v.parse().unwrap_or_else(|e| {
+            eprintln!("RUST_LOG={v} is not understood ({e}); logging at info");
+            default
+        }),
+        Err(_) => default,
+    }
+}
 
 #[tokio::main]
 async fn main() -> std::process::ExitCode {
     let config = RelayConfig::parse();
-    let filter = EnvFilter::try_from_default_env().unwrap_or_else(|_| EnvFilter::new("info"));
+    let filter = log_filter();
     if config.log_format == "json" {
         tracing_subscriber::fmt()
-            .with_env_filter(filter)
             .json()
+            .finish()
+            .with(filter)
             .init();
     } else {
-        tracing_subscriber::fmt().with_env_filter(filter).init();
+        tracing_subscriber::fmt().finish().with(filter).init();
     }
     let relay = match matinee_relay::start(config).await {
         Ok(relay) => relay,

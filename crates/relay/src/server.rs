@@ -9,6 +9,7 @@ use tokio_util::sync::CancellationToken;
 use crate::clock::ServerClock;
 use crate::config::RelayConfig;
 use crate::error::RelayError;
+use crate::iroh_beside::{self, IrohBeside};
 use crate::limits::{HeldPerAddress, JoinThrottle};
 use crate::metrics::Metrics;
 use crate::room::{Registry, RoomEnv, RoomHost, RoomStore};
@@ -27,7 +28,7 @@ pub struct RelayHandle {
     shutdown: CancellationToken,
     task: JoinHandle<Result<(), RelayError>>,
     /// The iroh relay beside it (`--iroh-relay`).
-    iroh_relay: Option<matinee_p2p::IrohRelayServer>,
+    iroh_relay: Option<IrohBeside>,
 }
 
 impl RelayHandle {
@@ -128,7 +129,7 @@ pub async fn start(config: RelayConfig) -> Result<RelayHandle, RelayError> {
     }
     let identity = config.tls_identity()?;
     let tls = identity.as_ref().map(|i| i.server_config()).transpose()?;
-    let iroh_relay = start_iroh_relay(&config, tls.as_ref()).await?;
+    let iroh_relay = iroh_beside::start(&config, tls.as_ref()).await?;
     let syncplay_tls = tls
         .clone()
         .filter(|_| config.tls.is_none())
@@ -191,31 +192,6 @@ pub async fn start(config: RelayConfig) -> Result<RelayHandle, RelayError> {
         task,
         iroh_relay,
     })
-}
-
-/// The iroh relay beside this one (`--iroh-relay`), on plain HTTP and, with
-/// the relay's certificate, HTTPS.
-async fn start_iroh_relay(
-    config: &RelayConfig,
-    tls: Option<&Arc<rustls::ServerConfig>>,
-) -> Result<Option<matinee_p2p::IrohRelayServer>, RelayError> {
-    let Some(http) = config.iroh_relay else {
-        return Ok(None);
-    };
-    let https = match (config.iroh_relay_https, tls) {
-        (Some(addr), Some(tls)) => Some((addr, (**tls).clone())),
-        (Some(_), None) => {
-            return Err(RelayError::Tls(
-                "--iroh-relay-https needs --tls-cert and --tls-key".into(),
-            ))
-        }
-        (None, _) => None,
-    };
-    let server = matinee_p2p::IrohRelayServer::start(http, https)
-        .await
-        .map_err(|e| RelayError::IrohRelay(e.to_string()))?;
-    tracing::info!(http = ?server.http_addr(), https = ?server.https_addr(), "iroh relay listening");
-    Ok(Some(server))
 }
 
 /// Binds `config.listen` and starts accepting (TLS, header timeout, sockets

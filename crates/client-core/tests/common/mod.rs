@@ -132,8 +132,13 @@ pub async fn eventually(what: &str, limit: Duration, mut check: impl FnMut() -> 
 }
 
 /// The first value `f` gives within 15 s, looking every 50 ms.
-pub async fn until<T>(what: &str, mut f: impl FnMut() -> Option<T>) -> T {
-    let deadline = Instant::now() + Duration::from_secs(15);
+pub async fn until<T>(what: &str, f: impl FnMut() -> Option<T>) -> T {
+    within(15, what, f).await
+}
+
+/// The first value `f` gives within `secs`, looking every 50 ms.
+pub async fn within<T>(secs: u64, what: &str, mut f: impl FnMut() -> Option<T>) -> T {
+    let deadline = Instant::now() + Duration::from_secs(secs);
     loop {
         if let Some(v) = f() {
             return v;
