@@ -187,14 +187,19 @@ async fn click_button(client: &Client, text: &str) {
     step(text, button.click()).await.unwrap();
 }
 
-/// Clicks what `css` finds once it is there.
-async fn click_when_there(client: &Client, what: &str, css: &str) {
-    let found = step(
+/// What `css` finds, once it is there (`what` names it when it is not).
+async fn element(client: &Client, what: &str, css: &str) -> fantoccini::elements::Element {
+    step(
         what,
         client.wait().at_most(WAIT).for_element(Locator::Css(css)),
     )
     .await
-    .unwrap_or_else(|e| panic!("{what}: {e}"));
+    .unwrap_or_else(|e| panic!("{what}: {e}"))
+}
+
+/// Clicks what `css` finds once it is there.
+async fn click_when_there(client: &Client, what: &str, css: &str) {
+    let found = element(client, what, css).await;
     step(what, found.click()).await.unwrap();
 }
 
@@ -1189,12 +1194,7 @@ async fn friend_of_a_host_who_vanishes(
 }
 
 async fn type_into(client: &Client, css: &str, text: &str) {
-    let field = step(
-        css,
-        client.wait().at_most(WAIT).for_element(Locator::Css(css)),
-    )
-    .await
-    .unwrap_or_else(|e| panic!("field {css}: {e}"));
+    let field = element(client, &format!("field {css}"), css).await;
     step(css, field.send_keys(text)).await.unwrap();
 }
 

@@ -237,13 +237,7 @@ async fn two_friends_watch_three_episodes_in_a_row_from_their_own_copies() {
     .await;
     assert!(bo.playing().await.ends_with("show 1x03.mkv"));
     assert!(ana.playing().await.ends_with("S01E03.720p.mkv"));
-    let line = within(60, "Bo's third aligned", || {
-        let line = bo.session.snapshot().line;
-        (!line.is_identity()).then_some(line)
-    })
-    .await;
-    let shift = 100.0 - line.to_room(100.0);
-    assert!((shift - PAD_SECS).abs() < 0.1, "Bo's line {line:?}");
+    let line = common::aligned(&bo, PAD_SECS).await;
     tokio::time::sleep(Duration::from_millis(1500)).await;
     let now = std::time::Instant::now();
     let (a, b) = (ana.position_at(now), bo.position_at(now));

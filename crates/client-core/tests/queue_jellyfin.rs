@@ -57,17 +57,6 @@ async fn both_stream(ana: &Peer, bo: &Peer, item: &str) {
     }
 }
 
-/// Bo's copy aligned to Ana's: his copy is PAD_SECS ahead.
-async fn bo_aligned(bo: &Peer) {
-    let line = within(60, "Bo's copy aligned", || {
-        let line = bo.session.snapshot().line;
-        (!line.is_identity()).then_some(line)
-    })
-    .await;
-    let shift = 100.0 - line.to_room(100.0);
-    assert!((shift - PAD_SECS).abs() < 0.1, "Bo's line {line:?}");
-}
-
 fn reported_items(server: &FakeJellyfin) -> Vec<String> {
     server
         .seen("/Sessions/Playing")
@@ -177,7 +166,7 @@ async fn a_series_from_jellyfin_plays_from_each_friends_own_server() {
         (!ana.paused() && !bo.paused()).then_some(())
     })
     .await;
-    bo_aligned(&bo).await;
+    common::aligned(&bo, PAD_SECS).await;
 
     // Near its end: it ends, the room goes on to the second by itself.
     ana.session.send(SessionCmd::Seek {
@@ -189,7 +178,7 @@ async fn a_series_from_jellyfin_plays_from_each_friends_own_server() {
         (!ana.paused() && !bo.paused()).then_some(())
     })
     .await;
-    bo_aligned(&bo).await;
+    common::aligned(&bo, PAD_SECS).await;
 
     // Each server heard each episode: the first is watched on both.
     for (who, server) in [("Ana", &ana_server), ("Bo", &bo_server)] {

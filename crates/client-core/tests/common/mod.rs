@@ -131,6 +131,20 @@ pub async fn eventually(what: &str, limit: Duration, mut check: impl FnMut() -> 
     start.elapsed()
 }
 
+/// Waits (60 s at most) until `peer`'s copy is aligned by sound, and
+/// checks that its copy runs `shift` seconds ahead of the room's; gives
+/// the line found.
+pub async fn aligned(peer: &Peer, shift: f64) -> matinee_align::Line {
+    let line = within(60, "the copy aligned", || {
+        let line = peer.session.snapshot().line;
+        (!line.is_identity()).then_some(line)
+    })
+    .await;
+    let found = 100.0 - line.to_room(100.0);
+    assert!((found - shift).abs() < 0.1, "line {line:?}, not {shift} s");
+    line
+}
+
 /// The first value `f` gives within 15 s, looking every 50 ms.
 pub async fn until<T>(what: &str, f: impl FnMut() -> Option<T>) -> T {
     within(15, what, f).await
