@@ -9,6 +9,8 @@ mod error;
 mod events;
 mod hosting;
 mod jellyfin;
+#[cfg(target_os = "linux")]
+mod single_instance;
 mod state;
 mod webview_check;
 
@@ -158,6 +160,19 @@ fn init_logging(dir: &std::path::Path) {
 
 /// Builds and runs the app.
 pub fn run() {
+    // A second launch (from a matinee:// link or "Open with") hands its
+    // command line to the running app and ends here.
+    #[cfg(target_os = "linux")]
+    let instance = {
+        use single_instance::{claim, folder, Claim, Launch};
+        match claim(&folder(), &Launch::current()) {
+            Ok(Claim::HandedOver) => std::process::exit(0),
+            Ok(Claim::First(primary)) => Ok(primary),
+            // Start anyway (logged once logging is up): a second window
+            // beats none.
+            Err(e) => Err(e),
+        }
+    };
     if !webview_check::webview_available() {
         std::process::exit(1);
     }
@@ -165,18 +180,15 @@ pub fn run() {
         std::env::args().skip(1),
         &std::env::current_dir().unwrap_or_default(),
     );
-    with_commands(tauri::Builder::default())
-        .plugin(tauri_plugin_single_instance::init(|app, argv, cwd| {
-            // A second launch (from a matinee:// link or "Open with") lands
-            // here.
-            deliver(
-                app,
-                LaunchRequest::from_args(argv.into_iter().skip(1), Path::new(&cwd)),
-            );
-            if let Some(w) = app.get_webview_window("main") {
-                let _ = w.set_focus();
-            }
-        }))
+    let builder = with_commands(tauri::Builder::default());
+    #[cfg(not(target_os = "linux"))]
+    let builder = builder.plugin(tauri_plugin_single_instance::init(|app, argv, cwd| {
+        deliver(
+            app,
+            LaunchRequest::from_args(argv.into_iter().skip(1), Path::new(&cwd)),
+        );
+    }));
+    builder
         .plugin(tauri_plugin_deep_link::init())
         .plugin(tauri_plugin_dialog::init())
         .setup(|app| {
@@ -186,6 +198,16 @@ pub fn run() {
             let settings_path = app.path().app_config_dir()?.join("settings.json");
             let tokens = Arc::new(KeyringStore::new(KEYRING_SERVICE));
             app.manage(AppState::new(settings_path, log_dir, tokens));
+            #[cfg(target_os = "linux")]
+            match instance {
+                Ok(primary) => {
+                    let handle = app.handle().clone();
+                    primary.serve(move |launch| {
+                        deliver(&handle, LaunchRequest::from_args(launch.args, &launch.cwd));
+                    });
+                }
+                Err(e) => tracing::warn!("another Matinee may be running: {e}"),
+            }
             deliver(app.handle(), launched_with);
             #[cfg(any(target_os = "linux", all(debug_assertions, windows)))]
             if let Err(e) = app.deep_link().register_all() {

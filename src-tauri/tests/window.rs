@@ -456,7 +456,7 @@ async fn host_in_the_window_and_join_from_the_cli() {
     need("WebKitWebDriver", "apt install webkit2gtk-driver");
     assert!(
         std::env::var_os("DBUS_SESSION_BUS_ADDRESS").is_some(),
-        "run under dbus-run-session (scripts/e2e does): the app's single-instance lock lives on the session bus"
+        "run under dbus-run-session (scripts/e2e does): the app keeps its Jellyfin token in the Secret Service on the session bus"
     );
     let mut driver = Command::new(&tauri_driver);
     driver
