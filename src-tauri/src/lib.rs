@@ -49,6 +49,12 @@ fn deliver<R: Runtime>(app: &tauri::AppHandle<R>, req: LaunchRequest) {
     if let Some(file) = req.file {
         let _ = app.emit(AppEvent::OpenFile.name(), file);
     }
+    bring_forward(app);
+}
+
+/// Shows the window in front: a second launch, even without a link or a
+/// film (the app's icon clicked again), means the person wants it.
+fn bring_forward<R: Runtime>(app: &tauri::AppHandle<R>) {
     if let Some(w) = app.get_webview_window("main") {
         let _ = w.unminimize();
         let _ = w.set_focus();
@@ -187,6 +193,7 @@ pub fn run() {
             app,
             LaunchRequest::from_args(argv.into_iter().skip(1), Path::new(&cwd)),
         );
+        bring_forward(app);
     }));
     builder
         .plugin(tauri_plugin_deep_link::init())
@@ -204,6 +211,7 @@ pub fn run() {
                     let handle = app.handle().clone();
                     primary.serve(move |launch| {
                         deliver(&handle, LaunchRequest::from_args(launch.args, &launch.cwd));
+                        bring_forward(&handle);
                     });
                 }
                 Err(e) => tracing::warn!("another Matinee may be running: {e}"),
