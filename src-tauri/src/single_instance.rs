@@ -74,6 +74,10 @@ pub fn folder() -> PathBuf {
 
 /// Becomes the running Matinee, or hands `launch` to the one running.
 pub fn claim(dir: &Path, launch: &Launch) -> std::io::Result<Claim> {
+    claim_within(dir, launch, HAND_OVER_WITHIN)
+}
+
+fn claim_within(dir: &Path, launch: &Launch, within: Duration) -> std::io::Result<Claim> {
     private_folder(dir)?;
     let lock = OpenOptions::new()
         .create(true)
@@ -81,7 +85,7 @@ pub fn claim(dir: &Path, launch: &Launch) -> std::io::Result<Claim> {
         .write(true)
         .open(dir.join("instance.lock"))?;
     let socket = dir.join("instance.sock");
-    let deadline = Instant::now() + HAND_OVER_WITHIN;
+    let deadline = Instant::now() + within;
     loop {
         match lock.try_lock() {
             Ok(()) => {
@@ -199,26 +203,46 @@ mod tests {
         }
     }
 
-    #[test]
-    fn a_second_launch_hands_its_command_line_to_the_first() {
+    /// A running Matinee in a fresh folder, and what it hears.
+    struct Running {
+        _dir: tempfile::TempDir,
+        folder: PathBuf,
+        heard: mpsc::Receiver<Launch>,
+    }
+
+    fn running() -> Running {
         let dir = tempfile::tempdir().unwrap();
         let folder = dir.path().join("matinee");
         let Claim::First(first) = claim(&folder, &launch(&[])).unwrap() else {
             panic!("nothing was running");
         };
-        let (tx, rx) = mpsc::channel();
+        let (tx, heard) = mpsc::channel();
         first.serve(move |l| tx.send(l).unwrap());
-        let second = launch(&["matinee://join/ABC234", "film.mkv"]);
-        assert!(matches!(
-            claim(&folder, &second).unwrap(),
-            Claim::HandedOver
-        ));
-        assert_eq!(rx.recv_timeout(Duration::from_secs(5)).unwrap(), second);
+        Running {
+            _dir: dir,
+            folder,
+            heard,
+        }
+    }
+
+    impl Running {
+        /// A second launch with `args`: handed over, and heard as it was.
+        fn second_launch(&self, args: &[&str]) {
+            let second = launch(args);
+            let claimed = claim(&self.folder, &second).unwrap();
+            assert!(matches!(claimed, Claim::HandedOver));
+            let heard = self.heard.recv_timeout(Duration::from_secs(5)).unwrap();
+            assert_eq!(heard, second);
+        }
+    }
+
+    #[test]
+    fn a_second_launch_hands_its_command_line_to_the_first() {
+        let app = running();
+        app.second_launch(&["matinee://join/ABC234", "film.mkv"]);
         // And again: the first keeps listening.
-        let third = launch(&["other.mkv"]);
-        assert!(matches!(claim(&folder, &third).unwrap(), Claim::HandedOver));
-        assert_eq!(rx.recv_timeout(Duration::from_secs(5)).unwrap(), third);
-        let mode = std::fs::metadata(&folder).unwrap().mode() & 0o777;
+        app.second_launch(&["other.mkv"]);
+        let mode = std::fs::metadata(&app.folder).unwrap().mode() & 0o777;
         assert_eq!(mode, 0o700);
     }
 
@@ -239,21 +263,29 @@ mod tests {
 
     #[test]
     fn garbage_on_the_socket_is_refused_and_the_first_listens_on() {
-        let dir = tempfile::tempdir().unwrap();
-        let folder = dir.path().join("matinee");
-        let Claim::First(first) = claim(&folder, &launch(&[])).unwrap() else {
-            panic!("nothing was running");
-        };
-        let (tx, rx) = mpsc::channel();
-        first.serve(move |l| tx.send(l).unwrap());
-        let mut s = UnixStream::connect(folder.join("instance.sock")).unwrap();
+        let app = running();
+        let mut s = UnixStream::connect(app.folder.join("instance.sock")).unwrap();
         s.write_all(b"{not json\n").unwrap();
         let mut answer = String::new();
         let _ = BufReader::new(s).read_line(&mut answer);
         assert_eq!(answer, "", "no ok for garbage");
-        let next = launch(&["film.mkv"]);
-        assert!(matches!(claim(&folder, &next).unwrap(), Claim::HandedOver));
-        assert_eq!(rx.recv_timeout(Duration::from_secs(5)).unwrap(), next);
+        app.second_launch(&["film.mkv"]);
+    }
+
+    #[test]
+    fn a_running_matinee_that_does_not_answer_is_given_up_on() {
+        let dir = tempfile::tempdir().unwrap();
+        let folder = dir.path().join("matinee");
+        private_folder(&folder).unwrap();
+        // Holds the lock but never listens (hung between the two).
+        let lock = File::create(folder.join("instance.lock")).unwrap();
+        lock.try_lock().unwrap();
+        let started = Instant::now();
+        let err = claim_within(&folder, &launch(&["film.mkv"]), Duration::from_millis(300))
+            .err()
+            .expect("no hand-over");
+        assert!(err.to_string().contains("did not take the launch"), "{err}");
+        assert!(started.elapsed() < Duration::from_secs(5));
     }
 
     #[test]
