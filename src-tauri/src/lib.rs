@@ -52,8 +52,23 @@ fn deliver<R: Runtime>(app: &tauri::AppHandle<R>, req: LaunchRequest) {
     bring_forward(app);
 }
 
-/// Shows the window in front: a second launch, even without a link or a
-/// film (the app's icon clicked again), means the person wants it.
+/// A second launch's command line (without the program name), handed to
+/// the running app: its link or film is delivered; one with neither (the
+/// app's icon clicked again) still brings the window forward.
+fn second_launch<R: Runtime>(
+    app: &tauri::AppHandle<R>,
+    args: impl IntoIterator<Item = String>,
+    cwd: &Path,
+) {
+    let req = LaunchRequest::from_args(args, cwd);
+    if req.is_empty() {
+        bring_forward(app);
+    } else {
+        deliver(app, req);
+    }
+}
+
+/// Shows the window in front.
 fn bring_forward<R: Runtime>(app: &tauri::AppHandle<R>) {
     if let Some(w) = app.get_webview_window("main") {
         let _ = w.unminimize();
@@ -189,11 +204,7 @@ pub fn run() {
     let builder = with_commands(tauri::Builder::default());
     #[cfg(not(target_os = "linux"))]
     let builder = builder.plugin(tauri_plugin_single_instance::init(|app, argv, cwd| {
-        deliver(
-            app,
-            LaunchRequest::from_args(argv.into_iter().skip(1), Path::new(&cwd)),
-        );
-        bring_forward(app);
+        second_launch(app, argv.into_iter().skip(1), Path::new(&cwd));
     }));
     builder
         .plugin(tauri_plugin_deep_link::init())
@@ -209,10 +220,7 @@ pub fn run() {
             match instance {
                 Ok(primary) => {
                     let handle = app.handle().clone();
-                    primary.serve(move |launch| {
-                        deliver(&handle, LaunchRequest::from_args(launch.args, &launch.cwd));
-                        bring_forward(&handle);
-                    });
+                    primary.serve(move |launch| second_launch(&handle, launch.args, &launch.cwd));
                 }
                 Err(e) => tracing::warn!("another Matinee may be running: {e}"),
             }

@@ -116,11 +116,16 @@ impl Primary {
     /// Hears later launches on a thread of its own for the life of the
     /// app, calling `on_launch` with each.
     pub fn serve(self, on_launch: impl Fn(Launch) + Send + 'static) {
-        let Primary { _lock, listener } = self;
+        let Primary {
+            _lock: lock,
+            listener,
+        } = self;
         std::thread::Builder::new()
             .name("single-instance".into())
             .spawn(move || {
-                let _lock = _lock;
+                // Moved in and held while the thread listens: the lock is
+                // let go only when the app ends.
+                let _held = lock;
                 for stream in listener.incoming() {
                     match stream.and_then(take_launch) {
                         Ok(launch) => on_launch(launch),
@@ -210,12 +215,18 @@ mod tests {
         heard: mpsc::Receiver<Launch>,
     }
 
+    /// Claims `folder`, where nothing runs yet.
+    fn first(folder: &Path) -> Primary {
+        let Claim::First(first) = claim(folder, &launch(&[])).unwrap() else {
+            panic!("nothing was running");
+        };
+        first
+    }
+
     fn running() -> Running {
         let dir = tempfile::tempdir().unwrap();
         let folder = dir.path().join("matinee");
-        let Claim::First(first) = claim(&folder, &launch(&[])).unwrap() else {
-            panic!("nothing was running");
-        };
+        let first = first(&folder);
         let (tx, heard) = mpsc::channel();
         first.serve(move |l| tx.send(l).unwrap());
         Running {
@@ -250,10 +261,7 @@ mod tests {
     fn a_matinee_that_ended_leaves_nothing_in_the_way() {
         let dir = tempfile::tempdir().unwrap();
         let folder = dir.path().join("matinee");
-        let Claim::First(first) = claim(&folder, &launch(&[])).unwrap() else {
-            panic!("nothing was running");
-        };
-        drop(first); // lock released, socket file left behind
+        drop(first(&folder)); // lock released, socket file left behind
         assert!(folder.join("instance.sock").exists());
         assert!(matches!(
             claim(&folder, &launch(&[])).unwrap(),
